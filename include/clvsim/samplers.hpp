@@ -1,0 +1,223 @@
+#pragma once
+
+// Samplers with known, documented algorithms, so results do not depend on the standard library.
+//
+// Each takes any generator with `double uniform()` returning values in (0, 1), such as
+// RandomStream. The algorithms and their sources:
+//   normal       Box-Muller, one variate from two uniforms
+//   gamma        Marsaglia & Tsang (2000); shape < 1 by Stuart's power transform
+//   poisson      inversion by sequential search (mean < 10); PTRS, Hoermann (1993) otherwise
+//   binomial     inversion, BINV of Kachitvichyanukul & Schmeiser (1988) (n min(p,1-p) < 10);
+//                BTRS, Hoermann (1993) otherwise
+//   multinomial  conditional binomials, category by category
+//   beta         ratio of gammas; triangular by inversion
+
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <span>
+
+#include "clvsim/error.hpp"
+
+namespace clvsim {
+
+using Count = std::int64_t;
+
+template <class Rng>
+double exponential(Rng& rng) {
+  return -std::log(rng.uniform());
+}
+
+template <class Rng>
+double standard_normal(Rng& rng) {
+  const double u1 = rng.uniform();
+  const double u2 = rng.uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+template <class Rng>
+double normal(Rng& rng, double mean, double sd) {
+  return mean + sd * standard_normal(rng);
+}
+
+//! Gamma(shape, scale), mean shape * scale. shape > 0, scale >= 0.
+template <class Rng>
+double gamma(Rng& rng, double shape, double scale) {
+  CLVSIM_EXPECT(shape > 0.0 && scale >= 0.0);
+  if (shape < 1.0) {
+    // Stuart (1962): Gamma(a) = Gamma(a + 1) * U^(1/a); done in logs so tiny shapes stay finite.
+    const double g = gamma(rng, shape + 1.0, 1.0);
+    const double log_u = std::log(rng.uniform());
+    return scale * std::exp(std::log(g) + log_u / shape);
+  }
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x;
+    double v;
+    do {
+      x = standard_normal(rng);
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = rng.uniform();
+    if (u < 1.0 - 0.0331 * (x * x) * (x * x)) return scale * d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return scale * d * v;
+  }
+}
+
+template <class Rng>
+double beta_variate(Rng& rng, double a, double b) {
+  const double x = gamma(rng, a, 1.0);
+  const double y = gamma(rng, b, 1.0);
+  return x / (x + y);
+}
+
+//! Triangular(min, mode, max) by inversion.
+template <class Rng>
+double triangular(Rng& rng, double lo, double mode, double hi) {
+  const double u = rng.uniform();
+  const double f = (mode - lo) / (hi - lo);
+  if (u < f) return lo + std::sqrt(u * (hi - lo) * (mode - lo));
+  return hi - std::sqrt((1.0 - u) * (hi - lo) * (hi - mode));
+}
+
+//! Poisson(mean). mean >= 0; exact for any mean representable as a double.
+template <class Rng>
+Count poisson(Rng& rng, double mean) {
+  CLVSIM_EXPECT(mean >= 0.0);
+  if (mean <= 0.0) return 0;
+  if (mean < 10.0) {
+    // Inversion: walk the cdf from 0.
+    double p = std::exp(-mean);
+    double u = rng.uniform();
+    Count k = 0;
+    while (u > p) {
+      u -= p;
+      ++k;
+      p *= mean / static_cast<double>(k);
+      if (p <= 0.0) break;  // cdf exhausted by rounding: u was within ~1e-16 of 1
+    }
+    return k;
+  }
+  // PTRS: transformed rejection with squeeze (Hoermann 1993, "The transformed rejection method
+  // for generating Poisson random variables").
+  const double slam = std::sqrt(mean);
+  const double loglam = std::log(mean);
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  for (;;) {
+    const double u = rng.uniform() - 0.5;
+    const double v = rng.uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
+    if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
+    if (k < 0.0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
+        -mean + k * loglam - std::lgamma(k + 1.0)) {
+      return static_cast<Count>(k);
+    }
+  }
+}
+
+namespace detail {
+
+//! log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(sqrt(2 pi))], the Stirling series tail.
+inline double stirling_tail(double k) {
+  static constexpr double table[10] = {
+      0.08106146679532726, 0.04134069595540929, 0.02767792568499834, 0.02079067210376509,
+      0.01664469118982119, 0.01387612882307075, 0.01189670994589177, 0.01041126526197209,
+      0.009255462182712733, 0.008330563433362871};
+  if (k <= 9.0) return table[static_cast<int>(k)];
+  const double kp1sq = (k + 1.0) * (k + 1.0);
+  return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / (k + 1.0);
+}
+
+template <class Rng>
+Count binomial_inversion(Rng& rng, Count n, double p) {
+  // BINV: sequential search from 0 using the pmf recurrence.
+  const double q = 1.0 - p;
+  const double s = p / q;
+  const double a = (static_cast<double>(n) + 1.0) * s;
+  const double r0 = std::exp(static_cast<double>(n) * std::log1p(-p));
+  for (;;) {
+    double r = r0;
+    double u = rng.uniform();
+    Count x = 0;
+    while (u > r) {
+      u -= r;
+      ++x;
+      if (x > n) break;
+      r *= a / static_cast<double>(x) - s;
+    }
+    if (x <= n) return x;
+  }
+}
+
+template <class Rng>
+Count binomial_btrs(Rng& rng, Count count, double p) {
+  // BTRS: transformed rejection with squeeze (Hoermann 1993, "The generation of binomial random
+  // variates"). The acceptance test uses log-ratios with Stirling tails, accurate for any n.
+  const double n = static_cast<double>(count);
+  const double q = 1.0 - p;
+  const double spq = std::sqrt(n * p * q);
+  const double b = 1.15 + 2.53 * spq;
+  const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const double c = n * p + 0.5;
+  const double vr = 0.92 - 4.2 / b;
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double r = p / q;
+  const double m = std::floor((n + 1.0) * p);
+  for (;;) {
+    const double u = rng.uniform() - 0.5;
+    double v = rng.uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + c);
+    if (k < 0.0 || k > n) continue;
+    if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
+    v = std::log(v * alpha / (a / (us * us) + b));
+    const double bound = (m + 0.5) * std::log((m + 1.0) / (r * (n - m + 1.0))) +
+                         (n + 1.0) * std::log((n - m + 1.0) / (n - k + 1.0)) +
+                         (k + 0.5) * std::log(r * (n - k + 1.0) / (k + 1.0)) + stirling_tail(m) +
+                         stirling_tail(n - m) - stirling_tail(k) - stirling_tail(n - k);
+    if (v <= bound) return static_cast<Count>(k);
+  }
+}
+
+}  // namespace detail
+
+//! Binomial(n, p). n >= 0, p in [0, 1]; exact for any n up to 2^53.
+template <class Rng>
+Count binomial(Rng& rng, Count n, double p) {
+  CLVSIM_EXPECT(n >= 0 && p >= 0.0 && p <= 1.0);
+  if (n <= 0 || p <= 0.0) return 0;
+  if (p >= 1.0) return n;
+  if (p > 0.5) return n - binomial(rng, n, 1.0 - p);
+  if (static_cast<double>(n) * p < 10.0) return detail::binomial_inversion(rng, n, p);
+  return detail::binomial_btrs(rng, n, p);
+}
+
+//! Multinomial(n, probs) into `out` (same size as probs). probs must be >= 0 and sum to <= 1
+//! (within rounding); any remainder is the last category's.
+template <class Rng>
+void multinomial(Rng& rng, Count n, std::span<const double> probs, std::span<Count> out) {
+  CLVSIM_EXPECT(probs.size() == out.size() && !probs.empty());
+  Count left = n;
+  double mass_left = 1.0;
+  const std::size_t last = probs.size() - 1;
+  for (std::size_t j = 0; j < last; ++j) {
+    Count x = 0;
+    if (left > 0 && probs[j] > 0.0) {
+      const double pj = mass_left > 0.0 ? std::fmin(1.0, probs[j] / mass_left) : 1.0;
+      x = binomial(rng, left, pj);
+    }
+    out[j] = x;
+    left -= x;
+    mass_left -= probs[j];
+  }
+  out[last] = left;
+}
+
+}  // namespace clvsim

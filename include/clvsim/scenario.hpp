@@ -1,0 +1,187 @@
+#pragma once
+
+// The scenario: a plain description of one business, as the user wrote it.
+//
+// It is produced by the TOML reader (io/scenario_toml.hpp) or by code, checked by validate(),
+// and turned into numbers for one replication by resolve() (model.hpp). The engine never sees
+// TOML. Every numeric input is a Param, so any of them may be uncertain and any of them can be
+// addressed by its dotted key path (variants, sweeps, sensitivity).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clvsim/error.hpp"
+
+namespace clvsim {
+
+//! The set of values a parameter may take. Uncertain parameters are truncated to it.
+enum class Domain {
+  Real,         //!< any finite number
+  NonNegative,  //!< [0, inf)
+  Positive,     //!< (0, inf)
+  Probability,  //!< [0, 1]
+  Count,        //!< [0, inf), rounded to the nearest integer when resolved
+};
+
+//! Lower and upper limits of a domain.
+struct Interval {
+  double lo;
+  double hi;
+  bool lo_open = false;
+};
+[[nodiscard]] Interval domain_interval(Domain d);
+[[nodiscard]] const char* domain_description(Domain d);
+[[nodiscard]] bool in_domain(Domain d, double x);
+
+//! An uncertainty distribution for a parameter, drawn once per replication.
+struct Distribution {
+  enum class Kind { Normal, LogNormal, Beta, Uniform, Triangular };
+  Kind kind = Kind::Normal;
+  //! normal, lognormal: (mean, sd) of the variable itself; beta: (alpha, beta);
+  //! uniform: (min, max); triangular: (min, mode, max).
+  double a = 0.0;
+  double b = 0.0;
+  double c = 0.0;
+};
+[[nodiscard]] const char* kind_name(Distribution::Kind k);
+
+//! One numeric input. `value` is the point value; for an uncertain parameter it is the mean
+//! of the distribution truncated to the domain, which is what expected-value mode uses.
+struct Param {
+  double value = 0.0;
+  std::optional<Distribution> dist;
+  Domain domain = Domain::Real;
+  std::string path;      //!< dotted key path, e.g. "segments.premium.churn"
+  SourceLocation where;  //!< where it was written (empty for defaults)
+
+  Param() = default;
+  Param(double v, Domain d) : value(v), domain(d) {}
+  [[nodiscard]] bool uncertain() const { return dist.has_value(); }
+};
+
+enum class PeriodUnit { Day, Week, Month, Quarter, Year };
+[[nodiscard]] double periods_per_year(PeriodUnit p);
+[[nodiscard]] const char* period_name(PeriodUnit p);
+
+struct SimulationSettings {
+  PeriodUnit period = PeriodUnit::Month;
+  int horizon = 36;            //!< number of periods simulated
+  int replications = 1000;     //!< Monte Carlo replications
+  std::uint64_t seed = 20070101;
+  Param annual_discount_rate{0.10, Domain::NonNegative};
+  int ltv_tenure_cap = 240;    //!< periods after which sBG retention is held constant in LTV
+  int ltv_horizon = 0;         //!< periods of the payback curve; 0 = ltv_tenure_cap
+};
+
+//! A funnel stage. Prospects in their first period in the stage are "fresh"; the others are
+//! "nurtured" and may convert at a different rate.
+struct Stage {
+  std::string name;
+  Param advance{0.0, Domain::Probability};
+  Param drop{0.0, Domain::Probability};
+  Param nurtured_advance{0.0, Domain::Probability};
+  Param nurtured_drop{0.0, Domain::Probability};
+  Param nurture_cost{0.0, Domain::NonNegative};  //!< per nurtured prospect per period
+  SourceLocation where;
+};
+
+enum class Response { Linear, Saturating };
+
+struct Channel {
+  std::string name;
+  std::vector<Param> spend;  //!< one value (constant) or one per period
+  Response response = Response::Linear;
+  Param cost_per_lead{1.0, Domain::Positive};          //!< linear
+  Param max_leads{0.0, Domain::NonNegative};           //!< saturating: leads as spend -> inf
+  Param half_saturation_spend{1.0, Domain::Positive};  //!< saturating: spend giving max/2
+  std::vector<Param> segment_mix;                      //!< weights per segment (normalised)
+  int entry_stage = 0;
+  SourceLocation where;
+};
+
+enum class ChurnModel { Constant, ShiftedBetaGeometric };
+enum class OrderModel { Poisson, Fixed };
+
+struct Segment {
+  std::string name;
+  ChurnModel churn_model = ChurnModel::Constant;
+  Param churn{0.0, Domain::Probability};  //!< constant churn per period
+  Param sbg_alpha{1.0, Domain::Positive};
+  Param sbg_beta{1.0, Domain::Positive};
+  Param orders_per_period{1.0, Domain::NonNegative};
+  OrderModel order_model = OrderModel::Poisson;
+  Param order_value{0.0, Domain::NonNegative};
+  Param order_value_cv{0.0, Domain::NonNegative};
+  Param gross_margin{1.0, Domain::Probability};
+  Param cost_to_serve{0.0, Domain::NonNegative};
+  Param referrals_per_customer{0.0, Domain::NonNegative};
+  std::vector<Param> migration;          //!< probability of moving to each segment (self = 0)
+  std::vector<Param> initial_by_tenure;  //!< initial customers; index = tenure in periods
+  SourceLocation where;
+};
+
+enum class RetentionSpend { None, PerCustomer, Fixed };
+
+//! Retention program: relative churn reduction = max_churn_reduction * x / (x + half_saturation),
+//! where x is the spend per customer (PerCustomer) or per period (Fixed).
+struct RetentionProgram {
+  RetentionSpend mode = RetentionSpend::None;
+  Param spend{0.0, Domain::NonNegative};
+  Param max_churn_reduction{0.0, Domain::Probability};
+  Param half_saturation{0.0, Domain::NonNegative};
+  SourceLocation where;
+};
+
+struct WinBack {
+  bool enabled = false;
+  Param attempt_cost{0.0, Domain::NonNegative};
+  Param success_probability{0.0, Domain::Probability};
+  int window = 0;  //!< periods after churn during which lapsed customers are approached
+  SourceLocation where;
+};
+
+struct ReferralProgram {
+  int entry_stage = 0;
+  Param reward{0.0, Domain::NonNegative};  //!< paid per referred prospect who becomes a customer
+  std::vector<Param> segment_mix;          //!< empty: referred customers follow the referrer
+  SourceLocation where;
+};
+
+struct InitialPipeline {
+  std::vector<Param> prospects;    //!< per stage; treated as nurtured (already in the stage)
+  std::vector<Param> segment_mix;  //!< of the pipeline's eventual customers
+  SourceLocation where;
+};
+
+struct Scenario {
+  std::string name = "scenario";
+  std::string description;
+  std::string currency = "USD";
+  std::string source_file;  //!< the file it was read from ("<embedded>" for the default)
+  std::string source_text;  //!< the text it was read from, stored with results
+
+  SimulationSettings simulation;
+  std::vector<Stage> stages;
+  std::vector<Channel> channels;
+  std::vector<Segment> segments;
+  RetentionProgram retention;
+  WinBack winback;
+  ReferralProgram referral;
+  InitialPipeline pipeline;
+
+  [[nodiscard]] int segment_index(const std::string& name) const;  //!< -1 when absent
+  [[nodiscard]] int stage_index(const std::string& name) const;    //!< -1 when absent
+};
+
+//! Visit every numeric parameter, in a fixed order (the order of the scenario's sections).
+void for_each_param(Scenario& s, const std::function<void(Param&)>& f);
+void for_each_param(const Scenario& s, const std::function<void(const Param&)>& f);
+
+//! Check every value and every cross-field constraint. Throws InputError naming the first
+//! problem's location, key, value and what is accepted.
+void validate(const Scenario& s);
+
+}  // namespace clvsim

@@ -1,0 +1,132 @@
+#include "clvsim/scenario.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace clvsim {
+
+Interval domain_interval(Domain d) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  switch (d) {
+    case Domain::Real: return {-inf, inf};
+    case Domain::NonNegative: return {0.0, inf};
+    case Domain::Positive: return {0.0, inf, true};
+    case Domain::Probability: return {0.0, 1.0};
+    case Domain::Count: return {0.0, inf};
+  }
+  return {-inf, inf};
+}
+
+const char* domain_description(Domain d) {
+  switch (d) {
+    case Domain::Real: return "must be a finite number";
+    case Domain::NonNegative: return "must be >= 0";
+    case Domain::Positive: return "must be > 0";
+    case Domain::Probability: return "must be in [0, 1]";
+    case Domain::Count: return "must be a count >= 0";
+  }
+  return "";
+}
+
+bool in_domain(Domain d, double x) {
+  if (!std::isfinite(x)) return false;
+  const Interval iv = domain_interval(d);
+  if (iv.lo_open ? x <= iv.lo : x < iv.lo) return false;
+  return x <= iv.hi;
+}
+
+const char* kind_name(Distribution::Kind k) {
+  switch (k) {
+    case Distribution::Kind::Normal: return "normal";
+    case Distribution::Kind::LogNormal: return "lognormal";
+    case Distribution::Kind::Beta: return "beta";
+    case Distribution::Kind::Uniform: return "uniform";
+    case Distribution::Kind::Triangular: return "triangular";
+  }
+  return "?";
+}
+
+double periods_per_year(PeriodUnit p) {
+  switch (p) {
+    case PeriodUnit::Day: return 365.0;
+    case PeriodUnit::Week: return 52.0;
+    case PeriodUnit::Month: return 12.0;
+    case PeriodUnit::Quarter: return 4.0;
+    case PeriodUnit::Year: return 1.0;
+  }
+  return 12.0;
+}
+
+const char* period_name(PeriodUnit p) {
+  switch (p) {
+    case PeriodUnit::Day: return "day";
+    case PeriodUnit::Week: return "week";
+    case PeriodUnit::Month: return "month";
+    case PeriodUnit::Quarter: return "quarter";
+    case PeriodUnit::Year: return "year";
+  }
+  return "month";
+}
+
+int Scenario::segment_index(const std::string& n) const {
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    if (segments[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+int Scenario::stage_index(const std::string& n) const {
+  for (std::size_t i = 0; i < stages.size(); ++i)
+    if (stages[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+// One traversal serves both constness overloads.
+template <class S, class F>
+void visit_params(S& s, F&& f) {
+  f(s.simulation.annual_discount_rate);
+  for (auto& st : s.stages) {
+    f(st.advance);
+    f(st.drop);
+    f(st.nurtured_advance);
+    f(st.nurtured_drop);
+    f(st.nurture_cost);
+  }
+  for (auto& ch : s.channels) {
+    for (auto& p : ch.spend) f(p);
+    f(ch.cost_per_lead);
+    f(ch.max_leads);
+    f(ch.half_saturation_spend);
+    for (auto& p : ch.segment_mix) f(p);
+  }
+  for (auto& seg : s.segments) {
+    f(seg.churn);
+    f(seg.sbg_alpha);
+    f(seg.sbg_beta);
+    f(seg.orders_per_period);
+    f(seg.order_value);
+    f(seg.order_value_cv);
+    f(seg.gross_margin);
+    f(seg.cost_to_serve);
+    f(seg.referrals_per_customer);
+    for (auto& p : seg.migration) f(p);
+    for (auto& p : seg.initial_by_tenure) f(p);
+  }
+  f(s.retention.spend);
+  f(s.retention.max_churn_reduction);
+  f(s.retention.half_saturation);
+  f(s.winback.attempt_cost);
+  f(s.winback.success_probability);
+  f(s.referral.reward);
+  for (auto& p : s.referral.segment_mix) f(p);
+  for (auto& p : s.pipeline.prospects) f(p);
+  for (auto& p : s.pipeline.segment_mix) f(p);
+}
+}  // namespace
+
+void for_each_param(Scenario& s, const std::function<void(Param&)>& f) { visit_params(s, f); }
+void for_each_param(const Scenario& s, const std::function<void(const Param&)>& f) {
+  visit_params(s, f);
+}
+
+}  // namespace clvsim
