@@ -1,0 +1,118 @@
+#pragma once
+
+// The lifecycle engine: one replication of the model, or its exact expectation.
+//
+// Both run the same period dynamics (docs/model.md). The Monte Carlo replication draws every
+// transition on counts (binomial, multinomial, Poisson, gamma per cell); the expected-value mode
+// replaces each draw by its mean, which gives the exact expectation of every count and money flow
+// because the dynamics are linear in the counts given the parameters.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "clvsim/model.hpp"
+#include "clvsim/scenario.hpp"
+
+namespace clvsim {
+
+//! Per-period metrics with a fixed position. Scenario-dependent metrics follow them.
+enum class Metric : int {
+  Revenue,
+  GrossMargin,
+  CostToServe,
+  AcquisitionSpend,
+  RetentionSpend,
+  WinBackSpend,
+  ReferralRewards,
+  Profit,
+  CumulativeProfit,
+  DiscountedProfit,
+  Npv,
+  ActiveCustomers,
+  NewCustomers,
+  ChurnedCustomers,
+  WonBackCustomers,
+  RetentionRate,
+  Orders,
+  Leads,
+  ReferredProspects,
+  NewFromReferral,
+  NewFromPipeline,
+  Cac,
+  Ltv,
+  LtvCac,
+  PaybackPeriods,
+  Count_  //!< number of fixed metrics
+};
+
+//! Per-replication totals over the horizon.
+enum class Total : int {
+  Npv,
+  Revenue,
+  GrossMargin,
+  Profit,
+  AcquisitionSpend,
+  RetentionSpend,
+  NewCustomers,
+  ChurnedCustomers,
+  WonBackCustomers,
+  ActiveCustomers,
+  Cac,
+  Ltv,
+  LtvCac,
+  PaybackPeriods,
+  Count_
+};
+
+enum class MetricKind { Flow, Stock, Ratio };
+
+struct MetricInfo {
+  std::string name;
+  std::string unit;  //!< "money", "customers", "prospects", "orders", "ratio", "periods", "money/customer"
+  MetricKind kind = MetricKind::Flow;
+  std::string description;
+};
+
+//! The metrics of a model with C channels, K segments and S stages, in storage order:
+//! the fixed metrics, new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
+//! cost_per_<stage> (S).
+class MetricLayout {
+ public:
+  explicit MetricLayout(const Scenario& s);
+
+  [[nodiscard]] int size() const { return static_cast<int>(metrics_.size()); }
+  [[nodiscard]] const std::vector<MetricInfo>& metrics() const { return metrics_; }
+  [[nodiscard]] int index(const std::string& name) const;  //!< -1 when absent
+
+  [[nodiscard]] static int fixed(Metric m) { return static_cast<int>(m); }
+  [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
+  [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels_) + k; }
+  [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments_) + s; }
+  [[nodiscard]] int cost_per_stage(int s) const { return entered_stage(stages_) + s; }
+
+ private:
+  int channels_ = 0;
+  int segments_ = 0;
+  int stages_ = 0;
+  std::vector<MetricInfo> metrics_;
+};
+
+//! Names, units and descriptions of the totals, in Total order.
+const std::vector<MetricInfo>& total_infos();
+
+//! One Monte Carlo replication. `metrics` is [layout.size() * horizon], metric-major;
+//! `totals` is [Total::Count_].
+void simulate_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
+                          std::span<double> metrics, std::span<double> totals);
+
+//! The exact expectation of the same model (mean-field recurrences), same layout.
+void expected_trajectory(const ModelParams& m, std::span<double> metrics, std::span<double> totals);
+
+//! Periods until the cumulative contribution of a new customer (mix `new_by_segment`) covers
+//! `cac`, interpolated linearly within a period; +inf if never within the curve, NaN if there
+//! are no new customers.
+double payback_periods(const ModelParams& m, std::span<const double> new_by_segment, double cac);
+
+}  // namespace clvsim

@@ -1,0 +1,49 @@
+#pragma once
+
+// Customer lifetime value as a Markov chain (Pfeifer & Carraway 2000).
+//
+// One customer's state at the start of a period is active in segment k at tenure tau, or lapsed
+// from segment k for d periods (inside the win-back window), or lost (absorbing, value 0). Per
+// period the chain applies win-back, churn and migration in the engine's order; the reward of a
+// state is the expected contribution earned during the period (gross margin - cost to serve -
+// per-customer retention spend - win-back attempt cost). Tenure is tracked up to ltv_tenure_cap
+// periods; beyond it the sBG hazard is held at its value there.
+//
+// The value of a customer acquired at the end of a period is V = gamma * [(I - gamma P)^-1 r]
+// at its entry state (tenure 0), with gamma = 1 / (1 + i) per period: margin is first earned in
+// the period after acquisition, after the first retention test. For constant retention s and
+// margin m this is m s / (1 + i - s) (Gupta, Lehmann & Stuart 2004).
+
+#include <vector>
+
+#include <Eigen/SparseCore>
+
+namespace clvsim {
+
+struct ModelParams;
+
+struct CustomerValue {
+  std::vector<double> ltv;                      //!< [K] discounted value at acquisition
+  std::vector<double> cumulative_contribution;  //!< [K * N] undiscounted, after n = 1..N periods
+};
+
+//! The one-period transition matrix P (row-stochastic up to loss) and reward vector r.
+struct CustomerChain {
+  int segments = 0;
+  int tenures = 1;  //!< tenure buckets, the last absorbing in tenure
+  int window = 0;   //!< lapsed buckets
+  Eigen::SparseMatrix<double, Eigen::RowMajor> transition;
+  Eigen::VectorXd reward;
+
+  [[nodiscard]] int active_state(int k, int tau) const { return k * tenures + tau; }
+  [[nodiscard]] int lapsed_state(int k, int d) const { return segments * tenures + k * window + d; }
+  [[nodiscard]] int size() const { return segments * (tenures + window); }
+};
+
+//! Build the chain of one customer of `m`.
+CustomerChain customer_chain(const ModelParams& m);
+
+//! LTV per segment and payback curves of length `periods`.
+CustomerValue customer_value(const ModelParams& m, int periods);
+
+}  // namespace clvsim

@@ -1,0 +1,101 @@
+#pragma once
+
+// Model parameters: a scenario resolved to plain numbers for one replication.
+//
+// Immutable once built. Uncertain parameters are drawn here, once per replication, from streams
+// named by the parameter's key path, so a variant that leaves a parameter alone draws the same
+// value for it in every replication.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "clvsim/scenario.hpp"
+
+namespace clvsim {
+
+//! Where prospects come from. Sources are ordered: channels, then referrals by referring
+//! segment, then the initial pipeline.
+struct Source {
+  enum class Kind { Channel, Referral, Pipeline };
+  Kind kind = Kind::Channel;
+  int index = 0;                     //!< channel index, or referring segment
+  std::vector<double> segment_mix;   //!< normalised; segment of the customers it yields
+};
+
+struct StageRates {
+  double advance = 0.0;  //!< fresh prospects
+  double drop = 0.0;
+  double nurtured_advance = 0.0;
+  double nurtured_drop = 0.0;
+  double nurture_cost = 0.0;
+};
+
+struct ModelParams {
+  // Dimensions.
+  int horizon = 0;       //!< T periods
+  int segments = 0;      //!< K
+  int stages = 0;        //!< S
+  int channels = 0;      //!< C
+  int tenures = 1;       //!< tenure buckets tracked (1 when no segment's churn depends on tenure)
+  int winback_window = 0;
+
+  double periods_per_year = 12.0;
+  double discount_rate = 0.0;  //!< per period, from the annual rate
+
+  // Acquisition.
+  std::vector<double> channel_spend;  //!< [C * T]
+  std::vector<double> channel_leads;  //!< [C * T] expected leads
+  std::vector<int> channel_entry;     //!< [C] entry stage
+  std::vector<Source> sources;        //!< C channels, K referral sources, 1 pipeline
+  int referral_entry = 0;
+  double referral_reward = 0.0;
+
+  // Funnel.
+  std::vector<StageRates> stage_rates;  //!< [S]
+
+  // Customers.
+  std::vector<double> hazard;     //!< [K * tenures] churn probability, retention effect applied
+  std::vector<double> migration;  //!< [K * K] row-stochastic, diagonal = stay in segment
+  bool any_migration = false;
+  std::vector<double> orders_per_period, order_value, order_value_cv, gross_margin,
+      cost_to_serve, referral_rate;  //!< [K]
+  std::vector<bool> fixed_orders;    //!< [K]
+
+  // Retention and win-back.
+  double retention_per_customer = 0.0;  //!< spend per at-risk customer per period
+  double retention_fixed = 0.0;         //!< spend per period
+  double churn_multiplier = 1.0;        //!< 1 - relative churn reduction of the program
+  bool winback = false;
+  double winback_cost = 0.0;
+  double winback_success = 0.0;
+
+  // Initial state.
+  std::vector<double> initial_customers;  //!< [K * tenures], whole numbers
+  std::vector<double> initial_prospects;  //!< [S], whole numbers, nurtured
+
+  // Customer value (Markov chain, per segment, for a customer at tenure 0).
+  std::vector<double> ltv;             //!< [K] discounted value at acquisition
+  int payback_periods = 0;             //!< N, length of the payback curves
+  std::vector<double> payback_curve;   //!< [K * N] cumulative undiscounted contribution
+
+  // Churn law, kept to extend the hazard beyond the tracked tenures (LTV chain).
+  std::vector<bool> sbg;               //!< [K]
+  std::vector<double> churn_const, sbg_alpha, sbg_beta;  //!< [K]
+  int ltv_tenure_cap = 1;
+
+  [[nodiscard]] int sources_count() const { return static_cast<int>(sources.size()); }
+  //! Churn probability per period at tenure `tau` (periods survived), retention effect applied.
+  [[nodiscard]] double hazard_at(int k, int tau) const;
+};
+
+//! Resolve `s` for replication `replication`: uncertain parameters are drawn.
+ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication);
+
+//! Resolve `s` at its point values (uncertain parameters at their means).
+ModelParams resolve_nominal(const Scenario& s);
+
+//! True when any parameter of `s` is uncertain.
+bool has_uncertainty(const Scenario& s);
+
+}  // namespace clvsim

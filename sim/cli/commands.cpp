@@ -1,0 +1,153 @@
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "clvsim/build_info.hpp"
+#include "clvsim/error.hpp"
+#include "clvsim/io/atomic_file.hpp"
+#include "clvsim/io/results.hpp"
+#include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/monte_carlo.hpp"
+#include "clvsim/parallel.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+
+namespace clvsim::cli {
+namespace {
+
+struct RunArgs {
+  std::string scenario;
+  std::optional<int> replications;
+  std::optional<std::uint64_t> seed;
+  int threads = 0;
+  std::string output;
+  bool force = false;
+  std::optional<std::string> csv;
+  bool expected = false;
+  bool quiet = false;
+};
+
+Scenario load(const std::string& path) {
+  if (path.empty()) return parse_scenario(default_scenario_text(), "<default scenario>");
+  return read_scenario_file(path);
+}
+
+int run_command(const RunArgs& a, const std::string& command_line) {
+  Scenario scenario = load(a.scenario);
+  if (a.expected) {
+    print_expected(std::cout, scenario);
+    return SUCCESS;
+  }
+  const Overwrite overwrite = a.force ? Overwrite::Allow : Overwrite::Refuse;
+  std::string output = a.output;
+  if (output.empty()) {
+    output = "results/" + scenario.name + ".h5";
+    std::filesystem::create_directories("results");
+  }
+  std::string csv;
+  if (a.csv) csv = a.csv->empty() ? std::filesystem::path(output).replace_extension(".csv").string() : *a.csv;
+  // Refuse before spending any time computing.
+  check_output_path(output, overwrite);
+  if (!csv.empty()) check_output_path(csv, overwrite);
+
+  RunOptions options;
+  if (a.replications) options.replications = *a.replications;
+  if (a.seed) {
+    options.seed = *a.seed;
+    options.use_seed = true;
+  }
+  options.threads = a.threads;
+  ProgressBar bar(scenario.name, !a.quiet && stderr_is_terminal());
+  options.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+  const std::vector<Scenario> scenarios{scenario};
+  const RunResults results = run_monte_carlo(scenarios, options);
+  bar.finish();
+
+  RunContext context;
+  context.command_line = command_line;
+  write_results_hdf5(output, results, scenarios, context, overwrite);
+  if (!csv.empty()) write_results_csv(csv, results, overwrite);
+  if (!a.quiet) {
+    print_summary(std::cout, results, scenario);
+    std::cout << "\nResults: " << output << (csv.empty() ? "" : " and " + csv) << "\n";
+  }
+  return SUCCESS;
+}
+
+int init_command(const std::string& path, bool force) {
+  AtomicOutput out(path, force ? Overwrite::Allow : Overwrite::Refuse);
+  {
+    std::ofstream os(out.temp_path());
+    os << default_scenario_text();
+    if (!os) throw RuntimeError("cannot write " + out.temp_path());
+  }
+  out.commit();
+  std::cout << "Wrote " << path << ": the default subscription scenario. Edit it and run\n  clvsim run "
+            << path << "\n";
+  return SUCCESS;
+}
+
+std::string join_args(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"clvsim: Monte Carlo forecasts of customer economics (acquisition, conversion, "
+               "retention, repurchase, referral)."};
+  app.set_version_flag("--version", std::string("clvsim ") + version() + " (" + git_revision() + ", " +
+                                        build_type() + ")");
+  app.require_subcommand(1);
+
+  RunArgs run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario: Monte Carlo forecast, results file and summary");
+  run_cmd->add_option("scenario", run.scenario, "Scenario TOML file (default: the embedded subscription scenario)");
+  run_cmd->add_option("-r,--replications", run.replications, "Replications (default: the scenario's)")
+      ->check(CLI::Range(1, 100000000));
+  run_cmd->add_option("-s,--seed", run.seed, "Random seed (default: the scenario's)");
+  run_cmd->add_option("-t,--threads", run.threads, "Threads (default: OMP_NUM_THREADS or all cores)")
+      ->check(CLI::Range(1, 4096));
+  run_cmd->add_option("-o,--output", run.output, "HDF5 results file (default: results/<scenario>.h5)");
+  run_cmd->add_flag("-f,--force", run.force, "Overwrite existing output files");
+  run_cmd->add_option("--csv", run.csv, "Also write a CSV summary (default path: the output with .csv)")
+      ->expected(0, 1);
+  run_cmd->add_flag("--expected", run.expected,
+                    "Print the model's exact expectations (no sampling) instead of running Monte Carlo");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar and no summary table");
+
+  std::string init_path = "scenario.toml";
+  bool init_force = false;
+  CLI::App* init_cmd = app.add_subcommand("init", "Write the default scenario to a file to start from");
+  init_cmd->add_option("path", init_path, "Where to write it (default: scenario.toml)");
+  init_cmd->add_flag("-f,--force", init_force, "Overwrite an existing file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? SUCCESS : BAD_INPUT;
+  }
+
+  try {
+    if (*run_cmd) return run_command(run, join_args(argc, argv));
+    if (*init_cmd) return init_command(init_path, init_force);
+  } catch (const InputError& e) {
+    std::cerr << "clvsim: error: " << e.what() << "\n";
+    return BAD_INPUT;
+  } catch (const std::exception& e) {
+    std::cerr << "clvsim: failure: " << e.what() << "\n";
+    return RUNTIME_FAILURE;
+  }
+  return SUCCESS;
+}
+
+}  // namespace clvsim::cli

@@ -1,0 +1,138 @@
+#include "report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <vector>
+
+#include "clvsim/build_info.hpp"
+#include "clvsim/engine.hpp"
+#include "clvsim/model.hpp"
+#include "clvsim/statistics.hpp"
+
+namespace clvsim::cli {
+namespace {
+
+std::string pad_left(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+std::string pad_right(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string period_plural(const Scenario& s) {
+  return std::string(period_name(s.simulation.period)) + "s";
+}
+
+}  // namespace
+
+std::string format_number(double x, int decimals) {
+  if (std::isnan(x)) return "-";
+  if (std::isinf(x)) return x > 0 ? "never" : "-inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(x));
+  std::string digits(buf);
+  const std::size_t dot = digits.find('.');
+  std::string whole = digits.substr(0, dot);
+  const std::string frac = dot == std::string::npos ? "" : digits.substr(dot);
+  std::string grouped;
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += ',';
+    grouped += whole[i];
+  }
+  const bool negative = x < 0 && std::stod(digits) != 0.0;
+  return (negative ? "-" : "") + grouped + frac;
+}
+
+void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario) {
+  const ScenarioResults& res = results.scenarios.front();
+  const std::string horizon = std::to_string(scenario.simulation.horizon) + " " + period_plural(scenario);
+  os << "clvsim " << version() << "  " << scenario.name << ": " << horizon << ", "
+     << results.replications << " replications, seed " << results.seed << ", " << results.threads
+     << (results.threads == 1 ? " thread, " : " threads, ") << format_number(results.wall_seconds, 2)
+     << " s\n\n";
+  struct Row {
+    std::string label;
+    Total total;
+    int decimals;
+  };
+  const std::string cur = " (" + scenario.currency + ")";
+  const std::vector<Row> rows = {
+      {"NPV" + cur, Total::Npv, 0},
+      {"Revenue, " + horizon + cur, Total::Revenue, 0},
+      {"Profit, " + horizon + cur, Total::Profit, 0},
+      {"Active customers at end", Total::ActiveCustomers, 0},
+      {"CAC" + cur, Total::Cac, 2},
+      {"LTV/CAC", Total::LtvCac, 2},
+      {"Payback (" + period_plural(scenario) + ")", Total::PaybackPeriods, 1},
+  };
+  constexpr std::size_t label_width = 34, col = 15;
+  os << pad_right("", label_width) << pad_left("mean", col) << pad_left("5%", col)
+     << pad_left("50%", col) << pad_left("95%", col) << "\n";
+  for (const Row& row : rows) {
+    const Stats st = summarize(res.across(row.total));
+    os << pad_right(row.label, label_width) << pad_left(format_number(st.mean, row.decimals), col)
+       << pad_left(format_number(st.q[0], row.decimals), col)
+       << pad_left(format_number(st.q[2], row.decimals), col)
+       << pad_left(format_number(st.q[4], row.decimals), col) << "\n";
+  }
+
+  // Make the danger of unprofitable acquisition visible.
+  const std::vector<double> ratio = res.across(Total::LtvCac);
+  std::size_t below = 0, defined = 0;
+  for (double x : ratio) {
+    if (std::isnan(x)) continue;
+    ++defined;
+    if (x < 1.0) ++below;
+  }
+  if (below > 0) {
+    os << "\nWARNING: LTV/CAC is below 1 in " << format_number(100.0 * static_cast<double>(below) / static_cast<double>(defined), 1)
+       << "% of replications: customers are acquired for more than they are worth.\n";
+  }
+}
+
+void print_expected(std::ostream& os, const Scenario& scenario) {
+  const ModelParams m = resolve_nominal(scenario);
+  const MetricLayout layout(scenario);
+  const int T = m.horizon;
+  std::vector<double> metrics(static_cast<std::size_t>(layout.size()) * T);
+  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
+  expected_trajectory(m, metrics, totals);
+  auto value = [&](int metric, int t) { return metrics[static_cast<std::size_t>(metric) * T + t]; };
+
+  os << "clvsim " << version() << "  " << scenario.name
+     << ": expected values (exact means of the model at the parameters' point values)\n\n";
+  const std::vector<std::pair<std::string, Metric>> cols = {
+      {"active", Metric::ActiveCustomers}, {"new", Metric::NewCustomers},
+      {"churned", Metric::ChurnedCustomers}, {"revenue", Metric::Revenue},
+      {"profit", Metric::Profit},          {"npv", Metric::Npv}};
+  constexpr std::size_t w = 15;
+  os << pad_left(period_name(scenario.simulation.period), 7);
+  for (const auto& c : cols) os << pad_left(c.first, w);
+  os << "\n";
+  for (int t = 0; t < T; ++t) {
+    os << pad_left(std::to_string(t + 1), 7);
+    for (const auto& c : cols) os << pad_left(format_number(value(MetricLayout::fixed(c.second), t), 1), w);
+    os << "\n";
+  }
+
+  os << "\nFunnel in " << period_name(scenario.simulation.period) << " 1\n";
+  os << pad_right("stage", 20) << pad_left("entered", w) << pad_left("cost per entry", w) << "\n";
+  for (int s = 0; s < m.stages; ++s) {
+    os << pad_right(scenario.stages[s].name, 20) << pad_left(format_number(value(layout.entered_stage(s), 0), 1), w)
+       << pad_left(format_number(value(layout.cost_per_stage(s), 0), 2), w) << "\n";
+  }
+  os << pad_right("customer", 20) << pad_left(format_number(value(MetricLayout::fixed(Metric::NewCustomers), 0), 1), w)
+     << pad_left(format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2), w) << "\n";
+
+  os << "\nCustomer lifetime value at acquisition (Markov chain, " << scenario.currency << ")\n";
+  for (int k = 0; k < m.segments; ++k)
+    os << pad_right(scenario.segments[k].name, 20) << pad_left(format_number(m.ltv[k], 2), w) << "\n";
+
+  os << "\nHorizon totals\n";
+  const auto& infos = total_infos();
+  for (std::size_t i = 0; i < infos.size(); ++i)
+    os << pad_right(infos[i].name, 20) << pad_left(format_number(totals[i], 2), w) << "\n";
+}
+
+}  // namespace clvsim::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <iosfwd>
+#include <span>
+#include <string>
+
+#include "clvsim/monte_carlo.hpp"
+#include "clvsim/scenario.hpp"
+
+namespace clvsim::cli {
+
+//! The Monte Carlo summary table of the base scenario: mean, 5%, 50%, 95% of the headline totals.
+void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario);
+
+//! The expected-value mode: per-period expectations, the funnel's first period and the
+//! Markov-chain customer value per segment.
+void print_expected(std::ostream& os, const Scenario& scenario);
+
+//! A number for people: thousands separators, `decimals` digits, "never" for +inf, "-" for NaN.
+std::string format_number(double x, int decimals);
+
+}  // namespace clvsim::cli

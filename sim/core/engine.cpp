@@ -1,0 +1,357 @@
+#include "clvsim/engine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "clvsim/random.hpp"
+#include "clvsim/samplers.hpp"
+
+namespace clvsim {
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+// ---------------------------------------------------------------------------------------------
+// Draw policies. Each event draws from its own stream, named by (purpose, period, cell), so the
+// same event uses the same random numbers in every variant of a scenario.
+
+class SampleDraws {
+ public:
+  using Count = clvsim::Count;
+  SampleDraws(std::uint64_t seed, std::uint64_t replication) : seed_(seed), rep_(replication) {}
+
+  Count binomial(Count n, double p, Purpose what, std::uint64_t where) const {
+    if (n == 0 || p <= 0.0) return 0;
+    RandomStream rng(seed_, rep_, what, where);
+    return clvsim::binomial(rng, n, p);
+  }
+  Count poisson(double mean, Purpose what, std::uint64_t where) const {
+    if (mean <= 0.0) return 0;
+    RandomStream rng(seed_, rep_, what, where);
+    return clvsim::poisson(rng, mean);
+  }
+  void multinomial(Count n, std::span<const double> p, std::span<Count> out, Purpose what,
+                   std::uint64_t where) const {
+    if (n == 0) {
+      std::fill(out.begin(), out.end(), 0);
+      return;
+    }
+    RandomStream rng(seed_, rep_, what, where);
+    clvsim::multinomial(rng, n, p, out);
+  }
+  //! Total value of `orders` orders of mean `mean` and coefficient of variation `cv`: a sum of
+  //! gamma variates is gamma with the shapes added.
+  double order_value(double orders, double mean, double cv, Purpose what, std::uint64_t where) const {
+    if (orders <= 0.0 || mean <= 0.0) return 0.0;
+    if (cv <= 0.0) return orders * mean;
+    RandomStream rng(seed_, rep_, what, where);
+    return clvsim::gamma(rng, orders / (cv * cv), mean * cv * cv);
+  }
+
+ private:
+  std::uint64_t seed_;
+  std::uint64_t rep_;
+};
+
+class MeanDraws {
+ public:
+  using Count = double;
+  double binomial(double n, double p, Purpose, std::uint64_t) const { return n * p; }
+  double poisson(double mean, Purpose, std::uint64_t) const { return mean; }
+  void multinomial(double n, std::span<const double> p, std::span<double> out, Purpose,
+                   std::uint64_t) const {
+    double rest = n;
+    for (std::size_t j = 0; j + 1 < p.size(); ++j) {
+      out[j] = n * p[j];
+      rest -= out[j];
+    }
+    out[p.size() - 1] = rest;
+  }
+  double order_value(double orders, double mean, double, Purpose, std::uint64_t) const {
+    return orders * mean;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+template <class Draws>
+void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::span<double> totals) {
+  using C = typename Draws::Count;
+  const int T = m.horizon, K = m.segments, S = m.stages, L = m.tenures, W = m.winback_window;
+  const int NS = m.sources_count();
+  const int NCH = m.channels;
+  CLVSIM_EXPECT(out.size() % static_cast<std::size_t>(T) == 0);
+  auto at = [&](int metric, int t) -> double& { return out[static_cast<std::size_t>(metric) * T + t]; };
+  const int fixed_count = static_cast<int>(Metric::Count_);
+  auto new_by_channel = [&](int c) { return fixed_count + c; };
+  auto active_by_segment = [&](int k) { return fixed_count + NCH + k; };
+  auto entered_stage = [&](int s) { return fixed_count + NCH + K + s; };
+  auto cost_per_stage = [&](int s) { return fixed_count + NCH + K + S + s; };
+  auto F = [](Metric x) { return static_cast<int>(x); };
+  std::fill(out.begin(), out.end(), 0.0);
+
+  std::vector<C> active(K * L, C{}), next(K * L, C{});
+  std::vector<C> lapsed(K * W, C{}), lapsed_next(K * W, C{});
+  std::vector<C> prospects(NS * S * 2, C{}), prospects_next(NS * S * 2, C{});
+  std::vector<C> converted(NS, C{}), split(K, C{}), churned_by(K, C{});
+  std::vector<double> new_by_segment(static_cast<std::size_t>(K) * T, 0.0);
+  std::array<C, 3> funnel_out{};
+  const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
+
+  for (int i = 0; i < K * L; ++i) active[i] = static_cast<C>(m.initial_customers[i]);
+  const int pipeline = NS - 1;
+  for (int s = 0; s < S; ++s) prospects[pidx(pipeline, s, 1)] = static_cast<C>(m.initial_prospects[s]);
+
+  double cumulative = 0.0, npv = 0.0, discount = 1.0;
+  for (int t = 0; t < T; ++t) {
+    discount /= 1.0 + m.discount_rate;
+
+    // 1. Win-back of lapsed customers; the won back rejoin at tenure 0 before churn.
+    C attempts{}, won{};
+    if (W > 0) {
+      std::fill(lapsed_next.begin(), lapsed_next.end(), C{});
+      for (int k = 0; k < K; ++k) {
+        for (int d = 0; d < W; ++d) {
+          const C n = lapsed[k * W + d];
+          if (n == C{}) continue;
+          attempts += n;
+          const C back = draw.binomial(n, m.winback_success, Purpose::WinBack, cell(t, k * W + d));
+          won += back;
+          active[k * L] += back;
+          if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
+        }
+      }
+    }
+
+    // 2. Churn, then 3. migration of the survivors; tenure advances by one.
+    std::fill(next.begin(), next.end(), C{});
+    std::fill(churned_by.begin(), churned_by.end(), C{});
+    C at_risk{}, churned{};
+    for (int k = 0; k < K; ++k) {
+      const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
+      for (int tau = 0; tau < L; ++tau) {
+        const C n = active[k * L + tau];
+        if (n == C{}) continue;
+        at_risk += n;
+        const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
+        const C lost = draw.binomial(n, m.hazard[k * L + tau], Purpose::Churn, where);
+        churned_by[k] += lost;
+        const C stay = n - lost;
+        const int nt = std::min(tau + 1, L - 1);
+        if (!m.any_migration) {
+          next[k * L + nt] += stay;
+        } else {
+          draw.multinomial(stay, row, split, Purpose::Migration, where);
+          for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
+        }
+      }
+      churned += churned_by[k];
+    }
+    if (W > 0) {
+      for (int k = 0; k < K; ++k) lapsed_next[k * W] = churned_by[k];
+      std::swap(lapsed, lapsed_next);
+    }
+
+    // 4. Repurchase by the active customers after migration.
+    double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0, referral_demand = 0.0;
+    std::vector<double> active_k(K, 0.0);
+    for (int k = 0; k < K; ++k) {
+      C a{};
+      for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
+      active_k[k] = static_cast<double>(a);
+      const double mean_orders = active_k[k] * m.orders_per_period[k];
+      const double o = m.fixed_orders[k]
+                           ? mean_orders
+                           : static_cast<double>(draw.poisson(mean_orders, Purpose::Orders, cell(t, k)));
+      const double v = draw.order_value(o, m.order_value[k], m.order_value_cv[k], Purpose::Revenue, cell(t, k));
+      orders += o;
+      revenue += v;
+      margin += v * m.gross_margin[k];
+      serve += active_k[k] * m.cost_to_serve[k];
+      referral_demand += active_k[k] * m.referral_rate[k];
+    }
+
+    // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh.
+    double referred = 0.0;
+    for (int k = 0; k < K; ++k) {
+      const C r = draw.poisson(active_k[k] * m.referral_rate[k], Purpose::Referral, cell(t, k));
+      prospects[pidx(NCH + k, m.referral_entry, 0)] += r;
+      referred += static_cast<double>(r);
+    }
+    at(entered_stage(m.referral_entry), t) += referred;
+
+    // 6. Acquisition: leads from each channel, fresh at the channel's entry stage.
+    double leads = 0.0, channel_spend = 0.0;
+    for (int c = 0; c < NCH; ++c) {
+      const C l = draw.poisson(m.channel_leads[c * T + t], Purpose::Leads, cell(t, c));
+      prospects[pidx(c, m.channel_entry[c], 0)] += l;
+      leads += static_cast<double>(l);
+      at(entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
+      channel_spend += m.channel_spend[c * T + t];
+    }
+
+    // 7. Funnel: each cell advances, drops or stays (and is then nurtured).
+    std::fill(prospects_next.begin(), prospects_next.end(), C{});
+    std::fill(converted.begin(), converted.end(), C{});
+    double nurture_spend = 0.0;
+    for (int src = 0; src < NS; ++src) {
+      for (int s = 0; s < S; ++s) {
+        const StageRates& r = m.stage_rates[s];
+        for (int nurtured = 0; nurtured < 2; ++nurtured) {
+          const C n = prospects[pidx(src, s, nurtured)];
+          if (n == C{}) continue;
+          const double adv = nurtured ? r.nurtured_advance : r.advance;
+          const double drop = nurtured ? r.nurtured_drop : r.drop;
+          if (nurtured) nurture_spend += static_cast<double>(n) * r.nurture_cost;
+          const std::array<double, 3> p{adv, drop, std::max(0.0, 1.0 - adv - drop)};
+          draw.multinomial(n, p, funnel_out, Purpose::Funnel,
+                           cell(t, static_cast<std::uint64_t>(pidx(src, s, nurtured))));
+          if (s + 1 < S) {
+            prospects_next[pidx(src, s + 1, 0)] += funnel_out[0];
+            at(entered_stage(s + 1), t) += static_cast<double>(funnel_out[0]);
+          } else {
+            converted[src] += funnel_out[0];
+          }
+          prospects_next[pidx(src, s, 1)] += funnel_out[2];
+        }
+      }
+    }
+    std::swap(prospects, prospects_next);
+
+    // 8. Conversion: new customers join their segment at tenure 0 (active from next period).
+    double new_total = 0.0, from_referral = 0.0, from_pipeline = 0.0;
+    for (int src = 0; src < NS; ++src) {
+      const C n = converted[src];
+      if (n == C{}) continue;
+      const Source& source = m.sources[src];
+      draw.multinomial(n, source.segment_mix, split, Purpose::Conversion, cell(t, src));
+      for (int k = 0; k < K; ++k) {
+        next[k * L] += split[k];
+        new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
+      }
+      const double nd = static_cast<double>(n);
+      new_total += nd;
+      switch (source.kind) {
+        case Source::Kind::Channel: at(new_by_channel(source.index), t) += nd; break;
+        case Source::Kind::Referral: from_referral += nd; break;
+        case Source::Kind::Pipeline: from_pipeline += nd; break;
+      }
+    }
+    std::swap(active, next);
+
+    // Accounting for the period.
+    const double acquisition = channel_spend + nurture_spend;
+    const double retention = static_cast<double>(at_risk) * m.retention_per_customer + m.retention_fixed;
+    const double winback = static_cast<double>(attempts) * m.winback_cost;
+    const double rewards = from_referral * m.referral_reward;
+    const double profit = margin - serve - acquisition - retention - winback - rewards;
+    cumulative += profit;
+    npv += profit * discount;
+    double active_total = 0.0;
+    for (int k = 0; k < K; ++k) {
+      C a{};
+      for (int tau = 0; tau < L; ++tau) a += active[k * L + tau];
+      at(active_by_segment(k), t) = static_cast<double>(a);
+      active_total += static_cast<double>(a);
+    }
+    const std::span<const double> mix(&new_by_segment[static_cast<std::size_t>(t) * K], K);
+    double value_acquired = 0.0;
+    for (int k = 0; k < K; ++k) value_acquired += mix[k] * m.ltv[k];
+    const double cac_spend = acquisition + rewards;
+    const double cac = new_total > 0.0 ? cac_spend / new_total : NaN;
+
+    at(F(Metric::Revenue), t) = revenue;
+    at(F(Metric::GrossMargin), t) = margin;
+    at(F(Metric::CostToServe), t) = serve;
+    at(F(Metric::AcquisitionSpend), t) = acquisition;
+    at(F(Metric::RetentionSpend), t) = retention;
+    at(F(Metric::WinBackSpend), t) = winback;
+    at(F(Metric::ReferralRewards), t) = rewards;
+    at(F(Metric::Profit), t) = profit;
+    at(F(Metric::CumulativeProfit), t) = cumulative;
+    at(F(Metric::DiscountedProfit), t) = profit * discount;
+    at(F(Metric::Npv), t) = npv;
+    at(F(Metric::ActiveCustomers), t) = active_total;
+    at(F(Metric::NewCustomers), t) = new_total;
+    at(F(Metric::ChurnedCustomers), t) = static_cast<double>(churned);
+    at(F(Metric::WonBackCustomers), t) = static_cast<double>(won);
+    at(F(Metric::RetentionRate), t) =
+        at_risk > C{} ? static_cast<double>(at_risk - churned) / static_cast<double>(at_risk) : NaN;
+    at(F(Metric::Orders), t) = orders;
+    at(F(Metric::Leads), t) = leads;
+    at(F(Metric::ReferredProspects), t) = referred;
+    at(F(Metric::NewFromReferral), t) = from_referral;
+    at(F(Metric::NewFromPipeline), t) = from_pipeline;
+    at(F(Metric::Cac), t) = cac;
+    at(F(Metric::Ltv), t) = new_total > 0.0 ? value_acquired / new_total : NaN;
+    at(F(Metric::LtvCac), t) = cac_spend > 0.0 ? value_acquired / cac_spend : NaN;
+    at(F(Metric::PaybackPeriods), t) = payback_periods(m, mix, cac);
+    for (int s = 0; s < S; ++s) {
+      const double e = at(entered_stage(s), t);
+      at(cost_per_stage(s), t) = e > 0.0 ? acquisition / e : NaN;
+    }
+  }
+
+  // Totals over the horizon.
+  auto sum = [&](Metric x) {
+    double a = 0.0;
+    for (int t = 0; t < T; ++t) a += at(F(x), t);
+    return a;
+  };
+  auto total = [&](Total x) -> double& { return totals[static_cast<std::size_t>(x)]; };
+  const double new_total = sum(Metric::NewCustomers);
+  const double cac_spend = sum(Metric::AcquisitionSpend) + sum(Metric::ReferralRewards);
+  std::vector<double> mix(K, 0.0);
+  double value = 0.0;
+  for (int t = 0; t < T; ++t)
+    for (int k = 0; k < K; ++k) mix[k] += new_by_segment[static_cast<std::size_t>(t) * K + k];
+  for (int k = 0; k < K; ++k) value += mix[k] * m.ltv[k];
+  const double cac = new_total > 0.0 ? cac_spend / new_total : NaN;
+  total(Total::Npv) = npv;
+  total(Total::Revenue) = sum(Metric::Revenue);
+  total(Total::GrossMargin) = sum(Metric::GrossMargin);
+  total(Total::Profit) = sum(Metric::Profit);
+  total(Total::AcquisitionSpend) = sum(Metric::AcquisitionSpend);
+  total(Total::RetentionSpend) = sum(Metric::RetentionSpend);
+  total(Total::NewCustomers) = new_total;
+  total(Total::ChurnedCustomers) = sum(Metric::ChurnedCustomers);
+  total(Total::WonBackCustomers) = sum(Metric::WonBackCustomers);
+  total(Total::ActiveCustomers) = at(F(Metric::ActiveCustomers), T - 1);
+  total(Total::Cac) = cac;
+  total(Total::Ltv) = new_total > 0.0 ? value / new_total : NaN;
+  total(Total::LtvCac) = cac_spend > 0.0 ? value / cac_spend : NaN;
+  total(Total::PaybackPeriods) = payback_periods(m, mix, cac);
+}
+
+}  // namespace
+
+double payback_periods(const ModelParams& m, std::span<const double> new_by_segment, double cac) {
+  const int K = m.segments, N = m.payback_periods;
+  const double n = std::accumulate(new_by_segment.begin(), new_by_segment.end(), 0.0);
+  if (!(n > 0.0) || std::isnan(cac)) return NaN;
+  if (cac <= 0.0) return 0.0;
+  double previous = 0.0;
+  for (int step = 0; step < N; ++step) {
+    double c = 0.0;
+    for (int k = 0; k < K; ++k)
+      c += new_by_segment[k] / n * m.payback_curve[static_cast<std::size_t>(k) * N + step];
+    if (c >= cac) return step + (cac - previous) / (c - previous);
+    previous = c;
+  }
+  return INF;
+}
+
+void simulate_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
+                          std::span<double> metrics, std::span<double> totals) {
+  run(m, SampleDraws(seed, replication), metrics, totals);
+}
+
+void expected_trajectory(const ModelParams& m, std::span<double> metrics, std::span<double> totals) {
+  run(m, MeanDraws{}, metrics, totals);
+}
+
+}  // namespace clvsim

@@ -1,0 +1,221 @@
+#include "clvsim/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "clvsim/distribution.hpp"
+#include "clvsim/markov.hpp"
+#include "clvsim/random.hpp"
+
+namespace clvsim {
+namespace {
+
+// Reads parameter values: drawn for a replication, or the point values.
+class ParamReader {
+ public:
+  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication)
+      : sample_(sample), seed_(seed), replication_(replication) {}
+
+  double operator()(const Param& p) const {
+    double x = p.value;
+    if (sample_ && p.dist) {
+      RandomStream rng(seed_, replication_, Purpose::Parameter, hash_name(p.path));
+      x = draw(p, rng);
+    }
+    if (p.domain == Domain::Count) x = std::round(x);
+    return x;
+  }
+
+  std::vector<double> weights(const std::vector<Param>& ps, const std::string& what) const {
+    std::vector<double> w;
+    double total = 0.0;
+    for (const auto& p : ps) {
+      w.push_back((*this)(p));
+      total += w.back();
+    }
+    if (!(total > 0.0)) throw InputError(what + " has weights that sum to 0 (some weight must be > 0)");
+    for (auto& x : w) x /= total;
+    return w;
+  }
+
+ private:
+  bool sample_;
+  std::uint64_t seed_;
+  std::uint64_t replication_;
+};
+
+void check_pair(double adv, double drop, const std::string& path) {
+  if (adv + drop > 1.0 + 1e-12)
+    throw InputError(path + ": drawn advance + drop = " + std::to_string(adv + drop) +
+                     " is above 1 (use bounded distributions, e.g. beta or uniform, for "
+                     "uncertain funnel rates whose sum may approach 1)");
+}
+
+double saturating(double x, double max, double half) {
+  if (x <= 0.0) return 0.0;
+  return max * x / (x + half);
+}
+
+ModelParams build(const Scenario& s, const ParamReader& read) {
+  ModelParams m;
+  const int T = s.simulation.horizon;
+  const int K = static_cast<int>(s.segments.size());
+  const int S = static_cast<int>(s.stages.size());
+  const int C = static_cast<int>(s.channels.size());
+  m.horizon = T;
+  m.segments = K;
+  m.stages = S;
+  m.channels = C;
+  m.periods_per_year = periods_per_year(s.simulation.period);
+  m.discount_rate =
+      std::pow(1.0 + read(s.simulation.annual_discount_rate), 1.0 / m.periods_per_year) - 1.0;
+
+  // Funnel.
+  for (const auto& st : s.stages) {
+    StageRates r{read(st.advance), read(st.drop), read(st.nurtured_advance), read(st.nurtured_drop),
+                 read(st.nurture_cost)};
+    check_pair(r.advance, r.drop, "funnel." + st.name);
+    check_pair(r.nurtured_advance, r.nurtured_drop, "funnel." + st.name + " (nurtured)");
+    m.stage_rates.push_back(r);
+  }
+
+  // Channels and sources.
+  m.channel_spend.assign(static_cast<std::size_t>(C * T), 0.0);
+  m.channel_leads.assign(static_cast<std::size_t>(C * T), 0.0);
+  for (int c = 0; c < C; ++c) {
+    const Channel& ch = s.channels[c];
+    m.channel_entry.push_back(ch.entry_stage);
+    const double cpl = read(ch.cost_per_lead);
+    const double max_leads = read(ch.max_leads);
+    const double half = read(ch.half_saturation_spend);
+    for (int t = 0; t < T; ++t) {
+      const double spend = read(ch.spend.size() == 1 ? ch.spend[0] : ch.spend[t]);
+      m.channel_spend[c * T + t] = spend;
+      m.channel_leads[c * T + t] =
+          ch.response == Response::Linear ? spend / cpl : saturating(spend, max_leads, half);
+    }
+    m.sources.push_back(
+        {Source::Kind::Channel, c, read.weights(ch.segment_mix, "channels." + ch.name + ".segment_mix")});
+  }
+  std::vector<double> referral_mix;
+  if (!s.referral.segment_mix.empty())
+    referral_mix = read.weights(s.referral.segment_mix, "referral.segment_mix");
+  for (int k = 0; k < K; ++k) {
+    std::vector<double> mix = referral_mix;
+    if (mix.empty()) {
+      mix.assign(K, 0.0);
+      mix[k] = 1.0;
+    }
+    m.sources.push_back({Source::Kind::Referral, k, mix});
+  }
+  {
+    std::vector<double> mix(K, 0.0);
+    mix[0] = 1.0;
+    bool any_prospects = false;
+    for (const auto& p : s.pipeline.prospects) any_prospects = any_prospects || read(p) > 0.0;
+    if (any_prospects && !s.pipeline.segment_mix.empty())
+      mix = read.weights(s.pipeline.segment_mix, "pipeline.segment_mix");
+    m.sources.push_back({Source::Kind::Pipeline, 0, mix});
+  }
+  m.referral_entry = s.referral.entry_stage;
+  m.referral_reward = read(s.referral.reward);
+
+  // Retention program.
+  const auto& rp = s.retention;
+  double reduction = 0.0;
+  if (rp.mode != RetentionSpend::None) {
+    const double x = read(rp.spend);
+    reduction = saturating(x, read(rp.max_churn_reduction), read(rp.half_saturation));
+    if (rp.mode == RetentionSpend::PerCustomer) m.retention_per_customer = x;
+    else m.retention_fixed = x;
+  }
+  m.churn_multiplier = 1.0 - reduction;
+
+  // Segments.
+  int max_initial_tenure = 0;
+  bool any_sbg = false;
+  for (const auto& seg : s.segments) {
+    max_initial_tenure = std::max(max_initial_tenure, static_cast<int>(seg.initial_by_tenure.size()) - 1);
+    any_sbg = any_sbg || seg.churn_model == ChurnModel::ShiftedBetaGeometric;
+  }
+  m.tenures = any_sbg ? max_initial_tenure + T + 1 : 1;
+  m.ltv_tenure_cap = any_sbg ? std::max(1, s.simulation.ltv_tenure_cap) : 1;
+  m.migration.assign(static_cast<std::size_t>(K * K), 0.0);
+  m.initial_customers.assign(static_cast<std::size_t>(K * m.tenures), 0.0);
+  for (int k = 0; k < K; ++k) {
+    const Segment& seg = s.segments[k];
+    m.sbg.push_back(seg.churn_model == ChurnModel::ShiftedBetaGeometric);
+    m.churn_const.push_back(read(seg.churn));
+    m.sbg_alpha.push_back(read(seg.sbg_alpha));
+    m.sbg_beta.push_back(read(seg.sbg_beta));
+    m.orders_per_period.push_back(read(seg.orders_per_period));
+    m.fixed_orders.push_back(seg.order_model == OrderModel::Fixed);
+    m.order_value.push_back(read(seg.order_value));
+    m.order_value_cv.push_back(read(seg.order_value_cv));
+    m.gross_margin.push_back(read(seg.gross_margin));
+    m.cost_to_serve.push_back(read(seg.cost_to_serve));
+    m.referral_rate.push_back(read(seg.referrals_per_customer));
+    double leave = 0.0;
+    for (int j = 0; j < K; ++j) {
+      if (j == k || seg.migration.empty()) continue;
+      const double x = read(seg.migration[j]);
+      m.migration[k * K + j] = x;
+      leave += x;
+      m.any_migration = m.any_migration || x > 0.0;
+    }
+    if (leave > 1.0 + 1e-12)
+      throw InputError("segments." + seg.name + ".migration: drawn probabilities sum to " +
+                       std::to_string(leave) + ", above 1 (use bounded distributions)");
+    m.migration[k * K + k] = std::max(0.0, 1.0 - leave);
+    for (std::size_t tau = 0; tau < seg.initial_by_tenure.size(); ++tau) {
+      const int slot = std::min(static_cast<int>(tau), m.tenures - 1);
+      m.initial_customers[k * m.tenures + slot] += read(seg.initial_by_tenure[tau]);
+    }
+  }
+  m.hazard.resize(static_cast<std::size_t>(K * m.tenures));
+  for (int k = 0; k < K; ++k)
+    for (int tau = 0; tau < m.tenures; ++tau) m.hazard[k * m.tenures + tau] = m.hazard_at(k, tau);
+
+  // Win-back.
+  if (s.winback.enabled) {
+    m.winback = true;
+    m.winback_window = s.winback.window;
+    m.winback_cost = read(s.winback.attempt_cost);
+    m.winback_success = read(s.winback.success_probability);
+  }
+
+  // Initial pipeline.
+  m.initial_prospects.assign(static_cast<std::size_t>(S), 0.0);
+  for (int st = 0; st < S && st < static_cast<int>(s.pipeline.prospects.size()); ++st)
+    m.initial_prospects[st] = read(s.pipeline.prospects[st]);
+
+  // Customer value per segment, from the Markov chain of one customer.
+  const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon : std::max(s.simulation.ltv_tenure_cap, T);
+  CustomerValue cv = customer_value(m, N);
+  m.ltv = std::move(cv.ltv);
+  m.payback_periods = N;
+  m.payback_curve = std::move(cv.cumulative_contribution);
+  return m;
+}
+
+}  // namespace
+
+double ModelParams::hazard_at(int k, int tau) const {
+  double h = churn_const[k];
+  if (sbg[k]) h = sbg_alpha[k] / (sbg_alpha[k] + sbg_beta[k] + tau);
+  return h * churn_multiplier;
+}
+
+ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication) {
+  return build(s, ParamReader(true, seed, replication));
+}
+
+ModelParams resolve_nominal(const Scenario& s) { return build(s, ParamReader(false, 0, 0)); }
+
+bool has_uncertainty(const Scenario& s) {
+  bool any = false;
+  for_each_param(s, [&](const Param& p) { any = any || p.uncertain(); });
+  return any;
+}
+
+}  // namespace clvsim
