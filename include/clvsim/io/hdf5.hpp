@@ -1,0 +1,167 @@
+#pragma once
+
+// A small typed layer over the HDF5 C API. This header is the only HDF5 interface the rest of
+// clvsim sees: hdf5.h stays inside sim/io/hdf5.cpp, and handles are plain 64-bit ids here.
+//
+// Every failure throws clvsim::RuntimeError naming the file, the object and the innermost HDF5
+// error description; HDF5's own error printing is switched off for the duration of each call.
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace clvsim::h5 {
+
+//! Element types a dataset can hold. Stored as the matching little-endian HDF5 type.
+template <class T>
+concept Element = std::same_as<T, double> || std::same_as<T, float> ||
+    std::same_as<T, std::int64_t> || std::same_as<T, std::int32_t> ||
+    std::same_as<T, std::uint64_t> || std::same_as<T, std::uint8_t>;
+
+namespace detail {
+//! Owns one HDF5 id (hid_t, a 64-bit integer) and closes it with the matching H5?close.
+class Handle {
+ public:
+  using Closer = int (*)(std::int64_t);
+
+  Handle() = default;
+  Handle(std::int64_t id, Closer closer) noexcept : id_(id), closer_(closer) {}
+  Handle(Handle&& other) noexcept;
+  Handle& operator=(Handle&& other) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle();
+
+  [[nodiscard]] std::int64_t get() const noexcept { return id_; }
+  [[nodiscard]] bool valid() const noexcept { return id_ >= 0; }
+  //! Close now; returns the HDF5 status (negative on failure). A no-op on an empty handle.
+  int close() noexcept;
+
+ private:
+  std::int64_t id_ = -1;
+  Closer closer_ = nullptr;
+};
+}  // namespace detail
+
+class File;
+
+//! An open HDF5 group. Movable, not copyable; the group is closed when the object goes away.
+//!
+//! Names may be paths relative to this group ("a/b"). Groups created here track link creation
+//! order, so children() lists them in the order they were written.
+class Group {
+ public:
+  Group(Group&&) noexcept = default;
+  Group& operator=(Group&&) noexcept = default;
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+  ~Group() = default;
+
+  //! Create a child group. Throws if a link of that name already exists.
+  Group create_group(const std::string& name);
+  //! Open an existing child group.
+  [[nodiscard]] Group open_group(const std::string& name) const;
+  //! Whether a link (group or dataset) of that name exists; every path component is checked.
+  [[nodiscard]] bool has(const std::string& name) const;
+  //! Names of the direct children: creation order if the group tracks it, else alphabetical.
+  [[nodiscard]] std::vector<std::string> children() const;
+
+  //! Write a new dataset. `dims` defaults to {data.size()}; their product must equal
+  //! data.size(). Contiguous, uncompressed, little-endian and without timestamps, so identical
+  //! data gives identical bytes. Throws if the dataset already exists.
+  template <Element T>
+  void write(const std::string& name, std::span<const T> data, std::vector<std::size_t> dims = {});
+  //! Convenience overload so a std::vector deduces T.
+  template <Element T>
+  void write(const std::string& name, const std::vector<T>& data,
+             std::vector<std::size_t> dims = {}) {
+    write<T>(name, std::span<const T>(data), std::move(dims));
+  }
+  //! Write a 1-D dataset of variable-length UTF-8 strings. Strings may not contain NUL bytes.
+  void write_strings(const std::string& name, const std::vector<std::string>& values);
+
+  //! Read a whole dataset stored with exactly T's type (no silent conversions); row-major.
+  //! If `dims` is given it receives the dataset's shape.
+  template <Element T>
+  [[nodiscard]] std::vector<T> read(const std::string& name,
+                                    std::vector<std::size_t>* dims = nullptr) const;
+  //! Read a 1-D dataset of strings (variable- or fixed-length).
+  [[nodiscard]] std::vector<std::string> read_strings(const std::string& name) const;
+
+  //! Scalar attributes on this group. Setting an existing attribute replaces it. Strings are
+  //! variable-length UTF-8 of any length (whole TOML files are fine).
+  void set_attr(const std::string& name, double v);
+  void set_attr(const std::string& name, std::int64_t v);
+  void set_attr(const std::string& name, std::uint64_t v);
+  void set_attr(const std::string& name, const std::string& v);
+  //! So that a string literal does not silently become a bool or pick the wrong overload.
+  void set_attr(const std::string& name, const char* v) { set_attr(name, std::string(v)); }
+
+  //! Scalar attributes on a dataset of this group.
+  void set_dataset_attr(const std::string& dataset, const std::string& name, double v);
+  void set_dataset_attr(const std::string& dataset, const std::string& name, const std::string& v);
+  void set_dataset_attr(const std::string& dataset, const std::string& name, const char* v) {
+    set_dataset_attr(dataset, name, std::string(v));
+  }
+
+  //! Read scalar attributes; the stored type must match (float64, int64, uint64, string).
+  [[nodiscard]] double attr_double(const std::string& name) const;
+  [[nodiscard]] std::int64_t attr_int(const std::string& name) const;
+  [[nodiscard]] std::uint64_t attr_uint(const std::string& name) const;
+  [[nodiscard]] std::string attr_string(const std::string& name) const;
+  [[nodiscard]] bool has_attr(const std::string& name) const;
+  [[nodiscard]] double dataset_attr_double(const std::string& dataset,
+                                           const std::string& name) const;
+  [[nodiscard]] std::string dataset_attr_string(const std::string& dataset,
+                                                const std::string& name) const;
+
+  //! Absolute path of this group inside its file, e.g. "/" or "/results".
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  friend class File;
+  Group() = default;
+  Group(detail::Handle handle, std::string file, std::string path)
+      : handle_(std::move(handle)), file_(std::move(file)), path_(std::move(path)) {}
+
+  [[nodiscard]] std::string object_path(const std::string& name) const;
+
+  detail::Handle handle_;
+  std::string file_;  // for error messages
+  std::string path_;
+};
+
+//! An HDF5 file. Create truncates an existing file; ReadOnly opens one.
+//!
+//! Closing the file (close() or the destructor) closes every object opened from it, so a Group
+//! that outlives its File throws on use instead of keeping the file open behind your back.
+class File {
+ public:
+  enum class Mode { Create, ReadOnly };
+
+  File(const std::string& path, Mode mode);
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  //! Closes quietly; call close() to see errors.
+  ~File() = default;
+
+  //! The root group "/". Throws if the file has been closed.
+  Group& root();
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  //! Flush and close, throwing RuntimeError on failure. A no-op if already closed.
+  void close();
+
+ private:
+  std::string path_;
+  Mode mode_;
+  detail::Handle file_;
+  Group root_;  // declared after file_, so destroyed before it
+};
+
+}  // namespace clvsim::h5

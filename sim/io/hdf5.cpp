@@ -1,0 +1,634 @@
+#include "clvsim/io/hdf5.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include <hdf5.h>
+
+#include "clvsim/error.hpp"
+
+namespace clvsim::h5 {
+
+// The header stores ids and statuses as plain integers so it does not need hdf5.h.
+static_assert(std::is_same_v<hid_t, std::int64_t>,
+              "clvsim::h5 assumes 64-bit hid_t (HDF5 >= 1.10)");
+static_assert(std::is_same_v<herr_t, int>, "clvsim::h5 assumes herr_t is int");
+
+using detail::Handle;
+
+namespace {
+
+// Switches HDF5's automatic error printing off while one of our calls runs, and afterwards
+// restores whatever the host application had set. HDF5 keeps this setting per thread in
+// thread-safe builds, so the guard is safe to use from several threads.
+class Quiet {
+ public:
+  Quiet() noexcept {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~Quiet() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  Quiet(const Quiet&) = delete;
+  Quiet& operator=(const Quiet&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+herr_t take_innermost(unsigned /*n*/, const H5E_error2_t* err, void* client) {
+  auto* out = static_cast<std::string*>(client);
+  if (err->desc != nullptr && err->desc[0] != '\0') {
+    *out = err->desc;
+  } else {
+    char msg[256] = {};
+    if (H5Eget_msg(err->min_num, nullptr, msg, sizeof msg) > 0) *out = msg;
+  }
+  return H5_ITER_STOP;  // walking upward, the first entry is where the error was detected
+}
+
+// The description of the innermost entry on this thread's HDF5 error stack. Must be called
+// right after the failing call: the next HDF5 API call clears the stack.
+std::string innermost_error() {
+  std::string desc;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &desc);
+  return desc.empty() ? std::string("no HDF5 error description") : desc;
+}
+
+[[noreturn]] void fail(const std::string& file, const std::string& what) {
+  std::string why = innermost_error();
+  throw RuntimeError(file + ": " + what + " (" + why + ")");
+}
+
+void check(herr_t status, const std::string& file, const std::string& what) {
+  if (status < 0) fail(file, what);
+}
+
+Handle make(hid_t id, Handle::Closer closer, const std::string& file, const std::string& what) {
+  if (id < 0) fail(file, what);
+  return Handle(id, closer);
+}
+
+// Native types in memory, little-endian types in the file: files are the same on every host.
+template <class T>
+struct TypeMap;
+template <>
+struct TypeMap<double> {
+  static hid_t file() { return H5T_IEEE_F64LE; }
+  static hid_t memory() { return H5T_NATIVE_DOUBLE; }
+  static constexpr const char* name = "float64";
+};
+template <>
+struct TypeMap<float> {
+  static hid_t file() { return H5T_IEEE_F32LE; }
+  static hid_t memory() { return H5T_NATIVE_FLOAT; }
+  static constexpr const char* name = "float32";
+};
+template <>
+struct TypeMap<std::int64_t> {
+  static hid_t file() { return H5T_STD_I64LE; }
+  static hid_t memory() { return H5T_NATIVE_INT64; }
+  static constexpr const char* name = "int64";
+};
+template <>
+struct TypeMap<std::int32_t> {
+  static hid_t file() { return H5T_STD_I32LE; }
+  static hid_t memory() { return H5T_NATIVE_INT32; }
+  static constexpr const char* name = "int32";
+};
+template <>
+struct TypeMap<std::uint64_t> {
+  static hid_t file() { return H5T_STD_U64LE; }
+  static hid_t memory() { return H5T_NATIVE_UINT64; }
+  static constexpr const char* name = "uint64";
+};
+template <>
+struct TypeMap<std::uint8_t> {
+  static hid_t file() { return H5T_STD_U8LE; }
+  static hid_t memory() { return H5T_NATIVE_UINT8; }
+  static constexpr const char* name = "uint8";
+};
+
+// A short name for a stored type, for "stored as X, requested Y" messages.
+std::string describe_type(hid_t type) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t bits = 8 * H5Tget_size(type);
+  std::string name;
+  switch (cls) {
+    case H5T_FLOAT:
+      name = "float" + std::to_string(bits);
+      break;
+    case H5T_INTEGER:
+      name = (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + std::to_string(bits);
+      break;
+    case H5T_STRING:
+      return "string";
+    default:
+      return "HDF5 type class " + std::to_string(static_cast<int>(cls));
+  }
+  if (H5Tget_order(type) == H5T_ORDER_BE) name += " big-endian";
+  return name;
+}
+
+// Reads refuse silent conversions: a uint64 read as int64 or a double as float is a bug.
+void check_type(hid_t stored, hid_t expected, const char* expected_name, const std::string& file,
+                const std::string& what) {
+  const htri_t same = H5Tequal(stored, expected);
+  if (same < 0) fail(file, "cannot read " + what);
+  if (same == 0) {
+    throw RuntimeError(file + ": cannot read " + what + " (stored as " + describe_type(stored) +
+                       ", requested " + expected_name + ")");
+  }
+}
+
+Handle utf8_string_type(const std::string& file, const std::string& what) {
+  Handle type = make(H5Tcopy(H5T_C_S1), H5Tclose, file, what);
+  check(H5Tset_size(type.get(), H5T_VARIABLE), file, what);
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), file, what);
+  return type;
+}
+
+// Variable-length C strings end at the first NUL, so a NUL inside would truncate silently.
+void check_no_nul(const std::string& value, const std::string& file, const std::string& what) {
+  if (value.find('\0') != std::string::npos) {
+    throw RuntimeError(file + ": cannot write " + what + " (the string contains a NUL byte)");
+  }
+}
+
+// Reads `space`'s elements of the stored string type `stored` through `read(memtype, buffer)`,
+// which wraps H5Dread or H5Aread. Handles variable- and fixed-length strings, so files written
+// by other tools (h5py writes both) can be read.
+template <class Read>
+std::vector<std::string> read_string_data(hid_t stored, hid_t space, Read read,
+                                          const std::string& file, const std::string& what) {
+  if (H5Tget_class(stored) != H5T_STRING) {
+    throw RuntimeError(file + ": cannot read " + what + " (stored as " + describe_type(stored) +
+                       ", requested string)");
+  }
+  const hssize_t npoints = H5Sget_simple_extent_npoints(space);
+  if (npoints < 0) fail(file, "cannot read " + what);
+  const auto n = static_cast<std::size_t>(npoints);
+  const H5T_cset_t cset = H5Tget_cset(stored);
+  std::vector<std::string> out;
+  out.reserve(n);
+  const htri_t variable = H5Tis_variable_str(stored);
+  if (variable < 0) fail(file, "cannot read " + what);
+
+  Handle memtype = make(H5Tcopy(H5T_C_S1), H5Tclose, file, "cannot read " + what);
+  check(H5Tset_cset(memtype.get(), cset), file, "cannot read " + what);
+  if (variable > 0) {
+    check(H5Tset_size(memtype.get(), H5T_VARIABLE), file, "cannot read " + what);
+    std::vector<char*> buffer(n, nullptr);
+    if (n > 0 && read(memtype.get(), buffer.data()) < 0) fail(file, "cannot read " + what);
+    // HDF5 allocated the strings; give them back even if copying throws.
+    struct Reclaim {
+      hid_t type, space;
+      void* buffer;
+      ~Reclaim() {
+#if H5_VERSION_GE(1, 12, 0)  // 1.10 declares H5Treclaim but does not export it
+        H5Treclaim(type, space, H5P_DEFAULT, buffer);
+#else
+        H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer);
+#endif
+      }
+    } reclaim{memtype.get(), space, buffer.data()};
+    for (const char* s : buffer) out.emplace_back(s != nullptr ? s : "");
+    return out;
+  }
+
+  const std::size_t size = H5Tget_size(stored);
+  const H5T_str_t pad = H5Tget_strpad(stored);
+  check(H5Tset_size(memtype.get(), size), file, "cannot read " + what);
+  check(H5Tset_strpad(memtype.get(), pad), file, "cannot read " + what);
+  std::vector<char> buffer(n * size);
+  if (n > 0 && read(memtype.get(), buffer.data()) < 0) fail(file, "cannot read " + what);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string s(buffer.data() + i * size, size);
+    if (pad == H5T_STR_SPACEPAD) {
+      s.erase(s.find_last_not_of(' ') + 1);
+    } else {
+      s.erase(std::min(s.find('\0'), s.size()));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Replaces any attribute of that name on `object` with a scalar of type `stored`.
+void write_scalar_attr(hid_t object, const std::string& name, hid_t stored, hid_t memory,
+                       const void* value, const std::string& file, const std::string& what) {
+  const std::string action = "cannot write " + what;
+  Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, file, action);
+  const htri_t exists = H5Aexists(object, name.c_str());
+  if (exists < 0) fail(file, action);
+  if (exists > 0) check(H5Adelete(object, name.c_str()), file, action);
+  Handle attr =
+      make(H5Acreate2(object, name.c_str(), stored, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose, file, action);
+  check(H5Awrite(attr.get(), memory, value), file, action);
+  check(attr.close(), file, action);
+}
+
+void write_string_attr(hid_t object, const std::string& name, const std::string& value,
+                       const std::string& file, const std::string& what) {
+  check_no_nul(value, file, what);
+  Handle type = utf8_string_type(file, "cannot write " + what);
+  const char* data = value.c_str();
+  write_scalar_attr(object, name, type.get(), type.get(), &data, file, what);
+}
+
+template <class T>
+T read_scalar_attr(hid_t object, const std::string& name, const std::string& file,
+                   const std::string& what) {
+  const std::string action = "cannot read " + what;
+  Handle attr = make(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, file, action);
+  Handle stored = make(H5Aget_type(attr.get()), H5Tclose, file, action);
+  check_type(stored.get(), TypeMap<T>::file(), TypeMap<T>::name, file, what);
+  Handle space = make(H5Aget_space(attr.get()), H5Sclose, file, action);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw RuntimeError(file + ": " + action + " (not a scalar)");
+  }
+  T value{};
+  check(H5Aread(attr.get(), TypeMap<T>::memory(), &value), file, action);
+  return value;
+}
+
+std::string read_string_attr(hid_t object, const std::string& name, const std::string& file,
+                             const std::string& what) {
+  const std::string action = "cannot read " + what;
+  Handle attr = make(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, file, action);
+  Handle stored = make(H5Aget_type(attr.get()), H5Tclose, file, action);
+  Handle space = make(H5Aget_space(attr.get()), H5Sclose, file, action);
+  auto values = read_string_data(
+      stored.get(), space.get(),
+      [&](hid_t memtype, void* buffer) { return H5Aread(attr.get(), memtype, buffer); }, file,
+      what);
+  if (values.size() != 1) throw RuntimeError(file + ": " + action + " (not a scalar)");
+  return std::move(values.front());
+}
+
+}  // namespace
+
+// --- Handle ---
+
+namespace detail {
+
+Handle::Handle(Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) {
+  other.id_ = -1;
+}
+
+Handle& Handle::operator=(Handle&& other) noexcept {
+  if (this != &other) {
+    Quiet quiet;
+    close();
+    id_ = other.id_;
+    closer_ = other.closer_;
+    other.id_ = -1;
+  }
+  return *this;
+}
+
+// Destructors close quietly; callers that care check close()'s status.
+Handle::~Handle() {
+  if (!valid()) return;
+  Quiet quiet;
+  close();
+}
+
+// Does not touch the error-printing setting, so a failure's stack is intact for fail().
+int Handle::close() noexcept {
+  if (id_ < 0 || closer_ == nullptr) return 0;
+  const int status = closer_(id_);
+  id_ = -1;
+  return status;
+}
+
+}  // namespace detail
+
+// --- Group ---
+
+std::string Group::object_path(const std::string& name) const {
+  if (!name.empty() && name.front() == '/') return name;
+  return path_ == "/" ? "/" + name : path_ + "/" + name;
+}
+
+Group Group::create_group(const std::string& name) {
+  Quiet quiet;
+  const std::string action = "cannot create group '" + object_path(name) + "'";
+  Handle gcpl = make(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, file_, action);
+  check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        file_, action);
+  // Timestamps in object headers would make identical runs give different files.
+  check(H5Pset_obj_track_times(gcpl.get(), false), file_, action);
+  Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
+                      H5Gclose, file_, action);
+  return Group(std::move(group), file_, object_path(name));
+}
+
+Group Group::open_group(const std::string& name) const {
+  Quiet quiet;
+  Handle group = make(H5Gopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Gclose, file_,
+                      "cannot open group '" + object_path(name) + "'");
+  return Group(std::move(group), file_, object_path(name));
+}
+
+bool Group::has(const std::string& name) const {
+  if (name.empty()) return false;
+  Quiet quiet;
+  // H5Lexists fails rather than answering false when an intermediate group is missing, so
+  // check each prefix "a", "a/b", ... in turn.
+  for (std::size_t pos = name.find('/', 1);; pos = name.find('/', pos + 1)) {
+    const std::string prefix = name.substr(0, pos);
+    if (!prefix.empty() && prefix.back() != '/') {
+      const htri_t exists = H5Lexists(handle_.get(), prefix.c_str(), H5P_DEFAULT);
+      if (exists < 0) fail(file_, "cannot look up '" + object_path(prefix) + "'");
+      if (exists == 0) return false;
+    }
+    if (pos == std::string::npos) return true;
+  }
+}
+
+std::vector<std::string> Group::children() const {
+  Quiet quiet;
+  const std::string action = "cannot list group '" + path_ + "'";
+  Handle gcpl = make(H5Gget_create_plist(handle_.get()), H5Pclose, file_, action);
+  unsigned order_flags = 0;
+  check(H5Pget_link_creation_order(gcpl.get(), &order_flags), file_, action);
+  const H5_index_t index =
+      (order_flags & H5P_CRT_ORDER_INDEXED) != 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+  H5G_info_t info{};
+  check(H5Gget_info(handle_.get(), &info), file_, action);
+  std::vector<std::string> names;
+  names.reserve(info.nlinks);
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t length =
+        H5Lget_name_by_idx(handle_.get(), ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (length < 0) fail(file_, action);
+    std::string name(static_cast<std::size_t>(length) + 1, '\0');
+    if (H5Lget_name_by_idx(handle_.get(), ".", index, H5_ITER_INC, i, name.data(), name.size(),
+                           H5P_DEFAULT) < 0) {
+      fail(file_, action);
+    }
+    name.resize(static_cast<std::size_t>(length));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+template <Element T>
+void Group::write(const std::string& name, std::span<const T> data, std::vector<std::size_t> dims) {
+  Quiet quiet;
+  const std::string what = "dataset '" + object_path(name) + "'";
+  const std::string action = "cannot write " + what;
+  if (dims.empty()) dims.push_back(data.size());
+  std::size_t count = 1;
+  for (std::size_t d : dims) {
+    if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d) {
+      throw RuntimeError(file_ + ": " + action + " (dimensions overflow)");
+    }
+    count *= d;
+  }
+  if (count != data.size()) {
+    throw RuntimeError(file_ + ": " + action + " (dimensions hold " + std::to_string(count) +
+                       " elements but the data has " + std::to_string(data.size()) + ")");
+  }
+  const std::vector<hsize_t> extent(dims.begin(), dims.end());
+  Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
+                      H5Sclose, file_, action);
+  // Contiguous and uncompressed, without timestamps: identical data gives identical bytes.
+  Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file_, action);
+  check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), file_, action);
+  check(H5Pset_obj_track_times(dcpl.get(), false), file_, action);
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<T>::file(), space.get(),
+                                   H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                        H5Dclose, file_, action);
+  if (!data.empty()) {
+    check(H5Dwrite(dataset.get(), TypeMap<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+          file_, action);
+  }
+  check(dataset.close(), file_, action);
+}
+
+void Group::write_strings(const std::string& name, const std::vector<std::string>& values) {
+  Quiet quiet;
+  const std::string what = "dataset '" + object_path(name) + "'";
+  const std::string action = "cannot write " + what;
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const std::string& v : values) {
+    check_no_nul(v, file_, what);
+    pointers.push_back(v.c_str());
+  }
+  Handle type = utf8_string_type(file_, action);
+  const hsize_t extent[1] = {values.size()};
+  Handle space = make(H5Screate_simple(1, extent, nullptr), H5Sclose, file_, action);
+  Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file_, action);
+  check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), file_, action);
+  check(H5Pset_obj_track_times(dcpl.get(), false), file_, action);
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(),
+                                   H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                        H5Dclose, file_, action);
+  if (!values.empty()) {
+    check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+          file_, action);
+  }
+  check(dataset.close(), file_, action);
+}
+
+template <Element T>
+std::vector<T> Group::read(const std::string& name, std::vector<std::size_t>* dims) const {
+  Quiet quiet;
+  const std::string what = "dataset '" + object_path(name) + "'";
+  const std::string action = "cannot read " + what;
+  Handle dataset =
+      make(H5Dopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Dclose, file_, action);
+  Handle stored = make(H5Dget_type(dataset.get()), H5Tclose, file_, action);
+  check_type(stored.get(), TypeMap<T>::file(), TypeMap<T>::name, file_, what);
+  Handle space = make(H5Dget_space(dataset.get()), H5Sclose, file_, action);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail(file_, action);
+  std::vector<hsize_t> extent(static_cast<std::size_t>(rank));
+  if (H5Sget_simple_extent_dims(space.get(), extent.data(), nullptr) < 0) fail(file_, action);
+  std::size_t count = 1;
+  for (hsize_t d : extent) count *= static_cast<std::size_t>(d);
+  std::vector<T> out(count);
+  if (count > 0) {
+    check(H5Dread(dataset.get(), TypeMap<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+          file_, action);
+  }
+  if (dims != nullptr) dims->assign(extent.begin(), extent.end());
+  return out;
+}
+
+std::vector<std::string> Group::read_strings(const std::string& name) const {
+  Quiet quiet;
+  const std::string what = "dataset '" + object_path(name) + "'";
+  const std::string action = "cannot read " + what;
+  Handle dataset =
+      make(H5Dopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Dclose, file_, action);
+  Handle stored = make(H5Dget_type(dataset.get()), H5Tclose, file_, action);
+  Handle space = make(H5Dget_space(dataset.get()), H5Sclose, file_, action);
+  return read_string_data(
+      stored.get(), space.get(),
+      [&](hid_t memtype, void* buffer) {
+        return H5Dread(dataset.get(), memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
+      },
+      file_, what);
+}
+
+// --- attributes ---
+
+void Group::set_attr(const std::string& name, double v) {
+  Quiet quiet;
+  write_scalar_attr(handle_.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, file_,
+                    "attribute '" + name + "' of '" + path_ + "'");
+}
+
+void Group::set_attr(const std::string& name, std::int64_t v) {
+  Quiet quiet;
+  write_scalar_attr(handle_.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, file_,
+                    "attribute '" + name + "' of '" + path_ + "'");
+}
+
+void Group::set_attr(const std::string& name, std::uint64_t v) {
+  Quiet quiet;
+  write_scalar_attr(handle_.get(), name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, file_,
+                    "attribute '" + name + "' of '" + path_ + "'");
+}
+
+void Group::set_attr(const std::string& name, const std::string& v) {
+  Quiet quiet;
+  write_string_attr(handle_.get(), name, v, file_, "attribute '" + name + "' of '" + path_ + "'");
+}
+
+void Group::set_dataset_attr(const std::string& dataset, const std::string& name, double v) {
+  Quiet quiet;
+  const std::string what = "attribute '" + name + "' of '" + object_path(dataset) + "'";
+  Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
+                       "cannot write " + what);
+  write_scalar_attr(object.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, file_, what);
+}
+
+void Group::set_dataset_attr(const std::string& dataset, const std::string& name,
+                             const std::string& v) {
+  Quiet quiet;
+  const std::string what = "attribute '" + name + "' of '" + object_path(dataset) + "'";
+  Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
+                       "cannot write " + what);
+  write_string_attr(object.get(), name, v, file_, what);
+}
+
+double Group::attr_double(const std::string& name) const {
+  Quiet quiet;
+  return read_scalar_attr<double>(handle_.get(), name, file_,
+                                  "attribute '" + name + "' of '" + path_ + "'");
+}
+
+std::int64_t Group::attr_int(const std::string& name) const {
+  Quiet quiet;
+  return read_scalar_attr<std::int64_t>(handle_.get(), name, file_,
+                                        "attribute '" + name + "' of '" + path_ + "'");
+}
+
+std::uint64_t Group::attr_uint(const std::string& name) const {
+  Quiet quiet;
+  return read_scalar_attr<std::uint64_t>(handle_.get(), name, file_,
+                                         "attribute '" + name + "' of '" + path_ + "'");
+}
+
+std::string Group::attr_string(const std::string& name) const {
+  Quiet quiet;
+  return read_string_attr(handle_.get(), name, file_,
+                          "attribute '" + name + "' of '" + path_ + "'");
+}
+
+bool Group::has_attr(const std::string& name) const {
+  Quiet quiet;
+  const htri_t exists = H5Aexists(handle_.get(), name.c_str());
+  if (exists < 0) fail(file_, "cannot look up attribute '" + name + "' of '" + path_ + "'");
+  return exists > 0;
+}
+
+double Group::dataset_attr_double(const std::string& dataset, const std::string& name) const {
+  Quiet quiet;
+  const std::string what = "attribute '" + name + "' of '" + object_path(dataset) + "'";
+  Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
+                       "cannot read " + what);
+  return read_scalar_attr<double>(object.get(), name, file_, what);
+}
+
+std::string Group::dataset_attr_string(const std::string& dataset, const std::string& name) const {
+  Quiet quiet;
+  const std::string what = "attribute '" + name + "' of '" + object_path(dataset) + "'";
+  Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
+                       "cannot read " + what);
+  return read_string_attr(object.get(), name, file_, what);
+}
+
+// Explicit instantiations: the only element types, and the reason hdf5.h stays out of the header.
+template void Group::write<double>(const std::string&, std::span<const double>,
+                                   std::vector<std::size_t>);
+template void Group::write<float>(const std::string&, std::span<const float>,
+                                  std::vector<std::size_t>);
+template void Group::write<std::int64_t>(const std::string&, std::span<const std::int64_t>,
+                                         std::vector<std::size_t>);
+template void Group::write<std::int32_t>(const std::string&, std::span<const std::int32_t>,
+                                         std::vector<std::size_t>);
+template void Group::write<std::uint64_t>(const std::string&, std::span<const std::uint64_t>,
+                                          std::vector<std::size_t>);
+template void Group::write<std::uint8_t>(const std::string&, std::span<const std::uint8_t>,
+                                         std::vector<std::size_t>);
+template std::vector<double> Group::read<double>(const std::string&,
+                                                 std::vector<std::size_t>*) const;
+template std::vector<float> Group::read<float>(const std::string&, std::vector<std::size_t>*) const;
+template std::vector<std::int64_t> Group::read<std::int64_t>(const std::string&,
+                                                             std::vector<std::size_t>*) const;
+template std::vector<std::int32_t> Group::read<std::int32_t>(const std::string&,
+                                                             std::vector<std::size_t>*) const;
+template std::vector<std::uint64_t> Group::read<std::uint64_t>(const std::string&,
+                                                               std::vector<std::size_t>*) const;
+template std::vector<std::uint8_t> Group::read<std::uint8_t>(const std::string&,
+                                                             std::vector<std::size_t>*) const;
+
+// --- File ---
+
+File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+  Quiet quiet;
+  const std::string action =
+      mode == Mode::Create ? "cannot create HDF5 file" : "cannot open HDF5 file";
+  Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path_, action);
+  // Closing the file closes everything opened from it, so close() really closes the file even
+  // if a Group is still alive (AtomicOutput renames it right after).
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path_, action);
+  // The creation property list lives as long as the call: closing it between a failed
+  // H5Fcreate and fail() would clear the error stack we report from.
+  Handle fcpl = make(H5Pcreate(H5P_FILE_CREATE), H5Pclose, path_, action);
+  // The root group gets the same creation-order tracking and no timestamps, like create_group.
+  check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        path_, action);
+  check(H5Pset_obj_track_times(fcpl.get(), false), path_, action);
+  const hid_t id = mode == Mode::Create
+                       ? H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get())
+                       : H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get());
+  file_ = make(id, H5Fclose, path_, action);
+  Handle root = make(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose, path_, action);
+  root_ = Group(std::move(root), path_, "/");
+}
+
+Group& File::root() {
+  if (!file_.valid()) throw RuntimeError(path_ + ": cannot use HDF5 file (it has been closed)");
+  return root_;
+}
+
+void File::close() {
+  if (!file_.valid()) return;
+  Quiet quiet;
+  root_.handle_.close();
+  if (mode_ == Mode::Create)
+    check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "cannot flush HDF5 file");
+  check(file_.close(), path_, "cannot close HDF5 file");
+}
+
+}  // namespace clvsim::h5
