@@ -170,7 +170,7 @@ void write_results_csv(const std::string& path, const RunResults& results, Overw
           row(res.name, res.layout.metrics()[m].name, std::to_string(t + 1),
               summarize(res.across(m, t)), res.expected_metrics[static_cast<std::size_t>(m) * res.periods + t]);
     }
-    os.flush();
+    os.close();
     if (!os) throw RuntimeError("error writing " + output.temp_path());
   }
   output.commit();
