@@ -1,0 +1,320 @@
+// validate(): range and cross-field checks on a Scenario, whether it came from TOML or from code.
+//
+// Each check throws InputError::at(param.where, param.path, value, problem, accepted), so a
+// scenario read from a file reports file:line:column, and a scenario built in code reports the
+// dotted key path alone.
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "clvsim/distribution.hpp"
+#include "clvsim/scenario.hpp"
+
+namespace clvsim {
+namespace {
+
+// Sums of probabilities computed in floating point may exceed 1 by rounding alone.
+constexpr double SUM_TOLERANCE = 1e-9;
+
+//! A number as TOML would write it: the shortest text that reads back to the same double.
+std::string number(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, res.ptr);
+}
+
+//! A derived quantity (a sum), rounded for reading.
+std::string rounded(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+std::string show(const Param& p) {
+  if (!p.dist) return number(p.value);
+  const Distribution& d = *p.dist;
+  std::string out = std::string("{ dist = \"") + kind_name(d.kind) + "\", ";
+  switch (d.kind) {
+    case Distribution::Kind::Normal:
+    case Distribution::Kind::LogNormal:
+      return out + "mean = " + number(d.a) + ", sd = " + number(d.b) + " }";
+    case Distribution::Kind::Beta:
+      return out + "alpha = " + number(d.a) + ", beta = " + number(d.b) + " }";
+    case Distribution::Kind::Uniform:
+      return out + "min = " + number(d.a) + ", max = " + number(d.b) + " }";
+    case Distribution::Kind::Triangular:
+      return out + "min = " + number(d.a) + ", mode = " + number(d.b) + ", max = " + number(d.c) +
+             " }";
+  }
+  return out + "}";
+}
+
+std::string key_of(const Param& p) {
+  return p.path.empty() ? "(unnamed parameter)" : p.path;
+}
+
+const char* out_of_domain(Domain d) {
+  switch (d) {
+    case Domain::Real:
+      return "is not a finite number";
+    case Domain::NonNegative:
+      return "is negative";
+    case Domain::Positive:
+      return "is not positive";
+    case Domain::Probability:
+      return "is not a probability";
+    case Domain::Count:
+      return "is not a valid count";
+  }
+  return "is out of range";
+}
+
+void check_param(const Param& p) {
+  if (p.dist) check_distribution(p);
+  if (!std::isfinite(p.value))
+    throw InputError::at(p.where, key_of(p), show(p), "is not a finite number",
+                         domain_description(p.domain));
+  if (!in_domain(p.domain, p.value))
+    throw InputError::at(p.where, key_of(p), show(p), out_of_domain(p.domain),
+                         domain_description(p.domain));
+}
+
+//! Uniform and triangular distributions carry explicit bounds written by the user.
+bool has_written_bounds(const Param& p) {
+  using K = Distribution::Kind;
+  return p.dist && (p.dist->kind == K::Uniform || p.dist->kind == K::Triangular);
+}
+
+//! The value used in sum-to-at-most-1 checks: the top of the support for distributions with
+//! written bounds (uniform, triangular), the point value otherwise. Normal, lognormal and beta
+//! rates reach 1 only in their tails (their support is the whole of [0, 1] once truncated), so
+//! judging them by their support would reject every uncertain rate paired with a non-zero one,
+//! e.g. a beta(30, 70) win rate with drop = 0.4; rare draws beyond 1 are left to the engine.
+double largest(const Param& p) {
+  if (has_written_bounds(p)) return distribution_support(*p.dist, p.domain).hi;
+  return p.value;
+}
+
+bool before(const SourceLocation& a, const SourceLocation& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+//! The location of the last-written of several parameters (the one that tipped a sum over).
+SourceLocation last_written(const std::vector<const Param*>& ps, const SourceLocation& fallback) {
+  SourceLocation where = fallback;
+  bool found = false;
+  for (const Param* p : ps) {
+    if (p->where.line <= 0) continue;
+    if (!found || before(where, p->where)) where = p->where;
+    found = true;
+  }
+  return where;
+}
+
+SourceLocation first_written(const std::vector<const Param*>& ps, const SourceLocation& fallback) {
+  SourceLocation where = fallback;
+  bool found = false;
+  for (const Param* p : ps) {
+    if (p->where.line <= 0) continue;
+    if (!found || before(p->where, where)) where = p->where;
+    found = true;
+  }
+  return where;
+}
+
+SourceLocation file_only(const Scenario& s) {
+  return {s.source_file, 0, 0};
+}
+
+void check_pair(const Param& advance, const Param& drop, const char* what,
+                const SourceLocation& stage_where) {
+  const double hi = largest(advance) + largest(drop);
+  if (hi <= 1.0 + SUM_TOLERANCE) return;
+  const bool uncertain = has_written_bounds(advance) || has_written_bounds(drop);
+  throw InputError::at(
+      last_written({&advance, &drop}, stage_where), key_of(advance) + " + " + key_of(drop),
+      show(advance) + " + " + show(drop),
+      (uncertain ? "can sum to " : "sums to ") + rounded(hi) + ", more than 1",
+      std::string("a ") + what +
+          " prospect advances, drops out or stays each period, so advance + drop must be <= 1" +
+          (uncertain ? "; for uniform and triangular distributions their max is used" : ""));
+}
+
+void check_int(const Scenario& s, const char* key, long long v, long long lo,
+               const char* accepted) {
+  if (v < lo)
+    throw InputError::at(file_only(s), key, std::to_string(v), "is out of range", accepted);
+}
+
+void check_unique(const std::vector<std::string>& names, const char* what,
+                  const std::vector<SourceLocation>& where, const std::string& prefix) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty())
+      throw InputError::at(where[i], prefix, "\"\"", std::string("has an empty ") + what + " name",
+                           std::string("every ") + what + " needs a name");
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[i] == names[j])
+        throw InputError::at(where[i], prefix + "." + names[i], "",
+                             std::string("repeats a ") + what + " name",
+                             std::string(what) + " names must be unique");
+  }
+}
+
+//! A weight vector: one weight per segment, not all zero.
+void check_mix(const Scenario& s, const std::vector<Param>& mix, const std::string& key,
+               const SourceLocation& fallback, bool may_be_empty) {
+  if (mix.empty() && may_be_empty) return;
+  if (mix.size() != s.segments.size())
+    throw InputError::at(fallback, key, "", "has " + std::to_string(mix.size()) + " weights",
+                         "one weight per segment: " + std::to_string(s.segments.size()));
+  double sum = 0.0;
+  std::vector<const Param*> ps;
+  std::string shown;
+  for (std::size_t i = 0; i < mix.size(); ++i) {
+    sum += mix[i].value;
+    ps.push_back(&mix[i]);
+    shown += (shown.empty() ? "{ " : ", ") + s.segments[i].name + " = " + show(mix[i]);
+  }
+  if (!(sum > 0.0))
+    throw InputError::at(first_written(ps, fallback), key, shown + " }", "has weights summing to 0",
+                         "at least one weight must be > 0; weights are normalised to sum to 1");
+}
+
+void check_stage_ref(int index, std::size_t stages, const std::string& key,
+                     const SourceLocation& where) {
+  if (index < 0 || static_cast<std::size_t>(index) >= stages)
+    throw InputError::at(where, key, std::to_string(index), "is not a stage index",
+                         "must be in [0, " + std::to_string(stages) + ")");
+}
+
+}  // namespace
+
+void validate(const Scenario& s) {
+  const auto& sim = s.simulation;
+  check_int(s, "simulation.horizon", sim.horizon, 1, "must be an integer number of periods >= 1");
+  check_int(s, "simulation.replications", sim.replications, 1, "must be an integer >= 1");
+  check_int(s, "simulation.ltv_tenure_cap", sim.ltv_tenure_cap, 1,
+            "must be an integer number of periods >= 1");
+  check_int(s, "simulation.ltv_horizon", sim.ltv_horizon, 0,
+            "must be an integer number of periods >= 0; 0 means ltv_tenure_cap");
+
+  // Every value inside its domain, every distribution well formed.
+  for_each_param(s, [](const Param& p) { check_param(p); });
+
+  // Funnel.
+  if (s.stages.empty())
+    throw InputError::at(file_only(s), "funnel.stages", "[]", "is empty",
+                         "at least one stage is required");
+  {
+    std::vector<std::string> names;
+    std::vector<SourceLocation> where;
+    for (const auto& st : s.stages) {
+      names.push_back(st.name);
+      where.push_back(st.where);
+    }
+    check_unique(names, "stage", where, "funnel");
+  }
+  for (const auto& st : s.stages) {
+    check_pair(st.advance, st.drop, "fresh", st.where);
+    check_pair(st.nurtured_advance, st.nurtured_drop, "nurtured", st.where);
+  }
+
+  // Segments.
+  if (s.segments.empty())
+    throw InputError::at(file_only(s), "segments", "", "defines no segment",
+                         "at least one [segments.<name>] table is required");
+  {
+    std::vector<std::string> names;
+    std::vector<SourceLocation> where;
+    for (const auto& seg : s.segments) {
+      names.push_back(seg.name);
+      where.push_back(seg.where);
+    }
+    check_unique(names, "segment", where, "segments");
+  }
+  const std::size_t nseg = s.segments.size();
+  for (std::size_t i = 0; i < nseg; ++i) {
+    const Segment& seg = s.segments[i];
+    const std::string path = "segments." + seg.name;
+    if (seg.migration.empty()) continue;
+    if (seg.migration.size() != nseg)
+      throw InputError::at(seg.where, path + ".migration", "",
+                           "has " + std::to_string(seg.migration.size()) + " entries",
+                           "one probability per segment: " + std::to_string(nseg));
+    const Param& self = seg.migration[i];
+    if (self.uncertain() || self.value != 0.0)
+      throw InputError::at(self.where, key_of(self), show(self), "names the segment itself",
+                           "migration lists moves to other segments; the self entry must be 0");
+    double hi = 0.0;
+    bool uncertain = false;
+    std::vector<const Param*> ps;
+    std::string shown;
+    for (std::size_t j = 0; j < nseg; ++j) {
+      const Param& p = seg.migration[j];
+      hi += largest(p);
+      uncertain = uncertain || has_written_bounds(p);
+      ps.push_back(&p);
+      if (j == i || (!p.uncertain() && p.value == 0.0)) continue;
+      shown += (shown.empty() ? "{ " : ", ") + s.segments[j].name + " = " + show(p);
+    }
+    if (hi > 1.0 + SUM_TOLERANCE)
+      throw InputError::at(
+          first_written(ps, seg.where), path + ".migration", shown + " }",
+          (uncertain ? "can sum to " : "sums to ") + rounded(hi) + ", more than 1",
+          std::string("the probabilities of moving to other segments in a period must sum to at "
+                      "most 1") +
+              (uncertain ? "; for uniform and triangular distributions their max is used" : ""));
+  }
+
+  // Channels.
+  {
+    std::vector<std::string> names;
+    std::vector<SourceLocation> where;
+    for (const auto& ch : s.channels) {
+      names.push_back(ch.name);
+      where.push_back(ch.where);
+    }
+    check_unique(names, "channel", where, "channels");
+  }
+  for (const auto& ch : s.channels) {
+    const std::string path = "channels." + ch.name;
+    const std::size_t n = ch.spend.size();
+    if (n != 1 && n != static_cast<std::size_t>(sim.horizon))
+      throw InputError::at(ch.where, path + ".spend", "", "has " + std::to_string(n) + " values",
+                           "one value for a constant spend, or one per period: "
+                           "simulation.horizon = " +
+                               std::to_string(sim.horizon));
+    check_mix(s, ch.segment_mix, path + ".segment_mix", ch.where, false);
+    check_stage_ref(ch.entry_stage, s.stages.size(), path + ".entry_stage", ch.where);
+  }
+
+  // Programs.
+  if (s.winback.enabled && s.winback.window < 1)
+    throw InputError::at(s.winback.where, "winback.window", std::to_string(s.winback.window),
+                         "is out of range", "must be an integer number of periods >= 1");
+  check_stage_ref(s.referral.entry_stage, s.stages.size(), "referral.entry_stage",
+                  s.referral.where);
+  check_mix(s, s.referral.segment_mix, "referral.segment_mix", s.referral.where, true);
+
+  const auto& pipe = s.pipeline;
+  if (!pipe.prospects.empty() && pipe.prospects.size() != s.stages.size())
+    throw InputError::at(pipe.where, "pipeline.prospects", "",
+                         "has " + std::to_string(pipe.prospects.size()) + " entries",
+                         "one count per stage: " + std::to_string(s.stages.size()));
+  bool any_prospects = false;
+  for (const auto& p : pipe.prospects)
+    any_prospects = any_prospects || p.uncertain() || p.value > 0;
+  if (any_prospects && pipe.segment_mix.empty() && nseg > 1)
+    throw InputError(pipe.where.prefix() +
+                     "pipeline is missing required key 'segment_mix' (the weights of the segments "
+                     "the pipeline's prospects join; required with prospects and more than one "
+                     "segment)");
+  check_mix(s, pipe.segment_mix, "pipeline.segment_mix", pipe.where, true);
+}
+
+}  // namespace clvsim

@@ -1,0 +1,1056 @@
+#include "clvsim/io/scenario_toml.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "clvsim/distribution.hpp"
+
+namespace clvsim {
+namespace {
+
+using Names = std::vector<std::string>;
+
+// A scalar initial_customers may be placed at this tenure at most: it becomes a vector of
+// initial_tenure + 1 parameters, so the bound keeps a typo from allocating gigabytes.
+constexpr std::int64_t MAX_INITIAL_TENURE = 10000;
+constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
+// Written values longer than this are shown in a short form in messages.
+constexpr std::size_t MAX_SHOWN = 60;
+
+const Names TOP_KEYS = {"scenario",  "simulation", "funnel",   "channels", "segments",
+                        "retention", "winback",    "referral", "pipeline"};
+const Names SCENARIO_KEYS = {"name", "description", "currency"};
+const Names SIMULATION_KEYS = {
+    "period",         "horizon",    "replications", "seed", "annual_discount_rate",
+    "ltv_tenure_cap", "ltv_horizon"};
+const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
+const Names CHANNEL_KEYS = {
+    "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
+    "segment_mix", "entry_stage"};
+const Names SEGMENT_KEYS = {"churn",        "churn_sbg",         "orders_per_period",
+                            "order_model",  "order_value",       "order_value_cv",
+                            "gross_margin", "cost_to_serve",     "referrals_per_customer",
+                            "migration",    "initial_customers", "initial_tenure"};
+const Names SBG_KEYS = {"alpha", "beta"};
+const Names RETENTION_KEYS = {"spend_per_customer", "spend_fixed", "max_churn_reduction",
+                              "half_saturation"};
+const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window"};
+const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
+const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
+const Names DIST_KEYS = {"dist", "mean", "sd", "alpha", "beta", "min", "mode", "max"};
+const Names DEFAULT_STAGES = {"lead", "mql", "sql", "opportunity"};
+
+const char* const DIST_EXAMPLE = "{ dist = \"normal\", mean = ..., sd = ... }";
+
+std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string indexed(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+std::string dq(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+
+std::string list(const Names& names, bool quote) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += quote ? dq(n) : n;
+  }
+  return out;
+}
+
+std::size_t levenshtein(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::size_t common_prefix(std::string_view a, std::string_view b) {
+  std::size_t n = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  return n;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+//! "did you mean 'x'? accepted: a, b" or "accepted: a, b". Close means an edit distance of
+//! at most 2 (and less than the word's length, so "x" does not suggest "y"), a prefix, or a
+//! shared prefix of at least two thirds of the shorter word.
+std::string did_you_mean(std::string_view word, const Names& options, bool quote = false) {
+  const std::string* best = nullptr;
+  std::size_t best_score = std::numeric_limits<std::size_t>::max();
+  for (const auto& o : options) {
+    const std::size_t d = levenshtein(word, o);
+    std::size_t score = best_score;
+    if (d <= 2 && d < std::max<std::size_t>(word.size(), 2)) {
+      score = d;
+    } else if ((word.size() >= 3 && starts_with(o, word)) ||
+               (o.size() >= 3 && starts_with(word, o))) {
+      score = 3;
+    } else if (const std::size_t c = common_prefix(word, o);
+               c >= 3 && 3 * c >= 2 * std::min(word.size(), o.size())) {
+      score = 4;  // "saturated" -> "saturating"
+    }
+    if (score < best_score) {
+      best_score = score;
+      best = &o;
+    }
+  }
+  if (options.empty()) return "none are accepted here";
+  std::string out;
+  if (best) out = "did you mean " + (quote ? dq(*best) : "'" + *best + "'") + "? ";
+  return out + "accepted: " + list(options, quote);
+}
+
+bool contains(const Names& names, std::string_view n) {
+  return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+// Names become parts of dotted key paths and column names, so keep them plain.
+bool valid_name(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+const char* const NAME_RULE = "names may use letters, digits, '_' and '-'";
+
+const char* type_phrase(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
+  }
+  return "an unknown kind of value";
+}
+
+const char* domain_accepts(Domain d) {
+  switch (d) {
+    case Domain::Real:
+      return "a number";
+    case Domain::NonNegative:
+      return "a number >= 0";
+    case Domain::Positive:
+      return "a number > 0";
+    case Domain::Probability:
+      return "a probability in [0, 1]";
+    case Domain::Count:
+      return "a count >= 0";
+  }
+  return "a number";
+}
+
+struct KeyedNode {
+  const toml::key* key;
+  const toml::node* node;
+};
+
+// toml++ tables are maps sorted by key; the user's order is the order in the file.
+std::vector<KeyedNode> in_file_order(const toml::table& t) {
+  std::vector<KeyedNode> out;
+  for (auto&& [k, v] : t) out.push_back({&k, &v});
+  std::stable_sort(out.begin(), out.end(), [](const KeyedNode& a, const KeyedNode& b) {
+    const auto& pa = a.key->source().begin;
+    const auto& pb = b.key->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  return out;
+}
+
+class Reader {
+ public:
+  Reader(std::string_view text, std::string file) : file_(std::move(file)) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const std::size_t nl = text.find('\n', start);
+      if (nl == std::string_view::npos) {
+        lines_.push_back(text.substr(start));
+        break;
+      }
+      lines_.push_back(text.substr(start, nl - start));
+      start = nl + 1;
+    }
+  }
+
+  Scenario build(const toml::table& root);
+
+ private:
+  std::string file_;
+  std::vector<std::string_view> lines_;
+
+  // ---- locations and written values ----
+
+  SourceLocation loc(const toml::source_region& r) const {
+    return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+  }
+  SourceLocation loc(const toml::node& n) const { return loc(n.source()); }
+  SourceLocation loc(const toml::key& k) const { return loc(k.source()); }
+  SourceLocation nowhere() const { return {file_, 0, 0}; }
+
+  // Byte offset of a 1-based code-point column (toml++ counts code points).
+  static std::size_t byte_of(std::string_view line, std::size_t column) {
+    std::size_t cp = 1, i = 0;
+    while (i < line.size() && cp < column) {
+      ++i;
+      while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) ++i;
+      ++cp;
+    }
+    return i;
+  }
+
+  //! The value as written in the file, or a short form when it is long or spans lines.
+  std::string written(const toml::node& n) const {
+    const auto& r = n.source();
+    const auto* table = n.as_table();
+    if (!(table && !table->is_inline()) && r.begin.line >= 1 && r.begin.line == r.end.line &&
+        r.begin.line <= lines_.size()) {
+      const std::string_view line = lines_[r.begin.line - 1];
+      const std::size_t b = byte_of(line, r.begin.column);
+      const std::size_t e = byte_of(line, r.end.column);
+      if (e > b && !(n.is_array() && line.substr(b, 2) == "[[")) {
+        std::string s(line.substr(b, e - b));
+        if (s.size() <= MAX_SHOWN) return s;
+        if (n.is_string()) return s.substr(0, MAX_SHOWN - 5) + "...\"";
+      }
+    }
+    if (table) return "{ ... }";
+    if (n.is_array()) return "[ ... ]";
+    if (n.is_string()) return "\"...\"";
+    return "(value)";
+  }
+
+  // ---- errors ----
+
+  [[noreturn]] void fail_missing(const SourceLocation& where, const std::string& table_path,
+                                 std::string_view key, const std::string& what) const {
+    const std::string name = table_path.empty() ? "the top-level table" : table_path;
+    throw InputError(where.prefix() + name + " is missing required key '" + std::string(key) +
+                     "' (" + what + ")");
+  }
+
+  [[noreturn]] void fail_type(const toml::node& n, const std::string& path,
+                              const std::string& expected_noun, const std::string& accepted) const {
+    throw InputError::at(loc(n), path, written(n),
+                         std::string("is ") + type_phrase(n) + ", not " + expected_noun, accepted);
+  }
+
+  // Unknown keys are reported in file order, each with a suggestion.
+  void check_keys(const toml::table& t, const std::string& path, const Names& accepted,
+                  const std::string& problem = "is not a known key") const {
+    for (const auto& [k, v] : in_file_order(t)) {
+      if (!contains(accepted, k->str()))
+        throw InputError::at(loc(*k), join(path, k->str()), "", problem,
+                             did_you_mean(k->str(), accepted));
+    }
+  }
+
+  //! Two keys of `t` that exclude each other: report the one written second.
+  [[noreturn]] void fail_conflict(const toml::table& t, const std::string& path, std::string_view a,
+                                  std::string_view b, const std::string& accepted) const {
+    const auto& pa = t.get(a)->source().begin;
+    const auto& pb = t.get(b)->source().begin;
+    const bool a_later = pa.line != pb.line ? pa.line > pb.line : pa.column > pb.column;
+    const std::string_view later = a_later ? a : b;
+    const std::string_view earlier = a_later ? b : a;
+    const toml::node& n = *t.get(later);
+    throw InputError::at(loc(n), join(path, later), written(n),
+                         "cannot be given together with " + join(path, earlier), accepted);
+  }
+
+  // ---- tables ----
+
+  const toml::table* table_at(const toml::table& parent, std::string_view key,
+                              const std::string& path, const std::string& what) const {
+    const toml::node* n = parent.get(key);
+    if (!n) return nullptr;
+    if (const auto* t = n->as_table()) return t;
+    fail_type(*n, path, "a table", "expected " + what);
+  }
+
+  // ---- scalars ----
+
+  double finite_number(const toml::node& n, const std::string& path,
+                       const std::string& accepted) const {
+    const double x =
+        n.is_integer() ? static_cast<double>(n.as_integer()->get()) : n.as_floating_point()->get();
+    if (!std::isfinite(x))
+      throw InputError::at(loc(n), path, written(n), "is not a finite number",
+                           accepted + "; nan and inf are not accepted");
+    return x;
+  }
+
+  std::optional<std::string> string_at(const toml::table& t, std::string_view key,
+                                       const std::string& path, const std::string& accepted) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail_type(*n, path, "a string", accepted);
+    return n->as_string()->get();
+  }
+
+  std::optional<std::int64_t> int_at(const toml::table& t, std::string_view key,
+                                     const std::string& path, std::int64_t lo, std::int64_t hi,
+                                     const std::string& accepted) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (n->is_floating_point())
+      throw InputError::at(loc(*n), path, written(*n), "is not an integer",
+                           accepted + ", written without a decimal point");
+    if (!n->is_integer()) fail_type(*n, path, "an integer", accepted);
+    const std::int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi)
+      throw InputError::at(loc(*n), path, written(*n), "is out of range", accepted);
+    return v;
+  }
+
+  template <class E>
+  std::optional<E> choice_at(const toml::table& t, std::string_view key, const std::string& path,
+                             const std::vector<std::pair<std::string, E>>& options,
+                             const std::string& what) const {
+    Names names;
+    for (const auto& o : options) names.push_back(o.first);
+    const auto s = string_at(t, key, path, "accepted: " + list(names, true));
+    if (!s) return std::nullopt;
+    for (const auto& o : options)
+      if (o.first == *s) return o.second;
+    throw InputError::at(loc(*t.get(key)), path, written(*t.get(key)), "is not a known " + what,
+                         did_you_mean(*s, names, true));
+  }
+
+  // ---- parameters ----
+
+  //! A number or a distribution table, into a Param whose domain is already set.
+  void read_param(Param& p, const toml::node& n, const std::string& path) const {
+    p.path = path;
+    p.where = loc(n);
+    p.dist.reset();
+    const std::string accepted = std::string(domain_description(p.domain));
+    if (n.is_integer() || n.is_floating_point()) {
+      p.value = finite_number(n, path, accepted);
+      return;
+    }
+    if (const auto* t = n.as_table()) {
+      read_distribution(p, *t, path);
+      return;
+    }
+    fail_type(n, path, "a number",
+              std::string("expected ") + domain_accepts(p.domain) +
+                  ", or an uncertainty distribution such as " + DIST_EXAMPLE);
+  }
+
+  void read_distribution(Param& p, const toml::table& t, const std::string& path) const {
+    using K = Distribution::Kind;
+    // Without a valid 'dist', a misspelt key is judged against every distribution's keys;
+    // with one, against that distribution's keys only.
+    if (!t.get("dist")) check_keys(t, path, DIST_KEYS, "is not a known key of a distribution");
+    const std::vector<std::pair<std::string, K>> kinds = {{"normal", K::Normal},
+                                                          {"lognormal", K::LogNormal},
+                                                          {"beta", K::Beta},
+                                                          {"uniform", K::Uniform},
+                                                          {"triangular", K::Triangular}};
+    const auto kind = choice_at(t, "dist", join(path, "dist"), kinds, "distribution");
+    if (!kind)
+      fail_missing(loc(t), path, "dist",
+                   "the distribution: \"normal\", \"lognormal\", \"beta\", \"uniform\" or "
+                   "\"triangular\"");
+    struct Field {
+      const char* key;
+      const char* what;
+    };
+    std::vector<Field> fields;
+    switch (*kind) {
+      case K::Normal:
+      case K::LogNormal:
+        fields = {{"mean", "the mean"}, {"sd", "the standard deviation (> 0)"}};
+        break;
+      case K::Beta:
+        fields = {{"alpha", "the first shape parameter (> 0)"},
+                  {"beta", "the second shape parameter (> 0)"}};
+        break;
+      case K::Uniform:
+        fields = {{"min", "the smallest value"}, {"max", "the largest value"}};
+        break;
+      case K::Triangular:
+        fields = {{"min", "the smallest value"},
+                  {"mode", "the most likely value"},
+                  {"max", "the largest value"}};
+        break;
+    }
+    Names accepted = {"dist"};
+    for (const auto& f : fields) accepted.push_back(f.key);
+    check_keys(t, path, accepted,
+               std::string("is not a key of a ") + kind_name(*kind) + " distribution");
+    double v[3] = {0.0, 0.0, 0.0};
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const std::string fpath = join(path, fields[i].key);
+      const toml::node* n = t.get(fields[i].key);
+      if (!n)
+        fail_missing(loc(t), path, fields[i].key,
+                     std::string(fields[i].what) + " of the " + kind_name(*kind) + " distribution");
+      if (!n->is_integer() && !n->is_floating_point())
+        fail_type(*n, fpath, "a number", std::string(fields[i].what) + " must be a number");
+      v[i] = finite_number(*n, fpath, "the distribution's parameters must be finite numbers");
+    }
+    p.dist = Distribution{*kind, v[0], v[1], v[2]};
+    p.where = loc(t);
+    check_distribution(p);
+    p.value = distribution_mean(*p.dist, p.domain);
+  }
+
+  //! Fill `p` from `t[key]` if present; otherwise keep its default, addressed and located at
+  //! the enclosing table. Returns whether the key was written.
+  bool param_at(Param& p, const toml::table* t, std::string_view key, const std::string& path,
+                const SourceLocation& table_where) const {
+    p.path = path;
+    p.where = table_where;
+    if (!t) return false;
+    const toml::node* n = t->get(key);
+    if (!n) return false;
+    read_param(p, *n, path);
+    return true;
+  }
+
+  void require_param(Param& p, const toml::table& t, std::string_view key,
+                     const std::string& table_path, const std::string& what) const {
+    if (!param_at(p, &t, key, join(table_path, key), loc(t)))
+      fail_missing(loc(t), table_path, key, what);
+  }
+
+  std::vector<Param> param_array(const toml::array& a, const std::string& path, Domain d) const {
+    std::vector<Param> out;
+    out.reserve(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      Param p{0.0, d};
+      read_param(p, a[i], indexed(path, i));
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  //! A table { <name> = weight } over `names`: one Param per name in order, missing ones 0.
+  std::vector<Param> read_mix(const toml::node& n, const std::string& path, const Names& names,
+                              const std::string& what) const {
+    const auto* t = n.as_table();
+    if (!t)
+      fail_type(n, path, "a table",
+                "expected { <" + what +
+                    "> = weight, ... } with weights >= 0 over: " + list(names, false));
+    check_keys(*t, path, names, "is not a defined " + what);
+    std::vector<Param> mix;
+    double sum = 0.0;
+    for (const auto& name : names) {
+      Param p{0.0, Domain::NonNegative};
+      param_at(p, t, name, join(path, name), loc(*t));
+      sum += p.value;
+      mix.push_back(std::move(p));
+    }
+    if (!(sum > 0.0))
+      throw InputError::at(loc(*t), path, written(*t), "has weights summing to 0",
+                           "at least one weight must be > 0; weights are normalised to sum to 1");
+    return mix;
+  }
+
+  int stage_ref(const toml::table& t, std::string_view key, const std::string& path,
+                const Names& stages) const {
+    const auto s = string_at(t, key, path, "expected a stage name: " + list(stages, true));
+    if (!s) return 0;
+    for (std::size_t i = 0; i < stages.size(); ++i)
+      if (stages[i] == *s) return static_cast<int>(i);
+    const toml::node& n = *t.get(key);
+    throw InputError::at(loc(n), path, written(n), "is not a stage listed in funnel.stages",
+                         did_you_mean(*s, stages, true));
+  }
+
+  // ---- sections ----
+
+  void read_scenario_table(Scenario& s, const toml::table& root) const;
+  void read_simulation(Scenario& s, const toml::table& root) const;
+  Names stage_names(const toml::table* funnel) const;
+  void read_funnel(Scenario& s, const toml::table& root) const;
+  Names table_names(const toml::table& t, const std::string& path, const std::string& what) const;
+  void read_segments(Scenario& s, const toml::table& root) const;
+  void read_segment(Scenario& s, Segment& seg, const toml::table& t, const Names& segs) const;
+  void read_channels(Scenario& s, const toml::table& root) const;
+  void read_retention(Scenario& s, const toml::table& root) const;
+  void read_winback(Scenario& s, const toml::table& root) const;
+  void read_referral(Scenario& s, const toml::table& root) const;
+  void read_pipeline(Scenario& s, const toml::table& root) const;
+};
+
+void Reader::read_scenario_table(Scenario& s, const toml::table& root) const {
+  const std::filesystem::path file(file_);
+  if (!file_.empty() && file_.front() != '<' && !file.stem().empty()) s.name = file.stem().string();
+  const auto* t = table_at(root, "scenario", "scenario", "a [scenario] table");
+  if (!t) return;
+  check_keys(*t, "scenario", SCENARIO_KEYS);
+  if (auto v = string_at(*t, "name", "scenario.name", "expected a string")) {
+    if (v->empty())
+      throw InputError::at(loc(*t->get("name")), "scenario.name", "\"\"", "is empty",
+                           "the scenario needs a name");
+    s.name = *v;
+  }
+  if (auto v = string_at(*t, "description", "scenario.description", "expected a string"))
+    s.description = *v;
+  if (auto v =
+          string_at(*t, "currency", "scenario.currency", "expected a string such as \"USD\"")) {
+    if (v->empty())
+      throw InputError::at(loc(*t->get("currency")), "scenario.currency", "\"\"", "is empty",
+                           "expected a currency code such as \"USD\"");
+    s.currency = *v;
+  }
+}
+
+void Reader::read_simulation(Scenario& s, const toml::table& root) const {
+  auto& sim = s.simulation;
+  const auto* t = table_at(root, "simulation", "simulation", "a [simulation] table");
+  const SourceLocation where = t ? loc(*t) : nowhere();
+  sim.annual_discount_rate.path = "simulation.annual_discount_rate";
+  sim.annual_discount_rate.where = where;
+  if (!t) return;
+  check_keys(*t, "simulation", SIMULATION_KEYS);
+  if (auto p = choice_at<PeriodUnit>(*t, "period", "simulation.period",
+                                     {{"day", PeriodUnit::Day},
+                                      {"week", PeriodUnit::Week},
+                                      {"month", PeriodUnit::Month},
+                                      {"quarter", PeriodUnit::Quarter},
+                                      {"year", PeriodUnit::Year}},
+                                     "period"))
+    sim.period = *p;
+  if (auto v = int_at(*t, "horizon", "simulation.horizon", 1, INT_LIMIT,
+                      "must be an integer number of periods >= 1"))
+    sim.horizon = static_cast<int>(*v);
+  if (auto v = int_at(*t, "replications", "simulation.replications", 1, INT_LIMIT,
+                      "must be an integer >= 1"))
+    sim.replications = static_cast<int>(*v);
+  if (auto v = int_at(*t, "seed", "simulation.seed", 0, std::numeric_limits<std::int64_t>::max(),
+                      "must be an integer >= 0"))
+    sim.seed = static_cast<std::uint64_t>(*v);
+  param_at(sim.annual_discount_rate, t, "annual_discount_rate", "simulation.annual_discount_rate",
+           where);
+  if (auto v = int_at(*t, "ltv_tenure_cap", "simulation.ltv_tenure_cap", 1, INT_LIMIT,
+                      "must be an integer number of periods >= 1"))
+    sim.ltv_tenure_cap = static_cast<int>(*v);
+  if (auto v = int_at(*t, "ltv_horizon", "simulation.ltv_horizon", 0, INT_LIMIT,
+                      "must be an integer number of periods >= 0; 0 means ltv_tenure_cap"))
+    sim.ltv_horizon = static_cast<int>(*v);
+}
+
+Names Reader::stage_names(const toml::table* funnel) const {
+  const toml::node* n = funnel ? funnel->get("stages") : nullptr;
+  if (!n) return DEFAULT_STAGES;
+  const auto* a = n->as_array();
+  if (!a)
+    fail_type(*n, "funnel.stages", "an array",
+              "expected an array of stage names such as [\"lead\", \"mql\"]");
+  if (a->empty())
+    throw InputError::at(loc(*n), "funnel.stages", written(*n), "is empty",
+                         "at least one stage is required");
+  Names names;
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const toml::node& e = (*a)[i];
+    const std::string path = indexed("funnel.stages", i);
+    if (!e.is_string()) fail_type(e, path, "a string", "expected a stage name");
+    const std::string name = e.as_string()->get();
+    if (!valid_name(name))
+      throw InputError::at(loc(e), path, written(e), "is not a valid stage name", NAME_RULE);
+    if (name == "stages")
+      throw InputError::at(loc(e), path, written(e), "is a reserved name",
+                           "'stages' is the key of the stage list; choose another name");
+    if (contains(names, name))
+      throw InputError::at(loc(e), path, written(e), "repeats a stage name",
+                           "stage names must be unique");
+    names.push_back(name);
+  }
+  return names;
+}
+
+void Reader::read_funnel(Scenario& s, const toml::table& root) const {
+  const auto* f = table_at(root, "funnel", "funnel", "a [funnel] table");
+  if (!f)
+    fail_missing(loc(root), "", "funnel",
+                 "the [funnel] table: stages = [...] and one [funnel.<stage>] table per stage");
+  const Names names = stage_names(f);
+  Names accepted = {"stages"};
+  accepted.insert(accepted.end(), names.begin(), names.end());
+  check_keys(*f, "funnel", accepted);
+  for (const auto& name : names) {
+    const std::string path = join("funnel", name);
+    const auto* t = table_at(*f, name, path, "a [" + path + "] table with advance, drop, ...");
+    if (!t)
+      fail_missing(loc(*f), "funnel", name,
+                   "a [" + path +
+                       "] table for the stage listed in funnel.stages, with at least "
+                       "'advance'");
+    check_keys(*t, path, STAGE_KEYS);
+    Stage st;
+    st.name = name;
+    st.where = loc(*t);
+    require_param(st.advance, *t, "advance", path,
+                  "the probability per period that a prospect moves on to the next stage");
+    param_at(st.drop, t, "drop", join(path, "drop"), st.where);
+    // Unwritten nurtured rates are copies of the fresh ones (value and distribution); they
+    // keep their own path so a variant can address them.
+    if (!t->get("nurtured_advance")) {
+      st.nurtured_advance = st.advance;
+      st.nurtured_advance.path = join(path, "nurtured_advance");
+      st.nurtured_advance.where = st.where;
+    } else {
+      param_at(st.nurtured_advance, t, "nurtured_advance", join(path, "nurtured_advance"),
+               st.where);
+    }
+    if (!t->get("nurtured_drop")) {
+      st.nurtured_drop = st.drop;
+      st.nurtured_drop.path = join(path, "nurtured_drop");
+      st.nurtured_drop.where = st.where;
+    } else {
+      param_at(st.nurtured_drop, t, "nurtured_drop", join(path, "nurtured_drop"), st.where);
+    }
+    param_at(st.nurture_cost, t, "nurture_cost", join(path, "nurture_cost"), st.where);
+    s.stages.push_back(std::move(st));
+  }
+}
+
+//! Names of the sub-tables of [channels] or [segments], in file order.
+Names Reader::table_names(const toml::table& t, const std::string& path,
+                          const std::string& what) const {
+  Names names;
+  for (const auto& [k, v] : in_file_order(t)) {
+    const std::string p = join(path, k->str());
+    if (!v->is_table())
+      fail_type(*v, p, "a table", "expected a [" + p + "] table describing the " + what);
+    if (!valid_name(k->str()))
+      throw InputError::at(loc(*k), p, "", "is not a valid " + what + " name", NAME_RULE);
+    names.emplace_back(k->str());
+  }
+  return names;
+}
+
+void Reader::read_segments(Scenario& s, const toml::table& root) const {
+  const auto* t = table_at(root, "segments", "segments", "one [segments.<name>] table per segment");
+  if (!t)
+    fail_missing(loc(root), "", "segments",
+                 "at least one [segments.<name>] table with the segment's churn and order_value");
+  const Names names = table_names(*t, "segments", "segment");
+  if (names.empty())
+    throw InputError::at(loc(*t), "segments", "", "defines no segment",
+                         "at least one [segments.<name>] table with the segment's churn and "
+                         "order_value is required");
+  s.segments.resize(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    s.segments[i].name = names[i];
+    read_segment(s, s.segments[i], *t->get(names[i])->as_table(), names);
+  }
+}
+
+void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const Names& segs) const {
+  const std::string path = join("segments", seg.name);
+  seg.where = loc(t);
+  check_keys(t, path, SEGMENT_KEYS);
+
+  // Churn: exactly one of the two models.
+  const toml::node* churn = t.get("churn");
+  const toml::node* sbg = t.get("churn_sbg");
+  param_at(seg.churn, &t, "churn", join(path, "churn"), seg.where);
+  seg.sbg_alpha.path = join(path, "churn_sbg.alpha");
+  seg.sbg_alpha.where = seg.where;
+  seg.sbg_beta.path = join(path, "churn_sbg.beta");
+  seg.sbg_beta.where = seg.where;
+  if (churn && sbg)
+    fail_conflict(t, path, "churn", "churn_sbg",
+                  "give exactly one churn model: churn = probability per period, or "
+                  "churn_sbg = { alpha = ..., beta = ... }");
+  if (!churn && !sbg)
+    fail_missing(seg.where, path, "churn",
+                 "the churn probability per period; or churn_sbg = { alpha = ..., beta = ... } "
+                 "for shifted-beta-geometric churn");
+  if (sbg) {
+    const std::string sp = join(path, "churn_sbg");
+    const auto* st = sbg->as_table();
+    if (!st)
+      fail_type(*sbg, sp, "a table", "expected { alpha = ..., beta = ... } with alpha, beta > 0");
+    check_keys(*st, sp, SBG_KEYS);
+    require_param(seg.sbg_alpha, *st, "alpha", sp, "the sBG alpha parameter, > 0");
+    require_param(seg.sbg_beta, *st, "beta", sp, "the sBG beta parameter, > 0");
+    seg.churn_model = ChurnModel::ShiftedBetaGeometric;
+  }
+
+  param_at(seg.orders_per_period, &t, "orders_per_period", join(path, "orders_per_period"),
+           seg.where);
+  if (auto m = choice_at<OrderModel>(
+          t, "order_model", join(path, "order_model"),
+          {{"poisson", OrderModel::Poisson}, {"fixed", OrderModel::Fixed}}, "order model"))
+    seg.order_model = *m;
+  require_param(seg.order_value, t, "order_value", path,
+                "the money per order, in the scenario's currency");
+  param_at(seg.order_value_cv, &t, "order_value_cv", join(path, "order_value_cv"), seg.where);
+  param_at(seg.gross_margin, &t, "gross_margin", join(path, "gross_margin"), seg.where);
+  param_at(seg.cost_to_serve, &t, "cost_to_serve", join(path, "cost_to_serve"), seg.where);
+  param_at(seg.referrals_per_customer, &t, "referrals_per_customer",
+           join(path, "referrals_per_customer"), seg.where);
+
+  // Migration: one probability per segment in segment order; the self entry stays 0.
+  const std::string mp = join(path, "migration");
+  const toml::node* mig = t.get("migration");
+  const toml::table* mt = nullptr;
+  Names others;
+  for (const auto& n : segs)
+    if (n != seg.name) others.push_back(n);
+  if (mig) {
+    mt = mig->as_table();
+    if (!mt)
+      fail_type(*mig, mp, "a table", "expected { <other segment> = probability per period, ... }");
+    for (const auto& [k, v] : in_file_order(*mt)) {
+      if (k->str() == seg.name)
+        throw InputError::at(
+            loc(*k), join(mp, k->str()), written(*v), "names the segment itself",
+            others.empty() ? std::string("there are no other segments")
+                           : "migration lists moves to other segments: " + list(others, false));
+      if (!contains(others, k->str()))
+        throw InputError::at(loc(*k), join(mp, k->str()), "", "is not a defined segment",
+                             did_you_mean(k->str(), others));
+    }
+  }
+  const SourceLocation mig_where = mt ? loc(*mt) : seg.where;
+  for (const auto& n : segs) {
+    Param p{0.0, Domain::Probability};
+    param_at(p, n == seg.name ? nullptr : mt, n, join(mp, n), mig_where);
+    seg.migration.push_back(std::move(p));
+  }
+
+  // Initial customers by tenure.
+  const std::string ip = join(path, "initial_customers");
+  const toml::node* ic = t.get("initial_customers");
+  const auto tenure = int_at(
+      t, "initial_tenure", join(path, "initial_tenure"), 0, MAX_INITIAL_TENURE,
+      "must be an integer number of periods in [0, " + std::to_string(MAX_INITIAL_TENURE) + "]");
+  if (ic && ic->is_array()) {
+    if (tenure)
+      throw InputError::at(loc(*t.get("initial_tenure")), join(path, "initial_tenure"),
+                           written(*t.get("initial_tenure")),
+                           "is only used with a single-number initial_customers",
+                           "an initial_customers array already gives the customers at each "
+                           "tenure 0, 1, 2, ...");
+    if (ic->as_array()->empty())
+      throw InputError::at(loc(*ic), ip, written(*ic), "is empty",
+                           "expected counts by tenure [at tenure 0, at tenure 1, ...] or one "
+                           "count");
+    seg.initial_by_tenure = param_array(*ic->as_array(), ip, Domain::Count);
+  } else {
+    const std::size_t k = tenure ? static_cast<std::size_t>(*tenure) : 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      Param zero{0.0, Domain::Count};
+      zero.path = ip;
+      zero.where = seg.where;
+      seg.initial_by_tenure.push_back(std::move(zero));
+    }
+    Param p{0.0, Domain::Count};
+    param_at(p, &t, "initial_customers", ip, seg.where);
+    seg.initial_by_tenure.push_back(std::move(p));
+  }
+}
+
+void Reader::read_channels(Scenario& s, const toml::table& root) const {
+  const auto* all =
+      table_at(root, "channels", "channels", "one [channels.<name>] table per channel");
+  if (!all) return;
+  Names segs;
+  for (const auto& seg : s.segments) segs.push_back(seg.name);
+  Names stages;
+  for (const auto& st : s.stages) stages.push_back(st.name);
+  const int horizon = s.simulation.horizon;
+
+  for (const auto& name : table_names(*all, "channels", "channel")) {
+    const std::string path = join("channels", name);
+    const toml::table& t = *all->get(name)->as_table();
+    check_keys(t, path, CHANNEL_KEYS);
+    Channel ch;
+    ch.name = name;
+    ch.where = loc(t);
+
+    if (auto r = choice_at<Response>(
+            t, "response", join(path, "response"),
+            {{"linear", Response::Linear}, {"saturating", Response::Saturating}}, "response"))
+      ch.response = *r;
+    const bool linear = ch.response == Response::Linear;
+    const Names other =
+        linear ? Names{"max_leads", "half_saturation_spend"} : Names{"cost_per_lead"};
+    for (const auto& [k, v] : in_file_order(t)) {
+      if (contains(other, k->str()))
+        throw InputError::at(loc(*k), join(path, k->str()), written(*v),
+                             std::string("is only used when response = ") +
+                                 (linear ? "\"saturating\"" : "\"linear\""),
+                             std::string("this channel has response = ") +
+                                 (linear ? "\"linear\", which uses cost_per_lead"
+                                         : "\"saturating\", which uses max_leads and "
+                                           "half_saturation_spend"));
+    }
+
+    const std::string sp = join(path, "spend");
+    const toml::node* spend = t.get("spend");
+    if (!spend)
+      fail_missing(ch.where, path, "spend",
+                   "the money spent per period: one number, or an array with one value per "
+                   "period (simulation.horizon = " +
+                       std::to_string(horizon) + ")");
+    if (const auto* a = spend->as_array()) {
+      if (a->size() != static_cast<std::size_t>(horizon))
+        throw InputError::at(
+            loc(*spend), sp, written(*spend),
+            "has " + std::to_string(a->size()) + " element" + (a->size() == 1 ? "" : "s"),
+            "a spend schedule needs one value per period: simulation.horizon = " +
+                std::to_string(horizon) +
+                " elements; or give one number for a "
+                "constant spend");
+      ch.spend = param_array(*a, sp, Domain::NonNegative);
+    } else {
+      Param p{0.0, Domain::NonNegative};
+      read_param(p, *spend, sp);
+      ch.spend.push_back(std::move(p));
+    }
+
+    if (linear) {
+      require_param(ch.cost_per_lead, t, "cost_per_lead", path,
+                    "the money paid per lead, > 0, for a linear channel");
+      ch.max_leads.path = join(path, "max_leads");
+      ch.max_leads.where = ch.where;
+      ch.half_saturation_spend.path = join(path, "half_saturation_spend");
+      ch.half_saturation_spend.where = ch.where;
+    } else {
+      ch.cost_per_lead.path = join(path, "cost_per_lead");
+      ch.cost_per_lead.where = ch.where;
+      require_param(ch.max_leads, t, "max_leads", path,
+                    "the leads per period approached as spend grows, for a saturating channel");
+      require_param(ch.half_saturation_spend, t, "half_saturation_spend", path,
+                    "the spend per period that yields half of max_leads, > 0");
+    }
+
+    const std::string mp = join(path, "segment_mix");
+    if (const toml::node* m = t.get("segment_mix")) {
+      ch.segment_mix = read_mix(*m, mp, segs, "segment");
+    } else if (segs.size() > 1) {
+      fail_missing(ch.where, path, "segment_mix",
+                   "the weights of the segments its customers join, e.g. { " + segs[0] +
+                       " = 0.7, " + segs[1] + " = 0.3 }; required with more than one segment");
+    } else {
+      Param p{1.0, Domain::NonNegative};
+      p.path = join(mp, segs[0]);
+      p.where = ch.where;
+      ch.segment_mix.push_back(std::move(p));
+    }
+    ch.entry_stage = stage_ref(t, "entry_stage", join(path, "entry_stage"), stages);
+    s.channels.push_back(std::move(ch));
+  }
+}
+
+void Reader::read_retention(Scenario& s, const toml::table& root) const {
+  auto& r = s.retention;
+  const auto* t = table_at(root, "retention", "retention", "a [retention] table");
+  r.where = t ? loc(*t) : nowhere();
+  r.spend.path = "retention.spend_per_customer";
+  r.spend.where = r.where;
+  r.max_churn_reduction.path = "retention.max_churn_reduction";
+  r.max_churn_reduction.where = r.where;
+  r.half_saturation.path = "retention.half_saturation";
+  r.half_saturation.where = r.where;
+  if (!t) return;
+  check_keys(*t, "retention", RETENTION_KEYS);
+  const toml::node* per = t->get("spend_per_customer");
+  const toml::node* fixed = t->get("spend_fixed");
+  if (per && fixed)
+    fail_conflict(*t, "retention", "spend_per_customer", "spend_fixed",
+                  "give one: spend_per_customer (per active customer per period) or "
+                  "spend_fixed (per period)");
+  if (!per && !fixed) {
+    if (!t->empty())
+      fail_missing(r.where, "retention", "spend_per_customer",
+                   "or 'spend_fixed': the retention spend per active customer per period, or per "
+                   "period; without a spend the [retention] table must be empty");
+    return;
+  }
+  if (per) {
+    r.mode = RetentionSpend::PerCustomer;
+    param_at(r.spend, t, "spend_per_customer", "retention.spend_per_customer", r.where);
+  } else {
+    r.mode = RetentionSpend::Fixed;
+    param_at(r.spend, t, "spend_fixed", "retention.spend_fixed", r.where);
+  }
+  require_param(r.max_churn_reduction, *t, "max_churn_reduction", "retention",
+                "the largest relative churn reduction the program can reach, in [0, 1]");
+  param_at(r.half_saturation, t, "half_saturation", "retention.half_saturation", r.where);
+}
+
+void Reader::read_winback(Scenario& s, const toml::table& root) const {
+  auto& w = s.winback;
+  const auto* t = table_at(root, "winback", "winback", "a [winback] table");
+  w.where = t ? loc(*t) : nowhere();
+  w.attempt_cost.path = "winback.attempt_cost";
+  w.attempt_cost.where = w.where;
+  w.success_probability.path = "winback.success_probability";
+  w.success_probability.where = w.where;
+  if (!t) return;
+  check_keys(*t, "winback", WINBACK_KEYS);
+  w.enabled = true;
+  param_at(w.attempt_cost, t, "attempt_cost", "winback.attempt_cost", w.where);
+  require_param(w.success_probability, *t, "success_probability", "winback",
+                "the probability per period that an approached lapsed customer returns");
+  const auto window = int_at(*t, "window", "winback.window", 1, INT_LIMIT,
+                             "must be an integer number of periods >= 1");
+  if (!window)
+    fail_missing(w.where, "winback", "window",
+                 "the number of periods after churning during which lapsed customers are "
+                 "approached, an integer >= 1");
+  w.window = static_cast<int>(*window);
+}
+
+void Reader::read_referral(Scenario& s, const toml::table& root) const {
+  auto& r = s.referral;
+  const auto* t = table_at(root, "referral", "referral", "a [referral] table");
+  r.where = t ? loc(*t) : nowhere();
+  r.reward.path = "referral.reward";
+  r.reward.where = r.where;
+  if (!t) return;
+  check_keys(*t, "referral", REFERRAL_KEYS);
+  Names stages, segs;
+  for (const auto& st : s.stages) stages.push_back(st.name);
+  for (const auto& seg : s.segments) segs.push_back(seg.name);
+  r.entry_stage = stage_ref(*t, "entry_stage", "referral.entry_stage", stages);
+  param_at(r.reward, t, "reward", "referral.reward", r.where);
+  if (const toml::node* m = t->get("segment_mix"))
+    r.segment_mix = read_mix(*m, "referral.segment_mix", segs, "segment");
+}
+
+void Reader::read_pipeline(Scenario& s, const toml::table& root) const {
+  auto& p = s.pipeline;
+  const auto* t = table_at(root, "pipeline", "pipeline", "a [pipeline] table");
+  p.where = t ? loc(*t) : nowhere();
+  Names stages, segs;
+  for (const auto& st : s.stages) stages.push_back(st.name);
+  for (const auto& seg : s.segments) segs.push_back(seg.name);
+  if (t) check_keys(*t, "pipeline", PIPELINE_KEYS);
+
+  const toml::node* pn = t ? t->get("prospects") : nullptr;
+  const toml::table* pt = nullptr;
+  if (pn) {
+    pt = pn->as_table();
+    if (!pt)
+      fail_type(*pn, "pipeline.prospects", "a table",
+                "expected { <stage> = count, ... } over the stages: " + list(stages, false));
+    check_keys(*pt, "pipeline.prospects", stages, "is not a stage listed in funnel.stages");
+  }
+  const SourceLocation pw = pt ? loc(*pt) : p.where;
+  for (const auto& name : stages) {
+    Param c{0.0, Domain::Count};
+    param_at(c, pt, name, join("pipeline.prospects", name), pw);
+    p.prospects.push_back(std::move(c));
+  }
+
+  if (const toml::node* m = t ? t->get("segment_mix") : nullptr) {
+    p.segment_mix = read_mix(*m, "pipeline.segment_mix", segs, "segment");
+  } else if (segs.size() == 1) {
+    Param w{1.0, Domain::NonNegative};
+    w.path = join("pipeline.segment_mix", segs[0]);
+    w.where = p.where;
+    p.segment_mix.push_back(std::move(w));
+  } else if (pt && !pt->empty()) {
+    fail_missing(p.where, "pipeline", "segment_mix",
+                 "the weights of the segments the pipeline's prospects join when they become "
+                 "customers; required with prospects and more than one segment");
+  }
+}
+
+Scenario Reader::build(const toml::table& root) {
+  Scenario s;
+  check_keys(root, "", TOP_KEYS);
+  read_scenario_table(s, root);
+  read_simulation(s, root);
+  read_funnel(s, root);
+  read_segments(s, root);
+  read_channels(s, root);
+  read_retention(s, root);
+  read_winback(s, root);
+  read_referral(s, root);
+  read_pipeline(s, root);
+  return s;
+}
+
+}  // namespace
+
+Scenario parse_scenario(std::string_view text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(source_name));
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    const SourceLocation where{source_name, static_cast<int>(b.line), static_cast<int>(b.column)};
+    throw InputError(where.prefix() + "malformed TOML: " + std::string(e.description()));
+  }
+  Scenario s = Reader(text, source_name).build(root);
+  s.source_file = source_name;
+  s.source_text = std::string(text);
+  validate(s);
+  return s;
+}
+
+Scenario read_scenario_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    const int err = errno;
+    throw InputError("cannot read scenario file '" + path + "' (" + std::strerror(err) + ")");
+  }
+  std::string text;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  if (failed)
+    throw InputError("cannot read scenario file '" + path + "' (" + std::strerror(err) + ")");
+  return parse_scenario(text, path);
+}
+
+}  // namespace clvsim
