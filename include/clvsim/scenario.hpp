@@ -56,6 +56,9 @@ struct Param {
   Domain domain = Domain::Real;
   std::string path;      //!< dotted key path, e.g. "segments.premium.churn"
   SourceLocation where;  //!< where it was written (empty for defaults)
+  //! Key path whose random stream this parameter's draws use; empty: its own path. A default
+  //! that copies another parameter shares that parameter's draw in every replication.
+  std::string draw_key;
 
   Param() = default;
   Param(double v, Domain d) : value(v), domain(d) {}

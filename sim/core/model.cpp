@@ -19,7 +19,8 @@ class ParamReader {
   double operator()(const Param& p) const {
     double x = p.value;
     if (sample_ && p.dist) {
-      RandomStream rng(seed_, replication_, Purpose::Parameter, hash_name(p.path));
+      RandomStream rng(seed_, replication_, Purpose::Parameter,
+                       hash_name(p.draw_key.empty() ? p.path : p.draw_key));
       x = draw(p, rng);
     }
     if (p.domain == Domain::Count) x = std::round(x);

@@ -638,6 +638,7 @@ void Reader::read_funnel(Scenario& s, const toml::table& root) const {
       st.nurtured_advance = st.advance;
       st.nurtured_advance.path = join(path, "nurtured_advance");
       st.nurtured_advance.where = st.where;
+      st.nurtured_advance.draw_key = st.advance.path;
     } else {
       param_at(st.nurtured_advance, t, "nurtured_advance", join(path, "nurtured_advance"),
                st.where);
@@ -646,6 +647,7 @@ void Reader::read_funnel(Scenario& s, const toml::table& root) const {
       st.nurtured_drop = st.drop;
       st.nurtured_drop.path = join(path, "nurtured_drop");
       st.nurtured_drop.where = st.where;
+      st.nurtured_drop.draw_key = st.drop.path;
     } else {
       param_at(st.nurtured_drop, t, "nurtured_drop", join(path, "nurtured_drop"), st.where);
     }

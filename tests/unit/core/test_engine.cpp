@@ -278,3 +278,27 @@ order_value = 10
     CHECK_THROWS_AS(run_monte_carlo(one, opt), InputError);
   }
 }
+
+TEST_CASE("A defaulted nurtured rate shares the fresh rate's draw", "[engine][uncertainty]") {
+  // nurtured_advance left out means "the same as advance": the same value in every replication,
+  // not an independent draw from the same distribution.
+  const std::string toml = R"(
+[funnel]
+stages = ["lead"]
+[funnel.lead]
+advance = { dist = "uniform", min = 0.1, max = 0.3 }
+drop = { dist = "uniform", min = 0.1, max = 0.2 }
+[segments.only]
+churn = 0.05
+order_value = 10
+)";
+  const Scenario s = parse_scenario(toml, "defaults.toml");
+  double first = -1.0;
+  for (std::uint64_t r = 0; r < 20; ++r) {
+    const ModelParams m = resolve(s, 11, r);
+    CHECK(m.stage_rates[0].nurtured_advance == m.stage_rates[0].advance);
+    CHECK(m.stage_rates[0].nurtured_drop == m.stage_rates[0].drop);
+    if (r == 0) first = m.stage_rates[0].advance;
+  }
+  CHECK(resolve(s, 11, 1).stage_rates[0].advance != first);  // and it is drawn per replication
+}
