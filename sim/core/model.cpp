@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "clvsim/distribution.hpp"
 #include "clvsim/markov.hpp"
@@ -39,17 +40,24 @@ class ParamReader {
     return w;
   }
 
+  [[nodiscard]] std::uint64_t replication() const { return replication_; }
+
  private:
   bool sample_;
   std::uint64_t seed_;
   std::uint64_t replication_;
 };
 
-void check_pair(double adv, double drop, const std::string& path) {
-  if (adv + drop > 1.0 + 1e-12)
-    throw InputError(path + ": drawn advance + drop = " + std::to_string(adv + drop) +
-                     " is above 1 (use bounded distributions, e.g. beta or uniform, for "
-                     "uncertain funnel rates whose sum may approach 1)");
+// Validation cannot rule out every draw of an unbounded distribution; a draw that breaks a
+// joint constraint stops the run with the keys, the values and the replication.
+void check_sum(const Param& a, double x, const Param& b, double y, const ParamReader& read) {
+  if (x + y <= 1.0 + 1e-12) return;
+  char values[96];
+  std::snprintf(values, sizeof values, "%.6g + %.6g", x, y);
+  throw InputError(a.where.prefix() + a.path + " + " + b.path + " drawn as " + values +
+                   " in replication " + std::to_string(read.replication()) +
+                   " sum above 1 (the pair must never exceed 1: give uncertain rates bounded "
+                   "distributions, uniform or triangular, whose maxima sum to at most 1)");
 }
 
 double saturating(double x, double max, double half) {
@@ -75,8 +83,8 @@ ModelParams build(const Scenario& s, const ParamReader& read) {
   for (const auto& st : s.stages) {
     StageRates r{read(st.advance), read(st.drop), read(st.nurtured_advance), read(st.nurtured_drop),
                  read(st.nurture_cost)};
-    check_pair(r.advance, r.drop, "funnel." + st.name);
-    check_pair(r.nurtured_advance, r.nurtured_drop, "funnel." + st.name + " (nurtured)");
+    check_sum(st.advance, r.advance, st.drop, r.drop, read);
+    check_sum(st.nurtured_advance, r.nurtured_advance, st.nurtured_drop, r.nurtured_drop, read);
     m.stage_rates.push_back(r);
   }
 
@@ -165,8 +173,10 @@ ModelParams build(const Scenario& s, const ParamReader& read) {
       m.any_migration = m.any_migration || x > 0.0;
     }
     if (leave > 1.0 + 1e-12)
-      throw InputError("segments." + seg.name + ".migration: drawn probabilities sum to " +
-                       std::to_string(leave) + ", above 1 (use bounded distributions)");
+      throw InputError(seg.where.prefix() + "segments." + seg.name + ".migration drawn in replication " +
+                       std::to_string(read.replication()) + " sums to " + std::to_string(leave) +
+                       ", above 1 (give uncertain migration rates bounded distributions, uniform "
+                       "or triangular, whose maxima sum to at most 1)");
     m.migration[k * K + k] = std::max(0.0, 1.0 - leave);
     for (std::size_t tau = 0; tau < seg.initial_by_tenure.size(); ++tau) {
       const int slot = std::min(static_cast<int>(tau), m.tenures - 1);

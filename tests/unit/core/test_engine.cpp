@@ -275,7 +275,13 @@ order_value = 10
     opt.replications = 64;
     opt.threads = 2;
     const std::vector<Scenario> one{s};
-    CHECK_THROWS_AS(run_monte_carlo(one, opt), InputError);
+    CHECK_THROWS_MATCHES(run_monte_carlo(one, opt), InputError,
+                         Catch::Matchers::Predicate<InputError>([](const InputError& e) {
+                           const std::string m = e.what();
+                           return m.find("throws.toml:5:") != std::string::npos &&
+                                  m.find("funnel.lead.advance + funnel.lead.drop") != std::string::npos &&
+                                  m.find("replication") != std::string::npos;
+                         }));
   }
 }
 
