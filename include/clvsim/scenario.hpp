@@ -59,6 +59,10 @@ struct Param {
   //! Key path whose random stream this parameter's draws use; empty: its own path. A default
   //! that copies another parameter shares that parameter's draw in every replication.
   std::string draw_key;
+  //! A variant's change to an uncertain parameter, applied to each draw: x * scale + shift.
+  //! The draw itself is unchanged, so base and variant are perfectly coupled.
+  double scale = 1.0;
+  double shift = 0.0;
 
   Param() = default;
   Param(double v, Domain d) : value(v), domain(d) {}
@@ -112,6 +116,7 @@ struct Segment {
   std::string name;
   ChurnModel churn_model = ChurnModel::Constant;
   Param churn{0.0, Domain::Probability};  //!< constant churn per period
+  Param churn_multiplier{1.0, Domain::NonNegative};  //!< multiplies the churn hazard (either model)
   Param sbg_alpha{1.0, Domain::Positive};
   Param sbg_beta{1.0, Domain::Positive};
   Param orders_per_period{1.0, Domain::NonNegative};
@@ -159,6 +164,25 @@ struct InitialPipeline {
   SourceLocation where;
 };
 
+//! A change to one or more parameters, addressed by dotted key path; `*` matches any one path
+//! component ("segments.*.churn_multiplier"), and a path also addresses the elements of an
+//! array parameter ("channels.search.spend" covers "channels.search.spend[3]").
+struct Override {
+  enum class Op { Set, Scale, Add };
+  Op op = Op::Set;
+  std::string pattern;
+  Param value;           //!< Set: the new value (a number or a distribution); Scale/Add: value.value
+  SourceLocation where;  //!< where the override was written
+};
+
+//! A named variant of a scenario: the base with some parameters changed.
+struct VariantSpec {
+  std::string name;
+  std::string description;
+  std::vector<Override> overrides;
+  SourceLocation where;
+};
+
 struct Scenario {
   std::string name = "scenario";
   std::string description;
@@ -174,6 +198,7 @@ struct Scenario {
   WinBack winback;
   ReferralProgram referral;
   InitialPipeline pipeline;
+  std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
 
   [[nodiscard]] int segment_index(const std::string& name) const;  //!< -1 when absent
   [[nodiscard]] int stage_index(const std::string& name) const;    //!< -1 when absent

@@ -1,0 +1,26 @@
+#pragma once
+
+// Scenario variants: the base with parameters set, scaled or shifted by dotted key path.
+
+#include <string>
+#include <vector>
+
+#include "clvsim/scenario.hpp"
+
+namespace clvsim {
+
+//! Parameters of `s` matched by an override pattern, in for_each_param order.
+std::vector<Param*> match_params(Scenario& s, const std::string& pattern);
+
+//! Every parameter key path of `s` (arrays once, without their index), for suggestions.
+std::vector<std::string> param_paths(const Scenario& s);
+
+//! Apply one override. Throws InputError at the override's location when the pattern matches no
+//! parameter (with a did-you-mean suggestion), or when a changed value leaves its domain.
+void apply_override(Scenario& s, const Override& o);
+
+//! The base followed by one scenario per declared variant, each validated. A variant is named
+//! after its spec and has no variants of its own.
+std::vector<Scenario> expand_variants(const Scenario& base);
+
+}  // namespace clvsim
