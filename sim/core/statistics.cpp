@@ -13,8 +13,11 @@ double quantile_sorted(std::span<const double> sorted, double p) {
   const auto lo = static_cast<std::size_t>(std::floor(h));
   const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
   const double a = sorted[lo], b = sorted[hi];
-  if (a == b) return a;  // also keeps infinities out of inf - inf
-  return a + (h - static_cast<double>(lo)) * (b - a);
+  const double t = h - static_cast<double>(lo);
+  // Also keeps infinities out of inf - inf, and out of 0 * inf when h falls on a finite order
+  // statistic followed by +inf (the median of 2k + 1 paybacks, k + 1 of which never happen).
+  if (a == b || t == 0.0) return a;
+  return a + t * (b - a);
 }
 
 Stats summarize(std::span<const double> values) {
