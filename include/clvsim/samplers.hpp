@@ -82,7 +82,42 @@ double triangular(Rng& rng, double lo, double mode, double hi) {
   return hi - std::sqrt((1.0 - u) * (hi - lo) * (hi - mode));
 }
 
-//! Poisson(mean). mean >= 0; exact for any mean representable as a double.
+namespace detail {
+
+//! log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(sqrt(2 pi))], the Stirling series tail.
+inline double stirling_tail(double k) {
+  static constexpr double table[10] = {
+      0.08106146679532726, 0.04134069595540929, 0.02767792568499834, 0.02079067210376509,
+      0.01664469118982119, 0.01387612882307075, 0.01189670994589177, 0.01041126526197209,
+      0.009255462182712733, 0.008330563433362871};
+  if (k <= 9.0) return table[static_cast<int>(k)];
+  const double kp1sq = (k + 1.0) * (k + 1.0);
+  return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / (k + 1.0);
+}
+
+//! x log(x / mean) + mean - x without cancellation when x is near mean (Loader 2000, "Fast
+//! and accurate computation of binomial probabilities"). x - mean is exact there (Sterbenz), so
+//! log-pmf ratios stay accurate to ~1e-16 relative even for means near 2^53, where lgamma(k + 1)
+//! and (n + 1) log(ratio near 1) lose whole units.
+inline double bd0(double x, double mean) {
+  if (std::fabs(x - mean) < 0.1 * (x + mean)) {
+    double v = (x - mean) / (x + mean);
+    double s = (x - mean) * v;
+    double ej = 2.0 * x * v;
+    v *= v;
+    for (int j = 1; j < 1000; ++j) {
+      ej *= v;
+      const double s1 = s + ej / (2 * j + 1);
+      if (s1 == s) return s1;
+      s = s1;
+    }
+  }
+  return x * std::log(x / mean) + mean - x;
+}
+
+}  // namespace detail
+
+//! Poisson(mean). mean >= 0; exact for any mean up to 2^53 (beyond, doubles skip integers).
 template <class Rng>
 Count poisson(Rng& rng, double mean) {
   CLVSIM_EXPECT(mean >= 0.0);
@@ -103,7 +138,6 @@ Count poisson(Rng& rng, double mean) {
   // PTRS: transformed rejection with squeeze (Hoermann 1993, "The transformed rejection method
   // for generating Poisson random variables").
   const double slam = std::sqrt(mean);
-  const double loglam = std::log(mean);
   const double b = 0.931 + 2.53 * slam;
   const double a = -0.059 + 0.02483 * b;
   const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -115,25 +149,16 @@ Count poisson(Rng& rng, double mean) {
     const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
     if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
-        -mean + k * loglam - std::lgamma(k + 1.0)) {
+    // log pmf(k) = -bd0(k + 1, mean) + log(sqrt(k + 1) / mean) - log(sqrt(2 pi)) - tail(k).
+    const double log_pmf = -detail::bd0(k + 1.0, mean) + 0.5 * std::log(k + 1.0) - std::log(mean) -
+                           0.5 * std::log(2.0 * std::numbers::pi) - detail::stirling_tail(k);
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= log_pmf) {
       return static_cast<Count>(k);
     }
   }
 }
 
 namespace detail {
-
-//! log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(sqrt(2 pi))], the Stirling series tail.
-inline double stirling_tail(double k) {
-  static constexpr double table[10] = {
-      0.08106146679532726, 0.04134069595540929, 0.02767792568499834, 0.02079067210376509,
-      0.01664469118982119, 0.01387612882307075, 0.01189670994589177, 0.01041126526197209,
-      0.009255462182712733, 0.008330563433362871};
-  if (k <= 9.0) return table[static_cast<int>(k)];
-  const double kp1sq = (k + 1.0) * (k + 1.0);
-  return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / (k + 1.0);
-}
 
 template <class Rng>
 Count binomial_inversion(Rng& rng, Count n, double p) {
@@ -168,8 +193,9 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
   const double c = n * p + 0.5;
   const double vr = 0.92 - 4.2 / b;
   const double alpha = (2.83 + 5.1 / b) * spq;
-  const double r = p / q;
   const double m = std::floor((n + 1.0) * p);
+  const double big_a = (n + 2.0) * p;
+  const double big_b = (n + 2.0) * q;
   for (;;) {
     const double u = rng.uniform() - 0.5;
     double v = rng.uniform();
@@ -178,10 +204,12 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
     if (k < 0.0 || k > n) continue;
     if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
     v = std::log(v * alpha / (a / (us * us) + b));
-    const double bound = (m + 0.5) * std::log((m + 1.0) / (r * (n - m + 1.0))) +
-                         (n + 1.0) * std::log((n - m + 1.0) / (n - k + 1.0)) +
-                         (k + 0.5) * std::log(r * (n - k + 1.0) / (k + 1.0)) + stirling_tail(m) +
-                         stirling_tail(n - m) - stirling_tail(k) - stirling_tail(n - k);
+    // log(pmf(k) / pmf(m)) via Stirling with tails and bd0 around A + B = n + 2.
+    const double bound = detail::bd0(m + 1.0, big_a) + detail::bd0(n - m + 1.0, big_b) -
+                         detail::bd0(k + 1.0, big_a) - detail::bd0(n - k + 1.0, big_b) +
+                         0.5 * std::log((k + 1.0) * (n - k + 1.0) / ((m + 1.0) * (n - m + 1.0))) +
+                         stirling_tail(m) + stirling_tail(n - m) - stirling_tail(k) -
+                         stirling_tail(n - k);
     if (v <= bound) return static_cast<Count>(k);
   }
 }
