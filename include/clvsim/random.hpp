@@ -45,6 +45,12 @@ enum class Purpose : std::uint32_t {
   return h;
 }
 
+//! Map 64 random bits to (0, 1): the midpoints of 2^52 equal cells, from 2^-53 to 1 - 2^-53,
+//! all exactly representable, so never 0 or 1 and log(u) and log1p(-u) are safe.
+[[nodiscard]] constexpr double open_unit(std::uint64_t bits) {
+  return (static_cast<double>(bits >> 12) + 0.5) * 0x1.0p-52;
+}
+
 //! A stream of uniform random numbers from Philox4x64-10 (Salmon et al. 2011).
 class RandomStream {
  public:
@@ -63,8 +69,8 @@ class RandomStream {
     return out_.v[index_++];
   }
 
-  //! Uniform on the open interval (0, 1), 53 bits of resolution; never 0 or 1, so log() is safe.
-  double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+  //! Uniform on the open interval (0, 1); see open_unit().
+  double uniform() { return open_unit(next_u64()); }
 
   //! Number of 64-bit words consumed so far (for tests that count draws).
   [[nodiscard]] std::uint64_t draws() const { return draws_; }

@@ -180,3 +180,11 @@ TEST_CASE("RandomStream: streams of neighbouring cells are uncorrelated", "[rand
   INFO("r = " << r);
   CHECK(std::fabs(r) < clvsim::test::N_SE / std::sqrt(static_cast<double>(N)));
 }
+
+TEST_CASE("open_unit maps the extreme words strictly inside (0, 1)", "[random]") {
+  // The all-ones word must not round up to 1 (log1p(-u) would be -inf), nor zero down to 0.
+  CHECK(open_unit(0) == 0x1.0p-53);
+  CHECK(open_unit(~std::uint64_t{0}) == 1.0 - 0x1.0p-53);
+  CHECK(open_unit(~std::uint64_t{0}) < 1.0);
+  CHECK(std::isfinite(std::log1p(-open_unit(~std::uint64_t{0}))));
+}
