@@ -65,7 +65,7 @@ struct ModelParams {
   // Retention and win-back.
   double retention_per_customer = 0.0;  //!< spend per at-risk customer per period
   double retention_fixed = 0.0;         //!< spend per period
-  double churn_multiplier = 1.0;        //!< 1 - relative churn reduction of the program
+  double retention_factor = 1.0;        //!< 1 - relative churn reduction of the retention program
   bool winback = false;
   double winback_cost = 0.0;
   double winback_success = 0.0;
@@ -82,6 +82,7 @@ struct ModelParams {
   // Churn law, kept to extend the hazard beyond the tracked tenures (LTV chain).
   std::vector<bool> sbg;               //!< [K]
   std::vector<double> churn_const, sbg_alpha, sbg_beta;  //!< [K]
+  std::vector<double> churn_scale;  //!< [K] segment churn multiplier
   int ltv_tenure_cap = 1;
 
   [[nodiscard]] int sources_count() const { return static_cast<int>(sources.size()); }

@@ -18,11 +18,18 @@
 
 namespace clvsim {
 
+//! How the scenarios of one run draw their random numbers.
+enum class Streams {
+  Common,       //!< replication r of every scenario uses the same streams (paired comparison)
+  Independent,  //!< every scenario has its own streams (only to measure what pairing gains)
+};
+
 struct RunOptions {
   int replications = 0;    //!< 0: the first scenario's simulation.replications
   std::uint64_t seed = 0;  //!< used when use_seed, else the first scenario's seed
   bool use_seed = false;
   int threads = 0;         //!< 0: max_threads()
+  Streams streams = Streams::Common;
   //! Called on the calling thread's team member 0 as replications complete, and once at the end.
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
@@ -58,6 +65,7 @@ struct RunResults {
   std::uint64_t seed = 0;
   int replications = 0;
   int threads = 1;
+  Streams streams = Streams::Common;
   double wall_seconds = 0.0;
 };
 

@@ -15,6 +15,7 @@
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/parallel.hpp"
+#include "clvsim/variants.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 
@@ -31,6 +32,7 @@ struct RunArgs {
   std::optional<std::string> csv;
   bool expected = false;
   bool quiet = false;
+  bool independent_streams = false;
 };
 
 Scenario load(const std::string& path) {
@@ -39,9 +41,14 @@ Scenario load(const std::string& path) {
 }
 
 int run_command(const RunArgs& a, const std::string& command_line) {
-  Scenario scenario = load(a.scenario);
+  const Scenario scenario = load(a.scenario);
+  // Variants are resolved and validated before anything runs: a bad override is bad input.
+  const std::vector<Scenario> scenarios = expand_variants(scenario);
   if (a.expected) {
-    print_expected(std::cout, scenario);
+    for (const Scenario& s : scenarios) {
+      if (&s != &scenarios.front()) std::cout << "\n";
+      print_expected(std::cout, s);
+    }
     return SUCCESS;
   }
   const Overwrite overwrite = a.force ? Overwrite::Allow : Overwrite::Refuse;
@@ -50,11 +57,16 @@ int run_command(const RunArgs& a, const std::string& command_line) {
     output = "results/" + scenario.name + ".h5";
     std::filesystem::create_directories("results");
   }
-  std::string csv;
+  std::string csv, comparison_csv;
   if (a.csv) csv = a.csv->empty() ? std::filesystem::path(output).replace_extension(".csv").string() : *a.csv;
+  if (!csv.empty() && scenarios.size() > 1) {
+    std::filesystem::path p(csv);
+    comparison_csv = (p.parent_path() / (p.stem().string() + "_comparison.csv")).string();
+  }
   // Refuse before spending any time computing.
   check_output_path(output, overwrite);
-  if (!csv.empty()) check_output_path(csv, overwrite);
+  for (const std::string& path : {csv, comparison_csv})
+    if (!path.empty()) check_output_path(path, overwrite);
 
   RunOptions options;
   if (a.replications) options.replications = *a.replications;
@@ -63,9 +75,9 @@ int run_command(const RunArgs& a, const std::string& command_line) {
     options.use_seed = true;
   }
   options.threads = a.threads;
+  options.streams = a.independent_streams ? Streams::Independent : Streams::Common;
   ProgressBar bar(scenario.name, !a.quiet && stderr_is_terminal());
   options.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
-  const std::vector<Scenario> scenarios{scenario};
   const RunResults results = run_monte_carlo(scenarios, options);
   bar.finish();
 
@@ -73,9 +85,14 @@ int run_command(const RunArgs& a, const std::string& command_line) {
   context.command_line = command_line;
   write_results_hdf5(output, results, scenarios, context, overwrite);
   if (!csv.empty()) write_results_csv(csv, results, overwrite);
+  if (!comparison_csv.empty()) write_comparison_csv(comparison_csv, results, scenarios, overwrite);
   if (!a.quiet) {
     print_summary(std::cout, results, scenario);
-    std::cout << "\nResults: " << output << (csv.empty() ? "" : " and " + csv) << "\n";
+    if (scenarios.size() > 1) print_comparison(std::cout, results, scenarios);
+    std::cout << "\nResults: " << output;
+    for (const std::string& path : {csv, comparison_csv})
+      if (!path.empty()) std::cout << ", " << path;
+    std::cout << "\n";
   }
   return SUCCESS;
 }
@@ -123,6 +140,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--expected", run.expected,
                     "Print the model's exact expectations (no sampling) instead of running Monte Carlo");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar and no summary table");
+  run_cmd->add_flag("--independent-streams", run.independent_streams,
+                    "Give each variant its own random numbers instead of the base's (only to measure "
+                    "how much pairing narrows the intervals)");
 
   std::string init_path = "scenario.toml";
   bool init_force = false;

@@ -3,9 +3,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 #include "clvsim/build_info.hpp"
+#include "clvsim/compare.hpp"
 #include "clvsim/engine.hpp"
 #include "clvsim/model.hpp"
 #include "clvsim/statistics.hpp"
@@ -22,6 +24,31 @@ std::string pad_right(const std::string& s, std::size_t width) {
 
 std::string period_plural(const Scenario& s) {
   return std::string(period_name(s.simulation.period)) + "s";
+}
+
+std::string signed_number(double x, int decimals) {
+  std::string out = x > 0 ? "+" : "";
+  out += format_number(x, decimals);
+  return out;
+}
+
+std::string percent(double x, int decimals) {
+  return std::isfinite(x) ? format_number(100.0 * x, decimals) + "%" : "-";
+}
+
+// Make the danger of unprofitable acquisition visible.
+void warn_ltv_cac(std::ostream& os, const ScenarioResults& res, const std::string& who) {
+  std::size_t below = 0, defined = 0;
+  for (double x : res.across(Total::LtvCac)) {
+    if (std::isnan(x)) continue;
+    ++defined;
+    if (x < 1.0) ++below;
+  }
+  if (below > 0) {
+    os << "\nWARNING: " << who << "LTV/CAC is below 1 in "
+       << percent(static_cast<double>(below) / static_cast<double>(defined), 1)
+       << " of replications: customers are acquired for more than they are worth.\n";
+  }
 }
 
 }  // namespace
@@ -77,17 +104,88 @@ void print_summary(std::ostream& os, const RunResults& results, const Scenario& 
        << pad_left(format_number(st.q[4], row.decimals), col) << "\n";
   }
 
-  // Make the danger of unprofitable acquisition visible.
-  const std::vector<double> ratio = res.across(Total::LtvCac);
-  std::size_t below = 0, defined = 0;
-  for (double x : ratio) {
-    if (std::isnan(x)) continue;
-    ++defined;
-    if (x < 1.0) ++below;
-  }
-  if (below > 0) {
-    os << "\nWARNING: LTV/CAC is below 1 in " << format_number(100.0 * static_cast<double>(below) / static_cast<double>(defined), 1)
-       << "% of replications: customers are acquired for more than they are worth.\n";
+  warn_ltv_cac(os, res, "");
+}
+
+void print_comparison(std::ostream& os, const RunResults& results, std::span<const Scenario> scenarios) {
+  const Scenario& base = scenarios.front();
+  const double ppy = periods_per_year(base.simulation.period);
+  const std::string horizon = std::to_string(base.simulation.horizon) + " " + period_plural(base);
+  os << "\nVariants against the base '" << base.name << "' (paired: replication r of each variant uses "
+     << (results.streams == Streams::Common ? "the base's random numbers" : "INDEPENDENT random numbers")
+     << ")\n";
+  struct Row {
+    std::string label;
+    Total total;
+    int decimals;
+  };
+  const std::string cur = " (" + base.currency + ")";
+  const std::vector<Row> rows = {
+      {"NPV" + cur, Total::Npv, 0},
+      {"Profit, " + horizon, Total::Profit, 0},
+      {"Revenue, " + horizon, Total::Revenue, 0},
+      {"Active customers at end", Total::ActiveCustomers, 0},
+      {"CAC", Total::Cac, 2},
+      {"LTV/CAC", Total::LtvCac, 2},
+  };
+  constexpr std::size_t lw = 26, w = 14;
+  for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
+    const ScenarioResults& res = results.scenarios[v];
+    const Comparison c = compare(results.scenarios.front(), res, ppy);
+    os << "\n" << res.name;
+    if (!scenarios[v].description.empty()) os << ": " << scenarios[v].description;
+    os << "\n" << pad_right("", lw) << pad_left("base", w) << pad_left("variant", w) << pad_left("change", w)
+       << pad_left("change %", 10) << pad_left("95% interval of the change", 32) << pad_left("P(higher)", 11)
+       << "\n";
+    for (const Row& row : rows) {
+      const DeltaSummary& d = c.totals[static_cast<std::size_t>(row.total)];
+      std::ostringstream interval;
+      interval << "[" << signed_number(d.q_low, row.decimals) << ", " << signed_number(d.q_high, row.decimals)
+               << "]";
+      os << pad_right(row.label, lw) << pad_left(format_number(d.base_mean, row.decimals), w)
+         << pad_left(format_number(d.variant_mean, row.decimals), w)
+         << pad_left(signed_number(d.mean, row.decimals), w)
+         << pad_left(std::isfinite(d.percent) ? signed_number(d.percent, 1) + "%" : "-", 10)
+         << pad_left(interval.str(), 32) << pad_left(percent(d.p_higher, 0), 11) << "\n";
+    }
+    const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
+    os << "  mean NPV change " << signed_number(npv.mean, 0) << ", 95% confidence interval of the mean ["
+       << signed_number(npv.ci_low, 0) << ", " << signed_number(npv.ci_high, 0) << "]\n";
+
+    for (const YearlyDelta& yd : c.by_year) {
+      if (yd.metric != "profit" && yd.metric != "revenue") continue;
+      os << "  " << pad_right(yd.metric + " change by year", lw - 2);
+      for (std::size_t y = 0; y < yd.years.size(); ++y) {
+        const DeltaSummary& d = yd.years[y];
+        os << "  year " << y + 1 << ": " << signed_number(d.mean, 0) << " [" << signed_number(d.q_low, 0)
+           << ", " << signed_number(d.q_high, 0) << "]";
+      }
+      os << "\n";
+    }
+    if (std::isfinite(c.base_annual_retention) && std::isfinite(c.variant_annual_retention)) {
+      os << "  annual retention " << percent(c.base_annual_retention, 1) << " -> "
+         << percent(c.variant_annual_retention, 1) << " ("
+         << signed_number(100.0 * (c.variant_annual_retention - c.base_annual_retention), 1)
+         << " points): profit " << signed_number(c.totals[static_cast<std::size_t>(Total::Profit)].percent, 1)
+         << "%, NPV " << signed_number(npv.percent, 1) << "%\n";
+    }
+    if (std::isfinite(c.marginal_ltv_cac)) {
+      os << "  marginal LTV/CAC (extra customer value acquired per extra unit of acquisition cost): "
+         << format_number(c.marginal_ltv_cac, 2) << "\n";
+    }
+    const DeltaSummary& rev = c.totals[static_cast<std::size_t>(Total::Revenue)];
+    if (rev.mean > 0.0 && npv.mean < 0.0) {
+      os << "  WARNING: this variant grows revenue by " << signed_number(rev.mean, 0) << " but lowers NPV by "
+         << format_number(-npv.mean, 0) << ": growth that destroys value.\n";
+    }
+    if (std::isfinite(c.marginal_ltv_cac) && c.marginal_ltv_cac < 1.0 &&
+        c.totals[static_cast<std::size_t>(Total::AcquisitionSpend)].mean > 0.0) {
+      os << "  WARNING: each extra unit of acquisition spend buys " << format_number(c.marginal_ltv_cac, 2)
+         << " of customer value (marginal LTV/CAC below 1).\n";
+    }
+    std::ostringstream warn;
+    warn_ltv_cac(warn, res, "in " + res.name + ", ");
+    os << warn.str();
   }
 }
 

@@ -12,6 +12,9 @@ namespace clvsim::cli {
 //! The Monte Carlo summary table of the base scenario: mean, 5%, 50%, 95% of the headline totals.
 void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario);
 
+//! The paired comparison of every variant with the base (scenarios[0]).
+void print_comparison(std::ostream& os, const RunResults& results, std::span<const Scenario> scenarios);
+
 //! The expected-value mode: per-period expectations, the funnel's first period and the
 //! Markov-chain customer value per segment.
 void print_expected(std::ostream& os, const Scenario& scenario);

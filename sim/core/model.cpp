@@ -22,7 +22,15 @@ class ParamReader {
     if (sample_ && p.dist) {
       RandomStream rng(seed_, replication_, Purpose::Parameter,
                        hash_name(p.draw_key.empty() ? p.path : p.draw_key));
-      x = draw(p, rng);
+      // A variant's change acts on the draw, so base and variant share it.
+      x = draw(p, rng) * p.scale + p.shift;
+      if (!in_domain(p.domain, x)) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%.6g", x);
+        throw InputError(p.where.prefix() + p.path + " = " + buf + " in replication " +
+                         std::to_string(replication_) + " is out of range after the variant's change (" +
+                         domain_description(p.domain) + "; use a change that keeps every draw in range)");
+      }
     }
     if (p.domain == Domain::Count) x = std::round(x);
     return x;
@@ -138,7 +146,7 @@ ModelParams build(const Scenario& s, const ParamReader& read) {
     if (rp.mode == RetentionSpend::PerCustomer) m.retention_per_customer = x;
     else m.retention_fixed = x;
   }
-  m.churn_multiplier = 1.0 - reduction;
+  m.retention_factor = 1.0 - reduction;
 
   // Segments.
   int max_initial_tenure = 0;
@@ -155,6 +163,7 @@ ModelParams build(const Scenario& s, const ParamReader& read) {
     const Segment& seg = s.segments[k];
     m.sbg.push_back(seg.churn_model == ChurnModel::ShiftedBetaGeometric);
     m.churn_const.push_back(read(seg.churn));
+    m.churn_scale.push_back(read(seg.churn_multiplier));
     m.sbg_alpha.push_back(read(seg.sbg_alpha));
     m.sbg_beta.push_back(read(seg.sbg_beta));
     m.orders_per_period.push_back(read(seg.orders_per_period));
@@ -214,7 +223,7 @@ ModelParams build(const Scenario& s, const ParamReader& read) {
 double ModelParams::hazard_at(int k, int tau) const {
   double h = churn_const[k];
   if (sbg[k]) h = sbg_alpha[k] / (sbg_alpha[k] + sbg_beta[k] + tau);
-  return h * churn_multiplier;
+  return std::min(1.0, h * churn_scale[k] * retention_factor);
 }
 
 ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication) {

@@ -7,6 +7,19 @@
 #include "clvsim/parallel.hpp"
 
 namespace clvsim {
+namespace {
+
+// A seed of its own for scenario v (splitmix64 finaliser of seed and v), so its streams share
+// nothing with the other scenarios'. Scenario 0 keeps the run's seed.
+std::uint64_t independent_seed(std::uint64_t seed, std::size_t v) {
+  if (v == 0) return seed;
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(v) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
 
 std::vector<double> ScenarioResults::across(int m, int t) const {
   std::vector<double> v(static_cast<std::size_t>(replications));
@@ -28,6 +41,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   out.seed = options.use_seed ? options.seed : first.simulation.seed;
   out.replications = options.replications > 0 ? options.replications : first.simulation.replications;
   out.threads = options.threads > 0 ? options.threads : max_threads();
+  out.streams = options.streams;
   const int R = out.replications;
   const int V = static_cast<int>(scenarios.size());
 
@@ -68,11 +82,12 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     const std::span<double> metrics(&res.metrics[r * M * T], M * T);
     const std::span<double> totals(&res.totals[r * static_cast<std::size_t>(Total::Count_)],
                                    static_cast<std::size_t>(Total::Count_));
+    const std::uint64_t seed = out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
     if (uncertain[v]) {
-      const ModelParams m = resolve(scenarios[v], out.seed, r);
-      simulate_replication(m, out.seed, r, metrics, totals);
+      const ModelParams m = resolve(scenarios[v], seed, r);
+      simulate_replication(m, seed, r, metrics, totals);
     } else {
-      simulate_replication(nominal[v], out.seed, r, metrics, totals);
+      simulate_replication(nominal[v], seed, r, metrics, totals);
     }
     const std::size_t now = done.fetch_add(1) + 1;
     if (options.progress && thread_num() == 0) options.progress(now, jobs);

@@ -101,6 +101,7 @@ void visit_params(S& s, F&& f) {
   }
   for (auto& seg : s.segments) {
     f(seg.churn);
+    f(seg.churn_multiplier);
     f(seg.sbg_alpha);
     f(seg.sbg_beta);
     f(seg.orders_per_period);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "clvsim/build_info.hpp"
+#include "clvsim/compare.hpp"
 #include "clvsim/io/hdf5.hpp"
 #include "clvsim/statistics.hpp"
 
@@ -110,6 +111,87 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
   ltv.write("value", res.nominal_ltv);
 }
 
+// Statistics of a list of paired differences, one row per item.
+void write_deltas(h5::Group& g, const std::vector<DeltaSummary>& rows) {
+  std::vector<double> base, variant, mean, se, unpaired, ci, interval, p, pct;
+  for (const DeltaSummary& d : rows) {
+    base.push_back(d.base_mean);
+    variant.push_back(d.variant_mean);
+    mean.push_back(d.mean);
+    se.push_back(d.std_error);
+    unpaired.push_back(d.unpaired_std_error);
+    ci.insert(ci.end(), {d.ci_low, d.ci_high});
+    interval.insert(interval.end(), {d.q_low, d.q_high});
+    p.push_back(d.p_higher);
+    pct.push_back(d.percent);
+  }
+  const std::size_t n = rows.size();
+  g.write("base_mean", base);
+  g.write("variant_mean", variant);
+  g.write("delta_mean", mean);
+  g.write("delta_std_error", se);
+  g.write("unpaired_std_error", unpaired);
+  g.write("delta_ci95", ci, {n, 2});
+  g.write("delta_interval95", interval, {n, 2});
+  g.write("p_variant_higher", p);
+  g.write("percent_change", pct);
+}
+
+void write_comparison(h5::Group& g, const ScenarioResults& base, const ScenarioResults& variant,
+                      const Scenario& variant_scenario, double periods_per_year) {
+  const Comparison c = compare(base, variant, periods_per_year);
+  g.set_attr("description", variant_scenario.description);
+  g.set_attr("base_annual_retention", c.base_annual_retention);
+  g.set_attr("variant_annual_retention", c.variant_annual_retention);
+  g.set_attr("marginal_ltv_cac", c.marginal_ltv_cac);
+
+  const auto& infos = total_infos();
+  h5::Group totals = g.create_group("totals");
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    names.push_back(infos[i].name);
+    const auto t = static_cast<Total>(i);
+    const std::vector<double> b = base.across(t), v = variant.across(t);
+    std::vector<double> d(b.size());
+    for (std::size_t r = 0; r < b.size(); ++r) d[r] = v[r] - b[r];
+    h5::Group tg = totals.create_group(infos[i].name);
+    tg.write("delta", d);
+  }
+  h5::Group summary = g.create_group("summary");
+  summary.write_strings("name", names);
+  write_deltas(summary, c.totals);
+
+  h5::Group years = g.create_group("by_year");
+  std::vector<std::int64_t> year_numbers;
+  for (int y = 1; y <= year_count(base.periods, periods_per_year); ++y) year_numbers.push_back(y);
+  years.write("year", year_numbers);
+  for (const YearlyDelta& yd : c.by_year) {
+    h5::Group yg = years.create_group(yd.metric);
+    write_deltas(yg, yd.years);
+  }
+
+  // Per-period differences of every metric.
+  h5::Group periods = g.create_group("metrics");
+  const int T = base.periods;
+  const std::size_t Q = QUANTILES.size();
+  for (int m = 0; m < base.layout.size(); ++m) {
+    std::vector<double> mean, se, q(Q * static_cast<std::size_t>(T));
+    for (int t = 0; t < T; ++t) {
+      const std::vector<double> b = base.across(m, t), v = variant.across(m, t);
+      std::vector<double> d;
+      for (std::size_t r = 0; r < b.size(); ++r) d.push_back(v[r] - b[r]);
+      const Stats st = summarize(d);
+      mean.push_back(st.mean);
+      se.push_back(st.std_error);
+      for (std::size_t k = 0; k < Q; ++k) q[k * T + t] = st.q[k];
+    }
+    h5::Group mg = periods.create_group(base.layout.metrics()[m].name);
+    mg.write("delta_mean", mean);
+    mg.write("delta_std_error", se);
+    mg.write("delta_quantiles", q, {Q, static_cast<std::size_t>(T)});
+  }
+}
+
 }  // namespace
 
 void write_results_hdf5(const std::string& path, const RunResults& results,
@@ -138,7 +220,20 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
     std::vector<std::int64_t> periods;
     for (int t = 1; t <= base.simulation.horizon; ++t) periods.push_back(t);
     root.write("period", periods);
+    root.set_attr("streams", results.streams == Streams::Common ? "common" : "independent");
     write_scenario(root, results.scenarios.front(), base);
+    if (scenarios.size() > 1) {
+      h5::Group variants = root.create_group("variants");
+      h5::Group comparisons = root.create_group("comparison");
+      const double ppy = periods_per_year(base.simulation.period);
+      for (std::size_t v = 1; v < scenarios.size(); ++v) {
+        h5::Group vg = variants.create_group(scenarios[v].name);
+        vg.set_attr("description", scenarios[v].description);
+        write_scenario(vg, results.scenarios[v], scenarios[v]);
+        h5::Group cg = comparisons.create_group(scenarios[v].name);
+        write_comparison(cg, results.scenarios.front(), results.scenarios[v], scenarios[v], ppy);
+      }
+    }
     file.close();
   }
   output.commit();
@@ -169,6 +264,40 @@ void write_results_csv(const std::string& path, const RunResults& results, Overw
         for (int t = 0; t < res.periods; ++t)
           row(res.name, res.layout.metrics()[m].name, std::to_string(t + 1),
               summarize(res.across(m, t)), res.expected_metrics[static_cast<std::size_t>(m) * res.periods + t]);
+    }
+    os.close();
+    if (!os) throw RuntimeError("error writing " + output.temp_path());
+  }
+  output.commit();
+}
+
+}  // namespace clvsim
+
+namespace clvsim {
+
+void write_comparison_csv(const std::string& path, const RunResults& results,
+                          std::span<const Scenario> scenarios, Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  {
+    std::ofstream os(output.temp_path());
+    if (!os) throw RuntimeError("cannot write " + output.temp_path());
+    os << std::setprecision(17);
+    os << "variant,metric,year,base_mean,variant_mean,delta_mean,delta_std_error,delta_ci95_low,"
+          "delta_ci95_high,delta_p025,delta_p975,percent_change,p_variant_higher\n";
+    auto row = [&](const std::string& variant, const std::string& metric, const std::string& year,
+                   const DeltaSummary& d) {
+      os << variant << ',' << metric << ',' << year << ',' << d.base_mean << ',' << d.variant_mean << ','
+         << d.mean << ',' << d.std_error << ',' << d.ci_low << ',' << d.ci_high << ',' << d.q_low << ','
+         << d.q_high << ',' << d.percent << ',' << d.p_higher << '\n';
+    };
+    const double ppy = periods_per_year(scenarios.front().simulation.period);
+    for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
+      const Comparison c = compare(results.scenarios.front(), results.scenarios[v], ppy);
+      const auto& infos = total_infos();
+      for (std::size_t i = 0; i < infos.size(); ++i) row(c.variant, infos[i].name, "all", c.totals[i]);
+      for (const YearlyDelta& yd : c.by_year)
+        for (std::size_t y = 0; y < yd.years.size(); ++y)
+          row(c.variant, yd.metric, std::to_string(y + 1), yd.years[y]);
     }
     os.close();
     if (!os) throw RuntimeError("error writing " + output.temp_path());

@@ -27,4 +27,9 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
 //! "total"), with mean, sd, std_error, quantiles and the expected value. Atomic as well.
 void write_results_csv(const std::string& path, const RunResults& results, Overwrite overwrite);
 
+//! Write the paired comparison of every variant with the base: one row per total (year "all")
+//! and per year of profit, revenue, discounted profit and active customers.
+void write_comparison_csv(const std::string& path, const RunResults& results,
+                          std::span<const Scenario> scenarios, Overwrite overwrite);
+
 }  // namespace clvsim

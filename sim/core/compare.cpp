@@ -1,0 +1,154 @@
+#include "clvsim/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "clvsim/statistics.hpp"
+
+namespace clvsim {
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double Z95 = 1.959963984540054;
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0.0;
+  for (double x : v) s += x;
+  return v.empty() ? NaN : s / static_cast<double>(v.size());
+}
+
+double variance_of(const std::vector<double>& v, double mean) {
+  if (v.size() < 2) return 0.0;
+  double s = 0.0;
+  for (double x : v) s += (x - mean) * (x - mean);
+  return s / static_cast<double>(v.size() - 1);
+}
+
+// Periods [first, last) of year y.
+std::pair<int, int> year_periods(int y, int periods, double periods_per_year) {
+  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return {std::min(periods, y * ppy), std::min(periods, (y + 1) * ppy)};
+}
+
+}  // namespace
+
+int year_count(int periods, double periods_per_year) {
+  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return (periods + ppy - 1) / ppy;
+}
+
+DeltaSummary summarize_delta(std::span<const double> base, std::span<const double> variant) {
+  std::vector<double> b, v, d;
+  for (std::size_t i = 0; i < base.size() && i < variant.size(); ++i) {
+    if (std::isnan(base[i]) || std::isnan(variant[i])) continue;
+    b.push_back(base[i]);
+    v.push_back(variant[i]);
+    d.push_back(variant[i] - base[i]);
+  }
+  DeltaSummary s;
+  s.n = d.size();
+  if (d.empty()) {
+    s.base_mean = s.variant_mean = s.mean = s.std_error = s.ci_low = s.ci_high = s.q_low = s.q_high =
+        s.unpaired_std_error = s.p_higher = s.percent = NaN;
+    return s;
+  }
+  const double n = static_cast<double>(d.size());
+  s.base_mean = mean_of(b);
+  s.variant_mean = mean_of(v);
+  s.mean = mean_of(d);
+  s.std_error = std::sqrt(variance_of(d, s.mean) / n);
+  s.ci_low = s.mean - Z95 * s.std_error;
+  s.ci_high = s.mean + Z95 * s.std_error;
+  s.unpaired_std_error = std::sqrt((variance_of(b, s.base_mean) + variance_of(v, s.variant_mean)) / n);
+  std::size_t higher = 0;
+  for (double x : d) higher += x > 0.0 ? 1 : 0;
+  s.p_higher = static_cast<double>(higher) / n;
+  s.percent = s.base_mean != 0.0 ? 100.0 * s.mean / std::fabs(s.base_mean) : NaN;
+  std::sort(d.begin(), d.end());
+  s.q_low = quantile_sorted(d, 0.025);
+  s.q_high = quantile_sorted(d, 0.975);
+  return s;
+}
+
+Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, double periods_per_year) {
+  CLVSIM_EXPECT(base.replications == variant.replications && base.periods == variant.periods);
+  Comparison c;
+  c.variant = variant.name;
+  const int R = base.replications, T = base.periods;
+  for (int i = 0; i < static_cast<int>(Total::Count_); ++i) {
+    const auto t = static_cast<Total>(i);
+    c.totals.push_back(summarize_delta(base.across(t), variant.across(t)));
+  }
+
+  // Yearly deltas: flows summed over the year's periods, stocks at the year's last period.
+  const int years = year_count(T, periods_per_year);
+  const std::vector<std::pair<std::string, bool>> yearly = {
+      {"profit", true}, {"revenue", true}, {"discounted_profit", true}, {"active_customers", false}};
+  for (const auto& [name, flow] : yearly) {
+    YearlyDelta yd{name, {}};
+    const int mb = base.layout.index(name), mv = variant.layout.index(name);
+    for (int y = 0; y < years; ++y) {
+      const auto [first, last] = year_periods(y, T, periods_per_year);
+      std::vector<double> b(static_cast<std::size_t>(R)), v(static_cast<std::size_t>(R));
+      for (int r = 0; r < R; ++r) {
+        const auto sb = base.metric(r, mb), sv = variant.metric(r, mv);
+        double xb = 0.0, xv = 0.0;
+        if (flow) {
+          for (int t = first; t < last; ++t) {
+            xb += sb[t];
+            xv += sv[t];
+          }
+        } else {
+          xb = sb[last - 1];
+          xv = sv[last - 1];
+        }
+        b[r] = xb;
+        v[r] = xv;
+      }
+      yd.years.push_back(summarize_delta(b, v));
+    }
+    c.by_year.push_back(std::move(yd));
+  }
+
+  // Retention: the horizon's mean per-period retention rate, annualised, averaged over
+  // replications.
+  auto annual_retention = [&](const ScenarioResults& res) {
+    const int m = res.layout.index("retention_rate");
+    std::vector<double> per_rep;
+    for (int r = 0; r < R; ++r) {
+      double s = 0.0;
+      int n = 0;
+      for (double x : res.metric(r, m))
+        if (!std::isnan(x)) {
+          s += x;
+          ++n;
+        }
+      if (n > 0) per_rep.push_back(std::pow(s / n, periods_per_year));
+    }
+    return mean_of(per_rep);
+  };
+  c.base_annual_retention = annual_retention(base);
+  c.variant_annual_retention = annual_retention(variant);
+
+  // What the extra acquisition spend buys: change in customer value acquired per unit of
+  // change in acquisition cost (spend + referral rewards).
+  double d_value = 0.0, d_cost = 0.0;
+  for (int r = 0; r < R; ++r) {
+    auto value = [&](const ScenarioResults& res) {
+      const double n = res.total(r, Total::NewCustomers);
+      return n > 0.0 ? res.total(r, Total::Ltv) * n : 0.0;
+    };
+    auto cost = [&](const ScenarioResults& res) {
+      const double n = res.total(r, Total::NewCustomers);
+      const double cac = res.total(r, Total::Cac);
+      return n > 0.0 ? cac * n : res.total(r, Total::AcquisitionSpend);
+    };
+    d_value += value(variant) - value(base);
+    d_cost += cost(variant) - cost(base);
+  }
+  c.marginal_ltv_cac = std::fabs(d_cost) > 1e-9 * std::max(1.0, std::fabs(d_value)) ? d_value / d_cost : NaN;
+  return c;
+}
+
+}  // namespace clvsim
