@@ -4,6 +4,7 @@
 // scenario read from a file reports file:line:column, and a scenario built in code reports the
 // dotted key path alone.
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -35,8 +36,19 @@ std::string rounded(double x) {
   return buf;
 }
 
+std::string show_distribution(const Param& p);
+
+//! A parameter as it would be written, with a variant's per-draw transform when it has one.
 std::string show(const Param& p) {
   if (!p.dist) return number(p.value);
+  if (p.scale == 1.0 && p.shift == 0.0) return show_distribution(p);
+  std::string out = show_distribution(p);
+  if (p.scale != 1.0) out += " * " + number(p.scale);
+  if (p.shift != 0.0) out += (p.shift < 0 ? " - " : " + ") + number(std::fabs(p.shift));
+  return out;
+}
+
+std::string show_distribution(const Param& p) {
   const Distribution& d = *p.dist;
   std::string out = std::string("{ dist = \"") + kind_name(d.kind) + "\", ";
   switch (d.kind) {
@@ -95,33 +107,51 @@ bool has_written_bounds(const Param& p) {
 //! rates reach 1 only in their tails (their support is the whole of [0, 1] once truncated), so
 //! judging them by their support would reject every uncertain rate paired with a non-zero one,
 //! e.g. a beta(30, 70) win rate with drop = 0.4; rare draws beyond 1 are left to the engine.
+//!
+//! A variant's scale and shift act on every draw (x -> x * scale + shift), so the support is
+//! transformed with them; `value` is already the transformed mean.
 double largest(const Param& p) {
-  if (has_written_bounds(p)) return distribution_support(*p.dist, p.domain).hi;
-  return p.value;
+  if (!has_written_bounds(p)) return p.value;
+  const Interval iv = distribution_support(*p.dist, p.domain);
+  return std::max(iv.lo * p.scale + p.shift, iv.hi * p.scale + p.shift);
 }
 
-bool before(const SourceLocation& a, const SourceLocation& b) {
+//! The bottom of the support, by the same rule as largest().
+double smallest(const Param& p) {
+  if (!has_written_bounds(p)) return p.value;
+  const Interval iv = distribution_support(*p.dist, p.domain);
+  return std::min(iv.lo * p.scale + p.shift, iv.hi * p.scale + p.shift);
+}
+
+//! Written order, to blame the value that tipped a sum over. A value from another file than
+//! the scenario's own (`top`) counts as later: it is most often a variant's override, written
+//! after the scenario and applied to it. (With extends it is a base's value; the message names
+//! both keys either way.)
+bool before(const SourceLocation& a, const SourceLocation& b, const std::string& top) {
+  if (a.file != b.file) return a.file == top;
   return a.line != b.line ? a.line < b.line : a.column < b.column;
 }
 
 //! The location of the last-written of several parameters (the one that tipped a sum over).
-SourceLocation last_written(const std::vector<const Param*>& ps, const SourceLocation& fallback) {
+SourceLocation last_written(const std::vector<const Param*>& ps, const SourceLocation& fallback,
+                            const std::string& top) {
   SourceLocation where = fallback;
   bool found = false;
   for (const Param* p : ps) {
     if (p->where.line <= 0) continue;
-    if (!found || before(where, p->where)) where = p->where;
+    if (!found || before(where, p->where, top)) where = p->where;
     found = true;
   }
   return where;
 }
 
-SourceLocation first_written(const std::vector<const Param*>& ps, const SourceLocation& fallback) {
+SourceLocation first_written(const std::vector<const Param*>& ps, const SourceLocation& fallback,
+                             const std::string& top) {
   SourceLocation where = fallback;
   bool found = false;
   for (const Param* p : ps) {
     if (p->where.line <= 0) continue;
-    if (!found || before(p->where, where)) where = p->where;
+    if (!found || before(p->where, where, top)) where = p->where;
     found = true;
   }
   return where;
@@ -132,12 +162,12 @@ SourceLocation file_only(const Scenario& s) {
 }
 
 void check_pair(const Param& advance, const Param& drop, const char* what,
-                const SourceLocation& stage_where) {
+                const SourceLocation& stage_where, const std::string& top) {
   const double hi = largest(advance) + largest(drop);
   if (hi <= 1.0 + SUM_TOLERANCE) return;
   const bool uncertain = has_written_bounds(advance) || has_written_bounds(drop);
   throw InputError::at(
-      last_written({&advance, &drop}, stage_where), key_of(advance) + " + " + key_of(drop),
+      last_written({&advance, &drop}, stage_where, top), key_of(advance) + " + " + key_of(drop),
       show(advance) + " + " + show(drop),
       (uncertain ? "can sum to " : "sums to ") + rounded(hi) + ", more than 1",
       std::string("a ") + what +
@@ -181,8 +211,51 @@ void check_mix(const Scenario& s, const std::vector<Param>& mix, const std::stri
     shown += (shown.empty() ? "{ " : ", ") + s.segments[i].name + " = " + show(mix[i]);
   }
   if (!(sum > 0.0))
-    throw InputError::at(first_written(ps, fallback), key, shown + " }", "has weights summing to 0",
+    throw InputError::at(first_written(ps, fallback, s.source_file), key, shown + " }",
+                         "has weights summing to 0",
                          "at least one weight must be > 0; weights are normalised to sum to 1");
+}
+
+//! The churn hazard times the segment's churn_multiplier is a probability per period. For
+//! sBG churn the hazard alpha / (alpha + beta + t) is largest in the first period (t = 0).
+//! Bounds follow largest(): uniform and triangular at the edge of their support (the largest
+//! alpha, smallest beta), other parameters at their value.
+void check_hazard(const Segment& seg, const std::string& top) {
+  const Param& m = seg.churn_multiplier;
+  const std::string path = "segments." + seg.name;
+  const std::string mkey = m.path.empty() ? path + ".churn_multiplier" : m.path;
+  const char* const bounds =
+      "; for uniform and triangular distributions the edge of their support is used";
+  if (seg.churn_model == ChurnModel::Constant) {
+    const Param& c = seg.churn;
+    const double hi = std::max(c.value * m.value, largest(c) * largest(m));
+    if (hi <= 1.0 + SUM_TOLERANCE) return;
+    const bool uncertain = has_written_bounds(c) || has_written_bounds(m);
+    throw InputError::at(
+        last_written({&c, &m}, seg.where, top), key_of(c) + " * " + mkey, show(c) + " * " + show(m),
+        (uncertain ? "can be " : "is ") + rounded(hi) + ", more than 1",
+        std::string("churn times churn_multiplier is the probability that a customer churns in "
+                    "a period, so it must be <= 1") +
+            (uncertain ? bounds : ""));
+  }
+  const Param& a = seg.sbg_alpha;
+  const Param& b = seg.sbg_beta;
+  const auto hazard = [](double alpha, double beta, double mult) {
+    // Out-of-domain alpha or beta is reported on its own; do not divide by zero here.
+    return alpha > 0.0 && beta > 0.0 ? alpha / (alpha + beta) * mult : 0.0;
+  };
+  const double hi =
+      std::max(hazard(a.value, b.value, m.value), hazard(largest(a), smallest(b), largest(m)));
+  if (hi <= 1.0 + SUM_TOLERANCE) return;
+  const bool uncertain = has_written_bounds(a) || has_written_bounds(b) || has_written_bounds(m);
+  throw InputError::at(
+      m.where.line > 0 ? m.where : last_written({&a, &b, &m}, seg.where, top), mkey, show(m),
+      std::string("makes the first-period churn hazard ") + (uncertain ? "up to " : "") +
+          rounded(hi) + ", more than 1",
+      "with churn_sbg the hazard in a customer's first period is alpha / (alpha + beta) * "
+      "churn_multiplier, here with alpha = " +
+          show(a) + " and beta = " + show(b) + "; it must stay a probability, <= 1" +
+          (uncertain ? bounds : ""));
 }
 
 void check_stage_ref(int index, std::size_t stages, const std::string& key,
@@ -220,8 +293,8 @@ void validate(const Scenario& s) {
     check_unique(names, "stage", where, "funnel");
   }
   for (const auto& st : s.stages) {
-    check_pair(st.advance, st.drop, "fresh", st.where);
-    check_pair(st.nurtured_advance, st.nurtured_drop, "nurtured", st.where);
+    check_pair(st.advance, st.drop, "fresh", st.where, s.source_file);
+    check_pair(st.nurtured_advance, st.nurtured_drop, "nurtured", st.where, s.source_file);
   }
 
   // Segments.
@@ -237,6 +310,7 @@ void validate(const Scenario& s) {
     }
     check_unique(names, "segment", where, "segments");
   }
+  for (const auto& seg : s.segments) check_hazard(seg, s.source_file);
   const std::size_t nseg = s.segments.size();
   for (std::size_t i = 0; i < nseg; ++i) {
     const Segment& seg = s.segments[i];
@@ -264,7 +338,7 @@ void validate(const Scenario& s) {
     }
     if (hi > 1.0 + SUM_TOLERANCE)
       throw InputError::at(
-          first_written(ps, seg.where), path + ".migration", shown + " }",
+          first_written(ps, seg.where, s.source_file), path + ".migration", shown + " }",
           (uncertain ? "can sum to " : "sums to ") + rounded(hi) + ", more than 1",
           std::string("the probabilities of moving to other segments in a period must sum to at "
                       "most 1") +

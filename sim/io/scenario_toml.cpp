@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,8 +33,8 @@ constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
 // Written values longer than this are shown in a short form in messages.
 constexpr std::size_t MAX_SHOWN = 60;
 
-const Names TOP_KEYS = {"scenario",  "simulation", "funnel",   "channels", "segments",
-                        "retention", "winback",    "referral", "pipeline"};
+const Names TOP_KEYS = {"scenario", "simulation", "funnel",   "channels", "segments", "retention",
+                        "winback",  "referral",   "pipeline", "variants", "extends"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
     "period",         "horizon",    "replications", "seed", "annual_discount_rate",
@@ -39,16 +43,26 @@ const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop"
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
     "segment_mix", "entry_stage"};
-const Names SEGMENT_KEYS = {"churn",        "churn_sbg",         "orders_per_period",
-                            "order_model",  "order_value",       "order_value_cv",
-                            "gross_margin", "cost_to_serve",     "referrals_per_customer",
-                            "migration",    "initial_customers", "initial_tenure"};
+const Names SEGMENT_KEYS = {"churn",
+                            "churn_sbg",
+                            "churn_multiplier",
+                            "orders_per_period",
+                            "order_model",
+                            "order_value",
+                            "order_value_cv",
+                            "gross_margin",
+                            "cost_to_serve",
+                            "referrals_per_customer",
+                            "migration",
+                            "initial_customers",
+                            "initial_tenure"};
 const Names SBG_KEYS = {"alpha", "beta"};
 const Names RETENTION_KEYS = {"spend_per_customer", "spend_fixed", "max_churn_reduction",
                               "half_saturation"};
 const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window"};
 const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
 const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
+const Names VARIANT_KEYS = {"description", "set", "scale", "add"};
 const Names DIST_KEYS = {"dist", "mean", "sd", "alpha", "beta", "min", "mode", "max"};
 const Names DEFAULT_STAGES = {"lead", "mql", "sql", "opportunity"};
 
@@ -190,47 +204,199 @@ struct KeyedNode {
   const toml::node* node;
 };
 
-// toml++ tables are maps sorted by key; the user's order is the order in the file.
-std::vector<KeyedNode> in_file_order(const toml::table& t) {
-  std::vector<KeyedNode> out;
-  for (auto&& [k, v] : t) out.push_back({&k, &v});
-  std::stable_sort(out.begin(), out.end(), [](const KeyedNode& a, const KeyedNode& b) {
-    const auto& pa = a.key->source().begin;
-    const auto& pb = b.key->source().begin;
-    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-  });
+//! A TOML basic string, escaped.
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+//! One component of a dotted key path, quoted when it is not a bare TOML key
+//! (variants.v.scale."segments.*.churn").
+std::string key_part(std::string_view k) {
+  return valid_name(k) ? std::string(k) : toml_string(k);
+}
+
+//! A double as TOML writes it: the shortest text that reads back to the same value, and
+//! always a float (1 becomes 1.0).
+std::string toml_float(double x) {
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  std::string out(buf, res.ptr);
+  if (out.find_first_of(".en") == std::string::npos) out += ".0";
   return out;
 }
 
-class Reader {
+//! The whole content of a file, or the errno of the failure.
+int read_text(const std::string& path, std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return errno;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  return failed ? (err != 0 ? err : EIO) : 0;
+}
+
+//! Merge `over` into `base`: tables written as tables merge key by key; any other value,
+//! inline tables included, replaces the base's whole. Nodes are moved, so they keep their
+//! source regions (toml++ drops them on copy).
+void merge_into(toml::table& base, toml::table&& over) {
+  for (auto&& [k, v] : over) {
+    toml::node* b = base.get(k.str());
+    auto* bt = b ? b->as_table() : nullptr;
+    auto* vt = v.as_table();
+    if (bt && vt && !bt->is_inline() && !vt->is_inline())
+      merge_into(*bt, std::move(*vt));
+    else
+      base.insert_or_assign(k, std::move(v));
+  }
+}
+
+//! The text of every file a scenario was read from (one, or a file and the bases it extends),
+//! for quoting values as written.
+class Sources {
  public:
-  Reader(std::string_view text, std::string file) : file_(std::move(file)) {
+  void add(const std::string& name, std::string_view text) {
+    File f{name, {}};
     std::size_t start = 0;
     while (start <= text.size()) {
       const std::size_t nl = text.find('\n', start);
       if (nl == std::string_view::npos) {
-        lines_.push_back(text.substr(start));
+        f.lines.emplace_back(text.substr(start));
         break;
       }
-      lines_.push_back(text.substr(start, nl - start));
+      f.lines.emplace_back(text.substr(start, nl - start));
       start = nl + 1;
     }
+    files_.push_back(std::move(f));
   }
+
+  std::size_t size() const { return files_.size(); }
+
+  //! Position in the merge, bases first: a value from a higher rank overrode lower ones.
+  //! Files are added extending file first, so the rank is the reverse of the index.
+  std::size_t rank(const std::string& name) const {
+    for (std::size_t i = 0; i < files_.size(); ++i)
+      if (files_[i].name == name) return files_.size() - 1 - i;
+    return files_.size();
+  }
+
+  const std::vector<std::string>* lines(const std::string& name) const {
+    for (const auto& f : files_)
+      if (f.name == name) return &f.lines;
+    return nullptr;
+  }
+
+  //! "child.toml extends base.toml extends root.toml"
+  std::string chain() const {
+    std::string out;
+    for (const auto& f : files_) out += (out.empty() ? "" : " extends ") + f.name;
+    return out;
+  }
+
+ private:
+  struct File {
+    std::string name;
+    std::vector<std::string> lines;
+  };
+  std::vector<File> files_;
+};
+
+//! A file in a chain of extends, to detect cycles.
+struct Link {
+  std::string name;
+  std::string canonical;  //!< empty for text not read from a file
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  //! Parse `text` (named `name`) and, if it extends a base, read the base (relative to `dir`,
+  //! recursively) and merge `text` over it. `chain` holds the files being read, for cycles.
+  toml::table load(std::string_view text, const std::string& name, const std::filesystem::path& dir,
+                   std::vector<Link>& chain);
 
   Scenario build(const toml::table& root);
 
+  //! Whether the scenario came from more than one file.
+  bool extended() const { return sources_.size() > 1; }
+
+  //! The merged document as TOML, in file order, headed by a comment naming the files.
+  std::string resolved_text(const toml::table& root) const;
+
  private:
-  std::string file_;
-  std::vector<std::string_view> lines_;
+  std::string file_;  //!< the file named by the user; fallback for nodes without a path
+  Sources sources_;
 
   // ---- locations and written values ----
 
+  const std::string& file_of(const toml::source_region& r) const {
+    return r.path && !r.path->empty() ? *r.path : file_;
+  }
   SourceLocation loc(const toml::source_region& r) const {
-    return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+    return {file_of(r), static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
   }
   SourceLocation loc(const toml::node& n) const { return loc(n.source()); }
   SourceLocation loc(const toml::key& k) const { return loc(k.source()); }
   SourceLocation nowhere() const { return {file_, 0, 0}; }
+  // The merged root table carries the deepest base's region; blame the user's file.
+  SourceLocation root_loc() const { return {file_, 1, 1}; }
+
+  //! Whether `a` was written before `b`: bases before the files extending them, then by
+  //! line and column.
+  bool before(const toml::source_region& a, const toml::source_region& b) const {
+    const std::size_t ra = sources_.rank(file_of(a));
+    const std::size_t rb = sources_.rank(file_of(b));
+    if (ra != rb) return ra < rb;
+    return a.begin.line != b.begin.line ? a.begin.line < b.begin.line
+                                        : a.begin.column < b.begin.column;
+  }
+
+  // toml++ tables are maps sorted by key; the user's order is the order in the file(s).
+  std::vector<KeyedNode> in_file_order(const toml::table& t) const {
+    std::vector<KeyedNode> out;
+    for (auto&& [k, v] : t) out.push_back({&k, &v});
+    std::stable_sort(out.begin(), out.end(), [this](const KeyedNode& a, const KeyedNode& b) {
+      return before(a.key->source(), b.key->source());
+    });
+    return out;
+  }
 
   // Byte offset of a 1-based code-point column (toml++ counts code points).
   static std::size_t byte_of(std::string_view line, std::size_t column) {
@@ -247,9 +413,10 @@ class Reader {
   std::string written(const toml::node& n) const {
     const auto& r = n.source();
     const auto* table = n.as_table();
-    if (!(table && !table->is_inline()) && r.begin.line >= 1 && r.begin.line == r.end.line &&
-        r.begin.line <= lines_.size()) {
-      const std::string_view line = lines_[r.begin.line - 1];
+    const auto* lines = sources_.lines(file_of(r));
+    if (lines && !(table && !table->is_inline()) && r.begin.line >= 1 &&
+        r.begin.line == r.end.line && r.begin.line <= lines->size()) {
+      const std::string_view line = (*lines)[r.begin.line - 1];
       const std::size_t b = byte_of(line, r.begin.column);
       const std::size_t e = byte_of(line, r.end.column);
       if (e > b && !(n.is_array() && line.substr(b, 2) == "[[")) {
@@ -263,6 +430,11 @@ class Reader {
     if (n.is_string()) return "\"...\"";
     return "(value)";
   }
+
+  // ---- the resolved document ----
+
+  void emit_value(std::ostream& os, const toml::node& n) const;
+  void emit_table(std::ostream& os, const toml::table& t, const std::string& header) const;
 
   // ---- errors ----
 
@@ -292,14 +464,25 @@ class Reader {
   //! Two keys of `t` that exclude each other: report the one written second.
   [[noreturn]] void fail_conflict(const toml::table& t, const std::string& path, std::string_view a,
                                   std::string_view b, const std::string& accepted) const {
-    const auto& pa = t.get(a)->source().begin;
-    const auto& pb = t.get(b)->source().begin;
-    const bool a_later = pa.line != pb.line ? pa.line > pb.line : pa.column > pb.column;
+    const bool a_later = before(t.get(b)->source(), t.get(a)->source());
     const std::string_view later = a_later ? a : b;
     const std::string_view earlier = a_later ? b : a;
     const toml::node& n = *t.get(later);
-    throw InputError::at(loc(n), join(path, later), written(n),
-                         "cannot be given together with " + join(path, earlier), accepted);
+    const SourceLocation other = loc(*t.get(earlier));
+    if (other.file == loc(n).file)
+      throw InputError::at(loc(n), join(path, later), written(n),
+                           "cannot be given together with " + join(path, earlier), accepted);
+    // One key comes from a base scenario: merging cannot remove it, replacing the table can.
+    std::string other_at = other.prefix();
+    other_at.resize(other_at.size() - 2);
+    throw InputError::at(
+        loc(n), join(path, later), written(n),
+        "cannot be given together with " + join(path, earlier) + ", written at " + other_at,
+        accepted +
+            "; a file that extends another cannot remove a key of its "
+            "base, but an inline table replaces the base's table whole: "
+            "write " +
+            path + " = { ... } in full");
   }
 
   // ---- tables ----
@@ -519,6 +702,9 @@ class Reader {
   void read_winback(Scenario& s, const toml::table& root) const;
   void read_referral(Scenario& s, const toml::table& root) const;
   void read_pipeline(Scenario& s, const toml::table& root) const;
+  void read_variants(Scenario& s, const toml::table& root) const;
+  void read_overrides(VariantSpec& v, const toml::table& t, std::string_view key, Override::Op op,
+                      const std::string& path) const;
 };
 
 void Reader::read_scenario_table(Scenario& s, const toml::table& root) const {
@@ -611,7 +797,7 @@ Names Reader::stage_names(const toml::table* funnel) const {
 void Reader::read_funnel(Scenario& s, const toml::table& root) const {
   const auto* f = table_at(root, "funnel", "funnel", "a [funnel] table");
   if (!f)
-    fail_missing(loc(root), "", "funnel",
+    fail_missing(root_loc(), "", "funnel",
                  "the [funnel] table: stages = [...] and one [funnel.<stage>] table per stage");
   const Names names = stage_names(f);
   Names accepted = {"stages"};
@@ -674,7 +860,7 @@ Names Reader::table_names(const toml::table& t, const std::string& path,
 void Reader::read_segments(Scenario& s, const toml::table& root) const {
   const auto* t = table_at(root, "segments", "segments", "one [segments.<name>] table per segment");
   if (!t)
-    fail_missing(loc(root), "", "segments",
+    fail_missing(root_loc(), "", "segments",
                  "at least one [segments.<name>] table with the segment's churn and order_value");
   const Names names = table_names(*t, "segments", "segment");
   if (names.empty())
@@ -719,6 +905,7 @@ void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const N
     require_param(seg.sbg_beta, *st, "beta", sp, "the sBG beta parameter, > 0");
     seg.churn_model = ChurnModel::ShiftedBetaGeometric;
   }
+  param_at(seg.churn_multiplier, &t, "churn_multiplier", join(path, "churn_multiplier"), seg.where);
 
   param_at(seg.orders_per_period, &t, "orders_per_period", join(path, "orders_per_period"),
            seg.where);
@@ -1004,6 +1191,90 @@ void Reader::read_pipeline(Scenario& s, const toml::table& root) const {
   }
 }
 
+void Reader::read_variants(Scenario& s, const toml::table& root) const {
+  const auto* all =
+      table_at(root, "variants", "variants", "one [variants.<name>] table per variant");
+  if (!all) return;
+  for (const auto& [k, v] : in_file_order(*all)) {
+    const std::string path = join("variants", key_part(k->str()));
+    if (!v->is_table())
+      fail_type(*v, path, "a table",
+                "expected a [" + path + "] table with description, set, scale and add");
+    if (!valid_name(k->str()))
+      throw InputError::at(loc(*k), path, "", "is not a valid variant name", NAME_RULE);
+    const toml::table& t = *v->as_table();
+    check_keys(t, path, VARIANT_KEYS);
+    VariantSpec spec;
+    spec.name = k->str();
+    spec.where = loc(t);
+    if (auto d = string_at(t, "description", join(path, "description"), "expected a string"))
+      spec.description = *d;
+    // Applied in this order, whatever the order in the file: set, then scale, then add.
+    read_overrides(spec, t, "set", Override::Op::Set, path);
+    read_overrides(spec, t, "scale", Override::Op::Scale, path);
+    read_overrides(spec, t, "add", Override::Op::Add, path);
+    s.variants.push_back(std::move(spec));
+  }
+}
+
+void Reader::read_overrides(VariantSpec& spec, const toml::table& t, std::string_view key,
+                            Override::Op op, const std::string& variant_path) const {
+  const std::string path = join(variant_path, key);
+  // A set value is read like any parameter, with read_param's own messages.
+  const std::string accepted =
+      op == Override::Op::Scale
+          ? "expected a finite number; each matched value, and each draw of an uncertain one, is "
+            "multiplied by it; use set for a new distribution"
+          : "expected a finite number, possibly negative; it is added to each matched value, and "
+            "to each draw of an uncertain one; use set for a new distribution";
+  const auto* entries =
+      table_at(t, key, path,
+               "{ \"<key path>\" = " + std::string(op == Override::Op::Set ? "value" : "number") +
+                   ", ... }, one entry per parameter key path, such as "
+                   "\"segments.*.churn\"");
+  if (!entries) return;
+  for (const auto& [k, n] : in_file_order(*entries)) {
+    const std::string epath = path + "." + key_part(k->str());
+    // An unquoted dotted key is a nested table to TOML: { segments.basic.churn = 0.8 } has
+    // the key "segments", and its table is not inline. A table of distribution keys is taken
+    // for a distribution, even one missing its 'dist'.
+    const auto* nt = n->as_table();
+    const bool dist_keys = nt && std::all_of(nt->begin(), nt->end(), [](const auto& kv) {
+                             return contains(DIST_KEYS, kv.first.str());
+                           });
+    if (nt && !nt->is_inline() && !dist_keys) {
+      std::string dotted(k->str());
+      const toml::node* leaf = n;
+      while (leaf->is_table() && !leaf->as_table()->is_inline() && !leaf->as_table()->empty()) {
+        const auto first = in_file_order(*leaf->as_table()).front();
+        dotted += "." + std::string(first.key->str());
+        leaf = first.node;
+      }
+      throw InputError::at(loc(*k), epath, "", "is a table of nested keys, not a key path",
+                           "write the key path in quotes, as in \"" + dotted +
+                               "\" = " + written(*leaf) +
+                               "; without quotes TOML reads the dots as nested tables");
+    }
+    Override o;
+    o.op = op;
+    o.pattern = k->str();
+    o.where = loc(*n);
+    if (op == Override::Op::Set) {
+      // The target's domain is only known when the override is applied; apply_override
+      // checks the value and recomputes a distribution's (truncated) mean then.
+      o.value.domain = Domain::Real;
+      read_param(o.value, *n, epath);
+    } else {
+      if (!n->is_integer() && !n->is_floating_point()) fail_type(*n, epath, "a number", accepted);
+      o.value.value = finite_number(*n, epath, accepted);
+      o.value.domain = Domain::Real;
+      o.value.where = o.where;
+    }
+    o.value.path = o.pattern;
+    spec.overrides.push_back(std::move(o));
+  }
+}
+
 Scenario Reader::build(const toml::table& root) {
   Scenario s;
   check_keys(root, "", TOP_KEYS);
@@ -1016,43 +1287,164 @@ Scenario Reader::build(const toml::table& root) {
   read_winback(s, root);
   read_referral(s, root);
   read_pipeline(s, root);
+  read_variants(s, root);
+  return s;
+}
+
+toml::table Reader::load(std::string_view text, const std::string& name,
+                         const std::filesystem::path& dir, std::vector<Link>& chain) {
+  namespace fs = std::filesystem;
+  sources_.add(name, text);
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(name));
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    const std::string& file = e.source().path ? *e.source().path : name;
+    const SourceLocation where{file, static_cast<int>(b.line), static_cast<int>(b.column)};
+    throw InputError(where.prefix() + "malformed TOML: " + std::string(e.description()));
+  }
+  const toml::node* ext = root.get("extends");
+  if (!ext) return root;
+
+  const std::string accepted =
+      "expected the path of the base scenario file, relative to the directory of this file";
+  if (!ext->is_string()) fail_type(*ext, "extends", "a string", accepted);
+  const std::string rel = ext->as_string()->get();
+  if (rel.empty()) throw InputError::at(loc(*ext), "extends", written(*ext), "is empty", accepted);
+  const std::string base = (dir / fs::path(rel)).lexically_normal().string();
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(base, ec);
+  const Link link{base, ec ? std::string() : canonical.string()};
+  for (const auto& l : chain) {
+    if (l.name == link.name || (!link.canonical.empty() && l.canonical == link.canonical)) {
+      std::string cycle;
+      for (const auto& c : chain) cycle += c.name + " extends ";
+      throw InputError::at(loc(*ext), "extends", written(*ext),
+                           "makes a cycle: " + cycle + link.name,
+                           "a scenario cannot extend itself, directly or through its bases");
+    }
+  }
+  std::string base_text;
+  if (const int err = read_text(base, base_text))
+    throw InputError::at(
+        loc(*ext), "extends", written(*ext), "cannot be read",
+        std::string(std::strerror(err)) + "; paths are relative to " +
+            (dir.empty() ? std::string("the current directory") : dir.lexically_normal().string()));
+  chain.push_back(link);
+  toml::table merged = load(base_text, base, fs::path(base).parent_path(), chain);
+  chain.pop_back();
+  root.erase("extends");
+  merge_into(merged, std::move(root));
+  return merged;
+}
+
+void Reader::emit_value(std::ostream& os, const toml::node& n) const {
+  switch (n.type()) {
+    case toml::node_type::string:
+      os << toml_string(n.as_string()->get());
+      return;
+    case toml::node_type::integer:
+      os << n.as_integer()->get();
+      return;
+    case toml::node_type::floating_point:
+      os << toml_float(n.as_floating_point()->get());
+      return;
+    case toml::node_type::boolean:
+      os << (n.as_boolean()->get() ? "true" : "false");
+      return;
+    case toml::node_type::date:
+      os << *n.as_date();
+      return;
+    case toml::node_type::time:
+      os << *n.as_time();
+      return;
+    case toml::node_type::date_time:
+      os << *n.as_date_time();
+      return;
+    case toml::node_type::array: {
+      const auto& a = *n.as_array();
+      os << "[";
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        os << (i ? ", " : "");
+        emit_value(os, a[i]);
+      }
+      os << "]";
+      return;
+    }
+    case toml::node_type::table: {
+      const auto entries = in_file_order(*n.as_table());
+      if (entries.empty()) {
+        os << "{}";
+        return;
+      }
+      os << "{ ";
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        os << (i ? ", " : "") << key_part(entries[i].key->str()) << " = ";
+        emit_value(os, *entries[i].node);
+      }
+      os << " }";
+      return;
+    }
+    case toml::node_type::none:
+      return;
+  }
+}
+
+void Reader::emit_table(std::ostream& os, const toml::table& t, const std::string& header) const {
+  std::vector<KeyedNode> values, tables;
+  for (const auto& e : in_file_order(t)) {
+    const auto* sub = e.node->as_table();
+    (sub && !sub->is_inline() ? tables : values).push_back(e);
+  }
+  // A table holding only tables needs no header of its own; an empty one does (an empty
+  // [retention] is not the same as none).
+  if (!header.empty() && (!values.empty() || tables.empty())) os << "\n[" << header << "]\n";
+  for (const auto& e : values) {
+    os << key_part(e.key->str()) << " = ";
+    emit_value(os, *e.node);
+    os << "\n";
+  }
+  for (const auto& e : tables)
+    emit_table(os, *e.node->as_table(),
+               (header.empty() ? "" : header + ".") + key_part(e.key->str()));
+}
+
+std::string Reader::resolved_text(const toml::table& root) const {
+  std::ostringstream os;
+  os << "# Resolved scenario: " << sources_.chain()
+     << ", merged into one document (comments and layout are not kept)\n";
+  emit_table(os, root, "");
+  return os.str();
+}
+
+Scenario parse(std::string_view text, const std::string& name, const std::filesystem::path& dir,
+               const std::string& canonical) {
+  Reader reader(name);
+  std::vector<Link> chain{{name, canonical}};
+  const toml::table root = reader.load(text, name, dir, chain);
+  Scenario s = reader.build(root);
+  s.source_file = name;
+  s.source_text = reader.extended() ? reader.resolved_text(root) : std::string(text);
+  validate(s);
   return s;
 }
 
 }  // namespace
 
 Scenario parse_scenario(std::string_view text, const std::string& source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(source_name));
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    const SourceLocation where{source_name, static_cast<int>(b.line), static_cast<int>(b.column)};
-    throw InputError(where.prefix() + "malformed TOML: " + std::string(e.description()));
-  }
-  Scenario s = Reader(text, source_name).build(root);
-  s.source_file = source_name;
-  s.source_text = std::string(text);
-  validate(s);
-  return s;
+  // Text held in memory has no directory of its own: extends is relative to the current one.
+  return parse(text, source_name, {}, {});
 }
 
 Scenario read_scenario_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    const int err = errno;
-    throw InputError("cannot read scenario file '" + path + "' (" + std::strerror(err) + ")");
-  }
   std::string text;
-  char buf[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (failed)
+  if (const int err = read_text(path, text))
     throw InputError("cannot read scenario file '" + path + "' (" + std::strerror(err) + ")");
-  return parse_scenario(text, path);
+  std::error_code ec;
+  const auto canonical = std::filesystem::weakly_canonical(path, ec);
+  return parse(text, path, std::filesystem::path(path).parent_path(),
+               ec ? std::string() : canonical.string());
 }
 
 }  // namespace clvsim

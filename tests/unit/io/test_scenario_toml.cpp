@@ -15,11 +15,13 @@
 #include "clvsim/distribution.hpp"
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/scenario.hpp"
+#include "clvsim/variants.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using clvsim::Domain;
 using clvsim::InputError;
+using clvsim::Override;
 using clvsim::Param;
 using clvsim::Scenario;
 
@@ -459,7 +461,7 @@ TEST_CASE("unknown keys at every level suggest the closest key", "[io][toml][err
     const auto text = edit(BASE, "churn = 0.05", "chrun = 0.05");
     check_error(text, at(text, "chrun"),
                 {"segments.basic.chrun is not a known key (did you mean 'churn'? accepted: churn, "
-                 "churn_sbg, orders_per_period"});
+                 "churn_sbg, churn_multiplier, orders_per_period"});
   }
   SECTION("simulation table, by prefix") {
     const auto text = edit(BASE, "replications = 10", "replications = 10\nltv = 3");
@@ -876,11 +878,350 @@ TEST_CASE("every bad-input fixture is rejected at a location in its file", "[io]
     std::getline(in, first);
     CHECK_THAT(first, StartsWith("#"));  // each file says what is wrong with it
     try {
-      (void)clvsim::read_scenario_file(path);
+      // Some problems (a variant's key path that matches nothing) show when variants apply.
+      (void)clvsim::expand_variants(clvsim::read_scenario_file(path));
       FAIL("accepted");
     } catch (const InputError& e) {
       CHECK_THAT(std::string(e.what()), StartsWith(path + ":"));
     }
   }
   CHECK(n >= 20);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Segment churn multiplier
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("churn_multiplier: read for either churn model, 1 by default", "[io][toml]") {
+  const auto text = edit(BASE, "churn = 0.05", "churn = 0.05\nchurn_multiplier = 0.8");
+  const Scenario s = clvsim::parse_scenario(text, "x.toml");
+  const Param& m = s.segments[0].churn_multiplier;
+  CHECK(m.value == 0.8);
+  CHECK(m.domain == Domain::NonNegative);
+  CHECK(m.path == "segments.basic.churn_multiplier");
+  CHECK(m.where.prefix() == at(text, "0.8"));
+  const Param& d = s.segments[1].churn_multiplier;
+  CHECK(d.value == 1.0);
+  CHECK(d.path == "segments.premium.churn_multiplier");
+  CHECK(d.where.prefix() == at(text, "[segments.premium]"));
+
+  const auto sbg = edit(BASE, "churn = 0.02",
+                        "churn_sbg = { alpha = 1, beta = 3 }\nchurn_multiplier = "
+                        "{ dist = \"uniform\", min = 0.5, max = 1.5 }");
+  const Scenario t = clvsim::parse_scenario(sbg, "x.toml");
+  CHECK(t.segments[1].churn_multiplier.uncertain());
+  CHECK(t.segments[1].churn_multiplier.value == Approx(1.0));
+}
+
+TEST_CASE("churn_multiplier: the hazard it gives must stay a probability",
+          "[io][toml][validate][errors]") {
+  SECTION("negative") {
+    const auto text = edit(BASE, "churn = 0.05", "churn = 0.05\nchurn_multiplier = -0.5");
+    check_error(text, at(text, "-0.5"),
+                {"segments.basic.churn_multiplier = -0.5 is negative", "must be >= 0"});
+  }
+  SECTION("constant churn times the multiplier") {
+    const auto ok = edit(BASE, "churn = 0.05", "churn = 0.05\nchurn_multiplier = 20");
+    CHECK_NOTHROW(clvsim::parse_scenario(ok, "x.toml"));  // exactly 1
+    const auto text = edit(BASE, "churn = 0.05", "churn = 0.05\nchurn_multiplier = 25");
+    check_error(text, at(text, "25"),
+                {"segments.basic.churn * segments.basic.churn_multiplier = 0.05 * 25 is 1.25, "
+                 "more than 1",
+                 "must be <= 1"});
+  }
+  SECTION("a uniform churn is judged by the top of its support") {
+    // Mean 0.05 * 15 = 0.75 fits; the largest churn 0.08 * 15 = 1.2 does not.
+    const auto text = edit(BASE, "churn = 0.05",
+                           "churn = { dist = \"uniform\", min = 0.02, max = 0.08 }\n"
+                           "churn_multiplier = 15");
+    check_error(text, at(text, "15\n"),
+                {"segments.basic.churn * segments.basic.churn_multiplier = { dist = \"uniform\", "
+                 "min = 0.02, max = 0.08 } * 15 can be 1.2, more than 1",
+                 "the edge of their support is used"});
+  }
+  SECTION("an sBG hazard in the first period") {
+    const auto ok =
+        edit(BASE, "churn = 0.02", "churn_sbg = { alpha = 1, beta = 1 }\nchurn_multiplier = 1.5");
+    CHECK_NOTHROW(clvsim::parse_scenario(ok, "x.toml"));  // 0.5 * 1.5
+    const auto text =
+        edit(BASE, "churn = 0.02", "churn_sbg = { alpha = 1, beta = 1 }\nchurn_multiplier = 2.5");
+    check_error(text, at(text, "2.5"),
+                {"segments.premium.churn_multiplier = 2.5 makes the first-period churn hazard "
+                 "1.25, more than 1",
+                 "alpha / (alpha + beta) * churn_multiplier", "alpha = 1 and beta = 1"});
+  }
+  SECTION("an sBG hazard with the largest alpha") {
+    // Mean alpha 2.5: 2.5 / 3.5 * 1.3 = 0.93 fits; alpha 4: 4 / 5 * 1.3 = 1.04 does not.
+    const auto text = edit(BASE, "churn = 0.02",
+                           "churn_sbg = { alpha = { dist = \"uniform\", min = 1, max = 4 }, "
+                           "beta = 1 }\nchurn_multiplier = 1.3");
+    check_error(text, at(text, "1.3"),
+                {"segments.premium.churn_multiplier = 1.3 makes the first-period churn hazard up "
+                 "to 1.04, more than 1",
+                 "the edge of their support is used"});
+  }
+}
+
+TEST_CASE("validate: a variant's per-draw scale and shift move the support",
+          "[io][toml][validate][errors]") {
+  SECTION("churn times multiplier") {
+    const auto text = edit(BASE, "churn = 0.05",
+                           "churn = { dist = \"uniform\", min = 0.02, max = 0.08 }\n"
+                           "churn_multiplier = 12");
+    Scenario s = clvsim::parse_scenario(text, "x.toml");  // 0.08 * 12 = 0.96
+    // As apply_override leaves it: the value transformed, the draws to be transformed.
+    Param& churn = s.segments[0].churn;
+    churn.scale = 1.1;
+    churn.value *= 1.1;
+    CHECK_THROWS_WITH(clvsim::validate(s),
+                      StartsWith(at(text, "12")) &&
+                          Contains("= { dist = \"uniform\", min = 0.02, max = 0.08 } * 1.1 * 12 "
+                                   "can be 1.056, more than 1"));
+  }
+  SECTION("advance + drop") {
+    const auto text =
+        edit(BASE, "advance = 0.3", "advance = { dist = \"uniform\", min = 0.5, max = 0.7 }");
+    Scenario s = clvsim::parse_scenario(text, "x.toml");  // 0.7 + 0.2
+    Param& advance = s.stages[0].advance;
+    advance.shift = 0.15;
+    advance.value += 0.15;  // 0.75 + 0.2 fits; the largest draw 0.85 + 0.2 does not
+    CHECK_THROWS_WITH(clvsim::validate(s), Contains("max = 0.7 } + 0.15 + 0.2 can sum to 1.05"));
+    advance.shift = -0.15;
+    advance.value -= 0.3;
+    CHECK_NOTHROW(clvsim::validate(s));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variants
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+const std::string VARIANTS = BASE + R"(
+[variants.retention_plus_5]
+description = "Annual retention 5 points higher"        # optional string
+set   = { "channels.search.spend" = 30000, "segments.basic.churn" = { dist = "beta", alpha = 2, beta = 60 } }
+add   = { "channels.search.cost_per_lead" = -1.5 }
+scale = { "segments.*.churn_multiplier" = 0.8, "segments.premium.order_value" = 2 }
+
+[variants.cheap-search]
+[variants.cheap-search.scale]
+"segments.premium.order_value" = 1.25
+"channels.search.spend" = 0.5
+
+[variants.same]
+)";
+
+//! VARIANTS with its one `from` replaced by `to`.
+std::string variant_edit(const std::string& from, const std::string& to) {
+  return edit(VARIANTS, from, to);
+}
+
+}  // namespace
+
+TEST_CASE("variants: each table becomes a VariantSpec, in file order", "[io][variants]") {
+  const Scenario s = clvsim::parse_scenario(VARIANTS, "x.toml");
+  REQUIRE(s.variants.size() == 3);
+  const auto& plus = s.variants[0];
+  CHECK(plus.name == "retention_plus_5");
+  CHECK(plus.description == "Annual retention 5 points higher");
+  CHECK(plus.where.prefix() == at(VARIANTS, "[variants.retention_plus_5]"));
+  CHECK(s.variants[1].name == "cheap-search");  // not sorted: "c" < "r"
+  CHECK(s.variants[1].description.empty());
+  CHECK(s.variants[2].name == "same");
+  CHECK(s.variants[2].overrides.empty());  // a variant identical to the base
+
+  // set, then scale, then add, each in the order written.
+  REQUIRE(plus.overrides.size() == 5);
+  const Override& spend = plus.overrides[0];
+  CHECK(spend.op == Override::Op::Set);
+  CHECK(spend.pattern == "channels.search.spend");
+  CHECK(spend.value.value == 30000.0);
+  CHECK_FALSE(spend.value.uncertain());
+  CHECK(spend.value.path == "channels.search.spend");
+  CHECK(spend.where.prefix() == at(VARIANTS, "30000"));
+  CHECK(spend.value.where.prefix() == spend.where.prefix());
+
+  const Override& churn = plus.overrides[1];
+  CHECK(churn.op == Override::Op::Set);
+  CHECK(churn.pattern == "segments.basic.churn");
+  REQUIRE(churn.value.uncertain());
+  CHECK(churn.value.dist->kind == clvsim::Distribution::Kind::Beta);
+  CHECK(churn.value.dist->a == 2.0);
+  CHECK(churn.value.dist->b == 60.0);
+  CHECK(churn.value.value == Approx(2.0 / 62.0));  // untruncated mean; recomputed when applied
+  CHECK(churn.where.prefix() == at(VARIANTS, "{ dist = \"beta\""));
+
+  const Override& mult = plus.overrides[2];
+  CHECK(mult.op == Override::Op::Scale);
+  CHECK(mult.pattern == "segments.*.churn_multiplier");
+  CHECK(mult.value.value == 0.8);
+  CHECK(mult.where.prefix() == at(VARIANTS, "0.8"));
+  CHECK(plus.overrides[3].op == Override::Op::Scale);
+  CHECK(plus.overrides[3].pattern == "segments.premium.order_value");
+  CHECK(plus.overrides[3].value.value == 2.0);
+
+  const Override& cpl = plus.overrides[4];
+  CHECK(cpl.op == Override::Op::Add);
+  CHECK(cpl.pattern == "channels.search.cost_per_lead");
+  CHECK(cpl.value.value == -1.5);
+  CHECK(cpl.where.prefix() == at(VARIANTS, "-1.5"));
+
+  // A standard [variants.<name>.scale] table, in the order written (not sorted).
+  const auto& cheap = s.variants[1];
+  REQUIRE(cheap.overrides.size() == 2);
+  CHECK(cheap.overrides[0].pattern == "segments.premium.order_value");
+  CHECK(cheap.overrides[0].value.value == 1.25);
+  CHECK(cheap.overrides[0].where.prefix() == at(VARIANTS, "1.25"));
+  CHECK(cheap.overrides[1].pattern == "channels.search.spend");
+  CHECK(cheap.overrides[1].op == Override::Op::Scale);
+}
+
+TEST_CASE("variants: a set distribution may be written as a table", "[io][variants]") {
+  const std::string text = BASE + R"(
+[variants.beta_churn.set."segments.basic.churn"]
+dist = "beta"
+alpha = 2
+beta = 60
+)";
+  const Scenario s = clvsim::parse_scenario(text, "x.toml");
+  REQUIRE(s.variants.size() == 1);
+  REQUIRE(s.variants[0].overrides.size() == 1);
+  const Override& o = s.variants[0].overrides[0];
+  CHECK(o.pattern == "segments.basic.churn");
+  REQUIRE(o.value.uncertain());
+  CHECK(o.value.dist->kind == clvsim::Distribution::Kind::Beta);
+  CHECK(o.value.dist->b == 60.0);
+}
+
+TEST_CASE("variants: parsing does not apply them", "[io][variants]") {
+  const Scenario s = clvsim::parse_scenario(VARIANTS, "x.toml");
+  CHECK(s.channels[0].spend[0].value == 1000.0);
+  CHECK(s.segments[0].churn.value == 0.05);
+  CHECK_FALSE(s.segments[0].churn.uncertain());
+  CHECK(s.segments[0].churn_multiplier.value == 1.0);
+  CHECK(s.segments[0].churn_multiplier.scale == 1.0);
+
+  // The specs are what expand_variants expects.
+  const auto all = clvsim::expand_variants(s);
+  REQUIRE(all.size() == 4);
+  CHECK(all[1].name == "retention_plus_5");
+  CHECK(all[1].channels[0].spend[0].value == 30000.0);
+}
+
+TEST_CASE("variants: bad input", "[io][variants][errors]") {
+  SECTION("an unknown key") {
+    const auto text = variant_edit("add   = {", "addd  = {");
+    check_error(text, at(text, "addd"),
+                {"variants.retention_plus_5.addd is not a known key", "did you mean 'add'?",
+                 "accepted: description, set, scale, add"});
+  }
+  SECTION("a name that cannot be part of a key path") {
+    const auto text = variant_edit("[variants.same]", "[variants.\"same one\"]");
+    check_error(text, at(text, "\"same one\""),
+                {"variants.\"same one\" is not a valid variant name",
+                 "names may use letters, digits, '_' and '-'"});
+  }
+  SECTION("variants that are not tables") {
+    const auto text = "variants = 3\n" + BASE;
+    check_error(text, at(text, "variants = 3", 11),
+                {"variants = 3 is an integer, not a table", "[variants.<name>]"});
+    const auto one = BASE + "\n[variants]\nplus = \"x\"\n";
+    check_error(one, at(one, "\"x\""), {"variants.plus = \"x\" is a string, not a table"});
+  }
+  SECTION("set, scale or add that is not a table") {
+    const auto text =
+        variant_edit("add   = { \"channels.search.cost_per_lead\" = -1.5 }", "add   = 1.5");
+    check_error(text, at(text, "1.5\n"),
+                {"variants.retention_plus_5.add = 1.5 is a floating-point number, not a table",
+                 "{ \"<key path>\" = number, ... }"});
+  }
+  SECTION("a description that is not a string") {
+    const auto text =
+        variant_edit("description = \"Annual retention 5 points higher\"", "description = 5");
+    check_error(text, at(text, "description = 5", 14),
+                {"variants.retention_plus_5.description = 5 is an integer, not a string"});
+  }
+  SECTION("a scale that is a string") {
+    const auto text = variant_edit("\"segments.*.churn_multiplier\" = 0.8",
+                                   "\"segments.*.churn_multiplier\" = \"0.8\"");
+    check_error(
+        text, at(text, "\"0.8\""),
+        {"variants.retention_plus_5.scale.\"segments.*.churn_multiplier\" = \"0.8\" is a "
+         "string, not a number",
+         "expected a finite number; each matched value, and each draw of an uncertain one, is "
+         "multiplied by it"});
+  }
+  SECTION("an add that is a boolean") {
+    const auto text = variant_edit("-1.5", "true");
+    check_error(text, at(text, "true"),
+                {"variants.retention_plus_5.add.\"channels.search.cost_per_lead\" = true is a "
+                 "boolean, not a number",
+                 "possibly negative; it is added to each matched value"});
+  }
+  SECTION("a scale that is a distribution") {
+    const auto text = variant_edit("0.8,", "{ dist = \"uniform\", min = 0.7, max = 0.9 },");
+    check_error(text, at(text, "{ dist = \"uniform\""),
+                {"variants.retention_plus_5.scale.\"segments.*.churn_multiplier\" = { dist = "
+                 "\"uniform\", min = 0.7, max = 0.9 } is a table, not a number",
+                 "use set for a new distribution"});
+  }
+  SECTION("nan and inf") {
+    const auto text = variant_edit("0.8,", "nan,");
+    check_error(text, at(text, "nan"),
+                {"variants.retention_plus_5.scale.\"segments.*.churn_multiplier\" = nan is not a "
+                 "finite number",
+                 "nan and inf are not accepted"});
+    const auto inf = variant_edit("-1.5", "-inf");
+    check_error(inf, at(inf, "-inf"),
+                {"variants.retention_plus_5.add.\"channels.search.cost_per_lead\" = -inf is not a "
+                 "finite number"});
+    const auto set = variant_edit("30000", "inf");
+    check_error(set, at(set, "inf,"),
+                {"variants.retention_plus_5.set.\"channels.search.spend\" = inf is not a finite "
+                 "number"});
+  }
+  SECTION("a set that is a string") {
+    const auto text = variant_edit("30000", "\"30000\"");
+    check_error(text, at(text, "\"30000\""),
+                {"variants.retention_plus_5.set.\"channels.search.spend\" = \"30000\" is a "
+                 "string, not a number",
+                 "a number, or an uncertainty distribution such as { dist = \"normal\""});
+  }
+  SECTION("a set distribution with bad parameters") {
+    const auto text = variant_edit("alpha = 2, beta = 60", "alpha = 2");
+    check_error(text, at(text, "{ dist = \"beta\""),
+                {"variants.retention_plus_5.set.\"segments.basic.churn\" is missing required key "
+                 "'beta'"});
+    const auto sd = variant_edit("{ dist = \"beta\", alpha = 2, beta = 60 }",
+                                 "{ dist = \"normal\", mean = 0.05, sd = -1 }");
+    check_error(sd, at(sd, "{ dist = \"normal\""),
+                {"variants.retention_plus_5.set.\"segments.basic.churn\" = ",
+                 "has a non-positive standard deviation"});
+    const auto key = variant_edit("alpha = 2, beta = 60", "alpha = 2, beta = 60, mean = 3");
+    check_error(key, at(key, "mean = 3"),
+                {"variants.retention_plus_5.set.\"segments.basic.churn\".mean is not a key of a "
+                 "beta distribution"});
+  }
+  SECTION("an unquoted key path in set") {
+    const auto text =
+        variant_edit("\"channels.search.spend\" = 30000", "channels.search.spend = 30000");
+    check_error(text, at(text, "channels.search.spend = 30000"),
+                {"variants.retention_plus_5.set.channels is a table of nested keys, not a key path",
+                 "as in \"channels.search.spend\" = 30000"});
+  }
+  SECTION("a set distribution table without its dist") {
+    const auto text = BASE + "\n[variants.v.set.\"segments.basic.churn\"]\nalpha = 2\nbeta = 60\n";
+    check_error(text, at(text, "[variants.v.set"),
+                {"variants.v.set.\"segments.basic.churn\" is missing required key 'dist'"});
+  }
+  SECTION("an unquoted key path") {
+    const auto text = variant_edit("\"channels.search.cost_per_lead\" = -1.5",
+                                   "channels.search.cost_per_lead = -1.5");
+    check_error(text, at(text, "channels.search.cost_per_lead = -1.5"),
+                {"variants.retention_plus_5.add.channels is a table of nested keys, not a key "
+                 "path",
+                 "write the key path in quotes, as in \"channels.search.cost_per_lead\" = -1.5"});
+  }
 }
