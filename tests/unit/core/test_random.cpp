@@ -183,8 +183,8 @@ TEST_CASE("RandomStream: streams of neighbouring cells are uncorrelated", "[rand
 
 TEST_CASE("open_unit maps the extreme words strictly inside (0, 1)", "[random]") {
   // The all-ones word must not round up to 1 (log1p(-u) would be -inf), nor zero down to 0.
-  CHECK(open_unit(0) == 0x1.0p-53);
-  CHECK(open_unit(~std::uint64_t{0}) == 1.0 - 0x1.0p-53);
-  CHECK(open_unit(~std::uint64_t{0}) < 1.0);
-  CHECK(std::isfinite(std::log1p(-open_unit(~std::uint64_t{0}))));
+  CHECK(clvsim::open_unit(0) == 0x1.0p-53);
+  CHECK(clvsim::open_unit(~std::uint64_t{0}) == 1.0 - 0x1.0p-53);
+  CHECK(clvsim::open_unit(~std::uint64_t{0}) < 1.0);
+  CHECK(std::isfinite(std::log1p(-clvsim::open_unit(~std::uint64_t{0}))));
 }
