@@ -41,7 +41,9 @@ struct Comparison {
   std::vector<YearlyDelta> by_year;
   double base_annual_retention = 0.0;     //!< mean over replications of the horizon's average
   double variant_annual_retention = 0.0;  //!< per-period retention rate, to the power periods/year
-  double marginal_ltv_cac = 0.0;  //!< change in customer value acquired / change in acquisition cost
+  //! Change in customer value acquired / change in acquisition cost; NaN unless the acquisition
+  //! cost changes by at least 1%.
+  double marginal_ltv_cac = 0.0;
 };
 
 //! Compare `variant` with `base` (same replications, same seed). `periods_per_year` groups

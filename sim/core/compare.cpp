@@ -133,7 +133,7 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
 
   // What the extra acquisition spend buys: change in customer value acquired per unit of
   // change in acquisition cost (spend + referral rewards).
-  double d_value = 0.0, d_cost = 0.0;
+  double d_value = 0.0, d_cost = 0.0, base_cost = 0.0;
   for (int r = 0; r < R; ++r) {
     auto value = [&](const ScenarioResults& res) {
       const double n = res.total(r, Total::NewCustomers);
@@ -146,8 +146,10 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
     };
     d_value += value(variant) - value(base);
     d_cost += cost(variant) - cost(base);
+    base_cost += cost(base);
   }
-  c.marginal_ltv_cac = std::fabs(d_cost) > 1e-9 * std::max(1.0, std::fabs(d_value)) ? d_value / d_cost : NaN;
+  // Only meaningful when the acquisition cost really changes (by 1% or more).
+  c.marginal_ltv_cac = std::fabs(d_cost) >= 0.01 * std::fabs(base_cost) && d_cost != 0.0 ? d_value / d_cost : NaN;
   return c;
 }
 
