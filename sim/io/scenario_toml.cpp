@@ -20,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "clvsim/distribution.hpp"
+#include "clvsim/suggest.hpp"
 
 namespace clvsim {
 namespace {
@@ -89,57 +90,14 @@ std::string list(const Names& names, bool quote) {
   return out;
 }
 
-std::size_t levenshtein(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::size_t common_prefix(std::string_view a, std::string_view b) {
-  std::size_t n = 0;
-  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
-  return n;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
-}
-
 //! "did you mean 'x'? accepted: a, b" or "accepted: a, b". Close means an edit distance of
 //! at most 2 (and less than the word's length, so "x" does not suggest "y"), a prefix, or a
 //! shared prefix of at least two thirds of the shorter word.
 std::string did_you_mean(std::string_view word, const Names& options, bool quote = false) {
-  const std::string* best = nullptr;
-  std::size_t best_score = std::numeric_limits<std::size_t>::max();
-  for (const auto& o : options) {
-    const std::size_t d = levenshtein(word, o);
-    std::size_t score = best_score;
-    if (d <= 2 && d < std::max<std::size_t>(word.size(), 2)) {
-      score = d;
-    } else if ((word.size() >= 3 && starts_with(o, word)) ||
-               (o.size() >= 3 && starts_with(word, o))) {
-      score = 3;
-    } else if (const std::size_t c = common_prefix(word, o);
-               c >= 3 && 3 * c >= 2 * std::min(word.size(), o.size())) {
-      score = 4;  // "saturated" -> "saturating"
-    }
-    if (score < best_score) {
-      best_score = score;
-      best = &o;
-    }
-  }
   if (options.empty()) return "none are accepted here";
   std::string out;
-  if (best) out = "did you mean " + (quote ? dq(*best) : "'" + *best + "'") + "? ";
+  if (const auto best = closest_match(word, options))
+    out = "did you mean " + (quote ? dq(*best) : "'" + *best + "'") + "? ";
   return out + "accepted: " + list(options, quote);
 }
 
