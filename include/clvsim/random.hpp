@@ -27,6 +27,7 @@ enum class Purpose : std::uint32_t {
   Leads = 8,       //!< cell = (period, channel)
   Funnel = 9,      //!< cell = (period, (source * stages + stage) * 2 + nurtured)
   Conversion = 10, //!< cell = (period, source): segment split of new customers
+  Design = 11,     //!< sweep designs (Latin hypercube); cell = parameter index
   Test = 99,       //!< reserved for tests and benchmarks
 };
 

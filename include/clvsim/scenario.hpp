@@ -183,6 +183,49 @@ struct VariantSpec {
   SourceLocation where;
 };
 
+//! One swept parameter: every parameter matched by `pattern` gets the point's value, applied as
+//! `op` (set it, scale it by it, or add it).
+struct SweepParameter {
+  std::string pattern;
+  Override::Op op = Override::Op::Set;
+  std::vector<double> values;  //!< an explicit list of values (grid: all; LHS/Sobol: a choice)
+  bool range = false;          //!< true: [min, max] instead of a list
+  double min = 0.0;
+  double max = 0.0;
+  int steps = 0;               //!< grid points of a range, ends included (>= 2)
+  SourceLocation where;
+};
+
+enum class Design { Grid, LatinHypercube, Sobol };
+
+
+struct SweepSpec {
+  Design design = Design::Grid;
+  int points = 0;             //!< LHS and Sobol: number of points (grid: the product of sizes)
+  int replications = 100;     //!< Monte Carlo replications per point
+  std::uint64_t seed = 0;     //!< LHS permutations; 0: the scenario's seed
+  std::vector<SweepParameter> parameters;
+  SourceLocation where;
+};
+
+//! What `clvsim sensitivity` varies and measures.
+struct SensitivitySpec {
+  std::vector<std::string> parameters;  //!< key-path patterns; empty: every numeric parameter
+  double relative_change = 0.10;        //!< default range: value * (1 -/+ relative_change)
+  //! Explicit [low, high] ranges (set, not scaled) for some patterns.
+  struct Range {
+    std::string pattern;
+    double low = 0.0;
+    double high = 0.0;
+    SourceLocation where;
+  };
+  std::vector<Range> ranges;
+  std::string metric = "npv";  //!< a horizon total (docs/results.md)
+  int samples = 256;           //!< Saltelli base sample size N: N (P + 2) evaluations
+  bool sobol = true;           //!< also estimate variance-based indices
+  SourceLocation where;
+};
+
 struct Scenario {
   std::string name = "scenario";
   std::string description;
@@ -199,6 +242,8 @@ struct Scenario {
   ReferralProgram referral;
   InitialPipeline pipeline;
   std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
+  std::optional<SweepSpec> sweep;                //!< [sweep], for `clvsim sweep`
+  std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`
 
   [[nodiscard]] int segment_index(const std::string& name) const;  //!< -1 when absent
   [[nodiscard]] int stage_index(const std::string& name) const;    //!< -1 when absent
