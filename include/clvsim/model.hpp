@@ -93,8 +93,12 @@ struct ModelParams {
 //! Resolve `s` for replication `replication`: uncertain parameters are drawn.
 ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication);
 
+//! Whether resolving computes customer value (Markov-chain LTV and payback curves), which only
+//! the LTV, LTV/CAC and payback metrics need.
+enum class Valuation { WithCustomerValue, WithoutCustomerValue };
+
 //! Resolve `s` at its point values (uncertain parameters at their means).
-ModelParams resolve_nominal(const Scenario& s);
+ModelParams resolve_nominal(const Scenario& s, Valuation valuation = Valuation::WithCustomerValue);
 
 //! True when any parameter of `s` is uncertain.
 bool has_uncertainty(const Scenario& s);

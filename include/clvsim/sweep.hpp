@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "clvsim/communicator.hpp"
 #include "clvsim/scenario.hpp"
 
 namespace clvsim {
@@ -40,5 +43,50 @@ std::vector<std::vector<double>> saltelli_plan(int dims, int n);
 //! Estimate the indices from the model outputs `y` on saltelli_plan(dims, n): first order by
 //! Saltelli et al. (2010), total by Jansen (1999), variance from A and B together.
 SobolIndices sobol_indices(const std::vector<double>& y, int dims, int n);
+
+// --- Running a sweep ----------------------------------------------------------------------
+
+//! Result columns of a sweep row: for every horizon total (docs/results.md), its mean, sd,
+//! std_error and quantiles p05, p25, p50, p75, p95, named "<total>_<statistic>".
+std::vector<std::string> sweep_columns();
+
+//! The scenario at one design point: the base with each swept parameter changed, validated.
+//! Errors name the parameter's location in the [sweep] table and the point.
+Scenario point_scenario(const Scenario& base, const SweepSpec& spec, std::span<const double> values,
+                        std::size_t point);
+
+//! One point's row (sweep_columns() order): `replications` Monte Carlo replications on `seed`.
+std::vector<double> run_point(const Scenario& point, int replications, std::uint64_t seed, int threads);
+
+//! A slice of a sweep for batch schedulers: shard `index` of `count` runs the index-th contiguous
+//! block of the design's points.
+struct Shard {
+  int index = 0;
+  int count = 1;
+};
+
+struct SweepRunOptions {
+  int threads = 0;
+  Shard shard;
+  std::vector<char> done;  //!< [points]: 1 for points already computed (resume)
+  //! Called on the rank that computed a point, in increasing point order, as soon as it is done.
+  std::function<void(std::size_t point, const std::vector<double>& row)> on_point;
+  //! Called on rank 0 as its points complete.
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+//! Compute the shard's points that are not done, split in contiguous blocks across the ranks of
+//! `comm`, and gather them on every rank: point index -> row. Every point uses the same seed,
+//! so results are the same for any rank count, thread count or sharding. If any rank fails, all
+//! ranks throw.
+std::map<std::size_t, std::vector<double>> run_sweep(const Scenario& base, const SweepSpec& spec,
+                                                    const std::vector<std::vector<double>>& points,
+                                                    std::uint64_t seed, Communicator& comm,
+                                                    const SweepRunOptions& options);
+
+//! Everything that determines a sweep's results (resolved scenario text, design and its values,
+//! seed, replications) hashed: resumed journals and merged shards must match it.
+std::uint64_t sweep_fingerprint(const Scenario& base, const std::vector<std::vector<double>>& points,
+                                std::uint64_t seed, int replications);
 
 }  // namespace clvsim

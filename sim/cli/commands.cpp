@@ -9,6 +9,7 @@
 #include <string>
 
 #include "clvsim/build_info.hpp"
+#include "clvsim/communicator.hpp"
 #include "clvsim/error.hpp"
 #include "clvsim/io/atomic_file.hpp"
 #include "clvsim/io/results.hpp"
@@ -150,21 +151,62 @@ int main(int argc, char** argv) {
   init_cmd->add_option("path", init_path, "Where to write it (default: scenario.toml)");
   init_cmd->add_flag("-f,--force", init_force, "Overwrite an existing file");
 
+  SweepArgs sweep;
+  CLI::App* sweep_cmd = app.add_subcommand("sweep", "Run a parameter sweep ([sweep] table): one row of statistics per point");
+  sweep_cmd->add_option("scenario", sweep.scenario, "Scenario TOML file with a [sweep] table")->required();
+  sweep_cmd->add_option("-o,--output", sweep.output, "HDF5 file (default: results/<scenario>_sweep.h5)");
+  sweep_cmd->add_flag("-f,--force", sweep.force, "Overwrite the output; discard an interrupted run's journal");
+  sweep_cmd->add_flag("--resume", sweep.resume, "Continue an interrupted sweep from its journal");
+  sweep_cmd->add_option("--shard", sweep.shard, "Run shard i of N (0-based), e.g. 3/16, for job arrays");
+  sweep_cmd->add_option("-r,--replications", sweep.replications, "Replications per point (default: the [sweep] table's)")
+      ->check(CLI::Range(1, 100000000));
+  sweep_cmd->add_option("-t,--threads", sweep.threads, "Threads per process")->check(CLI::Range(1, 4096));
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar and no summary");
+
+  SensitivityArgs sens;
+  CLI::App* sens_cmd = app.add_subcommand(
+      "sensitivity", "Which parameters matter: tornado, elasticities and Sobol' indices ([sensitivity] table)");
+  sens_cmd->add_option("scenario", sens.scenario, "Scenario TOML file")->required();
+  sens_cmd->add_option("-o,--output", sens.output, "HDF5 file (default: results/<scenario>_sensitivity.h5)");
+  sens_cmd->add_flag("-f,--force", sens.force, "Overwrite the output");
+  sens_cmd->add_option("--samples", sens.samples, "Saltelli base sample size N (default: the table's, or 256)")
+      ->check(CLI::Range(8, 10000000));
+  sens_cmd->add_flag("--no-sobol", sens.no_sobol, "Only the one-at-a-time analysis");
+  sens_cmd->add_option("-t,--threads", sens.threads, "Threads per process")->check(CLI::Range(1, 4096));
+  sens_cmd->add_flag("-q,--quiet", sens.quiet, "No progress bar and no tables");
+
+  MergeArgs merge;
+  CLI::App* merge_cmd = app.add_subcommand("merge", "Combine sweep shard files into the file one run would write");
+  merge_cmd->add_option("shards", merge.shards, "Shard files")->required();
+  merge_cmd->add_option("-o,--output", merge.output, "Merged HDF5 file")->required();
+  merge_cmd->add_flag("-f,--force", merge.force, "Overwrite the output");
+
+  // MPI is initialised before parsing (it may rewrite argv) and finalised on return.
+  const std::unique_ptr<Communicator> world = world_communicator(&argc, &argv);
+  const bool root = world->rank() == 0;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
+    const int code = root ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 1);
     return code == 0 ? SUCCESS : BAD_INPUT;
   }
 
   try {
-    if (*run_cmd) return run_command(run, join_args(argc, argv));
+    const std::string command_line = join_args(argc, argv);
+    if (*sweep_cmd) return sweep_command(sweep, *world, command_line);
+    if (*sens_cmd) return sensitivity_command(sens, *world, command_line);
+    // The other commands are not distributed: rank 0 does them alone.
+    if (!root) return SUCCESS;
+    if (*run_cmd) return run_command(run, command_line);
     if (*init_cmd) return init_command(init_path, init_force);
+    if (*merge_cmd) return merge_command(merge);
   } catch (const InputError& e) {
-    std::cerr << "clvsim: error: " << e.what() << "\n";
+    // Every rank reads the same input and fails the same way: one report is enough.
+    if (root) std::cerr << "clvsim: error: " << e.what() << "\n";
     return BAD_INPUT;
   } catch (const std::exception& e) {
-    std::cerr << "clvsim: failure: " << e.what() << "\n";
+    std::cerr << "clvsim: failure" << (world->size() > 1 ? " on rank " + std::to_string(world->rank()) : "")
+              << ": " << e.what() << "\n";
     return RUNTIME_FAILURE;
   }
   return SUCCESS;

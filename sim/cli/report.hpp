@@ -6,6 +6,7 @@
 
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/scenario.hpp"
+#include "clvsim/sensitivity.hpp"
 
 namespace clvsim::cli {
 
@@ -18,6 +19,9 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
 //! The expected-value mode: per-period expectations, the funnel's first period and the
 //! Markov-chain customer value per segment.
 void print_expected(std::ostream& os, const Scenario& scenario);
+
+//! The sensitivity analysis: tornado ranked by swing, elasticities, Sobol' indices ranked by total.
+void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario);
 
 //! A number for people: thousands separators, `decimals` digits, "never" for +inf, "-" for NaN.
 std::string format_number(double x, int decimals);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "clvsim/distribution.hpp"
 #include "clvsim/markov.hpp"
@@ -73,7 +74,7 @@ double saturating(double x, double max, double half) {
   return max * x / (x + half);
 }
 
-ModelParams build(const Scenario& s, const ParamReader& read) {
+ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuation) {
   ModelParams m;
   const int T = s.simulation.horizon;
   const int K = static_cast<int>(s.segments.size());
@@ -210,6 +211,10 @@ ModelParams build(const Scenario& s, const ParamReader& read) {
     m.initial_prospects[st] = read(s.pipeline.prospects[st]);
 
   // Customer value per segment, from the Markov chain of one customer.
+  if (valuation == Valuation::WithoutCustomerValue) {
+    m.ltv.assign(static_cast<std::size_t>(K), std::numeric_limits<double>::quiet_NaN());
+    return m;
+  }
   const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon : std::max(s.simulation.ltv_tenure_cap, T);
   CustomerValue cv = customer_value(m, N);
   m.ltv = std::move(cv.ltv);
@@ -227,10 +232,12 @@ double ModelParams::hazard_at(int k, int tau) const {
 }
 
 ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication) {
-  return build(s, ParamReader(true, seed, replication));
+  return build(s, ParamReader(true, seed, replication), Valuation::WithCustomerValue);
 }
 
-ModelParams resolve_nominal(const Scenario& s) { return build(s, ParamReader(false, 0, 0)); }
+ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {
+  return build(s, ParamReader(false, 0, 0), valuation);
+}
 
 bool has_uncertainty(const Scenario& s) {
   bool any = false;
