@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   SweepArgs sweep;
   CLI::App* sweep_cmd = app.add_subcommand("sweep", "Run a parameter sweep ([sweep] table): one row of statistics per point");
   sweep_cmd->add_option("scenario", sweep.scenario, "Scenario TOML file with a [sweep] table")->required();
-  sweep_cmd->add_option("-o,--output", sweep.output, "HDF5 file (default: results/<scenario>_sweep.h5)");
+  sweep_cmd->add_option("-o,--output", sweep.output, "HDF5 file (default: results/<scenario>.sweep.h5)");
   sweep_cmd->add_flag("-f,--force", sweep.force, "Overwrite the output; discard an interrupted run's journal");
   sweep_cmd->add_flag("--resume", sweep.resume, "Continue an interrupted sweep from its journal");
   sweep_cmd->add_option("--shard", sweep.shard, "Run shard i of N (0-based), e.g. 3/16, for job arrays");
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   CLI::App* sens_cmd = app.add_subcommand(
       "sensitivity", "Which parameters matter: tornado, elasticities and Sobol' indices ([sensitivity] table)");
   sens_cmd->add_option("scenario", sens.scenario, "Scenario TOML file")->required();
-  sens_cmd->add_option("-o,--output", sens.output, "HDF5 file (default: results/<scenario>_sensitivity.h5)");
+  sens_cmd->add_option("-o,--output", sens.output, "HDF5 file (default: results/<scenario>.sensitivity.h5)");
   sens_cmd->add_flag("-f,--force", sens.force, "Overwrite the output");
   sens_cmd->add_option("--samples", sens.samples, "Saltelli base sample size N (default: the table's, or 256)")
       ->check(CLI::Range(8, 10000000));

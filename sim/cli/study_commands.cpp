@@ -27,7 +27,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 std::string default_output(const std::string& given, const Scenario& s, const std::string& suffix) {
   if (!given.empty()) return given;
   std::filesystem::create_directories("results");
-  return "results/" + s.name + suffix + ".h5";
+  return "results/" + s.name + "." + suffix + ".h5";
 }
 
 const char* op_name(Override::Op op) {
@@ -70,7 +70,7 @@ int sweep_command(const SweepArgs& a, Communicator& comm, const std::string& com
   // Every point is checked before any is run: a bad value is bad input, not an error hours in.
   for (std::size_t i = 0; i < points.size(); ++i) (void)point_scenario(base, spec, points[i], i);
 
-  std::string suffix = "_sweep";
+  std::string suffix = "sweep";
   if (shard.count > 1) suffix += ".shard" + std::to_string(shard.index) + "of" + std::to_string(shard.count);
   const std::string output = default_output(a.output, base, suffix);
   const Overwrite overwrite = a.force ? Overwrite::Allow : Overwrite::Refuse;
@@ -179,7 +179,7 @@ int sensitivity_command(const SensitivityArgs& a, Communicator& comm, const std:
   if (a.samples) spec.samples = *a.samples;
   if (a.no_sobol) spec.sobol = false;
   (void)total_by_name(spec.metric);
-  const std::string output = default_output(a.output, s, "_sensitivity");
+  const std::string output = default_output(a.output, s, "sensitivity");
   const Overwrite overwrite = a.force ? Overwrite::Allow : Overwrite::Refuse;
   if (root) check_output_path(output, overwrite);
 
