@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "clvsim/distribution.hpp"
+#include "clvsim/engine.hpp"
 #include "clvsim/scenario.hpp"
 
 namespace clvsim {
@@ -265,6 +266,95 @@ void check_stage_ref(int index, std::size_t stages, const std::string& key,
                          "must be in [0, " + std::to_string(stages) + ")");
 }
 
+//! One component of a key path in the form the TOML reader writes it: bare when it is a plain
+//! name, quoted otherwise (sweep.parameters."segments.*.churn").
+std::string quoted_part(const std::string& k) {
+  const bool bare = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+  if (bare) return k;
+  std::string out = "\"";
+  for (const char c : k) out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return out + "\"";
+}
+
+// The reader checks [sweep] and [sensitivity] as written, with their exact locations; these
+// checks hold a spec built in code to the same rules that make it meaningful.
+void check_sweep(const SweepSpec& spec) {
+  if (spec.replications < 1)
+    throw InputError::at(spec.where, "sweep.replications", std::to_string(spec.replications),
+                         "is out of range",
+                         "must be an integer >= 1: Monte Carlo replications at each point");
+  const bool grid = spec.design == Design::Grid;
+  if (!grid && spec.points < 1)
+    throw InputError::at(spec.where, "sweep.points", std::to_string(spec.points), "is out of range",
+                         "must be an integer >= 1 for design = \"latin_hypercube\" or \"sobol\"");
+  if (spec.parameters.empty())
+    throw InputError::at(spec.where, "sweep.parameters", "", "is empty",
+                         "at least one parameter to sweep");
+  for (const SweepParameter& p : spec.parameters) {
+    const std::string key = "sweep.parameters." + quoted_part(p.pattern);
+    if (p.pattern.empty())
+      throw InputError::at(p.where, key, "", "is an empty key path",
+                           "expected the dotted key path of the parameter to sweep");
+    if (!p.range) {
+      if (p.values.empty())
+        throw InputError::at(p.where, key + ".values", "[]", "is empty",
+                             "at least one value is required");
+      for (std::size_t i = 0; i < p.values.size(); ++i)
+        if (!std::isfinite(p.values[i]))
+          throw InputError::at(p.where, key + ".values[" + std::to_string(i) + "]",
+                               number(p.values[i]), "is not a finite number",
+                               "values must be finite numbers");
+      continue;
+    }
+    if (!std::isfinite(p.min) || !std::isfinite(p.max))
+      throw InputError::at(p.where, key, "[" + number(p.min) + ", " + number(p.max) + "]",
+                           "is not a finite range", "min and max must be finite numbers");
+    if (!(p.min < p.max))
+      throw InputError::at(p.where, key + ".max", number(p.max),
+                           "is not greater than min = " + number(p.min), "a range needs min < max");
+    if (grid && p.steps < 2)
+      throw InputError::at(p.where, key + ".steps", std::to_string(p.steps), "is out of range",
+                           "must be an integer >= 2 for a range in a grid: the number of grid "
+                           "values from min to max, both ends included");
+  }
+}
+
+void check_sensitivity(const SensitivitySpec& spec) {
+  for (std::size_t i = 0; i < spec.parameters.size(); ++i)
+    if (spec.parameters[i].empty())
+      throw InputError::at(spec.where, "sensitivity.parameters[" + std::to_string(i) + "]", "\"\"",
+                           "is an empty key path", "expected a dotted key path");
+  if (!(spec.relative_change > 0.0 && spec.relative_change < 1.0))
+    throw InputError::at(spec.where, "sensitivity.relative_change", number(spec.relative_change),
+                         "is out of range", "must be a number > 0 and < 1");
+  std::vector<std::string> totals;
+  for (const auto& info : total_infos()) totals.push_back(info.name);
+  if (std::find(totals.begin(), totals.end(), spec.metric) == totals.end()) {
+    std::string accepted;
+    for (const auto& t : totals) accepted += (accepted.empty() ? "" : ", ") + ("\"" + t + "\"");
+    throw InputError::at(spec.where, "sensitivity.metric", "\"" + spec.metric + "\"",
+                         "is not a horizon total", "accepted: " + accepted);
+  }
+  if (spec.samples < 8)
+    throw InputError::at(spec.where, "sensitivity.samples", std::to_string(spec.samples),
+                         "is out of range", "must be an integer >= 8");
+  for (const auto& r : spec.ranges) {
+    const std::string key = "sensitivity.ranges." + quoted_part(r.pattern);
+    if (r.pattern.empty())
+      throw InputError::at(r.where, key, "", "is an empty key path", "expected a dotted key path");
+    if (!std::isfinite(r.low) || !std::isfinite(r.high))
+      throw InputError::at(r.where, key, "[" + number(r.low) + ", " + number(r.high) + "]",
+                           "is not a finite range", "low and high must be finite numbers");
+    if (!(r.low < r.high))
+      throw InputError::at(r.where, key + ".high", number(r.high),
+                           "is not greater than low = " + number(r.low),
+                           "a range needs low < high");
+  }
+}
+
 }  // namespace
 
 void validate(const Scenario& s) {
@@ -389,6 +479,9 @@ void validate(const Scenario& s) {
                      "the pipeline's prospects join; required with prospects and more than one "
                      "segment)");
   check_mix(s, pipe.segment_mix, "pipeline.segment_mix", pipe.where, true);
+
+  if (s.sweep) check_sweep(*s.sweep);
+  if (s.sensitivity) check_sensitivity(*s.sensitivity);
 }
 
 }  // namespace clvsim

@@ -20,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "clvsim/distribution.hpp"
+#include "clvsim/engine.hpp"
 #include "clvsim/suggest.hpp"
 
 namespace clvsim {
@@ -34,8 +35,9 @@ constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
 // Written values longer than this are shown in a short form in messages.
 constexpr std::size_t MAX_SHOWN = 60;
 
-const Names TOP_KEYS = {"scenario", "simulation", "funnel",   "channels", "segments", "retention",
-                        "winback",  "referral",   "pipeline", "variants", "extends"};
+const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels", "segments",
+                        "retention", "winback",     "referral", "pipeline", "variants",
+                        "sweep",     "sensitivity", "extends"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
     "period",         "horizon",    "replications", "seed", "annual_discount_rate",
@@ -65,6 +67,15 @@ const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
 const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
 const Names VARIANT_KEYS = {"description", "set", "scale", "add"};
 const Names DIST_KEYS = {"dist", "mean", "sd", "alpha", "beta", "min", "mode", "max"};
+const Names SWEEP_KEYS = {"design", "points", "replications", "seed", "parameters"};
+const Names SWEEP_PARAMETER_KEYS = {"values", "min", "max", "steps", "op"};
+const Names SENSITIVITY_KEYS = {"parameters", "relative_change", "metric",
+                                "samples",    "sobol",           "ranges"};
+const Names RANGE_KEYS = {"low", "high"};
+const std::vector<std::pair<std::string, Design>> DESIGNS = {
+    {"grid", Design::Grid}, {"latin_hypercube", Design::LatinHypercube}, {"sobol", Design::Sobol}};
+// The Saltelli estimators need a few base samples to say anything at all.
+constexpr std::int64_t MIN_SENSITIVITY_SAMPLES = 8;
 const Names DEFAULT_STAGES = {"lead", "mql", "sql", "opportunity"};
 
 const char* const DIST_EXAMPLE = "{ dist = \"normal\", mean = ..., sd = ... }";
@@ -99,6 +110,13 @@ std::string did_you_mean(std::string_view word, const Names& options, bool quote
   if (const auto best = closest_match(word, options))
     out = "did you mean " + (quote ? dq(*best) : "'" + *best + "'") + "? ";
   return out + "accepted: " + list(options, quote);
+}
+
+//! "design = \"sobol\"", or "design = \"grid\" (the default)" when it was not written.
+std::string design_phrase(Design d, bool written) {
+  for (const auto& [name, design] : DESIGNS)
+    if (design == d) return "design = " + dq(name) + (written ? "" : " (the default)");
+  return "design = ?";
 }
 
 bool contains(const Names& names, std::string_view n) {
@@ -443,6 +461,38 @@ class Reader {
             path + " = { ... } in full");
   }
 
+  //! An unquoted dotted key where a quoted key path was expected: { a.b.c = 1 } is, to TOML,
+  //! the key "a" holding nested tables.
+  [[noreturn]] void fail_nested_keys(const toml::key& k, const toml::node& n,
+                                     const std::string& path) const {
+    std::string dotted(k.str());
+    const toml::node* leaf = &n;
+    while (leaf->is_table() && !leaf->as_table()->is_inline() && !leaf->as_table()->empty()) {
+      const auto first = in_file_order(*leaf->as_table()).front();
+      dotted.append(".").append(first.key->str());
+      leaf = first.node;
+    }
+    throw InputError::at(loc(k), path, "", "is a table of nested keys, not a key path",
+                         "write the key path in quotes, as in \"" + dotted +
+                             "\" = " + written(*leaf) +
+                             "; without quotes TOML reads the dots as nested tables");
+  }
+
+  //! Whether the entry `n` of a table keyed by key paths is an unquoted dotted key rather than
+  //! an entry with the keys `entry_keys`: a table that is not inline (dotted keys make those),
+  //! holds a table, and has a key that is not an entry key. An entry written as a
+  //! [sweep.parameters."<key path>"] table with a misspelt key is thus an unknown key, not this.
+  bool nested_keys(const toml::node& n, const Names& entry_keys) const {
+    const auto* t = n.as_table();
+    if (!t || t->is_inline()) return false;
+    bool has_table = false, all_entry_keys = true;
+    for (auto&& [k, v] : *t) {
+      has_table = has_table || v.is_table();
+      all_entry_keys = all_entry_keys && contains(entry_keys, k.str());
+    }
+    return has_table && !all_entry_keys;
+  }
+
   // ---- tables ----
 
   const toml::table* table_at(const toml::table& parent, std::string_view key,
@@ -463,6 +513,23 @@ class Reader {
       throw InputError::at(loc(n), path, written(n), "is not a finite number",
                            accepted + "; nan and inf are not accepted");
     return x;
+  }
+
+  //! A finite number (integer or float) at t[key], if written.
+  std::optional<double> number_at(const toml::table& t, std::string_view key,
+                                  const std::string& path, const std::string& accepted) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer() && !n->is_floating_point()) fail_type(*n, path, "a number", accepted);
+    return finite_number(*n, path, accepted);
+  }
+
+  std::optional<bool> bool_at(const toml::table& t, std::string_view key, const std::string& path,
+                              const std::string& accepted) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) fail_type(*n, path, "a boolean", accepted);
+    return n->as_boolean()->get();
   }
 
   std::optional<std::string> string_at(const toml::table& t, std::string_view key,
@@ -663,6 +730,11 @@ class Reader {
   void read_variants(Scenario& s, const toml::table& root) const;
   void read_overrides(VariantSpec& v, const toml::table& t, std::string_view key, Override::Op op,
                       const std::string& path) const;
+  void read_sweep(Scenario& s, const toml::table& root) const;
+  SweepParameter read_sweep_parameter(const toml::key& k, const toml::node& n, Design design,
+                                      bool design_written) const;
+  void read_sensitivity(Scenario& s, const toml::table& root) const;
+  SensitivitySpec::Range read_range(const toml::key& k, const toml::node& n) const;
 };
 
 void Reader::read_scenario_table(Scenario& s, const toml::table& root) const {
@@ -1200,19 +1272,7 @@ void Reader::read_overrides(VariantSpec& spec, const toml::table& t, std::string
     const bool dist_keys = nt && std::all_of(nt->begin(), nt->end(), [](const auto& kv) {
                              return contains(DIST_KEYS, kv.first.str());
                            });
-    if (nt && !nt->is_inline() && !dist_keys) {
-      std::string dotted(k->str());
-      const toml::node* leaf = n;
-      while (leaf->is_table() && !leaf->as_table()->is_inline() && !leaf->as_table()->empty()) {
-        const auto first = in_file_order(*leaf->as_table()).front();
-        dotted += "." + std::string(first.key->str());
-        leaf = first.node;
-      }
-      throw InputError::at(loc(*k), epath, "", "is a table of nested keys, not a key path",
-                           "write the key path in quotes, as in \"" + dotted +
-                               "\" = " + written(*leaf) +
-                               "; without quotes TOML reads the dots as nested tables");
-    }
+    if (nt && !nt->is_inline() && !dist_keys) fail_nested_keys(*k, *n, epath);
     Override o;
     o.op = op;
     o.pattern = k->str();
@@ -1233,6 +1293,247 @@ void Reader::read_overrides(VariantSpec& spec, const toml::table& t, std::string
   }
 }
 
+void Reader::read_sweep(Scenario& s, const toml::table& root) const {
+  const auto* t = table_at(root, "sweep", "sweep",
+                           "a [sweep] table with design, points, replications, seed and "
+                           "[sweep.parameters]");
+  if (!t) return;
+  check_keys(*t, "sweep", SWEEP_KEYS);
+  SweepSpec spec;
+  spec.where = loc(*t);
+
+  const auto design = choice_at<Design>(*t, "design", "sweep.design", DESIGNS, "design");
+  if (design) spec.design = *design;
+  const bool grid = spec.design == Design::Grid;
+  const std::string design_text = design_phrase(spec.design, design.has_value());
+
+  // A grid has one point per combination of its parameters' values; the other designs choose
+  // how many points to draw.
+  if (grid && t->get("points")) {
+    const toml::node& n = *t->get("points");
+    throw InputError::at(loc(n), "sweep.points", written(n),
+                         "is only used with design = \"latin_hypercube\" or \"sobol\"",
+                         "this sweep has " + design_text +
+                             ", whose points are every combination of the parameters' values; "
+                             "remove points, or choose another design");
+  }
+  if (auto v = int_at(*t, "points", "sweep.points", 1, INT_LIMIT, "must be an integer >= 1"))
+    spec.points = static_cast<int>(*v);
+  else if (!grid)
+    fail_missing(spec.where, "sweep", "points",
+                 "the number of design points for " + design_text + ", an integer >= 1");
+  if (auto v = int_at(*t, "replications", "sweep.replications", 1, INT_LIMIT,
+                      "must be an integer >= 1: Monte Carlo replications at each point"))
+    spec.replications = static_cast<int>(*v);
+  if (auto v = int_at(*t, "seed", "sweep.seed", 0, std::numeric_limits<std::int64_t>::max(),
+                      "must be an integer >= 0; 0 means the scenario's simulation.seed"))
+    spec.seed = static_cast<std::uint64_t>(*v);
+
+  const std::string what =
+      "at least one parameter to sweep: [sweep.parameters] with \"<key path>\" = "
+      "{ values = [...] } or { min = ..., max = ..." +
+      std::string(grid ? ", steps = ..." : "") + " }";
+  const auto* params = table_at(*t, "parameters", "sweep.parameters", what);
+  if (!params) fail_missing(spec.where, "sweep", "parameters", what);
+  if (params->empty()) throw InputError::at(loc(*params), "sweep.parameters", "", "is empty", what);
+  for (const auto& [k, n] : in_file_order(*params))
+    spec.parameters.push_back(read_sweep_parameter(*k, *n, spec.design, design.has_value()));
+  s.sweep = std::move(spec);
+}
+
+SweepParameter Reader::read_sweep_parameter(const toml::key& k, const toml::node& n, Design design,
+                                            bool design_written) const {
+  const std::string path = "sweep.parameters." + key_part(k.str());
+  const bool grid = design == Design::Grid;
+  if (nested_keys(n, SWEEP_PARAMETER_KEYS)) fail_nested_keys(k, n, path);
+  const auto* t = n.as_table();
+  if (!t)
+    fail_type(n, path, "a table",
+              std::string("expected { values = [...] } or { min = ..., max = ...") +
+                  (grid ? ", steps = ..." : "") +
+                  " }, with an optional op = \"set\", \"scale\" or \"add\"");
+  if (k.str().empty())
+    throw InputError::at(loc(k), path, "", "is an empty key path",
+                         "expected the dotted key path of the parameter to sweep, in quotes, such "
+                         "as \"segments.*.churn_multiplier\"");
+  check_keys(*t, path, SWEEP_PARAMETER_KEYS);
+  SweepParameter p;
+  p.pattern = k.str();
+  p.where = loc(n);
+  if (auto op = choice_at<Override::Op>(
+          *t, "op", join(path, "op"),
+          {{"set", Override::Op::Set}, {"scale", Override::Op::Scale}, {"add", Override::Op::Add}},
+          "operation"))
+    p.op = *op;
+
+  const toml::node* values = t->get("values");
+  const toml::node* min = t->get("min");
+  const toml::node* max = t->get("max");
+  if (values && (min || max)) {
+    // Blame the range key written first, so the message names one clash.
+    const char* bound =
+        min && max ? (before(min->source(), max->source()) ? "min" : "max") : (min ? "min" : "max");
+    fail_conflict(*t, path, "values", bound,
+                  "give either a list values = [...] or a range min = ..., max = ...");
+  }
+  if (!values && !min && !max)
+    fail_missing(loc(n), path, "values",
+                 "or a range min = ..., max = ...: the values the parameter takes in the sweep");
+
+  const toml::node* steps = t->get("steps");
+  const std::string spath = join(path, "steps");
+  if (steps && values)
+    throw InputError::at(loc(*steps), spath, written(*steps),
+                         "is only used with a range (min and max)",
+                         "a list of values is swept as written; remove steps");
+  if (steps && !grid)
+    throw InputError::at(loc(*steps), spath, written(*steps), "is only used with design = \"grid\"",
+                         "this sweep has " + design_phrase(design, design_written) +
+                             ", which draws sweep.points values anywhere in [min, max]; remove "
+                             "steps");
+
+  if (values) {
+    const std::string vpath = join(path, "values");
+    const std::string accepted = "expected a list of finite numbers such as [0.8, 0.9, 1.0]";
+    const auto* a = values->as_array();
+    if (!a) fail_type(*values, vpath, "an array", accepted);
+    if (a->empty())
+      throw InputError::at(loc(*values), vpath, written(*values), "is empty",
+                           "at least one value is required");
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& e = (*a)[i];
+      const std::string epath = indexed(vpath, i);
+      if (!e.is_integer() && !e.is_floating_point()) fail_type(e, epath, "a number", accepted);
+      p.values.push_back(finite_number(e, epath, accepted));
+    }
+    return p;
+  }
+
+  p.range = true;
+  if (!min) fail_missing(loc(n), path, "min", "the bottom of the range; a range needs min and max");
+  if (!max) fail_missing(loc(n), path, "max", "the top of the range; a range needs min and max");
+  p.min = *number_at(*t, "min", join(path, "min"), "expected a finite number");
+  p.max = *number_at(*t, "max", join(path, "max"), "expected a finite number");
+  if (!(p.min < p.max))
+    throw InputError::at(loc(*max), join(path, "max"), written(*max),
+                         "is not greater than min = " + written(*min),
+                         "a range needs min < max; for a single value write values = [...]");
+  if (grid) {
+    const auto v = int_at(*t, "steps", spath, 2, INT_LIMIT,
+                          "must be an integer >= 2: the number of grid values from min to max, "
+                          "both ends included");
+    if (!v)
+      fail_missing(loc(n), path, "steps",
+                   "the number of grid values from min to max, both ends included, an integer "
+                   ">= 2; a range in a grid needs it");
+    p.steps = static_cast<int>(*v);
+  }
+  return p;
+}
+
+void Reader::read_sensitivity(Scenario& s, const toml::table& root) const {
+  const auto* t = table_at(root, "sensitivity", "sensitivity",
+                           "a [sensitivity] table with parameters, relative_change, metric, "
+                           "samples, sobol and [sensitivity.ranges]");
+  if (!t) return;
+  check_keys(*t, "sensitivity", SENSITIVITY_KEYS);
+  SensitivitySpec spec;
+  spec.where = loc(*t);
+
+  if (const toml::node* n = t->get("parameters")) {
+    const std::string path = "sensitivity.parameters";
+    const std::string accepted =
+        "expected a list of key paths in quotes, such as [\"segments.*.churn_multiplier\", "
+        "\"retention.spend_per_customer\"]";
+    const auto* a = n->as_array();
+    if (!a) fail_type(*n, path, "an array", accepted);
+    if (a->empty())
+      throw InputError::at(loc(*n), path, written(*n), "is empty",
+                           "list at least one key path, or leave parameters out to vary every "
+                           "numeric parameter");
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& e = (*a)[i];
+      const std::string epath = indexed(path, i);
+      if (!e.is_string()) fail_type(e, epath, "a string", accepted);
+      const std::string pattern = e.as_string()->get();
+      if (pattern.empty())
+        throw InputError::at(loc(e), epath, written(e), "is an empty key path", accepted);
+      if (contains(spec.parameters, pattern))
+        throw InputError::at(loc(e), epath, written(e), "repeats a key path",
+                             "list each key path once");
+      spec.parameters.push_back(pattern);
+    }
+  }
+
+  const std::string change_rule =
+      "must be a number > 0 and < 1: each parameter varies from value * (1 - relative_change) to "
+      "value * (1 + relative_change)";
+  if (auto v = number_at(*t, "relative_change", "sensitivity.relative_change", change_rule)) {
+    if (!(*v > 0.0 && *v < 1.0)) {
+      const toml::node& n = *t->get("relative_change");
+      throw InputError::at(loc(n), "sensitivity.relative_change", written(n), "is out of range",
+                           change_rule);
+    }
+    spec.relative_change = *v;
+  }
+
+  Names totals;
+  for (const auto& info : total_infos()) totals.push_back(info.name);
+  if (auto m = string_at(*t, "metric", "sensitivity.metric",
+                         "expected the name of a horizon total: " + list(totals, true))) {
+    if (!contains(totals, *m)) {
+      const toml::node& n = *t->get("metric");
+      throw InputError::at(loc(n), "sensitivity.metric", written(n), "is not a horizon total",
+                           did_you_mean(*m, totals, true));
+    }
+    spec.metric = *m;
+  }
+
+  if (auto v = int_at(*t, "samples", "sensitivity.samples", MIN_SENSITIVITY_SAMPLES, INT_LIMIT,
+                      "must be an integer >= " + std::to_string(MIN_SENSITIVITY_SAMPLES) +
+                          ": the Saltelli base sample size N; the analysis evaluates N (P + 2) "
+                          "points for P parameters"))
+    spec.samples = static_cast<int>(*v);
+  if (auto v = bool_at(*t, "sobol", "sensitivity.sobol", "expected true or false, without quotes"))
+    spec.sobol = *v;
+
+  if (const auto* ranges = table_at(*t, "ranges", "sensitivity.ranges",
+                                    "{ \"<key path>\" = { low = ..., high = ... }, ... }")) {
+    for (const auto& [k, n] : in_file_order(*ranges)) spec.ranges.push_back(read_range(*k, *n));
+  }
+  s.sensitivity = std::move(spec);
+}
+
+SensitivitySpec::Range Reader::read_range(const toml::key& k, const toml::node& n) const {
+  const std::string path = "sensitivity.ranges." + key_part(k.str());
+  if (nested_keys(n, RANGE_KEYS)) fail_nested_keys(k, n, path);
+  const auto* t = n.as_table();
+  if (!t)
+    fail_type(n, path, "a table",
+              "expected { low = ..., high = ... }: the values the parameter is set to, low < high");
+  if (k.str().empty())
+    throw InputError::at(loc(k), path, "", "is an empty key path",
+                         "expected the dotted key path of a parameter, in quotes, such as "
+                         "\"retention.spend_per_customer\"");
+  check_keys(*t, path, RANGE_KEYS);
+  SensitivitySpec::Range r;
+  r.pattern = k.str();
+  r.where = loc(n);
+  const auto low = number_at(*t, "low", join(path, "low"), "expected a finite number");
+  if (!low) fail_missing(loc(n), path, "low", "the bottom of the range the parameter is set to");
+  const auto high = number_at(*t, "high", join(path, "high"), "expected a finite number");
+  if (!high) fail_missing(loc(n), path, "high", "the top of the range the parameter is set to");
+  if (!(*low < *high)) {
+    const toml::node& h = *t->get("high");
+    throw InputError::at(loc(h), join(path, "high"), written(h),
+                         "is not greater than low = " + written(*t->get("low")),
+                         "a range needs low < high");
+  }
+  r.low = *low;
+  r.high = *high;
+  return r;
+}
+
 Scenario Reader::build(const toml::table& root) {
   Scenario s;
   check_keys(root, "", TOP_KEYS);
@@ -1246,6 +1547,8 @@ Scenario Reader::build(const toml::table& root) {
   read_referral(s, root);
   read_pipeline(s, root);
   read_variants(s, root);
+  read_sweep(s, root);
+  read_sensitivity(s, root);
   return s;
 }
 
