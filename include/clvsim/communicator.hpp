@@ -43,8 +43,9 @@ struct Block {
   return {first, first + base + (r < extra ? 1 : 0)};
 }
 
-//! The process's world: MPI_COMM_WORLD when built with MPI (initialised here, finalised when the
-//! object is destroyed), else a SerialCommunicator. Call once, from main.
+//! The process's world: MPI_COMM_WORLD when built with MPI and started by an MPI launcher
+//! (initialised here, finalised when the object is destroyed), else a SerialCommunicator. Call
+//! once, from main.
 std::unique_ptr<Communicator> world_communicator(int* argc, char*** argv);
 
 //! True when this build can use MPI.
