@@ -16,6 +16,7 @@
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/scenario.hpp"
 #include "clvsim/variants.hpp"
+#include "toml_test_helpers.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -24,6 +25,7 @@ using clvsim::InputError;
 using clvsim::Override;
 using clvsim::Param;
 using clvsim::Scenario;
+using namespace toml_test;
 
 namespace {
 
@@ -63,53 +65,6 @@ order_value = 30
 churn = 0.02
 order_value = 90
 )";
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
-//! `text` with its single occurrence of `from` replaced by `to`.
-std::string edit(std::string text, const std::string& from, const std::string& to) {
-  INFO("editing '" << from << "'");
-  REQUIRE(count_of(text, from) == 1);
-  text.replace(text.find(from), from.size(), to);
-  return text;
-}
-
-//! "x.toml:<line>:<column>: " of the single occurrence of `needle` in `text`, plus `offset`
-//! columns (to point inside the needle).
-std::string at(const std::string& text, const std::string& needle, int offset = 0) {
-  INFO("locating '" << needle << "'");
-  REQUIRE(count_of(text, needle) == 1);
-  const auto pos = text.find(needle);
-  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n');
-  const auto line_start = text.rfind('\n', pos);
-  const auto column = pos - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
-  return "x.toml:" + std::to_string(line) + ":" +
-         std::to_string(column + static_cast<std::size_t>(offset)) + ": ";
-}
-
-std::string error_of(const std::string& text) {
-  try {
-    (void)clvsim::parse_scenario(text, "x.toml");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("expected an InputError for:\n" << text);
-  return {};
-}
-
-//! Assert the message starts at `where` and mentions each of `parts`.
-void check_error(const std::string& text, const std::string& where,
-                 const std::vector<std::string>& parts) {
-  const std::string msg = error_of(text);
-  INFO("message: " << msg);
-  CHECK_THAT(msg, StartsWith(where));
-  for (const auto& p : parts) CHECK_THAT(msg, Contains(p));
-}
 
 const Param* find_param(const Scenario& s, const std::string& path) {
   const Param* found = nullptr;

@@ -18,6 +18,7 @@
 #include "clvsim/engine.hpp"
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/scenario.hpp"
+#include "toml_test_helpers.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -30,6 +31,7 @@ using clvsim::SweepParameter;
 using clvsim::SweepSpec;
 
 namespace fs = std::filesystem;
+using namespace toml_test;
 
 namespace {
 
@@ -93,66 +95,6 @@ sobol = false
 "retention.spend_per_customer" = { low = 0.0, high = 6 }
 "channels.search.cost_per_lead" = { low = 15, high = 25.5 }
 )";
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
-//! `text` with its single occurrence of `from` replaced by `to`.
-std::string edit(std::string text, const std::string& from, const std::string& to) {
-  INFO("editing '" << from << "'");
-  REQUIRE(count_of(text, from) == 1);
-  text.replace(text.find(from), from.size(), to);
-  return text;
-}
-
-//! Line and column of the single occurrence of `needle` in `text`, plus `offset` columns.
-std::pair<int, int> line_col(const std::string& text, const std::string& needle, int offset = 0) {
-  INFO("locating '" << needle << "'");
-  REQUIRE(count_of(text, needle) == 1);
-  const auto pos = text.find(needle);
-  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n');
-  const auto line_start = text.rfind('\n', pos);
-  const auto column = pos - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
-  return {static_cast<int>(line), static_cast<int>(column) + offset};
-}
-
-//! "<file>:<line>:<column>: " of the single occurrence of `needle` in `text`.
-std::string at(const std::string& text, const std::string& needle, int offset = 0,
-               const std::string& file = "x.toml") {
-  const auto [line, column] = line_col(text, needle, offset);
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
-}
-
-void check_where(const clvsim::SourceLocation& where, const std::string& text,
-                 const std::string& needle) {
-  const auto [line, column] = line_col(text, needle);
-  CHECK(where.file == "x.toml");
-  CHECK(where.line == line);
-  CHECK(where.column == column);
-}
-
-std::string error_of(const std::string& text) {
-  try {
-    (void)clvsim::parse_scenario(text, "x.toml");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("expected an InputError for:\n" << text);
-  return {};
-}
-
-//! Assert the message starts at `where` and contains each of `parts`.
-void check_error(const std::string& text, const std::string& where,
-                 const std::vector<std::string>& parts) {
-  const std::string msg = error_of(text);
-  INFO("message: " << msg);
-  CHECK_THAT(msg, StartsWith(where));
-  for (const auto& p : parts) CHECK_THAT(msg, Contains(p));
-}
 
 std::string sweep_edit(const std::string& from, const std::string& to) {
   return edit(BASE + SWEEP, from, to);
