@@ -75,10 +75,24 @@ struct MetricInfo {
   std::string description;
 };
 
-//! The metrics of a model with C channels, K segments and S stages, in storage order:
-//! the fixed metrics, new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
+//! Where each metric of a model with C channels, K segments and S stages is stored: the fixed
+//! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
 //! cost_per_<stage> (S).
-class MetricLayout {
+struct MetricIndex {
+  int channels = 0;
+  int segments = 0;
+  int stages = 0;
+
+  [[nodiscard]] static int fixed(Metric m) { return static_cast<int>(m); }
+  [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
+  [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels) + k; }
+  [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
+  [[nodiscard]] int cost_per_stage(int s) const { return entered_stage(stages) + s; }
+  [[nodiscard]] int size() const { return cost_per_stage(stages); }
+};
+
+//! The metrics of a scenario, with their names, units and descriptions, in MetricIndex order.
+class MetricLayout : public MetricIndex {
  public:
   explicit MetricLayout(const Scenario& s);
 
@@ -86,16 +100,7 @@ class MetricLayout {
   [[nodiscard]] const std::vector<MetricInfo>& metrics() const { return metrics_; }
   [[nodiscard]] int index(const std::string& name) const;  //!< -1 when absent
 
-  [[nodiscard]] static int fixed(Metric m) { return static_cast<int>(m); }
-  [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
-  [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels_) + k; }
-  [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments_) + s; }
-  [[nodiscard]] int cost_per_stage(int s) const { return entered_stage(stages_) + s; }
-
  private:
-  int channels_ = 0;
-  int segments_ = 0;
-  int stages_ = 0;
   std::vector<MetricInfo> metrics_;
 };
 

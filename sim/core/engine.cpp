@@ -84,14 +84,10 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int T = m.horizon, K = m.segments, S = m.stages, L = m.tenures, W = m.winback_window;
   const int NS = m.sources_count();
   const int NCH = m.channels;
-  CLVSIM_EXPECT(out.size() % static_cast<std::size_t>(T) == 0);
   auto at = [&](int metric, int t) -> double& { return out[static_cast<std::size_t>(metric) * T + t]; };
-  const int fixed_count = static_cast<int>(Metric::Count_);
-  auto new_by_channel = [&](int c) { return fixed_count + c; };
-  auto active_by_segment = [&](int k) { return fixed_count + NCH + k; };
-  auto entered_stage = [&](int s) { return fixed_count + NCH + K + s; };
-  auto cost_per_stage = [&](int s) { return fixed_count + NCH + K + S + s; };
-  auto F = [](Metric x) { return static_cast<int>(x); };
+  const MetricIndex index{NCH, K, S};
+  CLVSIM_EXPECT(out.size() == static_cast<std::size_t>(index.size()) * T);
+  auto F = [](Metric x) { return MetricIndex::fixed(x); };
   std::fill(out.begin(), out.end(), 0.0);
 
   std::vector<C> active(K * L, C{}), next(K * L, C{});
@@ -182,7 +178,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       prospects[pidx(NCH + k, m.referral_entry, 0)] += r;
       referred += static_cast<double>(r);
     }
-    at(entered_stage(m.referral_entry), t) += referred;
+    at(index.entered_stage(m.referral_entry), t) += referred;
 
     // 6. Acquisition: leads from each channel, fresh at the channel's entry stage.
     double leads = 0.0, channel_spend = 0.0;
@@ -190,7 +186,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       const C l = draw.poisson(m.channel_leads[c * T + t], Purpose::Leads, cell(t, c));
       prospects[pidx(c, m.channel_entry[c], 0)] += l;
       leads += static_cast<double>(l);
-      at(entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
+      at(index.entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
       channel_spend += m.channel_spend[c * T + t];
     }
 
@@ -212,7 +208,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
                            cell(t, static_cast<std::uint64_t>(pidx(src, s, nurtured))));
           if (s + 1 < S) {
             prospects_next[pidx(src, s + 1, 0)] += funnel_out[0];
-            at(entered_stage(s + 1), t) += static_cast<double>(funnel_out[0]);
+            at(index.entered_stage(s + 1), t) += static_cast<double>(funnel_out[0]);
           } else {
             converted[src] += funnel_out[0];
           }
@@ -236,7 +232,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       const double nd = static_cast<double>(n);
       new_total += nd;
       switch (source.kind) {
-        case Source::Kind::Channel: at(new_by_channel(source.index), t) += nd; break;
+        case Source::Kind::Channel: at(index.new_by_channel(source.index), t) += nd; break;
         case Source::Kind::Referral: from_referral += nd; break;
         case Source::Kind::Pipeline: from_pipeline += nd; break;
       }
@@ -255,7 +251,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     for (int k = 0; k < K; ++k) {
       C a{};
       for (int tau = 0; tau < L; ++tau) a += active[k * L + tau];
-      at(active_by_segment(k), t) = static_cast<double>(a);
+      at(index.active_by_segment(k), t) = static_cast<double>(a);
       active_total += static_cast<double>(a);
     }
     const std::span<const double> mix(&new_by_segment[static_cast<std::size_t>(t) * K], K);
@@ -291,8 +287,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::LtvCac), t) = cac_spend > 0.0 ? value_acquired / cac_spend : NaN;
     at(F(Metric::PaybackPeriods), t) = payback_periods(m, mix, cac);
     for (int s = 0; s < S; ++s) {
-      const double e = at(entered_stage(s), t);
-      at(cost_per_stage(s), t) = e > 0.0 ? acquisition / e : NaN;
+      const double e = at(index.entered_stage(s), t);
+      at(index.cost_per_stage(s), t) = e > 0.0 ? acquisition / e : NaN;
     }
   }
 

@@ -41,9 +41,8 @@ const std::vector<MetricInfo>& fixed_infos() {
 }  // namespace
 
 MetricLayout::MetricLayout(const Scenario& s)
-    : channels_(static_cast<int>(s.channels.size())),
-      segments_(static_cast<int>(s.segments.size())),
-      stages_(static_cast<int>(s.stages.size())),
+    : MetricIndex{static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
+                  static_cast<int>(s.stages.size())},
       metrics_(fixed_infos()) {
   for (const auto& ch : s.channels)
     metrics_.push_back({"new_customers_" + ch.name, "customers", MetricKind::Flow,
@@ -57,6 +56,7 @@ MetricLayout::MetricLayout(const Scenario& s)
   for (const auto& st : s.stages)
     metrics_.push_back({"cost_per_" + st.name, "money/prospect", MetricKind::Ratio,
                         "acquisition spend / prospects entering stage " + st.name});
+  CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
 
 int MetricLayout::index(const std::string& name) const {
