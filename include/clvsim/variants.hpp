@@ -9,6 +9,9 @@
 
 namespace clvsim {
 
+//! "set", "scale" or "add".
+[[nodiscard]] const char* op_name(Override::Op op);
+
 //! Parameters of `s` matched by an override pattern, in for_each_param order.
 std::vector<Param*> match_params(Scenario& s, const std::string& pattern);
 

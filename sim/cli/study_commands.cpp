@@ -13,6 +13,7 @@
 #include "clvsim/parallel.hpp"
 #include "clvsim/sensitivity.hpp"
 #include "clvsim/sweep.hpp"
+#include "clvsim/variants.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -30,14 +31,6 @@ std::string default_output(const std::string& given, const Scenario& s, const st
   return "results/" + s.name + "." + suffix + ".h5";
 }
 
-const char* op_name(Override::Op op) {
-  switch (op) {
-    case Override::Op::Set: return "set";
-    case Override::Op::Scale: return "scale";
-    case Override::Op::Add: return "add";
-  }
-  return "set";
-}
 
 }  // namespace
 

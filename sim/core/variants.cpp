@@ -51,6 +51,9 @@ std::string number(double x) {
   return buf;
 }
 
+
+}  // namespace
+
 const char* op_name(Override::Op op) {
   switch (op) {
     case Override::Op::Set: return "set";
@@ -59,8 +62,6 @@ const char* op_name(Override::Op op) {
   }
   return "set";
 }
-
-}  // namespace
 
 std::vector<Param*> match_params(Scenario& s, const std::string& pattern) {
   const std::vector<std::string> pat = split_path(pattern);

@@ -1,12 +1,11 @@
 #include "clvsim/io/results.hpp"
 
-#include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
 #include <vector>
 
-#include "clvsim/build_info.hpp"
+#include "provenance.hpp"
 #include "clvsim/compare.hpp"
 #include "clvsim/io/hdf5.hpp"
 #include "clvsim/statistics.hpp"
@@ -23,14 +22,6 @@ const char* kind_name(MetricKind k) {
   return "flow";
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::ostringstream os;
-  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return os.str();
-}
 
 // Per-statistic series of one quantity: summaries over replications for each period.
 struct Series {
@@ -202,16 +193,10 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
     h5::File file(output.temp_path(), h5::File::Mode::Create);
     h5::Group& root = file.root();
     const Scenario& base = scenarios.front();
-    root.set_attr("clvsim_version", version());
-    root.set_attr("git_revision", git_revision());
-    root.set_attr("build_type", build_type());
+    detail::write_provenance(root, {context.command_line, results.threads, context.ranks, results.wall_seconds,
+                                    base.name, base.source_file, base.source_text});
     root.set_attr("seed", results.seed);
     root.set_attr("replications", static_cast<std::int64_t>(results.replications));
-    root.set_attr("threads", static_cast<std::int64_t>(results.threads));
-    root.set_attr("ranks", static_cast<std::int64_t>(context.ranks));
-    root.set_attr("wall_time_seconds", results.wall_seconds);
-    root.set_attr("created_utc", utc_now());
-    root.set_attr("command_line", context.command_line);
     root.set_attr("period", period_name(base.simulation.period));
     root.set_attr("periods_per_year", periods_per_year(base.simulation.period));
     root.set_attr("horizon", static_cast<std::int64_t>(base.simulation.horizon));

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include "clvsim/build_info.hpp"
 #include "clvsim/io/hdf5.hpp"
+#include "clvsim/variants.hpp"
+#include "provenance.hpp"
 
 namespace clvsim {
 
@@ -16,21 +17,13 @@ void write_sensitivity_hdf5(const std::string& path, const SensitivityResult& r,
     h5::File file(output.temp_path(), h5::File::Mode::Create);
     h5::Group& root = file.root();
     root.set_attr("kind", "sensitivity");
-    root.set_attr("clvsim_version", version());
-    root.set_attr("git_revision", git_revision());
-    root.set_attr("build_type", build_type());
+    detail::write_provenance(root, {command_line, threads, ranks, wall_seconds, scenario.name, scenario.source_file,
+                                    scenario.source_text});
     root.set_attr("metric", r.metric);
     root.set_attr("base_value", r.base);
     root.set_attr("relative_change", spec.relative_change);
     root.set_attr("samples", static_cast<std::int64_t>(r.samples));
     root.set_attr("evaluations", static_cast<std::int64_t>(r.evaluations));
-    root.set_attr("threads", static_cast<std::int64_t>(threads));
-    root.set_attr("ranks", static_cast<std::int64_t>(ranks));
-    root.set_attr("wall_time_seconds", wall_seconds);
-    root.set_attr("command_line", command_line);
-    root.set_attr("scenario_name", scenario.name);
-    root.set_attr("scenario_file", scenario.source_file);
-    root.set_attr("scenario_text", scenario.source_text);
 
     const std::size_t P = r.parameters.size();
     std::vector<std::string> pattern, operation;
@@ -38,7 +31,7 @@ void write_sensitivity_hdf5(const std::string& path, const SensitivityResult& r,
     for (std::size_t j = 0; j < P; ++j) {
       const SensitivityParameter& p = r.parameters[j];
       pattern.push_back(p.pattern);
-      operation.push_back(p.op == Override::Op::Set ? "set" : "scale");
+      operation.push_back(op_name(p.op));
       low.push_back(p.low);
       high.push_back(p.high);
       nominal.push_back(p.nominal);

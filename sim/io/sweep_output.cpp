@@ -6,15 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
-#include <sstream>
 
-#include "clvsim/build_info.hpp"
 #include "clvsim/error.hpp"
 #include "clvsim/io/hdf5.hpp"
+#include "provenance.hpp"
 
 namespace clvsim {
 namespace {
@@ -45,14 +42,6 @@ void write_all(int fd, const void* data, std::size_t n, const std::string& path)
   }
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::ostringstream os;
-  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return os.str();
-}
 
 struct Header {
   std::uint64_t fingerprint;
@@ -152,24 +141,15 @@ void write_sweep_hdf5(const std::string& path, const SweepTable& table, const Sw
                                   info.shard_count == 1
                               ? "sweep"
                               : "sweep_shard");
-    root.set_attr("clvsim_version", version());
-    root.set_attr("git_revision", git_revision());
-    root.set_attr("build_type", build_type());
+    detail::write_provenance(root, {info.command_line, info.threads, info.ranks, info.wall_seconds,
+                                    info.scenario_name, info.scenario_file, info.scenario_text});
     root.set_attr("design", info.design);
     root.set_attr("seed", info.seed);
     root.set_attr("replications_per_point", info.replications);
     root.set_attr("points_total", info.points_total);
     root.set_attr("fingerprint", info.fingerprint);
-    root.set_attr("threads", info.threads);
-    root.set_attr("ranks", info.ranks);
-    root.set_attr("wall_time_seconds", info.wall_seconds);
     root.set_attr("shard_index", info.shard_index);
     root.set_attr("shard_count", info.shard_count);
-    root.set_attr("created_utc", utc_now());
-    root.set_attr("command_line", info.command_line);
-    root.set_attr("scenario_name", info.scenario_name);
-    root.set_attr("scenario_file", info.scenario_file);
-    root.set_attr("scenario_text", info.scenario_text);
 
     h5::Group params = root.create_group("parameters");
     params.write_strings("pattern", table.parameters);
