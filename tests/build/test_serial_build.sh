@@ -13,12 +13,8 @@ cmake -S "$src" -B "$work" -DCMAKE_BUILD_TYPE=Release -DCLVSIM_USE_MPI=OFF -DCLV
   -DCLVSIM_BUILD_TESTS=OFF -DCLVSIM_BUILD_BENCH=OFF >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; exit 1; }
 cmake --build "$work" --target clvsim -j "$(nproc)" >"$work/build.log" 2>&1 || { tail -50 "$work/build.log"; exit 1; }
 serial=$work/clvsim
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../common.sh"
 cd "$tmp"
-pass=0
-fail=0
-check() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $*"; fi; }
 cat >sweep.toml <<TOML
 extends = "$src/scenarios/saas.toml"
 [sweep]
@@ -34,5 +30,4 @@ check $equal serial.h5 parallel.h5
 check "$serial" sweep sweep.toml -o s1.h5 -q
 check "$parallel" sweep sweep.toml -o s2.h5 -t 2 -q
 check $equal s1.h5 s2.h5
-echo "serial build: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "serial build"

@@ -6,12 +6,9 @@ set -u
 clvsim=$1
 src=$2
 equal="/usr/bin/python3 $src/tools/h5_equal.py"
-tmp=$(mktemp -d)
+source "$(dirname "$0")/../common.sh"
 trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp"
-pass=0
-fail=0
-check() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $*"; fi; }
 sweep_file() {  # sweep_file NAME POINTS REPLICATIONS
   cat >"$1.toml" <<TOML
 extends = "$src/scenarios/saas.toml"
@@ -78,5 +75,4 @@ if [ -e x.h5.partial.0 ] && [ ! -e x.h5 ]; then
   check grep -q "different sweep" err.txt
 fi
 
-echo "cli sweep: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "cli sweep"

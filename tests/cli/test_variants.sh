@@ -6,12 +6,8 @@ set -u
 clvsim=$1
 src=$2
 py=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../common.sh"
 cd "$tmp"
-pass=0
-fail=0
-check() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $*"; fi; }
 
 "$clvsim" run "$src/scenarios/saas_variants.toml" -r 40 -o v.h5 --csv >out.txt 2>err.txt
 check test $? -eq 0
@@ -54,5 +50,4 @@ check grep -q "bad.toml:3:" err.txt
 check grep -q "did you mean 'segments.basic.churn'" err.txt
 check test ! -e bad.h5
 
-echo "cli variants: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "cli variants"

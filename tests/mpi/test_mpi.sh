@@ -6,17 +6,13 @@ mpiexec=$1
 clvsim=$2
 src=$3
 equal="/usr/bin/python3 $src/tools/h5_equal.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../common.sh"
 cd "$tmp"
 # CI runs as root in a container: allow it, allow 2 ranks on any core count, and use shared
 # memory without the single-copy mechanism containers often lack.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMP_NUM_THREADS=1
-pass=0
-fail=0
-check() { if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $*"; fi; }
 
 cat >mpi.toml <<TOML
 extends = "$src/scenarios/saas.toml"
@@ -47,5 +43,4 @@ code=$?
 check test $code -ne 0
 check test "$(grep -c "clvsim: error" err.txt)" -eq 1
 
-echo "mpi: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "mpi"
