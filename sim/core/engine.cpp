@@ -95,6 +95,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   std::vector<C> prospects(NS * S * 2, C{}), prospects_next(NS * S * 2, C{});
   std::vector<C> converted(NS, C{}), split(K, C{}), churned_by(K, C{});
   std::vector<double> new_by_segment(static_cast<std::size_t>(K) * T, 0.0);
+  std::vector<double> active_k(K, 0.0);
   std::array<C, 3> funnel_out{};
   const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
 
@@ -153,8 +154,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     }
 
     // 4. Repurchase by the active customers after migration.
-    double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0, referral_demand = 0.0;
-    std::vector<double> active_k(K, 0.0);
+    double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
     for (int k = 0; k < K; ++k) {
       C a{};
       for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
@@ -168,7 +168,6 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       revenue += v;
       margin += v * m.gross_margin[k];
       serve += active_k[k] * m.cost_to_serve[k];
-      referral_demand += active_k[k] * m.referral_rate[k];
     }
 
     // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh.
