@@ -76,6 +76,23 @@ class MeanDraws {
   }
 };
 
+// The acquisition ratios of a set of new customers (per segment) bought for `spend`
+// (acquisition spend + referral rewards): one definition for a period and for the horizon.
+struct AcquisitionRatios {
+  double cac, ltv, ltv_cac, payback;
+};
+
+AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const double> new_by_segment, double spend) {
+  double customers = 0.0, value = 0.0;
+  for (int k = 0; k < m.segments; ++k) {
+    customers += new_by_segment[k];
+    value += new_by_segment[k] * m.ltv[k];
+  }
+  const double cac = customers > 0.0 ? spend / customers : NaN;
+  return {cac, customers > 0.0 ? value / customers : NaN, spend > 0.0 ? value / spend : NaN,
+          payback_periods(m, new_by_segment, cac)};
+}
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
@@ -253,11 +270,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       at(index.active_by_segment(k), t) = static_cast<double>(a);
       active_total += static_cast<double>(a);
     }
-    const std::span<const double> mix(&new_by_segment[static_cast<std::size_t>(t) * K], K);
-    double value_acquired = 0.0;
-    for (int k = 0; k < K; ++k) value_acquired += mix[k] * m.ltv[k];
-    const double cac_spend = acquisition + rewards;
-    const double cac = new_total > 0.0 ? cac_spend / new_total : NaN;
+    const AcquisitionRatios ratios = acquisition_ratios(
+        m, std::span<const double>(&new_by_segment[static_cast<std::size_t>(t) * K], K), acquisition + rewards);
 
     at(F(Metric::Revenue), t) = revenue;
     at(F(Metric::GrossMargin), t) = margin;
@@ -281,10 +295,10 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::ReferredProspects), t) = referred;
     at(F(Metric::NewFromReferral), t) = from_referral;
     at(F(Metric::NewFromPipeline), t) = from_pipeline;
-    at(F(Metric::Cac), t) = cac;
-    at(F(Metric::Ltv), t) = new_total > 0.0 ? value_acquired / new_total : NaN;
-    at(F(Metric::LtvCac), t) = cac_spend > 0.0 ? value_acquired / cac_spend : NaN;
-    at(F(Metric::PaybackPeriods), t) = payback_periods(m, mix, cac);
+    at(F(Metric::Cac), t) = ratios.cac;
+    at(F(Metric::Ltv), t) = ratios.ltv;
+    at(F(Metric::LtvCac), t) = ratios.ltv_cac;
+    at(F(Metric::PaybackPeriods), t) = ratios.payback;
     for (int s = 0; s < S; ++s) {
       const double e = at(index.entered_stage(s), t);
       at(index.cost_per_stage(s), t) = e > 0.0 ? acquisition / e : NaN;
@@ -298,28 +312,25 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     return a;
   };
   auto total = [&](Total x) -> double& { return totals[static_cast<std::size_t>(x)]; };
-  const double new_total = sum(Metric::NewCustomers);
-  const double cac_spend = sum(Metric::AcquisitionSpend) + sum(Metric::ReferralRewards);
   std::vector<double> mix(K, 0.0);
-  double value = 0.0;
   for (int t = 0; t < T; ++t)
     for (int k = 0; k < K; ++k) mix[k] += new_by_segment[static_cast<std::size_t>(t) * K + k];
-  for (int k = 0; k < K; ++k) value += mix[k] * m.ltv[k];
-  const double cac = new_total > 0.0 ? cac_spend / new_total : NaN;
+  const AcquisitionRatios ratios =
+      acquisition_ratios(m, mix, sum(Metric::AcquisitionSpend) + sum(Metric::ReferralRewards));
   total(Total::Npv) = npv;
   total(Total::Revenue) = sum(Metric::Revenue);
   total(Total::GrossMargin) = sum(Metric::GrossMargin);
   total(Total::Profit) = sum(Metric::Profit);
   total(Total::AcquisitionSpend) = sum(Metric::AcquisitionSpend);
   total(Total::RetentionSpend) = sum(Metric::RetentionSpend);
-  total(Total::NewCustomers) = new_total;
+  total(Total::NewCustomers) = sum(Metric::NewCustomers);
   total(Total::ChurnedCustomers) = sum(Metric::ChurnedCustomers);
   total(Total::WonBackCustomers) = sum(Metric::WonBackCustomers);
   total(Total::ActiveCustomers) = at(F(Metric::ActiveCustomers), T - 1);
-  total(Total::Cac) = cac;
-  total(Total::Ltv) = new_total > 0.0 ? value / new_total : NaN;
-  total(Total::LtvCac) = cac_spend > 0.0 ? value / cac_spend : NaN;
-  total(Total::PaybackPeriods) = payback_periods(m, mix, cac);
+  total(Total::Cac) = ratios.cac;
+  total(Total::Ltv) = ratios.ltv;
+  total(Total::LtvCac) = ratios.ltv_cac;
+  total(Total::PaybackPeriods) = ratios.payback;
 }
 
 }  // namespace

@@ -182,15 +182,17 @@ void check_int(const Scenario& s, const char* key, long long v, long long lo,
     throw InputError::at(file_only(s), key, std::to_string(v), "is out of range", accepted);
 }
 
-void check_unique(const std::vector<std::string>& names, const char* what,
-                  const std::vector<SourceLocation>& where, const std::string& prefix) {
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i].empty())
-      throw InputError::at(where[i], prefix, "\"\"", std::string("has an empty ") + what + " name",
+//! Every item (stage, segment, channel) has a name, and no two share one.
+template <class Items>
+void check_unique(const Items& items, const char* what, const std::string& prefix) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string& name = items[i].name;
+    if (name.empty())
+      throw InputError::at(items[i].where, prefix, "\"\"", std::string("has an empty ") + what + " name",
                            std::string("every ") + what + " needs a name");
     for (std::size_t j = 0; j < i; ++j)
-      if (names[i] == names[j])
-        throw InputError::at(where[i], prefix + "." + names[i], "",
+      if (name == items[j].name)
+        throw InputError::at(items[i].where, prefix + "." + name, "",
                              std::string("repeats a ") + what + " name",
                              std::string(what) + " names must be unique");
   }
@@ -373,15 +375,7 @@ void validate(const Scenario& s) {
   if (s.stages.empty())
     throw InputError::at(file_only(s), "funnel.stages", "[]", "is empty",
                          "at least one stage is required");
-  {
-    std::vector<std::string> names;
-    std::vector<SourceLocation> where;
-    for (const auto& st : s.stages) {
-      names.push_back(st.name);
-      where.push_back(st.where);
-    }
-    check_unique(names, "stage", where, "funnel");
-  }
+  check_unique(s.stages, "stage", "funnel");
   for (const auto& st : s.stages) {
     check_pair(st.advance, st.drop, "fresh", st.where, s.source_file);
     check_pair(st.nurtured_advance, st.nurtured_drop, "nurtured", st.where, s.source_file);
@@ -391,15 +385,7 @@ void validate(const Scenario& s) {
   if (s.segments.empty())
     throw InputError::at(file_only(s), "segments", "", "defines no segment",
                          "at least one [segments.<name>] table is required");
-  {
-    std::vector<std::string> names;
-    std::vector<SourceLocation> where;
-    for (const auto& seg : s.segments) {
-      names.push_back(seg.name);
-      where.push_back(seg.where);
-    }
-    check_unique(names, "segment", where, "segments");
-  }
+  check_unique(s.segments, "segment", "segments");
   for (const auto& seg : s.segments) check_hazard(seg, s.source_file);
   const std::size_t nseg = s.segments.size();
   for (std::size_t i = 0; i < nseg; ++i) {
@@ -436,15 +422,7 @@ void validate(const Scenario& s) {
   }
 
   // Channels.
-  {
-    std::vector<std::string> names;
-    std::vector<SourceLocation> where;
-    for (const auto& ch : s.channels) {
-      names.push_back(ch.name);
-      where.push_back(ch.where);
-    }
-    check_unique(names, "channel", where, "channels");
-  }
+  check_unique(s.channels, "channel", "channels");
   for (const auto& ch : s.channels) {
     const std::string path = "channels." + ch.name;
     const std::size_t n = ch.spend.size();
