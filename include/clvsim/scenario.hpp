@@ -79,9 +79,17 @@ struct SimulationSettings {
   int replications = 1000;     //!< Monte Carlo replications
   std::uint64_t seed = 20070101;
   Param annual_discount_rate{0.10, Domain::NonNegative};
-  int ltv_tenure_cap = 240;    //!< periods after which sBG retention is held constant in LTV
-  int ltv_horizon = 0;         //!< periods of the payback curve; 0 = ltv_tenure_cap
+  //! Periods after which sBG retention is held constant in LTV; 0 = LTV_TENURE_CAP_YEARS years.
+  int ltv_tenure_cap = 0;
+  int ltv_horizon = 0;         //!< periods of the payback curve; 0 = max(tenure cap, horizon)
 };
+
+//! Default LTV tenure cap in years: a length of time, so that the cap means the same in any
+//! period (240 months, 7300 days).
+inline constexpr int LTV_TENURE_CAP_YEARS = 20;
+
+//! The LTV tenure cap in periods: `ltv_tenure_cap`, or LTV_TENURE_CAP_YEARS years of periods.
+[[nodiscard]] int effective_ltv_tenure_cap(const SimulationSettings& sim);
 
 //! A funnel stage. Prospects in their first period in the stage are "fresh"; the others are
 //! "nurtured" and may convert at a different rate.

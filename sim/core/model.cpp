@@ -157,7 +157,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     any_sbg = any_sbg || seg.churn_model == ChurnModel::ShiftedBetaGeometric;
   }
   m.tenures = any_sbg ? max_initial_tenure + T + 1 : 1;
-  m.ltv_tenure_cap = any_sbg ? std::max(1, s.simulation.ltv_tenure_cap) : 1;
+  const int tenure_cap = effective_ltv_tenure_cap(s.simulation);
+  m.ltv_tenure_cap = any_sbg ? tenure_cap : 1;
   m.migration.assign(static_cast<std::size_t>(K * K), 0.0);
   m.initial_customers.assign(static_cast<std::size_t>(K * m.tenures), 0.0);
   for (int k = 0; k < K; ++k) {
@@ -215,7 +216,7 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     m.ltv.assign(static_cast<std::size_t>(K), std::numeric_limits<double>::quiet_NaN());
     return m;
   }
-  const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon : std::max(s.simulation.ltv_tenure_cap, T);
+  const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon : std::max(tenure_cap, T);
   CustomerValue cv = customer_value(m, N);
   m.ltv = std::move(cv.ltv);
   m.payback_periods = N;

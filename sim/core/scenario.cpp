@@ -57,6 +57,11 @@ double periods_per_year(PeriodUnit p) {
   return 12.0;
 }
 
+int effective_ltv_tenure_cap(const SimulationSettings& sim) {
+  if (sim.ltv_tenure_cap > 0) return sim.ltv_tenure_cap;
+  return LTV_TENURE_CAP_YEARS * static_cast<int>(periods_per_year(sim.period));
+}
+
 const char* period_name(PeriodUnit p) {
   switch (p) {
     case PeriodUnit::Day: return "day";

@@ -363,10 +363,11 @@ void validate(const Scenario& s) {
   const auto& sim = s.simulation;
   check_int(s, "simulation.horizon", sim.horizon, 1, "must be an integer number of periods >= 1");
   check_int(s, "simulation.replications", sim.replications, 1, "must be an integer >= 1");
-  check_int(s, "simulation.ltv_tenure_cap", sim.ltv_tenure_cap, 1,
-            "must be an integer number of periods >= 1");
+  check_int(s, "simulation.ltv_tenure_cap", sim.ltv_tenure_cap, 0,
+            "must be an integer number of periods >= 0; 0 means 20 years of periods");
   check_int(s, "simulation.ltv_horizon", sim.ltv_horizon, 0,
-            "must be an integer number of periods >= 0; 0 means ltv_tenure_cap");
+            "must be an integer number of periods >= 0; 0 means the longer of the tenure "
+            "cap and the horizon");
 
   // Every value inside its domain, every distribution well formed.
   for_each_param(s, [](const Param& p) { check_param(p); });

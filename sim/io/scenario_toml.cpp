@@ -791,7 +791,8 @@ void Reader::read_simulation(Scenario& s, const toml::table& root) const {
                       "must be an integer number of periods >= 1"))
     sim.ltv_tenure_cap = static_cast<int>(*v);
   if (auto v = int_at(*t, "ltv_horizon", "simulation.ltv_horizon", 0, INT_LIMIT,
-                      "must be an integer number of periods >= 0; 0 means ltv_tenure_cap"))
+                      "must be an integer number of periods >= 0; 0 means the longer of the tenure "
+                      "cap and the horizon"))
     sim.ltv_horizon = static_cast<int>(*v);
 }
 
