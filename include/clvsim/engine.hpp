@@ -77,7 +77,7 @@ struct MetricInfo {
 
 //! Where each metric of a model with C channels, K segments and S stages is stored: the fixed
 //! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
-//! cost_per_<stage> (S).
+//! cost_per_entered_<stage> (S).
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
@@ -87,8 +87,8 @@ struct MetricIndex {
   [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
   [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels) + k; }
   [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
-  [[nodiscard]] int cost_per_stage(int s) const { return entered_stage(stages) + s; }
-  [[nodiscard]] int size() const { return cost_per_stage(stages); }
+  [[nodiscard]] int cost_per_entered(int s) const { return entered_stage(stages) + s; }
+  [[nodiscard]] int size() const { return cost_per_entered(stages); }
 };
 
 //! The metrics of a scenario, with their names, units and descriptions, in MetricIndex order.

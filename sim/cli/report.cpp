@@ -258,7 +258,7 @@ void print_expected(std::ostream& os, const Scenario& scenario) {
   os << pad_right("stage", 20) << pad_left("entered", w) << pad_left("cost per entry", w) << "\n";
   for (int s = 0; s < m.stages; ++s) {
     os << pad_right(scenario.stages[s].name, 20) << pad_left(format_number(value(layout.entered_stage(s), 0), 1), w)
-       << pad_left(format_number(value(layout.cost_per_stage(s), 0), 2), w) << "\n";
+       << pad_left(format_number(value(layout.cost_per_entered(s), 0), 2), w) << "\n";
   }
   os << pad_right("customer", 20) << pad_left(format_number(value(MetricLayout::fixed(Metric::NewCustomers), 0), 1), w)
      << pad_left(format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2), w) << "\n";

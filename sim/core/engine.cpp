@@ -113,6 +113,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   std::vector<C> converted(NS, C{}), split(K, C{}), churned_by(K, C{});
   std::vector<double> new_by_segment(static_cast<std::size_t>(K) * T, 0.0);
   std::vector<double> active_k(K, 0.0);
+  // Acquisition spend by stage: channel spend at its entry stage, nurturing cost where it is paid.
+  std::vector<double> entry_spend(S, 0.0), nurture_by_stage(S, 0.0);
   std::array<C, 3> funnel_out{};
   const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
 
@@ -198,18 +200,21 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
 
     // 6. Acquisition: leads from each channel, fresh at the channel's entry stage.
     double leads = 0.0, channel_spend = 0.0;
+    std::fill(entry_spend.begin(), entry_spend.end(), 0.0);
     for (int c = 0; c < NCH; ++c) {
       const C l = draw.poisson(m.channel_leads[c * T + t], Purpose::Leads, cell(t, c));
       prospects[pidx(c, m.channel_entry[c], 0)] += l;
       leads += static_cast<double>(l);
       at(index.entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
       channel_spend += m.channel_spend[c * T + t];
+      entry_spend[m.channel_entry[c]] += m.channel_spend[c * T + t];
     }
 
     // 7. Funnel: each cell advances, drops or stays (and is then nurtured).
     std::fill(prospects_next.begin(), prospects_next.end(), C{});
     std::fill(converted.begin(), converted.end(), C{});
     double nurture_spend = 0.0;
+    std::fill(nurture_by_stage.begin(), nurture_by_stage.end(), 0.0);
     for (int src = 0; src < NS; ++src) {
       for (int s = 0; s < S; ++s) {
         const StageRates& r = m.stage_rates[s];
@@ -218,7 +223,10 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           if (n == C{}) continue;
           const double adv = nurtured ? r.nurtured_advance : r.advance;
           const double drop = nurtured ? r.nurtured_drop : r.drop;
-          if (nurtured) nurture_spend += static_cast<double>(n) * r.nurture_cost;
+          if (nurtured) {
+            nurture_spend += static_cast<double>(n) * r.nurture_cost;
+            nurture_by_stage[s] += static_cast<double>(n) * r.nurture_cost;
+          }
           const std::array<double, 3> p{adv, drop, std::max(0.0, 1.0 - adv - drop)};
           draw.multinomial(n, p, funnel_out, Purpose::Funnel,
                            cell(t, static_cast<std::uint64_t>(pidx(src, s, nurtured))));
@@ -299,9 +307,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::Ltv), t) = ratios.ltv;
     at(F(Metric::LtvCac), t) = ratios.ltv_cac;
     at(F(Metric::PaybackPeriods), t) = ratios.payback;
+    // Cost per entry: the spend that can bring prospects into stage s (channels entering at or
+    // before it, nurturing in the stages before it) over the entries of stage s.
+    double upstream = 0.0;
     for (int s = 0; s < S; ++s) {
+      upstream += entry_spend[s];
       const double e = at(index.entered_stage(s), t);
-      at(index.cost_per_stage(s), t) = e > 0.0 ? acquisition / e : NaN;
+      at(index.cost_per_entered(s), t) = e > 0.0 ? upstream / e : NaN;
+      upstream += nurture_by_stage[s];
     }
   }
 

@@ -54,8 +54,9 @@ MetricLayout::MetricLayout(const Scenario& s)
     metrics_.push_back({"entered_" + st.name, "prospects", MetricKind::Flow,
                         "prospects entering stage " + st.name + " in the period"});
   for (const auto& st : s.stages)
-    metrics_.push_back({"cost_per_" + st.name, "money/prospect", MetricKind::Ratio,
-                        "acquisition spend / prospects entering stage " + st.name});
+    metrics_.push_back({"cost_per_entered_" + st.name, "money/prospect", MetricKind::Ratio,
+                        "spend of the channels entering at or before stage " + st.name +
+                            " and of nurturing before it / prospects entering stage " + st.name});
   CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
 

@@ -221,9 +221,9 @@ TEST_CASE("B2B lead nurturing arithmetic in expected-value mode", "[engine][b2b]
   CHECK(expected_at(plain, "leads", 0) == Approx(800.0));
   CHECK(expected_at(plain, "acquisition_spend", 0) == Approx(90000.0));
   CHECK(expected_at(plain, "entered_sql", 0) == Approx(120.0));
-  CHECK(expected_at(plain, "cost_per_sql", 0) == Approx(750.0));
+  CHECK(expected_at(plain, "cost_per_entered_sql", 0) == Approx(750.0));
   CHECK(expected_at(nurtured, "entered_sql", 0) == Approx(180.0));
-  CHECK(expected_at(nurtured, "cost_per_sql", 0) == Approx(500.0));
+  CHECK(expected_at(nurtured, "cost_per_entered_sql", 0) == Approx(500.0));
 }
 
 TEST_CASE("Replications are bit-identical for any thread count", "[engine][threads]") {
