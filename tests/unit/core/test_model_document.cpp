@@ -1,0 +1,526 @@
+// docs/model.md as a specification. The expected-value trajectory of a scenario is re-derived
+// here from the formulas of the documents alone, written out as plain recurrences (§1-§6 and §8),
+// and must agree with the engine to 1e-12. Nothing below reads the engine's resolved parameters:
+// every number comes from the scenario text and the documents' formulas.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "clvsim/engine.hpp"
+#include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/model.hpp"
+
+using namespace clvsim;
+
+namespace {
+
+constexpr int T = 30;
+
+// Spend of the "events" channel in period t (0-based): a schedule with some zero-spend periods.
+double events_spend(int t) { return t % 4 == 1 ? 0.0 : 10000.0 + 500.0 * t; }
+
+std::string scenario_text() {
+  std::string schedule;
+  for (int t = 0; t < T; ++t) schedule += (t ? ", " : "") + std::to_string(events_spend(t));
+  return R"(
+[simulation]
+period = "month"
+horizon = 30
+annual_discount_rate = 0.08
+
+[funnel]
+stages = ["lead", "sql"]
+
+[funnel.lead]
+advance = { dist = "uniform", min = 0.10, max = 0.20 }  # nurtured rates defaulted
+drop = 0.3
+nurture_cost = 2.0
+
+[funnel.sql]
+advance = 0.4
+drop = 0.2
+nurtured_advance = 0.1
+nurtured_drop = 0.3
+nurture_cost = 5.0
+
+[channels.search]
+spend = 20000
+cost_per_lead = 40
+segment_mix = { basic = 3, premium = 1 }
+
+[channels.events]
+response = "saturating"
+spend = [)" + schedule + R"(]
+max_leads = 200
+half_saturation_spend = 5000
+entry_stage = "sql"
+segment_mix = { premium = 1 }
+
+[segments.basic]
+churn = 0.05
+orders_per_period = 1.2
+order_value = 50
+order_value_cv = 0.5
+gross_margin = 0.7
+cost_to_serve = 3
+referrals_per_customer = 0.02
+migration = { premium = 0.01 }
+initial_customers = { dist = "uniform", min = 0, max = 241 }
+
+[segments.premium]
+churn_sbg = { alpha = 1.5, beta = 10 }
+churn_multiplier = 1.2
+order_model = "fixed"
+order_value = 200
+gross_margin = 0.6
+cost_to_serve = 10
+referrals_per_customer = 0.01
+migration = { basic = 0.02 }
+initial_customers = { dist = "normal", mean = 2, sd = 10 }
+initial_tenure = 3
+
+[retention]
+spend_per_customer = 2
+max_churn_reduction = 0.3
+half_saturation = 4
+
+[winback]
+attempt_cost = 5
+success_probability = 0.15
+window = 3
+
+[referral]
+reward = 50
+entry_stage = "lead"
+
+[pipeline]
+prospects = { lead = { dist = "triangular", min = 100, mode = 200, max = 451.5 }, sql = 40.5 }
+segment_mix = { basic = 1, premium = 1 }
+)";
+}
+
+// §3: a count is rounded to the nearest integer, halves away from zero (counts are >= 0).
+double round_count(double x) { return std::floor(x + 0.5); }
+
+double Phi(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+double phi(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
+
+// The scenario's numbers at their point values, from the text above and docs/model.md §3-§4.
+struct Doc {
+  static constexpr int K = 2, S = 2, W = 3;
+  // Segments: 0 basic (constant churn), 1 premium (sBG).
+  double churn_basic = 0.05, alpha = 1.5, beta = 10.0, multiplier[K] = {1.0, 1.2};
+  double rho = 0.3 * 2.0 / (2.0 + 4.0);  // §4
+  double lambda[K] = {1.2, 1.0}, mu[K] = {50.0, 200.0}, g[K] = {0.7, 0.6}, cts[K] = {3.0, 10.0};
+  double referrals[K] = {0.02, 0.01};
+  double M[K][K] = {{0.99, 0.01}, {0.02, 0.98}};
+  double retention_per_customer = 2.0;
+  double q = 0.15, attempt_cost = 5.0, reward = 50.0;
+  // Funnel: the lead stage's advance is uniform(0.10, 0.20), nurtured rates copy the fresh ones.
+  double adv[S] = {(0.10 + 0.20) / 2.0, 0.4}, drop[S] = {0.3, 0.2};
+  double nadv[S] = {(0.10 + 0.20) / 2.0, 0.1}, ndrop[S] = {0.3, 0.3};
+  double nurture_cost[S] = {2.0, 5.0};
+  double d = std::pow(1.08, 1.0 / 12.0) - 1.0;  // §5
+
+  // Counts: rounded truncated means.
+  double initial_basic = round_count((0.0 + 241.0) / 2.0);  // 120.5 -> 121
+  double initial_premium = round_count(2.0 + 10.0 * (phi(-0.2) - 0.0) / (1.0 - Phi(-0.2)));
+  double pipeline[S] = {round_count((100.0 + 200.0 + 451.5) / 3.0), round_count(40.5)};
+
+  // Mixes, normalised.
+  double mix_search[K] = {0.75, 0.25}, mix_events[K] = {0.0, 1.0}, mix_pipeline[K] = {0.5, 0.5};
+
+  double hazard(int k, int tau) const {
+    const double h = k == 0 ? churn_basic : alpha / (alpha + beta + tau);
+    return std::min(1.0, h * multiplier[k] * (1.0 - rho));
+  }
+  double e(int j) const { return lambda[j] * mu[j] * g[j] - cts[j]; }
+  double search_leads() const { return 20000.0 / 40.0; }
+  double events_leads(int t) const {
+    const double x = events_spend(t);
+    return x > 0.0 ? 200.0 * x / (x + 5000.0) : 0.0;
+  }
+};
+
+// §6: the customer chain, propagated forward: V_k = Σ_{n≥1} γⁿ x_{n-1} r and the payback curves
+// C_k(n) = Σ_{i=1..n} x_{i-1} r, with x_0 the entry state (k, 0).
+struct CustomerValueByDocs {
+  std::vector<double> V;
+  std::vector<std::vector<double>> C;  // [k][n - 1], n = 1..N
+};
+
+CustomerValueByDocs customer_value_by_docs(const Doc& doc, int L, int N) {
+  constexpr int K = Doc::K, W = Doc::W;
+  const int n_states = K * L + K * W;
+  auto active = [&](int k, int tau) { return k * L + tau; };
+  auto lapsed = [&](int k, int dd) { return K * L + k * W + (dd - 1); };  // dd = 1..W
+  std::vector<double> r(n_states, 0.0);
+  for (int k = 0; k < K; ++k) {
+    for (int tau = 0; tau < L; ++tau) {
+      double earn = 0.0;
+      for (int j = 0; j < K; ++j) earn += doc.M[k][j] * doc.e(j);
+      r[active(k, tau)] = (1.0 - doc.hazard(k, tau)) * earn - doc.retention_per_customer;
+    }
+    for (int dd = 1; dd <= W; ++dd) r[lapsed(k, dd)] = -doc.attempt_cost + doc.q * r[active(k, 0)];
+  }
+  const double gamma = 1.0 / (1.0 + doc.d);
+  CustomerValueByDocs out;
+  out.V.assign(K, 0.0);
+  out.C.assign(K, std::vector<double>(static_cast<std::size_t>(N), 0.0));
+  for (int k0 = 0; k0 < K; ++k0) {
+    std::vector<double> x(n_states, 0.0), y(n_states);
+    x[active(k0, 0)] = 1.0;
+    long double value = 0.0L, discount = 1.0L;
+    double cumulative = 0.0;
+    // Long enough for discounting and churn to leave nothing (γⁿ < 1e-40 at n = 15000).
+    for (int n = 1; n <= std::max(N, 15000); ++n) {
+      double reward = 0.0;
+      for (int i = 0; i < n_states; ++i) reward += x[i] * r[i];
+      discount *= gamma;
+      value += discount * reward;
+      cumulative += reward;
+      if (n <= N) out.C[k0][n - 1] = cumulative;
+      std::fill(y.begin(), y.end(), 0.0);
+      for (int k = 0; k < K; ++k) {
+        auto move_active = [&](double mass, int tau) {
+          const double h = doc.hazard(k, tau);
+          const int next = std::min(tau + 1, L - 1);
+          for (int j = 0; j < K; ++j) y[active(j, next)] += mass * (1.0 - h) * doc.M[k][j];
+          y[lapsed(k, 1)] += mass * h;
+        };
+        for (int tau = 0; tau < L; ++tau) move_active(x[active(k, tau)], tau);
+        for (int dd = 1; dd <= W; ++dd) {
+          const double mass = x[lapsed(k, dd)];
+          move_active(doc.q * mass, 0);  // won back: as active (k, 0) in the same period
+          if (dd < W) y[lapsed(k, dd + 1)] += (1.0 - doc.q) * mass;
+        }
+      }
+      std::swap(x, y);
+    }
+    out.V[k0] = static_cast<double>(value);
+  }
+  return out;
+}
+
+// §6: payback of new customers `w` (counts by segment) at a given CAC.
+double payback_by_docs(const CustomerValueByDocs& cv, const std::array<double, 2>& w, double cac) {
+  const double n = w[0] + w[1];
+  if (!(n > 0.0) || std::isnan(cac)) return std::numeric_limits<double>::quiet_NaN();
+  if (cac <= 0.0) return 0.0;
+  double previous = 0.0;  // c(0)
+  const int N = static_cast<int>(cv.C[0].size());
+  for (int step = 1; step <= N; ++step) {
+    const double c = w[0] / n * cv.C[0][step - 1] + w[1] / n * cv.C[1][step - 1];
+    if (c >= cac) return (step - 1) + (cac - previous) / (c - previous);
+    previous = c;
+  }
+  return std::numeric_limits<double>::infinity();
+}
+
+using Series = std::vector<double>;
+
+struct Trajectory {
+  std::vector<std::pair<std::string, Series>> metrics;
+  std::vector<std::pair<Total, double>> totals;
+  Series& operator[](const std::string& name) {
+    for (auto& [n, s] : metrics)
+      if (n == name) return s;
+    metrics.emplace_back(name, Series(T, 0.0));
+    return metrics.back().second;
+  }
+};
+
+// §1-§2 and §5 in expected-value mode (§8), at the point values.
+Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
+  constexpr int K = Doc::K, S = Doc::S, W = Doc::W;
+  // Sources: 0 search, 1 events, 2 referral from basic, 3 referral from premium, 4 pipeline.
+  constexpr int NS = 5;
+  const double* mix[NS] = {doc.mix_search, doc.mix_events, nullptr, nullptr, doc.mix_pipeline};
+  const double referral_mix[K][K] = {{1.0, 0.0}, {0.0, 1.0}};  // the referrer's own segment
+  const int tenures = 3 + T + 1;  // tenure is never capped in the population (§1)
+
+  std::vector<std::vector<double>> A(K, std::vector<double>(tenures, 0.0));
+  std::vector<std::vector<double>> Lapsed(K, std::vector<double>(W + 2, 0.0));  // d = 1..W
+  double N[NS][S][2] = {};  // [source][stage][0 fresh, 1 nurtured]
+  A[0][0] = doc.initial_basic;
+  A[1][3] = doc.initial_premium;
+  for (int s = 0; s < S; ++s) N[4][s][1] = doc.pipeline[s];
+
+  Trajectory out;
+  double cumulative = 0.0, npv = 0.0;
+  std::array<double, K> horizon_new{};
+  double horizon_cost = 0.0;
+  for (int t = 0; t < T; ++t) {
+    // 1. Win-back.
+    double attempts = 0.0, won = 0.0;
+    std::vector<std::vector<double>> lapsed_next(K, std::vector<double>(W + 2, 0.0));
+    for (int k = 0; k < K; ++k)
+      for (int dd = 1; dd <= W; ++dd) {
+        const double n = Lapsed[k][dd];
+        attempts += n;
+        won += doc.q * n;
+        A[k][0] += doc.q * n;
+        if (dd < W) lapsed_next[k][dd + 1] = (1.0 - doc.q) * n;
+      }
+    // 2. Churn and 3. migration.
+    double at_risk = 0.0, churned = 0.0;
+    std::vector<std::vector<double>> next(K, std::vector<double>(tenures, 0.0));
+    for (int k = 0; k < K; ++k)
+      for (int tau = 0; tau < tenures; ++tau) {
+        const double n = A[k][tau];
+        at_risk += n;
+        const double D = n * doc.hazard(k, tau);
+        churned += D;
+        lapsed_next[k][1] += D;
+        for (int j = 0; j < K; ++j) next[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+      }
+    Lapsed = lapsed_next;
+    // 4. Repurchase.
+    double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
+    std::array<double, K> a{};
+    for (int k = 0; k < K; ++k) {
+      for (double x : next[k]) a[k] += x;
+      orders += a[k] * doc.lambda[k];
+      revenue += a[k] * doc.lambda[k] * doc.mu[k];
+      margin += a[k] * doc.lambda[k] * doc.mu[k] * doc.g[k];
+      serve += a[k] * doc.cts[k];
+    }
+    // 5. Referral, at the first stage.
+    std::array<double, S> entered{};
+    double referred = 0.0;
+    for (int k = 0; k < K; ++k) {
+      N[2 + k][0][0] += a[k] * doc.referrals[k];
+      referred += a[k] * doc.referrals[k];
+    }
+    entered[0] += referred;
+    // 6. Acquisition: search at the first stage, events at the second.
+    const double leads_search = doc.search_leads(), leads_events = doc.events_leads(t);
+    N[0][0][0] += leads_search;
+    N[1][1][0] += leads_events;
+    entered[0] += leads_search;
+    entered[1] += leads_events;
+    // 7. Funnel.
+    double Nn[NS][S][2] = {};
+    std::array<double, NS> converted{};
+    std::array<double, S> nurture{};
+    for (int src = 0; src < NS; ++src)
+      for (int s = 0; s < S; ++s)
+        for (int nurtured = 0; nurtured < 2; ++nurtured) {
+          const double n = N[src][s][nurtured];
+          const double pa = nurtured ? doc.nadv[s] : doc.adv[s];
+          const double pd = nurtured ? doc.ndrop[s] : doc.drop[s];
+          if (nurtured) nurture[s] += n * doc.nurture_cost[s];
+          const double advance = n * pa, stay = n * (1.0 - pa - pd);
+          if (s + 1 < S) {
+            Nn[src][s + 1][0] += advance;
+            entered[s + 1] += advance;  // counted in the period it advances
+          } else {
+            converted[src] += advance;
+          }
+          Nn[src][s][1] += stay;
+        }
+    std::copy(&Nn[0][0][0], &Nn[0][0][0] + NS * S * 2, &N[0][0][0]);
+    // 8. Conversion.
+    std::array<double, K> new_k{};
+    for (int src = 0; src < NS; ++src) {
+      const double* w = src == 2 || src == 3 ? referral_mix[src - 2] : mix[src];
+      for (int k = 0; k < K; ++k) {
+        new_k[k] += converted[src] * w[k];
+        next[k][0] += converted[src] * w[k];
+      }
+    }
+    A = next;
+
+    // §5 accounting.
+    const double new_total = new_k[0] + new_k[1];
+    const double channel_spend = 20000.0 + events_spend(t);
+    const double acquisition = channel_spend + nurture[0] + nurture[1];
+    const double retention = at_risk * doc.retention_per_customer;
+    const double winback = attempts * doc.attempt_cost;
+    const double rewards = (converted[2] + converted[3]) * doc.reward;
+    const double profit = margin - serve - acquisition - retention - winback - rewards;
+    const double discounted = profit / std::pow(1.0 + doc.d, t + 1);
+    cumulative += profit;
+    npv += discounted;
+    std::array<double, K> active{};
+    for (int k = 0; k < K; ++k)
+      for (double x : A[k]) active[k] += x;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double cost = acquisition + rewards;
+    const double value = new_k[0] * cv.V[0] + new_k[1] * cv.V[1];
+    const double cac = new_total > 0.0 ? cost / new_total : nan;
+
+    out["revenue"][t] = revenue;
+    out["gross_margin"][t] = margin;
+    out["cost_to_serve"][t] = serve;
+    out["acquisition_spend"][t] = acquisition;
+    out["retention_spend"][t] = retention;
+    out["winback_spend"][t] = winback;
+    out["referral_rewards"][t] = rewards;
+    out["profit"][t] = profit;
+    out["cumulative_profit"][t] = cumulative;
+    out["discounted_profit"][t] = discounted;
+    out["npv"][t] = npv;
+    out["active_customers"][t] = active[0] + active[1];
+    out["active_basic"][t] = active[0];
+    out["active_premium"][t] = active[1];
+    out["new_customers"][t] = new_total;
+    out["new_customers_search"][t] = converted[0];
+    out["new_customers_events"][t] = converted[1];
+    out["new_customers_referral"][t] = converted[2] + converted[3];
+    out["new_customers_pipeline"][t] = converted[4];
+    out["churned_customers"][t] = churned;
+    out["won_back_customers"][t] = won;
+    out["retention_rate"][t] = 1.0 - churned / at_risk;
+    out["orders"][t] = orders;
+    out["leads"][t] = leads_search + leads_events;
+    out["referred_prospects"][t] = referred;
+    out["entered_lead"][t] = entered[0];
+    out["entered_sql"][t] = entered[1];
+    // Upstream spend: channels entering at or before the stage, nurturing before it.
+    out["cost_per_entered_lead"][t] = 20000.0 / entered[0];
+    out["cost_per_entered_sql"][t] = (20000.0 + events_spend(t) + nurture[0]) / entered[1];
+    out["cac"][t] = cac;
+    out["ltv"][t] = new_total > 0.0 ? value / new_total : nan;
+    out["ltv_cac"][t] = cost > 0.0 ? value / cost : nan;
+    out["payback_periods"][t] = payback_by_docs(cv, {new_k[0], new_k[1]}, cac);
+
+    for (int k = 0; k < K; ++k) horizon_new[k] += new_k[k];
+    horizon_cost += cost;
+  }
+  const double n = horizon_new[0] + horizon_new[1];
+  const double value = horizon_new[0] * cv.V[0] + horizon_new[1] * cv.V[1];
+  auto sum = [&](const std::string& name) {
+    double s = 0.0;
+    for (double x : out[name]) s += x;
+    return s;
+  };
+  out.totals = {{Total::Npv, npv},
+                {Total::Revenue, sum("revenue")},
+                {Total::Profit, sum("profit")},
+                {Total::AcquisitionSpend, sum("acquisition_spend")},
+                {Total::NewCustomers, n},
+                {Total::ActiveCustomers, out["active_customers"][T - 1]},
+                {Total::Cac, horizon_cost / n},
+                {Total::Ltv, value / n},
+                {Total::LtvCac, value / horizon_cost},
+                {Total::PaybackPeriods, payback_by_docs(cv, horizon_new, horizon_cost / n)}};
+  return out;
+}
+
+bool agree(double engine, double docs) {
+  if (std::isnan(docs)) return std::isnan(engine);
+  if (std::isinf(docs)) return engine == docs;
+  return std::fabs(engine - docs) <= 1e-12 * std::max({1.0, std::fabs(engine), std::fabs(docs)});
+}
+
+}  // namespace
+
+TEST_CASE("The expected-value trajectory follows from docs/model.md alone", "[engine][docs]") {
+  // Uncertain counts (a .5 point value, a truncated normal), a defaulted uncertain nurtured rate,
+  // win-back, sBG and constant churn, migration both ways, referrals, a saturating channel that
+  // enters at the second stage with zero-spend periods, the pipeline, per-customer retention.
+  const Scenario s = parse_scenario(scenario_text(), "docs.toml");
+  const Doc doc;
+  REQUIRE(doc.initial_basic == 121.0);    // 120.5 rounds up
+  REQUIRE(doc.initial_premium == 9.0);    // round(8.75...), not round(2)
+  REQUIRE(doc.pipeline[0] == 251.0);      // 250.5 rounds up
+  REQUIRE(doc.pipeline[1] == 41.0);
+
+  // The LTV chain: 20 years of monthly tenure by default; payback curves of max(240, T) periods.
+  const CustomerValueByDocs cv = customer_value_by_docs(doc, 240, 240);
+  const Trajectory docs = trajectory_by_docs(doc, cv);
+
+  const ModelParams m = resolve_nominal(s);
+  const MetricLayout layout(s);
+  std::vector<double> engine(static_cast<std::size_t>(layout.size()) * T);
+  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
+  expected_trajectory(m, engine, totals);
+
+  for (int k = 0; k < Doc::K; ++k) {
+    INFO("segment " << k << ": engine " << m.ltv[k] << ", documents " << cv.V[k]);
+    CHECK(agree(m.ltv[k], cv.V[k]));
+  }
+  // Every metric of the layout is re-derived.
+  REQUIRE(docs.metrics.size() == static_cast<std::size_t>(layout.size()));
+  for (const auto& [name, series] : docs.metrics) {
+    const int idx = layout.index(name);
+    REQUIRE(idx >= 0);
+    for (int t = 0; t < T; ++t) {
+      const double e = engine[static_cast<std::size_t>(idx) * T + t];
+      INFO(name << " in period " << t + 1 << ": engine " << e << ", documents " << series[t]);
+      CHECK(agree(e, series[t]));
+    }
+  }
+  for (const auto& [total, value] : docs.totals) {
+    const double e = totals[static_cast<std::size_t>(total)];
+    INFO(total_infos()[static_cast<std::size_t>(total)].name << ": engine " << e << ", documents "
+                                                             << value);
+    CHECK(agree(e, value));
+  }
+}
+
+TEST_CASE("The default LTV tenure cap is 20 years whatever the period", "[engine][markov]") {
+  auto daily = [](const std::string& cap) {
+    return parse_scenario("[simulation]\nperiod = \"day\"\nhorizon = 30\n" + cap +
+                              "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.5\n"
+                              "[segments.only]\nchurn_sbg = { alpha = 0.5, beta = 20 }\n"
+                              "order_value = 5\n",
+                          "daily.toml");
+  };
+  const Scenario s = daily("");
+  CHECK(effective_ltv_tenure_cap(s.simulation) == 7300);
+  SimulationSettings other;
+  for (auto [period, cap] : {std::pair{PeriodUnit::Week, 1040}, {PeriodUnit::Month, 240},
+                             {PeriodUnit::Quarter, 80}, {PeriodUnit::Year, 20}}) {
+    other.period = period;
+    CHECK(effective_ltv_tenure_cap(other) == cap);
+  }
+
+  // docs/model.md §6: with margin m = 5 a day, V_L = m Σ γⁿ S_L(n), S_L the survival with the
+  // hazard held at h(L-1) from tenure L-1 on; the uncapped V_∞ lies within
+  // [V_L, V_L + m S(L) γ^(L+1) / (1 - γ)].
+  const double m = 5.0, alpha = 0.5, beta = 20.0;
+  const double gamma = 1.0 / std::pow(1.10, 1.0 / 365.0);
+  auto series = [&](int cap, double* survival_at_cap) {
+    long double v = 0.0L, survival = 1.0L, discount = 1.0L;
+    for (int n = 1; n <= 400000; ++n) {  // γⁿ < 1e-45 at the end
+      const int tau = std::min(n - 1, cap - 1);
+      survival *= 1.0L - alpha / (alpha + beta + tau);
+      discount *= gamma;
+      v += discount * survival;
+      if (n == cap && survival_at_cap) *survival_at_cap = static_cast<double>(survival);
+    }
+    return m * static_cast<double>(v);
+  };
+  double s_cap = 0.0;
+  const double v_default = resolve_nominal(s).ltv[0];
+  const double v_capped = series(7300, &s_cap);
+  const double v_uncapped = series(1 << 30, nullptr);
+  CHECK(v_default == Approx(v_capped).epsilon(1e-10));
+  CHECK(v_default <= v_uncapped);
+  CHECK(v_uncapped <= v_default + m * s_cap * std::pow(gamma, 7301) / (1.0 - gamma));
+
+  // An explicit cap is kept: 240 periods (the old default, 8 months here) holds the hazard high
+  // from then on and lowers the value.
+  const double v_240 = resolve_nominal(daily("ltv_tenure_cap = 240\n")).ltv[0];
+  CHECK(v_240 == Approx(series(240, nullptr)).epsilon(1e-10));
+  CHECK(v_240 < v_default);
+
+  // Monthly scenarios keep their results: the default is the old 240 months.
+  const Scenario saas = parse_scenario(
+      "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.5\n"
+      "[segments.only]\nchurn_sbg = { alpha = 0.9, beta = 12 }\norder_value = 50\n",
+      "monthly.toml");
+  Scenario saas_240 = saas;
+  saas_240.simulation.ltv_tenure_cap = 240;
+  const ModelParams a = resolve_nominal(saas), b = resolve_nominal(saas_240);
+  CHECK(a.ltv == b.ltv);
+  CHECK(a.payback_curve == b.payback_curve);
+}
