@@ -8,13 +8,17 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
 
+#include "clvsim/compare.hpp"
 #include "clvsim/engine.hpp"
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/model.hpp"
+#include "clvsim/monte_carlo.hpp"
+#include "clvsim/variants.hpp"
 
 using namespace clvsim;
 
@@ -23,7 +27,9 @@ namespace {
 constexpr int T = 30;
 
 // Spend of the "events" channel in period t (0-based): a schedule with some zero-spend periods.
-double events_spend(int t) { return t % 4 == 1 ? 0.0 : 10000.0 + 500.0 * t; }
+double events_spend(int t) {
+  return t % 4 == 1 ? 0.0 : 10000.0 + 500.0 * t;
+}
 
 std::string scenario_text() {
   std::string schedule;
@@ -56,7 +62,8 @@ segment_mix = { basic = 3, premium = 1 }
 
 [channels.events]
 response = "saturating"
-spend = [)" + schedule + R"(]
+spend = [)" +
+         schedule + R"(]
 max_leads = 200
 half_saturation_spend = 5000
 entry_stage = "sql"
@@ -106,10 +113,16 @@ segment_mix = { basic = 1, premium = 1 }
 }
 
 // §3: a count is rounded to the nearest integer, halves away from zero (counts are >= 0).
-double round_count(double x) { return std::floor(x + 0.5); }
+double round_count(double x) {
+  return std::floor(x + 0.5);
+}
 
-double Phi(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
-double phi(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
+double Phi(double x) {
+  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+}
+double phi(double x) {
+  return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi);
+}
 
 // The scenario's numbers at their point values, from the text above and docs/model.md §3-§4.
 struct Doc {
@@ -278,7 +291,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
         const double D = n * doc.hazard(k, tau);
         churned += D;
         lapsed_next[k][1] += D;
-        for (int j = 0; j < K; ++j) next[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+        for (int j = 0; j < K; ++j)
+          next[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
       }
     Lapsed = lapsed_next;
     // 4. Repurchase.
@@ -428,9 +442,9 @@ TEST_CASE("The expected-value trajectory follows from docs/model.md alone", "[en
   // enters at the second stage with zero-spend periods, the pipeline, per-customer retention.
   const Scenario s = parse_scenario(scenario_text(), "docs.toml");
   const Doc doc;
-  REQUIRE(doc.initial_basic == 121.0);    // 120.5 rounds up
-  REQUIRE(doc.initial_premium == 9.0);    // round(8.75...), not round(2)
-  REQUIRE(doc.pipeline[0] == 251.0);      // 250.5 rounds up
+  REQUIRE(doc.initial_basic == 121.0);  // 120.5 rounds up
+  REQUIRE(doc.initial_premium == 9.0);  // round(8.75...), not round(2)
+  REQUIRE(doc.pipeline[0] == 251.0);    // 250.5 rounds up
   REQUIRE(doc.pipeline[1] == 41.0);
 
   // The LTV chain: 20 years of monthly tenure by default; payback curves of max(240, T) periods.
@@ -477,8 +491,10 @@ TEST_CASE("The default LTV tenure cap is 20 years whatever the period", "[engine
   const Scenario s = daily("");
   CHECK(effective_ltv_tenure_cap(s.simulation) == 7300);
   SimulationSettings other;
-  for (auto [period, cap] : {std::pair{PeriodUnit::Week, 1040}, {PeriodUnit::Month, 240},
-                             {PeriodUnit::Quarter, 80}, {PeriodUnit::Year, 20}}) {
+  for (auto [period, cap] : {std::pair{PeriodUnit::Week, 1040},
+                             {PeriodUnit::Month, 240},
+                             {PeriodUnit::Quarter, 80},
+                             {PeriodUnit::Year, 20}}) {
     other.period = period;
     CHECK(effective_ltv_tenure_cap(other) == cap);
   }
@@ -523,4 +539,82 @@ TEST_CASE("The default LTV tenure cap is 20 years whatever the period", "[engine
   const ModelParams a = resolve_nominal(saas), b = resolve_nominal(saas_240);
   CHECK(a.ltv == b.ltv);
   CHECK(a.payback_curve == b.payback_curve);
+}
+
+TEST_CASE("Payback interpolates within the period and has defined edge cases", "[engine][docs]") {
+  // docs/model.md §6. 100 leads a month at 100 each, all converting at once: CAC = 100. A new
+  // customer keeps 0.95 of the customers a month and earns 100 while active, so C(1) = 95 and
+  // C(2) = 95 + 90.25: payback = 1 + (100 - 95) / 90.25.
+  auto scenario = [](const std::string& simulation, const std::string& acquisition) {
+    return parse_scenario("[simulation]\nhorizon = 3\n" + simulation +
+                              "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 1\n"
+                              "[segments.only]\nchurn = 0.05\norder_model = \"fixed\"\n"
+                              "order_value = 100\n" +
+                              acquisition,
+                          "payback.toml");
+  };
+  auto expected = [](const Scenario& s, const std::string& metric) {
+    const ModelParams m = resolve_nominal(s);
+    const MetricLayout layout(s);
+    std::vector<double> e(static_cast<std::size_t>(layout.size()) * m.horizon);
+    std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
+    expected_trajectory(m, e, totals);
+    const int idx = layout.index(metric);
+    return std::vector<double>(e.begin() + static_cast<std::ptrdiff_t>(idx) * m.horizon,
+                               e.begin() + static_cast<std::ptrdiff_t>(idx + 1) * m.horizon);
+  };
+  const std::string channel = "[channels.ads]\nspend = 10000\ncost_per_lead = 100\n";
+  const double payback = 1.0 + (100.0 - 95.0) / 90.25;
+  for (double x : expected(scenario("", channel), "payback_periods"))
+    CHECK(x == Approx(payback).epsilon(1e-12));
+
+  // An explicit ltv_horizon shorter than the payback is kept: the payback is never (+inf).
+  for (double x : expected(scenario("ltv_horizon = 1\n", channel), "payback_periods"))
+    CHECK(x == std::numeric_limits<double>::infinity());
+
+  // Customers from the pipeline cost nothing: payback 0 in the period they convert; NaN in the
+  // periods without new customers.
+  const auto free =
+      expected(scenario("", "[pipeline]\nprospects = { lead = 50 }\n"), "payback_periods");
+  CHECK(free[0] == 0.0);
+  CHECK(std::isnan(free[1]));
+  CHECK(std::isnan(free[2]));
+}
+
+TEST_CASE("Annual retention of a comparison is the mean retention rate to the power P",
+          "[engine][docs]") {
+  // docs/model.md §9, in a weekly scenario: a large closed population with constant churn c has a
+  // retention rate of 1 - c every week, so the annual retention is (1 - c)^52 up to binomial noise.
+  const std::string toml = R"(
+[simulation]
+period = "week"
+horizon = 26
+[funnel]
+stages = ["lead"]
+[funnel.lead]
+advance = 0.5
+[segments.only]
+churn = 0.01
+order_value = 10
+initial_customers = 1000000000000
+[variants.halved]
+scale = { "segments.only.churn_multiplier" = 0.5 }
+)";
+  const std::vector<Scenario> both = expand_variants(parse_scenario(toml, "weekly.toml"));
+  REQUIRE(both.size() == 2);
+  RunOptions opt;
+  opt.replications = 8;
+  opt.seed = 5;
+  opt.use_seed = true;
+  const RunResults res = run_monte_carlo(both, opt);
+  const Comparison c = compare(res.scenarios[0], res.scenarios[1], 52.0);
+  for (auto [churn, annual] :
+       {std::pair{0.01, c.base_annual_retention}, std::pair{0.005, c.variant_annual_retention}}) {
+    // Standard error of the annual figure: P a^(P-1) · sd of a weekly rate / sqrt(weeks · reps),
+    // the weekly rate's sd taken at the smallest population.
+    const double a = 1.0 - churn, smallest = 1e12 * std::pow(a, 26);
+    const double se =
+        52.0 * std::pow(a, 51) * std::sqrt(churn * a / smallest) / std::sqrt(26.0 * 8.0);
+    CHECK(std::fabs(annual - std::pow(a, 52)) <= 4.0 * se + 1e-15);
+  }
 }
