@@ -618,3 +618,45 @@ scale = { "segments.only.churn_multiplier" = 0.5 }
     CHECK(std::fabs(annual - std::pow(a, 52)) <= 4.0 * se + 1e-15);
   }
 }
+
+TEST_CASE("In the Monte Carlo each replication values its customers with its own draws",
+          "[engine][docs][uncertainty]") {
+  // docs/model.md §6: with churn c drawn per replication, a replication's new customers are worth
+  // V(c) = m (1 - c) / (d + c), so the mean of the replications' LTV is E[V(c)], not V(E[c]).
+  // For c ~ Uniform(a, b): E[V] = m / (b - a) · [(1 + d) ln((d + b) / (d + a)) - (b - a)].
+  const std::string toml = R"(
+[simulation]
+horizon = 1
+[funnel]
+stages = ["lead"]
+[funnel.lead]
+advance = 1
+[segments.only]
+churn = { dist = "uniform", min = 0.02, max = 0.10 }
+order_model = "fixed"
+order_value = 10
+[pipeline]
+prospects = { lead = 10 }
+)";
+  const std::vector<Scenario> one{parse_scenario(toml, "per_replication.toml")};
+  RunOptions opt;
+  opt.replications = 2000;
+  opt.seed = 3;
+  opt.use_seed = true;
+  const RunResults res = run_monte_carlo(one, opt);
+  const ScenarioResults& r = res.scenarios.front();
+  std::vector<double> ltv = r.across(Total::Ltv);
+  double mean = 0.0, ss = 0.0;
+  for (double x : ltv) mean += x / static_cast<double>(ltv.size());
+  for (double x : ltv) ss += (x - mean) * (x - mean);
+  const double se =
+      std::sqrt(ss / static_cast<double>(ltv.size() - 1) / static_cast<double>(ltv.size()));
+
+  const double m = 10.0, a = 0.02, b = 0.10, d = std::pow(1.10, 1.0 / 12.0) - 1.0;
+  const double exact = m / (b - a) * ((1.0 + d) * std::log((d + b) / (d + a)) - (b - a));
+  const double at_point_value = m * (1.0 - 0.06) / (d + 0.06);
+  INFO("mean LTV " << mean << " +- " << se << ", E[V] " << exact << ", V(E[c]) " << at_point_value);
+  CHECK(std::fabs(mean - exact) <= 4.0 * se);
+  CHECK(std::fabs(mean - at_point_value) > 4.0 * se);
+  CHECK(r.nominal_ltv[0] == Approx(at_point_value).epsilon(1e-12));  // /ltv/value: point values
+}
