@@ -60,7 +60,7 @@ struct ModelParams {
   bool any_migration = false;
   std::vector<double> orders_per_period, order_value, order_value_cv, gross_margin,
       cost_to_serve, referral_rate;  //!< [K]
-  std::vector<bool> fixed_orders;    //!< [K]
+  std::vector<OrderModel> order_model;  //!< [K]
 
   // Retention and win-back.
   double retention_per_customer = 0.0;  //!< spend per at-risk customer per period

@@ -118,7 +118,12 @@ struct Channel {
 };
 
 enum class ChurnModel { Constant, ShiftedBetaGeometric };
-enum class OrderModel { Poisson, Fixed };
+//! How many orders the active customers of a segment place in a period (docs/model.md §2).
+enum class OrderModel {
+  Poisson,    //!< Poisson(active * orders_per_period)
+  Fixed,      //!< exactly active * orders_per_period
+  Bernoulli,  //!< Binomial(active, orders_per_period): at most one order per customer (BG/BB)
+};
 
 struct Segment {
   std::string name;

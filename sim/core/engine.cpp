@@ -178,10 +178,17 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       C a{};
       for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
       active_k[k] = static_cast<double>(a);
-      const double mean_orders = active_k[k] * m.orders_per_period[k];
-      const double o = m.fixed_orders[k]
-                           ? mean_orders
-                           : static_cast<double>(draw.poisson(mean_orders, Purpose::Orders, cell(t, k)));
+      const double rate = m.orders_per_period[k];
+      double o = 0.0;
+      switch (m.order_model[k]) {
+        case OrderModel::Poisson:
+          o = static_cast<double>(draw.poisson(active_k[k] * rate, Purpose::Orders, cell(t, k)));
+          break;
+        case OrderModel::Fixed: o = active_k[k] * rate; break;
+        case OrderModel::Bernoulli:
+          o = static_cast<double>(draw.binomial(a, rate, Purpose::Orders, cell(t, k)));
+          break;
+      }
       const double v = draw.order_value(o, m.order_value[k], m.order_value_cv[k], Purpose::Revenue, cell(t, k));
       orders += o;
       revenue += v;

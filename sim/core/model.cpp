@@ -169,7 +169,16 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     m.sbg_alpha.push_back(read(seg.sbg_alpha));
     m.sbg_beta.push_back(read(seg.sbg_beta));
     m.orders_per_period.push_back(read(seg.orders_per_period));
-    m.fixed_orders.push_back(seg.order_model == OrderModel::Fixed);
+    m.order_model.push_back(seg.order_model);
+    // The reader gives a Bernoulli rate the probability domain; a scenario built in code may not.
+    if (seg.order_model == OrderModel::Bernoulli && !(m.orders_per_period.back() <= 1.0)) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "%.6g", m.orders_per_period.back());
+      throw InputError(seg.orders_per_period.where.prefix() + seg.orders_per_period.path + " = " +
+                       buf + " in replication " + std::to_string(read.replication()) +
+                       " is not a probability (order_model = \"bernoulli\" needs a purchase "
+                       "probability per period in [0, 1])");
+    }
     m.order_value.push_back(read(seg.order_value));
     m.order_value_cv.push_back(read(seg.order_value_cv));
     m.gross_margin.push_back(read(seg.gross_margin));

@@ -369,6 +369,16 @@ void validate(const Scenario& s) {
             "must be an integer number of periods >= 0; 0 means the longer of the tenure "
             "cap and the horizon");
 
+  // A Bernoulli order rate is a purchase probability (whatever domain code gave it).
+  for (const auto& seg : s.segments) {
+    const Param& p = seg.orders_per_period;
+    if (seg.order_model == OrderModel::Bernoulli && std::isfinite(p.value) &&
+        !in_domain(Domain::Probability, p.value))
+      throw InputError::at(p.where, key_of(p), show(p), "is not a probability",
+                           "with order_model = \"bernoulli\" it is the probability that an "
+                           "active customer orders in a period, in [0, 1]");
+  }
+
   // Every value inside its domain, every distribution well formed.
   for_each_param(s, [](const Param& p) { check_param(p); });
 

@@ -938,12 +938,17 @@ void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const N
   }
   param_at(seg.churn_multiplier, &t, "churn_multiplier", join(path, "churn_multiplier"), seg.where);
 
+  if (auto m = choice_at<OrderModel>(t, "order_model", join(path, "order_model"),
+                                     {{"poisson", OrderModel::Poisson},
+                                      {"fixed", OrderModel::Fixed},
+                                      {"bernoulli", OrderModel::Bernoulli}},
+                                     "order model"))
+    seg.order_model = *m;
+  // A Bernoulli rate is a purchase probability: its domain bounds the value, truncates its
+  // distribution and limits what variants may set.
+  if (seg.order_model == OrderModel::Bernoulli) seg.orders_per_period.domain = Domain::Probability;
   param_at(seg.orders_per_period, &t, "orders_per_period", join(path, "orders_per_period"),
            seg.where);
-  if (auto m = choice_at<OrderModel>(
-          t, "order_model", join(path, "order_model"),
-          {{"poisson", OrderModel::Poisson}, {"fixed", OrderModel::Fixed}}, "order model"))
-    seg.order_model = *m;
   require_param(seg.order_value, t, "order_value", path,
                 "the money per order, in the scenario's currency");
   param_at(seg.order_value_cv, &t, "order_value_cv", join(path, "order_value_cv"), seg.where);
