@@ -100,7 +100,7 @@ enum class Valuation { WithCustomerValue, WithoutCustomerValue };
 //! Resolve `s` at its point values (uncertain parameters at their means).
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation = Valuation::WithCustomerValue);
 
-//! True when any parameter of `s` is uncertain.
+//! True when any parameter of `s` is uncertain: a distribution or a column of the joint draws.
 bool has_uncertainty(const Scenario& s);
 
 }  // namespace clvsim

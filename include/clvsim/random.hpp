@@ -17,18 +17,19 @@ namespace clvsim {
 
 //! What a stream is used for. Values are part of the results' definition: do not renumber.
 enum class Purpose : std::uint32_t {
-  Parameter = 1,   //!< uncertain parameter draws; cell = hash of the key path
-  WinBack = 2,     //!< cell = (period, segment)
-  Churn = 3,       //!< cell = (period, segment * tenures + tenure)
-  Migration = 4,   //!< cell = (period, segment * tenures + tenure)
-  Orders = 5,      //!< cell = (period, segment)
-  Revenue = 6,     //!< cell = (period, segment)
-  Referral = 7,    //!< cell = (period, segment)
-  Leads = 8,       //!< cell = (period, channel)
-  Funnel = 9,      //!< cell = (period, (source * stages + stage) * 2 + nurtured)
-  Conversion = 10, //!< cell = (period, source): segment split of new customers
-  Design = 11,     //!< sweep designs (Latin hypercube); cell = parameter index
-  Test = 99,       //!< reserved for tests and benchmarks
+  Parameter = 1,        //!< uncertain parameter draws; cell = hash of the key path
+  WinBack = 2,          //!< cell = (period, segment)
+  Churn = 3,            //!< cell = (period, segment * tenures + tenure)
+  Migration = 4,        //!< cell = (period, segment * tenures + tenure)
+  Orders = 5,           //!< cell = (period, segment)
+  Revenue = 6,          //!< cell = (period, segment)
+  Referral = 7,         //!< cell = (period, segment)
+  Leads = 8,            //!< cell = (period, channel)
+  Funnel = 9,           //!< cell = (period, (source * stages + stage) * 2 + nurtured)
+  Conversion = 10,      //!< cell = (period, source): segment split of new customers
+  Design = 11,          //!< sweep designs (Latin hypercube); cell = parameter index
+  ParameterDraws = 12,  //!< the row of the joint parameter draws; cell = 0
+  Test = 99,            //!< reserved for tests and benchmarks
 };
 
 //! Combine a period and an index into a cell number.

@@ -11,6 +11,7 @@
 //                BTRS, Hoermann (1993) otherwise
 //   multinomial  conditional binomials, category by category
 //   beta         ratio of gammas; triangular by inversion
+//   uniform_index  Lemire (2019) multiply-and-reject on 64-bit words (needs `next_u64()`)
 
 #include <cmath>
 #include <cstdint>
@@ -225,6 +226,25 @@ Count binomial(Rng& rng, Count n, double p) {
   if (p > 0.5) return n - binomial(rng, n, 1.0 - p);
   if (static_cast<double>(n) * p < 10.0) return detail::binomial_inversion(rng, n, p);
   return detail::binomial_btrs(rng, n, p);
+}
+
+//! A uniform integer in [0, range), range >= 1, exactly: every value has probability 1/range
+//! (Lemire 2019, "Fast random integer generation in an interval", ACM TOMACS 29(1)). Uses the
+//! generator's 64-bit words (`next_u64()`): one word unless rejected (probability < range / 2^64).
+template <class Rng>
+std::uint64_t uniform_index(Rng& rng, std::uint64_t range) {
+  CLVSIM_EXPECT(range >= 1);
+  __extension__ typedef unsigned __int128 Uint128;  // -Wpedantic: a GCC and Clang extension
+  Uint128 m = static_cast<Uint128>(rng.next_u64()) * range;
+  auto low = static_cast<std::uint64_t>(m);
+  if (low < range) {
+    const std::uint64_t threshold = (0 - range) % range;  // 2^64 mod range
+    while (low < threshold) {
+      m = static_cast<Uint128>(rng.next_u64()) * range;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
 }
 
 //! Multinomial(n, probs) into `out` (same size as probs). probs must be >= 0 and sum to <= 1

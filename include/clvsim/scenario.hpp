@@ -59,6 +59,9 @@ struct Param {
   //! Key path whose random stream this parameter's draws use; empty: its own path. A default
   //! that copies another parameter shares that parameter's draw in every replication.
   std::string draw_key;
+  //! Column of the scenario's ParameterDraws that gives this parameter's value in each
+  //! replication (jointly with the other columns); -1: none. `value` is then the column mean.
+  int draws_column = -1;
   //! A variant's change to an uncertain parameter, applied to each draw: x * scale + shift.
   //! The draw itself is unchanged, so base and variant are perfectly coupled.
   double scale = 1.0;
@@ -66,7 +69,8 @@ struct Param {
 
   Param() = default;
   Param(double v, Domain d) : value(v), domain(d) {}
-  [[nodiscard]] bool uncertain() const { return dist.has_value(); }
+  //! Drawn per replication: from its distribution or from the table of joint draws.
+  [[nodiscard]] bool uncertain() const { return dist.has_value() || draws_column >= 0; }
 };
 
 enum class PeriodUnit { Day, Week, Month, Quarter, Year };
@@ -239,6 +243,29 @@ struct SensitivitySpec {
   SourceLocation where;
 };
 
+//! Joint draws of parameters (e.g. a fit's sampling distribution or a posterior): one row per
+//! draw, one column per dotted key path. Each replication uses one row, chosen uniformly from its
+//! own stream, for every column together, so correlations between parameters are kept.
+struct ParameterDraws {
+  std::vector<std::string> columns;  //!< key paths, one per column
+  std::vector<double> values;        //!< rows x columns, row-major
+  // Where each entry was written, for messages (empty locations when built in code).
+  std::string file;                          //!< the table's file, as it was found
+  std::vector<SourceLocation> column_where;  //!< [columns] the header cells
+  std::vector<int> row_line;                 //!< [rows] line of each row in `file`
+  std::vector<int> cell_column;              //!< [rows x columns] column of each value
+  SourceLocation where;                      //!< the declaration ([parameter_draws].file)
+
+  [[nodiscard]] std::size_t rows() const {
+    return columns.empty() ? 0 : values.size() / columns.size();
+  }
+  [[nodiscard]] double at(std::size_t row, std::size_t column) const {
+    return values[row * columns.size() + column];
+  }
+  //! Location of a value, for messages ("file:line:column", or the file or nothing).
+  [[nodiscard]] SourceLocation where_value(std::size_t row, std::size_t column) const;
+};
+
 struct Scenario {
   std::string name = "scenario";
   std::string description;
@@ -257,6 +284,8 @@ struct Scenario {
   std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
   std::optional<SweepSpec> sweep;                //!< [sweep], for `clvsim sweep`
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`
+  //! [parameter_draws]; linked to its parameters by attach_parameter_draws().
+  std::optional<ParameterDraws> parameter_draws;
 
   [[nodiscard]] int segment_index(const std::string& name) const;  //!< -1 when absent
   [[nodiscard]] int stage_index(const std::string& name) const;    //!< -1 when absent

@@ -7,6 +7,7 @@
 
 #include "clvsim/distribution.hpp"
 #include "clvsim/markov.hpp"
+#include "clvsim/parameter_draws.hpp"
 #include "clvsim/random.hpp"
 
 namespace clvsim {
@@ -15,16 +16,25 @@ namespace {
 // Reads parameter values: drawn for a replication, or the point values.
 class ParamReader {
  public:
-  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication)
-      : sample_(sample), seed_(seed), replication_(replication) {}
+  //! `draws_row`: the replication's row of the joint parameter draws (nullptr: none).
+  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication,
+              const double* draws_row = nullptr)
+      : sample_(sample), seed_(seed), replication_(replication), draws_row_(draws_row) {}
 
   double operator()(const Param& p) const {
     double x = p.value;
-    if (sample_ && p.dist) {
-      RandomStream rng(seed_, replication_, Purpose::Parameter,
-                       hash_name(p.draw_key.empty() ? p.path : p.draw_key));
+    if (sample_ && p.uncertain()) {
+      double drawn = 0.0;
+      if (p.draws_column >= 0) {
+        CLVSIM_EXPECT(draws_row_ != nullptr);
+        drawn = draws_row_[p.draws_column];
+      } else {
+        RandomStream rng(seed_, replication_, Purpose::Parameter,
+                         hash_name(p.draw_key.empty() ? p.path : p.draw_key));
+        drawn = draw(p, rng);
+      }
       // A variant's change acts on the draw, so base and variant share it.
-      x = draw(p, rng) * p.scale + p.shift;
+      x = drawn * p.scale + p.shift;
       if (!in_domain(p.domain, x)) {
         char buf[48];
         std::snprintf(buf, sizeof buf, "%.6g", x);
@@ -55,6 +65,7 @@ class ParamReader {
   bool sample_;
   std::uint64_t seed_;
   std::uint64_t replication_;
+  const double* draws_row_;
 };
 
 // Validation cannot rule out every draw of an unbounded distribution; a draw that breaks a
@@ -242,7 +253,10 @@ double ModelParams::hazard_at(int k, int tau) const {
 }
 
 ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication) {
-  return build(s, ParamReader(true, seed, replication), Valuation::WithCustomerValue);
+  const double* row = nullptr;
+  if (const auto& d = s.parameter_draws; d && d->rows() > 0)
+    row = &d->values[parameter_draws_row(d->rows(), seed, replication) * d->columns.size()];
+  return build(s, ParamReader(true, seed, replication, row), Valuation::WithCustomerValue);
 }
 
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {

@@ -10,6 +10,7 @@
 
 #include "clvsim/error.hpp"
 #include "clvsim/random.hpp"
+#include "clvsim/samplers.hpp"
 
 // Design points and Sobol' indices. Everything here is a pure function of its arguments (and,
 // for the Latin hypercube, of counter-based streams keyed by seed and parameter index), so a
@@ -17,9 +18,9 @@
 //
 // Latin hypercube draw order (part of the results' definition; changing it changes designs):
 //   for each parameter j = 0..P-1, on its own stream RandomStream(seed, 0, Purpose::Design, j):
-//     1. Fisher-Yates: perm = (0, 1, ..., n-1); for i = n-1 down to 1: k = bounded(i + 1),
-//        swap(perm[i], perm[k]). bounded(r) is Lemire's (2019) multiply-and-reject on 64-bit
-//        words: unbiased, one word unless rejected (probability < r / 2^64).
+//     1. Fisher-Yates: perm = (0, 1, ..., n-1); for i = n-1 down to 1: k = uniform_index(i + 1),
+//        swap(perm[i], perm[k]). uniform_index(r) is Lemire's (2019) multiply-and-reject on
+//        64-bit words (samplers.hpp): unbiased, one word unless rejected (probability < r / 2^64).
 //     2. for i = 0..n-1: U = uniform() (one word, open_unit), u[i][j] = (perm[i] + U) / n.
 //   The permutation draws all come before the offsets, so the count of words is n - 1 + n plus
 //   rejections.
@@ -29,23 +30,6 @@ namespace {
 
 constexpr long long MAX_GRID_POINTS = 10'000'000;
 constexpr int MAX_SOBOL_DIMENSION = 3667;  // Boost's default table (Joe & Kuo polynomials < 2^16)
-
-__extension__ typedef unsigned __int128 Uint128;
-
-//! Unbiased integer in [0, range), range >= 1 (Lemire 2019, "Fast random integer generation in
-//! an interval", ACM TOMACS 29(1)).
-std::uint64_t bounded(RandomStream& rng, std::uint64_t range) {
-  Uint128 m = static_cast<Uint128>(rng.next_u64()) * range;
-  auto low = static_cast<std::uint64_t>(m);
-  if (low < range) {
-    const std::uint64_t threshold = (0 - range) % range;  // 2^64 mod range
-    while (low < threshold) {
-      m = static_cast<Uint128>(rng.next_u64()) * range;
-      low = static_cast<std::uint64_t>(m);
-    }
-  }
-  return static_cast<std::uint64_t>(m >> 64);
-}
 
 std::string parameter_key(const SweepParameter& p) {
   return "sweep.parameter \"" + p.pattern + "\"";
@@ -131,7 +115,7 @@ std::vector<std::vector<double>> latin_hypercube_design(const SweepSpec& spec, s
   for (std::size_t j = 0; j < dims; ++j) {
     RandomStream rng(seed, 0, Purpose::Design, j);
     for (std::size_t i = 0; i < n; ++i) perm[i] = i;
-    for (std::size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[bounded(rng, i + 1)]);
+    for (std::size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[uniform_index(rng, i + 1)]);
     for (std::size_t i = 0; i < n; ++i) {
       const double u = (static_cast<double>(perm[i]) + rng.uniform()) / static_cast<double>(n);
       points[i][j] = map_unit(spec.parameters[j], u);

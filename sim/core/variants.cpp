@@ -101,6 +101,7 @@ void apply_override(Scenario& s, const Override& o) {
         p->scale = 1.0;
         p->shift = 0.0;
         p->draw_key.clear();
+        p->draws_column = -1;  // a set value or distribution replaces the table's column
         p->value = o.value.value;
         p->where = o.where;
         if (p->dist) {

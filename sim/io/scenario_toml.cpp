@@ -21,6 +21,8 @@
 
 #include "clvsim/distribution.hpp"
 #include "clvsim/engine.hpp"
+#include "clvsim/io/parameter_draws_csv.hpp"
+#include "clvsim/parameter_draws.hpp"
 #include "clvsim/suggest.hpp"
 
 namespace clvsim {
@@ -35,9 +37,9 @@ constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
 // Written values longer than this are shown in a short form in messages.
 constexpr std::size_t MAX_SHOWN = 60;
 
-const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels", "segments",
-                        "retention", "winback",     "referral", "pipeline", "variants",
-                        "sweep",     "sensitivity", "extends"};
+const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels",       "segments",
+                        "retention", "winback",     "referral", "pipeline",       "variants",
+                        "sweep",     "sensitivity", "extends",  "parameter_draws"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
     "period",         "horizon",    "replications", "seed", "annual_discount_rate",
@@ -72,6 +74,7 @@ const Names SWEEP_PARAMETER_KEYS = {"values", "min", "max", "steps", "op"};
 const Names SENSITIVITY_KEYS = {"parameters", "relative_change", "metric",
                                 "samples",    "sobol",           "ranges"};
 const Names RANGE_KEYS = {"low", "high"};
+const Names PARAMETER_DRAWS_KEYS = {"file", "rename"};
 const std::vector<std::pair<std::string, Design>> DESIGNS = {
     {"grid", Design::Grid}, {"latin_hypercube", Design::LatinHypercube}, {"sobol", Design::Sobol}};
 // The Saltelli estimators need a few base samples to say anything at all.
@@ -734,6 +737,7 @@ class Reader {
   SweepParameter read_sweep_parameter(const toml::key& k, const toml::node& n, Design design,
                                       bool design_written) const;
   void read_sensitivity(Scenario& s, const toml::table& root) const;
+  void read_parameter_draws(Scenario& s, const toml::table& root) const;
   SensitivitySpec::Range read_range(const toml::key& k, const toml::node& n) const;
 };
 
@@ -1540,6 +1544,50 @@ SensitivitySpec::Range Reader::read_range(const toml::key& k, const toml::node& 
   return r;
 }
 
+void Reader::read_parameter_draws(Scenario& s, const toml::table& root) const {
+  namespace fs = std::filesystem;
+  const auto* t = table_at(root, "parameter_draws", "parameter_draws",
+                           "a [parameter_draws] table with file = \"<draws>.csv\"");
+  if (!t) return;
+  check_keys(*t, "parameter_draws", PARAMETER_DRAWS_KEYS);
+  const std::string accepted =
+      "expected the path of a CSV file of draws, relative to the directory of the file that "
+      "declares it";
+  const auto rel = string_at(*t, "file", "parameter_draws.file", accepted);
+  if (!rel) fail_missing(loc(*t), "parameter_draws", "file", "the CSV file of the draws");
+  const toml::node& fn = *t->get("file");
+  if (rel->empty())
+    throw InputError::at(loc(fn), "parameter_draws.file", written(fn), "is empty", accepted);
+  // Relative to the file that wrote it, which may be a base reached through extends.
+  const fs::path dir = fs::path(loc(fn).file).parent_path();
+  const std::string path = (dir / fs::path(*rel)).lexically_normal().string();
+  std::string text;
+  if (const int err = read_text(path, text))
+    throw InputError::at(loc(fn), "parameter_draws.file", written(fn), "cannot be read",
+                         std::string(std::strerror(err)) + " (" + path +
+                             "); paths are relative to " +
+                             (dir.empty() ? std::string("the current directory")
+                                          : "the declaring file's directory " + dir.string()));
+  ParameterDraws d = parse_parameter_draws_csv(text, path, loc(fn));
+
+  // Optional renaming of columns (e.g. another tool's parameter names) to key paths.
+  if (const auto* rn = table_at(*t, "rename", "parameter_draws.rename",
+                                "{ <CSV column> = \"<key path>\", ... }")) {
+    for (const auto& [k, v] : in_file_order(*rn)) {
+      const std::string kp = "parameter_draws.rename." + key_part(k->str());
+      if (nested_keys(*v, {})) fail_nested_keys(*k, *v, kp);
+      if (!v->is_string())
+        fail_type(*v, kp, "a string", "expected the dotted key path the column gives, in quotes");
+      const auto it = std::find(d.columns.begin(), d.columns.end(), k->str());
+      if (it == d.columns.end())
+        throw InputError::at(loc(*k), kp, "", "is not a column of " + path,
+                             did_you_mean(k->str(), d.columns));
+      *it = v->as_string()->get();
+    }
+  }
+  s.parameter_draws = std::move(d);
+}
+
 Scenario Reader::build(const toml::table& root) {
   Scenario s;
   check_keys(root, "", TOP_KEYS);
@@ -1555,6 +1603,7 @@ Scenario Reader::build(const toml::table& root) {
   read_variants(s, root);
   read_sweep(s, root);
   read_sensitivity(s, root);
+  read_parameter_draws(s, root);
   return s;
 }
 
@@ -1694,6 +1743,8 @@ Scenario parse(std::string_view text, const std::string& name, const std::filesy
   s.source_file = name;
   s.source_text = reader.extended() ? reader.resolved_text(root) : std::string(text);
   validate(s);
+  // After the scenario itself is known valid, so that its own errors come first.
+  attach_parameter_draws(s);
   return s;
 }
 

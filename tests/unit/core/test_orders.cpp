@@ -25,10 +25,12 @@ namespace {
 // The published BG/BB fit to the 1995 donations cohort (Fader, Hardie & Shang 2010): purchase
 // probability p ~ Beta(alpha, beta), dropout probability theta ~ Beta(gamma, delta).
 constexpr double ALPHA = 1.204, BETA = 0.750, GAMMA = 0.657, DELTA = 2.783;
-constexpr double COHORT = 11104;  // first-time supporters in 1995
+constexpr double COHORT = 11104;   // first-time supporters in 1995
 constexpr int OPPORTUNITIES = 11;  // 1996-2006
 
-double log_beta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
+double log_beta(double a, double b) {
+  return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+}
 
 //! BG/BB expected repeat transactions of one customer in the first n opportunities:
 //! E[X(n)] = alpha / (alpha + beta) * sum_{t=1..n} B(gamma, delta + t) / B(gamma, delta).
@@ -51,7 +53,8 @@ Scenario donations_cohort() {
       "[simulation]\nperiod = \"year\"\nhorizon = " + std::to_string(OPPORTUNITIES) +
       "\nannual_discount_rate = 0.0\n"
       "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.0\n"
-      "[segments.donors]\nchurn_sbg = { alpha = " + exact(GAMMA) + ", beta = " + exact(DELTA) +
+      "[segments.donors]\nchurn_sbg = { alpha = " +
+      exact(GAMMA) + ", beta = " + exact(DELTA) +
       " }\norder_model = \"bernoulli\"\norders_per_period = " + exact(ALPHA / (ALPHA + BETA)) +
       "\norder_value = 1\ninitial_customers = " + exact(COHORT) + "\n";
   return parse_scenario(toml, "donations.toml");
@@ -141,7 +144,8 @@ TEST_CASE("Bernoulli orders of a fixed active count are Binomial(n, p)", "[engin
   for (const Case c : {Case{20, 0.2}, Case{400, 0.35}, Case{60, 0.9}}) {
     SECTION("n = " + std::to_string(c.n) + ", p = " + exact(c.p)) {
       const std::string toml =
-          "[simulation]\nhorizon = 20\n[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.0\n"
+          "[simulation]\nhorizon = 20\n[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = "
+          "0.0\n"
           "[segments.only]\nchurn = 0.0\norder_model = \"bernoulli\"\norders_per_period = " +
           exact(c.p) + "\norder_value = 1\ninitial_customers = " + std::to_string(c.n) + "\n";
       const Scenario s = parse_scenario(toml, "binomial.toml");
@@ -158,7 +162,8 @@ TEST_CASE("Bernoulli orders of a fixed active count are Binomial(n, p)", "[engin
         }
       const double n = c.n, p = c.p, q = 1.0 - c.p;
       const double var = n * p * q;
-      const double mu4 = n * p * q * (1.0 + 3.0 * (n - 2.0) * p * q);  // binomial 4th central moment
+      const double mu4 =
+          n * p * q * (1.0 + 3.0 * (n - 2.0) * p * q);  // binomial 4th central moment
       test::check_moments(m, n * p, var, mu4, "orders");
     }
   }
@@ -178,13 +183,14 @@ TEST_CASE("order_model = \"bernoulli\" takes a probability", "[io][orders]") {
   }
   SECTION("a rate above 1") {
     const std::string text = edit(base, "orders_per_period = 0.4", "orders_per_period = 1.5");
-    check_error(text, at(text, "1.5"),
-                {"segments.only.orders_per_period = 1.5 is not a probability", "[0, 1]",
-                 "bernoulli"});
+    check_error(
+        text, at(text, "1.5"),
+        {"segments.only.orders_per_period = 1.5 is not a probability", "[0, 1]", "bernoulli"});
   }
   SECTION("a distribution is truncated to [0, 1]") {
-    const std::string text = edit(base, "orders_per_period = 0.4",
-                                  "orders_per_period = { dist = \"normal\", mean = 0.9, sd = 0.3 }");
+    const std::string text =
+        edit(base, "orders_per_period = 0.4",
+             "orders_per_period = { dist = \"normal\", mean = 0.9, sd = 0.3 }");
     const Scenario s = parse_scenario(text, "x.toml");
     CHECK(s.segments[0].orders_per_period.value < 0.9);  // the mean of the truncated normal
     for (std::uint64_t r = 0; r < 200; ++r) {
@@ -193,9 +199,8 @@ TEST_CASE("order_model = \"bernoulli\" takes a probability", "[io][orders]") {
     }
   }
   SECTION("the same rate is fine for Poisson orders") {
-    const std::string text =
-        edit(edit(base, "orders_per_period = 0.4", "orders_per_period = 1.5"),
-             "order_model = \"bernoulli\"\n", "");
+    const std::string text = edit(edit(base, "orders_per_period = 0.4", "orders_per_period = 1.5"),
+                                  "order_model = \"bernoulli\"\n", "");
     CHECK(parse_scenario(text, "x.toml").segments[0].orders_per_period.value == 1.5);
   }
 }
