@@ -19,6 +19,7 @@
 #include "clvsim/samplers.hpp"
 #include "clvsim/statistics.hpp"
 #include "clvsim/variants.hpp"
+#include "engine_helpers.hpp"
 #include "stat_helpers.hpp"
 
 using namespace clvsim;
@@ -239,5 +240,61 @@ TEST_CASE("Parameter draws: a bad table built in code", "[model][draws]") {
     d.columns = {"funnel.lead.advance"};
     s.parameter_draws = d;
     CHECK_THROWS_WITH(attach_parameter_draws(s), Catch::Matchers::Contains("has no draws"));
+  }
+}
+
+TEST_CASE("Parameter draws: the Monte Carlo mean is the average of the rows' expectations",
+          "[engine][draws][bgbb]") {
+  // scenarios/donations.toml: a BG/BB cohort whose (gamma, delta, p) come from 1000 joint draws.
+  // A replication uses row i with probability 1/n, so the exact expectation of any linear metric
+  // is the average over rows of the expected-value mode at that row's values.
+  const Scenario s = test::load_example("donations");
+  REQUIRE(s.parameter_draws);
+  const ParameterDraws& d = *s.parameter_draws;
+  const std::size_t n = d.rows();
+  REQUIRE(n == 1000);
+  const MetricLayout layout(s);
+  const int T = s.simulation.horizon;
+  const int orders = layout.index("orders"), active = layout.index("active_customers");
+  const std::size_t size = static_cast<std::size_t>(layout.size()) * T;
+
+  // The point values are the column means, and the expected-value mode at them is the BG/BB
+  // closed form with those means.
+  std::vector<double> mean(d.columns.size(), 0.0);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t j = 0; j < d.columns.size(); ++j)
+      mean[j] += d.at(r, j) / static_cast<double>(n);
+  CHECK(s.segments[0].sbg_alpha.value == Approx(mean[0]).epsilon(1e-12));
+  CHECK(s.segments[0].sbg_beta.value == Approx(mean[1]).epsilon(1e-12));
+  CHECK(s.segments[0].orders_per_period.value == Approx(mean[2]).epsilon(1e-12));
+
+  std::vector<double> exact(size, 0.0), one(size), totals(static_cast<std::size_t>(Total::Count_));
+  for (std::size_t r = 0; r < n; ++r) {
+    Scenario fixed = s;
+    for_each_param(fixed, [&](Param& p) {
+      if (p.draws_column < 0) return;
+      p.value = d.at(r, static_cast<std::size_t>(p.draws_column));
+      p.draws_column = -1;
+    });
+    expected_trajectory(resolve_nominal(fixed, Valuation::WithoutCustomerValue), one, totals);
+    for (std::size_t i = 0; i < size; ++i) exact[i] += one[i] / static_cast<double>(n);
+  }
+
+  RunOptions opt;
+  opt.replications = 2000;
+  opt.seed = 61;
+  opt.use_seed = true;
+  const std::vector<Scenario> runs{s};
+  const RunResults res = run_monte_carlo(runs, opt);
+  const ScenarioResults& r = res.scenarios.front();
+  for (int metric : {orders, active}) {
+    for (int t : {0, 5, T - 1}) {
+      const Stats st = summarize(r.across(metric, t));
+      const double e = exact[static_cast<std::size_t>(metric) * T + t];
+      INFO(layout.metrics()[static_cast<std::size_t>(metric)].name
+           << " in year " << t + 1 << ": MC " << st.mean << " +- " << st.std_error << ", exact "
+           << e);
+      CHECK(std::fabs(st.mean - e) <= 4.0 * st.std_error);
+    }
   }
 }
