@@ -1741,7 +1741,20 @@ Scenario parse(std::string_view text, const std::string& name, const std::filesy
   const toml::table root = reader.load(text, name, dir, chain);
   Scenario s = reader.build(root);
   s.source_file = name;
-  s.source_text = reader.extended() ? reader.resolved_text(root) : std::string(text);
+  if (!reader.extended()) {
+    s.source_text = std::string(text);
+  } else if (!s.parameter_draws) {
+    s.source_text = reader.resolved_text(root);
+  } else {
+    // The merged document reads as if written in this file: a table of draws declared in a base
+    // elsewhere is named relative to this file's directory.
+    toml::table merged = root;
+    const std::filesystem::path csv(s.parameter_draws->file);
+    std::filesystem::path rel = dir.empty() ? csv : csv.lexically_relative(dir);
+    if (rel.empty()) rel = csv;
+    merged["parameter_draws"].as_table()->insert_or_assign("file", rel.generic_string());
+    s.source_text = reader.resolved_text(merged);
+  }
   validate(s);
   // After the scenario itself is known valid, so that its own errors come first.
   attach_parameter_draws(s);

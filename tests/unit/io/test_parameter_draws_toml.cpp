@@ -206,3 +206,18 @@ TEST_CASE("[parameter_draws] errors name the CSV's line and column", "[io][draws
     CHECK_THAT(msg, Contains("did you mean 'rename'?"));
   }
 }
+
+TEST_CASE("[parameter_draws] through extends: the resolved text reads back",
+          "[io][draws][extends]") {
+  ScratchDir dir;
+  const std::string csv = dir.write("base/draws.csv", DRAWS);
+  dir.write("base/base.toml", SCENARIO + declaration());
+  const std::string top = dir.write("top.toml", "extends = \"base/base.toml\"\n");
+  const Scenario s = read_scenario_file(top);
+  CHECK_THAT(s.source_text, Contains("file = \"base/draws.csv\""));
+  // Written beside the extending file, the resolved text is the same scenario.
+  const Scenario again = read_scenario_file(dir.write("resolved.toml", s.source_text));
+  REQUIRE(again.parameter_draws);
+  CHECK(again.parameter_draws->values == s.parameter_draws->values);
+  CHECK(again.segments[0].order_value.value == s.segments[0].order_value.value);
+}
