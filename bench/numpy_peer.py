@@ -1,0 +1,628 @@
+#!/usr/bin/python3
+"""A NumPy implementation of clvsim's model (docs/model.md), vectorised across replications.
+
+It is the peer that clvsim's speed is measured against (bench/compare_numpy.py): an independent,
+reasonably efficient implementation of the same model in the array language researchers would
+otherwise use. It covers the features of the default scenario (scenarios/saas.toml): constant
+and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
+values), win-back, referral, acquisition channels (linear or saturating response), the funnel
+with fresh and nurtured cells, the initial pipeline and a retention program per customer, with
+normal, lognormal, beta, uniform and triangular parameter uncertainty. Anything else is refused.
+
+Its Monte Carlo uses NumPy's generator (PCG64), not clvsim's Philox streams: only statistical
+agreement with clvsim is expected. Its expected-value mode (--expected) is exact and must match
+clvsim's to rounding.
+
+Usage: numpy_peer.py [scenario.toml] [-r R] [--seed S] [--expected] [-o out.npz] [--chunk N]
+"""
+
+import argparse
+import sys
+import tomllib
+
+import numpy as np
+
+PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters: every number may be a distribution, drawn once per replication (docs/model.md §3).
+
+
+def _lognormal(mean, sd):
+    s2 = np.log1p(sd * sd / (mean * mean))
+    return np.log(mean) - s2 / 2, np.sqrt(s2)
+
+
+def _law(d, rng, n):
+    kind = d["dist"]
+    if kind == "normal":
+        return rng.normal(d["mean"], d["sd"], n)
+    if kind == "lognormal":
+        mu, sigma = _lognormal(d["mean"], d["sd"])
+        return rng.lognormal(mu, sigma, n)
+    if kind == "beta":
+        return rng.beta(d["alpha"], d["beta"], n)
+    if kind == "uniform":
+        return rng.uniform(d["min"], d["max"], n)
+    if kind == "triangular":
+        return rng.triangular(d["min"], d["mode"], d["max"], n)
+    raise NotImplementedError(f"distribution {kind}")
+
+
+def _law_mean(d):
+    kind = d["dist"]
+    if kind in ("normal", "lognormal"):
+        return d["mean"]
+    if kind == "beta":
+        return d["alpha"] / (d["alpha"] + d["beta"])
+    if kind == "uniform":
+        return (d["min"] + d["max"]) / 2
+    if kind == "triangular":
+        return (d["min"] + d["mode"] + d["max"]) / 3
+    raise NotImplementedError(f"distribution {kind}")
+
+
+class Reader:
+    """Reads parameters as arrays over replications: drawn (rng given) or point values."""
+
+    def __init__(self, R, rng):
+        self.R, self.rng = R, rng
+
+    def __call__(self, x, lo=-np.inf, hi=np.inf, count=False):
+        if isinstance(x, dict):
+            if self.rng is None:
+                # The point value is the law's mean; the supported laws used here lie inside
+                # the parameter's domain, so truncation does not move it.
+                v = np.full(self.R, float(_law_mean(x)))
+            else:
+                v = _law(x, self.rng, self.R)
+                bad = (v < lo) | (v > hi)
+                while bad.any():  # truncation by rejection
+                    v[bad] = _law(x, self.rng, int(bad.sum()))
+                    bad = (v < lo) | (v > hi)
+        else:
+            v = np.full(self.R, float(x))
+        return np.round(v) if count else v
+
+    def prob(self, x):
+        return self(x, 0.0, 1.0)
+
+    def money(self, x):
+        return self(x, 0.0)
+
+    def weights(self, table, names):
+        w = np.stack([self(table.get(n, 0.0), 0.0) for n in names], axis=-1)
+        return w / w.sum(axis=-1, keepdims=True)
+
+
+def _saturating(x, top, half):
+    return np.where(x > 0, top * x / (x + half), 0.0)
+
+
+class Params:
+    """The resolved model for R replications (arrays with the replication first)."""
+
+    def __init__(self, sc, R, rng):
+        read = Reader(R, rng)
+        sim = sc["simulation"]
+        self.R = R
+        self.T = T = int(sim["horizon"])
+        P = PERIODS_PER_YEAR[sim.get("period", "month")]
+        self.discount = (1.0 + read(sim.get("annual_discount_rate", 0.0))) ** (1.0 / P) - 1.0
+
+        funnel = sc["funnel"]
+        self.stage_names = list(funnel["stages"])
+        S = self.S = len(self.stage_names)
+        # rates[r, s, age, (advance, drop)] with age 0 fresh, 1 nurtured.
+        self.rates = np.zeros((R, S, 2, 2))
+        self.nurture_cost = np.zeros((R, S))
+        for s, name in enumerate(self.stage_names):
+            st = funnel.get(name, {})
+            self.rates[:, s, 0, 0] = read.prob(st.get("advance", 0.0))
+            self.rates[:, s, 0, 1] = read.prob(st.get("drop", 0.0))
+            self.rates[:, s, 1, 0] = read.prob(st.get("nurtured_advance", 0.0))
+            self.rates[:, s, 1, 1] = read.prob(st.get("nurtured_drop", 0.0))
+            self.nurture_cost[:, s] = read.money(st.get("nurture_cost", 0.0))
+
+        segs = sc["segments"]
+        self.segment_names = list(segs)
+        K = self.K = len(self.segment_names)
+        chans = sc.get("channels", {})
+        self.channel_names = list(chans)
+        C = self.C = len(self.channel_names)
+        self.channel_spend = np.zeros((R, C, T))
+        self.channel_leads = np.zeros((R, C, T))
+        self.channel_entry = []
+        mixes = []
+        for c, name in enumerate(self.channel_names):
+            ch = chans[name]
+            spend = ch["spend"]
+            spends = spend if isinstance(spend, list) else [spend] * T
+            for t in range(T):
+                self.channel_spend[:, c, t] = read.money(spends[t])
+            if ch.get("response", "linear") == "linear":
+                self.channel_leads[:, c, :] = self.channel_spend[:, c, :] / read.money(ch["cost_per_lead"])[:, None]
+            else:
+                top = read.money(ch["max_leads"])[:, None]
+                half = read.money(ch["half_saturation_spend"])[:, None]
+                self.channel_leads[:, c, :] = _saturating(self.channel_spend[:, c, :], top, half)
+            self.channel_entry.append(self.stage_names.index(ch.get("entry_stage", self.stage_names[0])))
+            mixes.append(read.weights(ch["segment_mix"], self.segment_names))
+        ref = sc.get("referral", {})
+        self.referral_entry = self.stage_names.index(ref.get("entry_stage", self.stage_names[0]))
+        self.referral_reward = read.money(ref.get("reward", 0.0))
+        for k in range(K):
+            if "segment_mix" in ref:
+                mixes.append(read.weights(ref["segment_mix"], self.segment_names))
+            else:
+                mixes.append(np.repeat(np.eye(K)[k][None, :], R, axis=0))
+        pipe = sc.get("pipeline", {})
+        prospects = pipe.get("prospects", {})
+        self.initial_prospects = np.stack(
+            [read(prospects.get(n, 0.0), 0.0, count=True) for n in self.stage_names], axis=-1)
+        if "segment_mix" in pipe and (self.initial_prospects > 0).any():
+            mixes.append(read.weights(pipe["segment_mix"], self.segment_names))
+        else:
+            mixes.append(np.repeat(np.eye(K)[0][None, :], R, axis=0))
+        self.mix = np.stack(mixes, axis=1)  # [R, sources, K]
+        self.NS = C + K + 1
+
+        ret = sc.get("retention", {})
+        self.retention_per_customer = np.zeros(R)
+        factor = np.ones(R)
+        if "spend_fixed" in ret:
+            raise NotImplementedError("retention.spend_fixed")
+        if "spend_per_customer" in ret:
+            x = read.money(ret["spend_per_customer"])
+            rmax = read.prob(ret.get("max_churn_reduction", 0.0))
+            half = read.money(ret.get("half_saturation", 0.0))
+            factor = 1.0 - np.where(half > 0, _saturating(x, rmax, np.where(half > 0, half, 1.0)),
+                                    np.where(x > 0, rmax, 0.0))
+            self.retention_per_customer = x
+
+        def seg_arr(key, default, fn=read):
+            return np.stack([fn(segs[n].get(key, default)) for n in self.segment_names], axis=-1)
+
+        any_sbg = any("churn_sbg" in segs[n] for n in self.segment_names)
+        tenures0 = [int(segs[n].get("initial_tenure", 0)) for n in self.segment_names]
+        for n in self.segment_names:
+            if isinstance(segs[n].get("initial_customers", 0), list):
+                raise NotImplementedError("initial_customers by tenure")
+        self.L = L = max(tenures0) + T + 1 if any_sbg else 1
+        self.ltv_cap = Lc = max(1, int(sim.get("ltv_tenure_cap", 240))) if any_sbg else 1
+        horizon = int(sim.get("ltv_horizon", 0))
+        self.N = horizon if horizon > 0 else max(int(sim.get("ltv_tenure_cap", 240)), T)
+        self.orders_per_period = seg_arr("orders_per_period", 1.0, read.money)
+        self.fixed_orders = [segs[n].get("order_model", "poisson") == "fixed" for n in self.segment_names]
+        self.order_value = seg_arr("order_value", 0.0, read.money)
+        self.order_value_cv = seg_arr("order_value_cv", 0.0, read.money)
+        self.gross_margin = seg_arr("gross_margin", 1.0, read.prob)
+        self.cost_to_serve = seg_arr("cost_to_serve", 0.0, read.money)
+        self.referral_rate = seg_arr("referrals_per_customer", 0.0, read.money)
+        self.migration = np.zeros((R, K, K))
+        for k, n in enumerate(self.segment_names):
+            leave = np.zeros(R)
+            for j, m in enumerate(self.segment_names):
+                if j != k and m in segs[n].get("migration", {}):
+                    self.migration[:, k, j] = read.prob(segs[n]["migration"][m])
+                    leave += self.migration[:, k, j]
+            self.migration[:, k, k] = np.maximum(0.0, 1.0 - leave)
+        self.any_migration = bool((self.migration[:, ~np.eye(K, dtype=bool)] > 0).any())
+        self.initial_customers = np.zeros((R, K, L))
+        for k, n in enumerate(self.segment_names):
+            self.initial_customers[:, k, min(tenures0[k], L - 1)] = read(
+                segs[n].get("initial_customers", 0.0), 0.0, count=True)
+
+        # Hazards h_k(tau) for tau up to max(L, Lc) (docs/model.md §2 step 2).
+        mult = seg_arr("churn_multiplier", 1.0, read.money)
+        taus = np.arange(max(L, Lc), dtype=float)
+        h = np.zeros((R, K, taus.size))
+        for k, n in enumerate(self.segment_names):
+            seg = segs[n]
+            if "churn_sbg" in seg:
+                a = read.money(seg["churn_sbg"]["alpha"])[:, None]
+                b = read.money(seg["churn_sbg"]["beta"])[:, None]
+                base = a / (a + b + taus[None, :])
+            else:
+                base = np.repeat(read.prob(seg.get("churn", 0.0))[:, None], taus.size, axis=1)
+            h[:, k, :] = np.minimum(1.0, base * mult[:, k, None] * factor[:, None])
+        self.hazard_all = h
+        self.hazard = h[:, :, :L]
+
+        wb = sc.get("winback")
+        self.W = int(wb.get("window", 1)) if wb is not None else 0
+        self.winback_cost = read.money(wb.get("attempt_cost", 0.0)) if wb else np.zeros(R)
+        self.winback_success = read.prob(wb.get("success_probability", 0.0)) if wb else np.zeros(R)
+
+        self.ltv, self.payback_curve = customer_value(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer value (docs/model.md §6), for all replications at once.
+
+
+def customer_value(p):
+    """V_k and the cumulative contribution C_k(n), n = 1..N, of the one-customer Markov chain.
+
+    The chain is triangular in tenure apart from the cap level and the return of won-back
+    customers to tenure 0 through the lapsed states. The value is therefore affine in the K values
+    y_k of the states lapsed (k, 1): a backward pass over tenure carries u(tau) = a + B y, and one
+    K x K solve gives y. The payback curve iterates w_i = P w_(i-1) from w_0 = r, on the tenures
+    that can still reach tenure 0 within N steps.
+    """
+    R, K, Lc, W = p.R, p.K, p.ltv_cap, p.W
+    gamma = 1.0 / (1.0 + p.discount)
+    h = p.hazard_all[:, :, :Lc]
+    s = 1.0 - h
+    M = p.migration
+    q = p.winback_success
+    e = p.orders_per_period * p.order_value * p.gross_margin - p.cost_to_serve  # [R, K]
+    earn = np.einsum("rkj,rj->rk", M, e)
+    xc = p.retention_per_customer[:, None]
+    rA = s * earn[:, :, None] - xc[:, :, None]  # [R, K, Lc]
+    rL = -p.winback_cost[:, None] + q[:, None] * rA[:, :, 0]  # [R, K], the same for every d
+    g = gamma[:, None, None]
+    eye = np.eye(K)[None]
+    hw = h if W > 0 else np.zeros_like(h)
+
+    # Cap level: (I - gamma diag(s) M) u = r + gamma diag(h) y.
+    G = eye - g * s[:, :, Lc - 1, None] * M
+    a = np.linalg.solve(G, rA[:, :, Lc - 1, None])[..., 0]
+    B = np.linalg.solve(G, g * (hw[:, :, Lc - 1, None] * eye))
+    a1, B1 = a, B
+    for tau in range(Lc - 2, -1, -1):
+        sm = s[:, :, tau, None] * M
+        a = rA[:, :, tau] + gamma[:, None] * np.einsum("rkj,rj->rk", sm, a)
+        B = g * (sm @ B) + g * (hw[:, :, tau, None] * eye)
+        if tau == 1:
+            a1, B1 = a, B
+    if W > 0:
+        # Lapsed (k, d): z + gamma (1 - q) u(k, d + 1), z = c + D y affine in y.
+        qs = (q[:, None] * s[:, :, 0])[:, :, None] * M
+        c = rL + gamma[:, None] * np.einsum("rkj,rj->rk", qs, a1)
+        D = g * (qs @ B1) + g * ((q[:, None] * h[:, :, 0])[:, :, None] * eye)
+        f = gamma * (1.0 - q)
+        geo = sum(f**i for i in range(W))[:, None]
+        y = np.linalg.solve(eye - geo[:, :, None] * D, (geo * c)[..., None])[..., 0]
+        u0 = a + np.einsum("rkj,rj->rk", B, y)
+    else:
+        u0 = a
+    ltv = gamma[:, None] * u0
+
+    # Payback curve: C_k(n) = sum_{i < n} (P^i r)(k, 0).
+    N = p.N
+    wA = rA.copy()
+    wL = np.repeat(rL[:, :, None], max(W, 1), axis=2) if W > 0 else np.zeros((R, K, 1))
+    curve = np.zeros((R, K, N))
+    total = np.zeros((R, K))
+    one = min(1, Lc - 1)
+    for i in range(N):
+        total += wA[:, :, 0]
+        curve[:, :, i] = total
+        if i + 1 == N:
+            break
+        hi = min(Lc, N - i - 1)
+        shifted = wA[:, :, 1:hi + 1] if hi + 1 <= Lc else np.concatenate(
+            [wA[:, :, 1:Lc], wA[:, :, Lc - 1:Lc]], axis=2)
+        nA = s[:, :, :hi] * (M @ shifted)
+        if W > 0:
+            nA += h[:, :, :hi] * wL[:, :, 0:1]
+            first = s[:, :, 0] * np.einsum("rkj,rj->rk", M, wA[:, :, one]) + h[:, :, 0] * wL[:, :, 0]
+            nL = np.empty_like(wL)
+            nL[:, :, :] = (q[:, None] * first)[:, :, None]
+            nL[:, :, :-1] += (1.0 - q)[:, None, None] * wL[:, :, 1:]
+            wL = nL
+        wA[:, :, :hi] = nA
+    return ltv, curve
+
+
+# ---------------------------------------------------------------------------------------------
+# The dynamics (docs/model.md §2), for all replications at once.
+
+
+class Sample:
+    """Monte Carlo draws on counts."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.dtype = np.int64
+
+    def binomial(self, n, p):
+        return self.rng.binomial(n, np.clip(p, 0.0, 1.0))
+
+    def poisson(self, mean):
+        return self.rng.poisson(mean)
+
+    def multinomial(self, n, probs):
+        """Conditional binomials along the last axis of probs."""
+        out = np.empty(np.broadcast_shapes(n.shape + (1,), probs.shape), dtype=np.int64)
+        left = n.copy()
+        mass = np.ones(np.shape(probs[..., 0]))
+        for j in range(probs.shape[-1] - 1):
+            pj = np.where(mass > 0, np.fmin(1.0, probs[..., j] / np.where(mass > 0, mass, 1.0)), 1.0)
+            x = self.rng.binomial(left, np.clip(pj, 0.0, 1.0))
+            out[..., j] = x
+            left = left - x
+            mass = mass - probs[..., j]
+        out[..., -1] = left
+        return out
+
+    def revenue(self, orders, mean, cv):
+        if not (cv > 0).any():
+            return orders * mean
+        shape = orders / np.where(cv > 0, cv * cv, 1.0)
+        drawn = self.rng.gamma(np.where(orders > 0, shape, 1.0), mean * cv * cv)
+        return np.where((cv > 0) & (orders > 0) & (mean > 0), drawn, orders * mean)
+
+
+class Mean:
+    """Every draw replaced by its expectation (expected-value mode)."""
+
+    dtype = np.float64
+
+    def binomial(self, n, p):
+        return n * p
+
+    def poisson(self, mean):
+        return mean
+
+    def multinomial(self, n, probs):
+        out = np.empty(np.broadcast_shapes(n.shape + (1,), probs.shape))
+        out[..., :-1] = n[..., None] * probs[..., :-1]
+        out[..., -1] = n - out[..., :-1].sum(axis=-1)
+        return out
+
+    def revenue(self, orders, mean, cv):
+        return orders * mean
+
+
+def payback(p, new_by_segment, cac):
+    """Periods until the cumulative contribution covers cac (docs/model.md §6); [R]."""
+    n = new_by_segment.sum(axis=1)
+    safe = np.where(n > 0, n, 1.0)
+    c = np.einsum("rk,rkn->rn", new_by_segment / safe[:, None], p.payback_curve)
+    reached = c >= np.where(np.isnan(cac), np.inf, cac)[:, None]
+    step = reached.argmax(axis=1)
+    rows = np.arange(p.R)
+    ok = reached[rows, step]
+    cur = c[rows, step]
+    prev = np.where(step > 0, c[rows, np.maximum(step - 1, 0)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(ok, step + (cac - prev) / (cur - prev), np.inf)
+    out = np.where(cac <= 0, 0.0, out)
+    return np.where((n > 0) & ~np.isnan(cac), out, np.nan)
+
+
+def ratios(p, new_by_segment, spend):
+    customers = new_by_segment.sum(axis=1)
+    value = (new_by_segment * p.ltv).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cac = np.where(customers > 0, spend / customers, np.nan)
+        ltv = np.where(customers > 0, value / customers, np.nan)
+        ltv_cac = np.where(spend > 0, value / spend, np.nan)
+    return cac, ltv, ltv_cac, payback(p, new_by_segment, cac)
+
+
+FIXED = ["revenue", "gross_margin", "cost_to_serve", "acquisition_spend", "retention_spend",
+         "winback_spend", "referral_rewards", "profit", "cumulative_profit", "discounted_profit",
+         "npv", "active_customers", "new_customers", "churned_customers", "won_back_customers",
+         "retention_rate", "orders", "leads", "referred_prospects", "new_customers_referral",
+         "new_customers_pipeline", "cac", "ltv", "ltv_cac", "payback_periods"]
+TOTALS = ["npv", "revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
+          "new_customers", "churned_customers", "won_back_customers", "active_customers", "cac",
+          "ltv", "ltv_cac", "payback_periods"]
+
+
+def metric_names(p):
+    return (FIXED + [f"new_customers_{c}" for c in p.channel_names] +
+            [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
+            [f"cost_per_{s}" for s in p.stage_names])
+
+
+def simulate(p, draw):
+    """Returns metrics {name: [R, T]} and totals {name: [R]}."""
+    R, T, K, S, L, W, C, NS = p.R, p.T, p.K, p.S, p.L, p.W, p.C, p.NS
+    out = {name: np.zeros((R, T)) for name in metric_names(p)}
+    A = p.initial_customers.astype(draw.dtype)
+    lapsed = np.zeros((R, K, max(W, 1)), dtype=draw.dtype)
+    N = np.zeros((R, NS, S, 2), dtype=draw.dtype)  # [source, stage, fresh/nurtured]
+    N[:, NS - 1, :, 1] = p.initial_prospects
+    new_by_segment = np.zeros((R, T, K))
+    funnel_p = np.empty((R, 1, S, 2, 3))
+    funnel_p[..., 0] = p.rates[:, None, :, :, 0]
+    funnel_p[..., 1] = p.rates[:, None, :, :, 1]
+    funnel_p[..., 2] = np.maximum(0.0, 1.0 - p.rates[:, None, :, :, 0] - p.rates[:, None, :, :, 1])
+    mig = p.migration[:, :, None, :]  # [R, K, 1, K]
+    cumulative = np.zeros(R)
+    npv = np.zeros(R)
+    discount = np.ones(R)
+    for t in range(T):
+        discount = discount / (1.0 + p.discount)
+        # 1. Win-back.
+        attempts = np.zeros(R)
+        won = np.zeros(R)
+        if W > 0:
+            back = draw.binomial(lapsed, p.winback_success[:, None, None])
+            attempts = lapsed.sum(axis=(1, 2)).astype(float)
+            won = back.sum(axis=(1, 2)).astype(float)
+            A[:, :, 0] += back.sum(axis=2)
+            rest = lapsed - back
+        # 2. Churn and 3. migration; tenure advances by one.
+        at_risk = A.sum(axis=(1, 2)).astype(float)
+        lost = draw.binomial(A, p.hazard)
+        churned_by = lost.sum(axis=2)
+        stay = A - lost
+        if p.any_migration:
+            split = draw.multinomial(stay, mig)  # [R, K, L, K]
+            moved = split.sum(axis=1).transpose(0, 2, 1)  # [R, K(to), L]
+        else:
+            moved = stay
+        nxt = np.zeros_like(A)
+        nxt[:, :, 1:] = moved[:, :, :-1]
+        nxt[:, :, L - 1] += moved[:, :, L - 1] if L > 1 else 0
+        if L == 1:
+            nxt = moved.copy()
+        churned = churned_by.sum(axis=1).astype(float)
+        if W > 0:
+            lapsed = np.zeros_like(lapsed)
+            lapsed[:, :, 1:] = rest[:, :, :-1]
+            lapsed[:, :, 0] = churned_by
+        # 4. Repurchase.
+        active_k = nxt.sum(axis=2).astype(float)
+        mean_orders = active_k * p.orders_per_period
+        orders_k = np.stack([mean_orders[:, k] if p.fixed_orders[k] else
+                             draw.poisson(mean_orders[:, k]).astype(float) for k in range(K)], axis=1)
+        value_k = draw.revenue(orders_k, p.order_value, p.order_value_cv)
+        revenue = value_k.sum(axis=1)
+        margin = (value_k * p.gross_margin).sum(axis=1)
+        serve = (active_k * p.cost_to_serve).sum(axis=1)
+        # 5. Referral.
+        ref = draw.poisson(active_k * p.referral_rate)
+        N[:, C:C + K, p.referral_entry, 0] += ref
+        referred = ref.sum(axis=1).astype(float)
+        out[f"entered_{p.stage_names[p.referral_entry]}"][:, t] += referred
+        # 6. Acquisition.
+        leads_c = draw.poisson(p.channel_leads[:, :, t])
+        for c in range(C):
+            N[:, c, p.channel_entry[c], 0] += leads_c[:, c]
+            out[f"entered_{p.stage_names[p.channel_entry[c]]}"][:, t] += leads_c[:, c]
+        leads = leads_c.sum(axis=1).astype(float)
+        channel_spend = p.channel_spend[:, :, t].sum(axis=1)
+        # 7. Funnel.
+        nurture = (N[:, :, :, 1].sum(axis=1) * p.nurture_cost).sum(axis=1)
+        f = draw.multinomial(N, funnel_p)  # [R, NS, S, 2, 3]
+        adv = f[..., 0].sum(axis=3)  # [R, NS, S]
+        N = np.zeros_like(N)
+        N[:, :, 1:, 0] = adv[:, :, :-1]
+        N[:, :, :, 1] = f[..., 2].sum(axis=3)
+        for s in range(1, S):
+            out[f"entered_{p.stage_names[s]}"][:, t] += adv[:, :, s - 1].sum(axis=1)
+        converted = adv[:, :, S - 1]  # [R, NS]
+        # 8. Conversion.
+        split = draw.multinomial(converted, p.mix)  # [R, NS, K]
+        by_segment = split.sum(axis=1)
+        nxt[:, :, 0] += by_segment
+        new_by_segment[:, t, :] = by_segment
+        conv = converted.astype(float)
+        for c in range(C):
+            out[f"new_customers_{p.channel_names[c]}"][:, t] = conv[:, c]
+        from_referral = conv[:, C:C + K].sum(axis=1)
+        from_pipeline = conv[:, NS - 1]
+        new_total = conv.sum(axis=1)
+        A = nxt
+        # Accounting.
+        acquisition = channel_spend + nurture
+        retention = at_risk * p.retention_per_customer
+        winback = attempts * p.winback_cost
+        rewards = from_referral * p.referral_reward
+        profit = margin - serve - acquisition - retention - winback - rewards
+        cumulative = cumulative + profit
+        npv = npv + profit * discount
+        act = A.sum(axis=2).astype(float)
+        for k in range(K):
+            out[f"active_{p.segment_names[k]}"][:, t] = act[:, k]
+        cac, ltv, ltv_cac, pb = ratios(p, new_by_segment[:, t, :], acquisition + rewards)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rr = np.where(at_risk > 0, (at_risk - churned) / np.where(at_risk > 0, at_risk, 1), np.nan)
+        for name, v in [("revenue", revenue), ("gross_margin", margin), ("cost_to_serve", serve),
+                        ("acquisition_spend", acquisition), ("retention_spend", retention),
+                        ("winback_spend", winback), ("referral_rewards", rewards), ("profit", profit),
+                        ("cumulative_profit", cumulative), ("discounted_profit", profit * discount),
+                        ("npv", npv), ("active_customers", act.sum(axis=1)),
+                        ("new_customers", new_total), ("churned_customers", churned),
+                        ("won_back_customers", won), ("retention_rate", rr),
+                        ("orders", orders_k.sum(axis=1)), ("leads", leads),
+                        ("referred_prospects", referred), ("new_customers_referral", from_referral),
+                        ("new_customers_pipeline", from_pipeline), ("cac", cac), ("ltv", ltv),
+                        ("ltv_cac", ltv_cac), ("payback_periods", pb)]:
+            out[name][:, t] = v
+        for s in range(S):
+            e = out[f"entered_{p.stage_names[s]}"][:, t]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[f"cost_per_{p.stage_names[s]}"][:, t] = np.where(e > 0, acquisition / e, np.nan)
+    tot = {}
+    for name in ["revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
+                 "new_customers", "churned_customers", "won_back_customers"]:
+        tot[name] = out[name].sum(axis=1)
+    tot["npv"] = npv
+    tot["active_customers"] = out["active_customers"][:, T - 1]
+    cac, ltv, ltv_cac, pb = ratios(p, new_by_segment.sum(axis=1),
+                                   tot["acquisition_spend"] + out["referral_rewards"].sum(axis=1))
+    tot.update(cac=cac, ltv=ltv, ltv_cac=ltv_cac, payback_periods=pb)
+    return out, tot
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics over replications (NaN = undefined, left out), as clvsim reports them.
+
+QUANTILES = [0.05, 0.25, 0.50, 0.75, 0.95]
+
+
+def summarise(values):
+    """values [R, ...] -> dict of mean, sd, std_error, n, quantiles over replications."""
+    n = np.sum(~np.isnan(values), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(values, axis=0) if values.size else values
+        sd = np.nanstd(values, axis=0, ddof=1)
+        q = np.nanquantile(values, QUANTILES, axis=0)
+    return {"mean": mean, "sd": sd, "std_error": sd / np.sqrt(n), "n": n, "quantiles": q}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario", nargs="?", default=None)
+    ap.add_argument("-r", "--replications", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--expected", action="store_true", help="exact expectations at the point values")
+    ap.add_argument("--chunk", type=int, default=1000, help="replications per vectorised block")
+    ap.add_argument("-o", "--output", default=None, help="write the statistics to this .npz file")
+    args = ap.parse_args(argv)
+    path = args.scenario
+    if path is None:
+        import os
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios", "saas.toml")
+    with open(path, "rb") as fh:
+        sc = tomllib.load(fh)
+    if "extends" in sc or "variants" in sc or "sweep" in sc:
+        raise NotImplementedError("extends, variants and sweeps")
+
+    result = {}
+    if args.expected:
+        p = Params(sc, 1, None)
+        metrics, totals = simulate(p, Mean())
+        for name, v in metrics.items():
+            result[f"expected/{name}"] = v[0]
+        for name, v in totals.items():
+            result[f"expected_total/{name}"] = np.array(v[0])
+        result["ltv"] = p.ltv[0]
+    else:
+        R = args.replications or int(sc["simulation"].get("replications", 1000))
+        seed = args.seed if args.seed is not None else int(sc["simulation"].get("seed", 0))
+        rng = np.random.default_rng(seed)
+        chunks_m, chunks_t = [], []
+        for start in range(0, R, args.chunk):
+            n = min(args.chunk, R - start)
+            p = Params(sc, n, rng)
+            m, t = simulate(p, Sample(rng))
+            chunks_m.append(m)
+            chunks_t.append(t)
+        names = list(chunks_m[0])
+        for name in names:
+            st = summarise(np.concatenate([c[name] for c in chunks_m]))
+            for k, v in st.items():
+                result[f"{k}/{name}"] = v
+        for name in TOTALS:
+            st = summarise(np.concatenate([c[name] for c in chunks_t]))
+            for k, v in st.items():
+                result[f"total_{k}/{name}"] = v
+    if args.output:
+        np.savez(args.output, **result)
+    else:
+        key = "expected/npv" if args.expected else "mean/npv"
+        print(f"npv at the horizon: {result[key][-1]:.6f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
