@@ -107,10 +107,38 @@ class MetricLayout : public MetricIndex {
 //! Names, units and descriptions of the totals, in Total order.
 const std::vector<MetricInfo>& total_infos();
 
+struct DrawRecord;
+
+//! The counts of one replication in progress (per-thread state). One per thread, reused from one
+//! replication to the next, so that the replication loop does not allocate once the buffers have
+//! grown to the model's size.
+template <class C>
+struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing between threads
+  std::vector<C> active, next;               //!< [K * tenures]
+  std::vector<C> lapsed, lapsed_next;        //!< [K * W]
+  std::vector<C> prospects, prospects_next;  //!< [sources * S * 2]
+  std::vector<C> converted;                  //!< [sources]
+  std::vector<C> split, churned_by;          //!< [K]
+  std::vector<double> new_by_segment;        //!< [T * K]
+  std::vector<double> active_k, mix;         //!< [K]
+  std::vector<double> entry_spend, nurture_by_stage;  //!< [S]
+};
+using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp
+
 //! One Monte Carlo replication. `metrics` is [layout.size() * horizon], metric-major;
-//! `totals` is [Total::Count_].
+//! `totals` is [Total::Count_]. `state` is scratch (its contents on entry do not matter).
+void simulate_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
+                          std::span<double> metrics, std::span<double> totals, ReplicationState& state);
+
+//! The same, with scratch of its own.
 void simulate_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
                           std::span<double> metrics, std::span<double> totals);
+
+//! The same replication (same results), appending every sampler call to `log` (DrawRecord),
+//! for benchmarks that count and replay the sampler calls.
+void trace_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
+                       std::span<double> metrics, std::span<double> totals, ReplicationState& state,
+                       std::vector<DrawRecord>& log);
 
 //! The exact expectation of the same model (mean-field recurrences), same layout.
 void expected_trajectory(const ModelParams& m, std::span<double> metrics, std::span<double> totals);

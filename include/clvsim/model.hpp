@@ -6,10 +6,12 @@
 // named by the parameter's key path, so a variant that leaves a parameter alone draws the same
 // value for it in every replication.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "clvsim/binomial_prob.hpp"
 #include "clvsim/scenario.hpp"
 
 namespace clvsim {
@@ -69,6 +71,17 @@ struct ModelParams {
   bool winback = false;
   double winback_cost = 0.0;
   double winback_success = 0.0;
+
+  // Sampler constants of the cells whose probabilities stay for the whole horizon, computed once
+  // from the rates above (the draws are those of the plain samplers, see BinomialProb).
+  std::vector<BinomialProb> churn_draw;       //!< [K * tenures] from hazard
+  std::vector<BinomialProb> migration_draw;   //!< [K * (K - 1)] conditional, from migration rows
+  std::vector<BinomialProb> funnel_draw;      //!< [(S * 2 + fresh/nurtured) * 2] advance, drop | not advance
+  std::vector<BinomialProb> conversion_draw;  //!< [sources * (K - 1)] conditional, from segment mixes
+  BinomialProb winback_draw;                  //!< from winback_success
+
+  //! The funnel's (advance, drop, stay) probabilities of stage s, fresh or nurtured.
+  [[nodiscard]] std::array<double, 3> funnel_probs(int s, int nurtured) const;
 
   // Initial state.
   std::vector<double> initial_customers;  //!< [K * tenures], whole numbers

@@ -18,6 +18,7 @@
 #include <numbers>
 #include <span>
 
+#include "clvsim/binomial_prob.hpp"
 #include "clvsim/error.hpp"
 
 namespace clvsim {
@@ -161,13 +162,12 @@ Count poisson(Rng& rng, double mean) {
 
 namespace detail {
 
+//! BINV with its per-probability constants given: s = p / (1 - p), log_q = log1p(-p).
 template <class Rng>
-Count binomial_inversion(Rng& rng, Count n, double p) {
+Count binomial_inversion(Rng& rng, Count n, double s, double log_q) {
   // BINV: sequential search from 0 using the pmf recurrence.
-  const double q = 1.0 - p;
-  const double s = p / q;
   const double a = (static_cast<double>(n) + 1.0) * s;
-  const double r0 = std::exp(static_cast<double>(n) * std::log1p(-p));
+  const double r0 = std::exp(static_cast<double>(n) * log_q);
   for (;;) {
     double r = r0;
     double u = rng.uniform();
@@ -180,6 +180,12 @@ Count binomial_inversion(Rng& rng, Count n, double p) {
     }
     if (x <= n) return x;
   }
+}
+
+template <class Rng>
+Count binomial_inversion(Rng& rng, Count n, double p) {
+  const double q = 1.0 - p;
+  return binomial_inversion(rng, n, p / q, std::log1p(-p));
 }
 
 template <class Rng>
@@ -197,6 +203,11 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
   const double m = std::floor((n + 1.0) * p);
   const double big_a = (n + 2.0) * p;
   const double big_b = (n + 2.0) * q;
+  // The terms of the acceptance bound that depend on the mode only, computed on the first
+  // attempt that needs them (most attempts are accepted by the squeeze), then reused. The bound
+  // adds the same terms in the same order as written out in full, so the draws are unchanged.
+  bool have_mode_terms = false;
+  double mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0, mode_prod = 0.0;
   for (;;) {
     const double u = rng.uniform() - 0.5;
     double v = rng.uniform();
@@ -205,12 +216,17 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
     if (k < 0.0 || k > n) continue;
     if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
     v = std::log(v * alpha / (a / (us * us) + b));
+    if (!have_mode_terms) {
+      mode_bd0 = detail::bd0(m + 1.0, big_a) + detail::bd0(n - m + 1.0, big_b);
+      mode_prod = (m + 1.0) * (n - m + 1.0);
+      mode_tail = stirling_tail(m);
+      rest_tail = stirling_tail(n - m);
+      have_mode_terms = true;
+    }
     // log(pmf(k) / pmf(m)) via Stirling with tails and bd0 around A + B = n + 2.
-    const double bound = detail::bd0(m + 1.0, big_a) + detail::bd0(n - m + 1.0, big_b) -
-                         detail::bd0(k + 1.0, big_a) - detail::bd0(n - k + 1.0, big_b) +
-                         0.5 * std::log((k + 1.0) * (n - k + 1.0) / ((m + 1.0) * (n - m + 1.0))) +
-                         stirling_tail(m) + stirling_tail(n - m) - stirling_tail(k) -
-                         stirling_tail(n - k);
+    const double bound = mode_bd0 - detail::bd0(k + 1.0, big_a) - detail::bd0(n - k + 1.0, big_b) +
+                         0.5 * std::log((k + 1.0) * (n - k + 1.0) / mode_prod) + mode_tail +
+                         rest_tail - stirling_tail(k) - stirling_tail(n - k);
     if (v <= bound) return static_cast<Count>(k);
   }
 }
@@ -245,6 +261,34 @@ std::uint64_t uniform_index(Rng& rng, std::uint64_t range) {
     }
   }
   return static_cast<std::uint64_t>(m >> 64);
+}
+
+//! Binomial(n, p) with p's constants precomputed; the same draws as binomial(rng, n, p.p).
+template <class Rng>
+Count binomial(Rng& rng, Count n, const BinomialProb& p) {
+  CLVSIM_EXPECT(n >= 0 && p.p >= 0.0 && p.p <= 1.0);
+  if (n <= 0 || p.p <= 0.0) return 0;
+  if (p.p >= 1.0) return n;
+  const bool flip = p.p > 0.5;
+  if (flip && p.small <= 0.0) return n;
+  const Count x = static_cast<double>(n) * p.small < 10.0
+                      ? detail::binomial_inversion(rng, n, p.s, p.log_q)
+                      : detail::binomial_btrs(rng, n, p.small);
+  return flip ? n - x : x;
+}
+
+//! Multinomial by conditional binomials with the conditional probabilities precomputed
+//! (conditional_probs); out has one more element than cond.
+template <class Rng>
+void multinomial(Rng& rng, Count n, std::span<const BinomialProb> cond, std::span<Count> out) {
+  CLVSIM_EXPECT(cond.size() + 1 == out.size());
+  Count left = n;
+  for (std::size_t j = 0; j < cond.size(); ++j) {
+    const Count x = binomial(rng, left, cond[j]);
+    out[j] = x;
+    left -= x;
+  }
+  out[cond.size()] = left;
 }
 
 //! Multinomial(n, probs) into `out` (same size as probs). probs must be >= 0 and sum to <= 1

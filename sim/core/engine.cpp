@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "clvsim/draws.hpp"
 #include "clvsim/random.hpp"
 #include "clvsim/samplers.hpp"
 
@@ -14,67 +15,6 @@ namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double INF = std::numeric_limits<double>::infinity();
-
-// ---------------------------------------------------------------------------------------------
-// Draw policies. Each event draws from its own stream, named by (purpose, period, cell), so the
-// same event uses the same random numbers in every variant of a scenario.
-
-class SampleDraws {
- public:
-  using Count = clvsim::Count;
-  SampleDraws(std::uint64_t seed, std::uint64_t replication) : seed_(seed), rep_(replication) {}
-
-  Count binomial(Count n, double p, Purpose what, std::uint64_t where) const {
-    if (n == 0 || p <= 0.0) return 0;
-    RandomStream rng(seed_, rep_, what, where);
-    return clvsim::binomial(rng, n, p);
-  }
-  Count poisson(double mean, Purpose what, std::uint64_t where) const {
-    if (mean <= 0.0) return 0;
-    RandomStream rng(seed_, rep_, what, where);
-    return clvsim::poisson(rng, mean);
-  }
-  void multinomial(Count n, std::span<const double> p, std::span<Count> out, Purpose what,
-                   std::uint64_t where) const {
-    if (n == 0) {
-      std::fill(out.begin(), out.end(), 0);
-      return;
-    }
-    RandomStream rng(seed_, rep_, what, where);
-    clvsim::multinomial(rng, n, p, out);
-  }
-  //! Total value of `orders` orders of mean `mean` and coefficient of variation `cv`: a sum of
-  //! gamma variates is gamma with the shapes added.
-  double order_value(double orders, double mean, double cv, Purpose what, std::uint64_t where) const {
-    if (orders <= 0.0 || mean <= 0.0) return 0.0;
-    if (cv <= 0.0) return orders * mean;
-    RandomStream rng(seed_, rep_, what, where);
-    return clvsim::gamma(rng, orders / (cv * cv), mean * cv * cv);
-  }
-
- private:
-  std::uint64_t seed_;
-  std::uint64_t rep_;
-};
-
-class MeanDraws {
- public:
-  using Count = double;
-  double binomial(double n, double p, Purpose, std::uint64_t) const { return n * p; }
-  double poisson(double mean, Purpose, std::uint64_t) const { return mean; }
-  void multinomial(double n, std::span<const double> p, std::span<double> out, Purpose,
-                   std::uint64_t) const {
-    double rest = n;
-    for (std::size_t j = 0; j + 1 < p.size(); ++j) {
-      out[j] = n * p[j];
-      rest -= out[j];
-    }
-    out[p.size() - 1] = rest;
-  }
-  double order_value(double orders, double mean, double, Purpose, std::uint64_t) const {
-    return orders * mean;
-  }
-};
 
 // The acquisition ratios of a set of new customers (per segment) bought for `spend`
 // (acquisition spend + referral rewards): one definition for a period and for the horizon.
@@ -96,7 +36,8 @@ AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const doubl
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
-void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::span<double> totals) {
+void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::span<double> totals,
+         ReplicationBuffers<typename Draws::Count>& st) {
   using C = typename Draws::Count;
   const int T = m.horizon, K = m.segments, S = m.stages, L = m.tenures, W = m.winback_window;
   const int NS = m.sources_count();
@@ -107,16 +48,31 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   auto F = [](Metric x) { return MetricIndex::fixed(x); };
   std::fill(out.begin(), out.end(), 0.0);
 
-  std::vector<C> active(K * L, C{}), next(K * L, C{});
-  std::vector<C> lapsed(K * W, C{}), lapsed_next(K * W, C{});
-  std::vector<C> prospects(NS * S * 2, C{}), prospects_next(NS * S * 2, C{});
-  std::vector<C> converted(NS, C{}), split(K, C{}), churned_by(K, C{});
-  std::vector<double> new_by_segment(static_cast<std::size_t>(K) * T, 0.0);
-  std::vector<double> active_k(K, 0.0);
+  // assign() keeps the capacity of a reused state: no allocation after the first replication.
+  std::vector<C>&active = st.active, &next = st.next, &lapsed = st.lapsed, &lapsed_next = st.lapsed_next,
+                 &prospects = st.prospects, &prospects_next = st.prospects_next,
+                 &converted = st.converted, &split = st.split, &churned_by = st.churned_by;
+  std::vector<double>&new_by_segment = st.new_by_segment, &active_k = st.active_k;
+  active.assign(static_cast<std::size_t>(K) * L, C{});
+  next.assign(static_cast<std::size_t>(K) * L, C{});
+  lapsed.assign(static_cast<std::size_t>(K) * W, C{});
+  lapsed_next.assign(static_cast<std::size_t>(K) * W, C{});
+  prospects.assign(static_cast<std::size_t>(NS) * S * 2, C{});
+  prospects_next.assign(static_cast<std::size_t>(NS) * S * 2, C{});
+  converted.assign(static_cast<std::size_t>(NS), C{});
+  split.assign(static_cast<std::size_t>(K), C{});
+  churned_by.assign(static_cast<std::size_t>(K), C{});
+  new_by_segment.assign(static_cast<std::size_t>(K) * T, 0.0);
+  active_k.assign(static_cast<std::size_t>(K), 0.0);
   // Acquisition spend by stage: channel spend at its entry stage, nurturing cost where it is paid.
-  std::vector<double> entry_spend(S, 0.0), nurture_by_stage(S, 0.0);
+  std::vector<double>&entry_spend = st.entry_spend, &nurture_by_stage = st.nurture_by_stage;
+  entry_spend.assign(static_cast<std::size_t>(S), 0.0);
+  nurture_by_stage.assign(static_cast<std::size_t>(S), 0.0);
   std::array<C, 3> funnel_out{};
   const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
+  const auto conditionals = [](const std::vector<BinomialProb>& v, std::size_t row, std::size_t n) {
+    return std::span<const BinomialProb>(v.data() + row * n, n);
+  };
 
   for (int i = 0; i < K * L; ++i) active[i] = static_cast<C>(m.initial_customers[i]);
   const int pipeline = NS - 1;
@@ -135,7 +91,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           const C n = lapsed[k * W + d];
           if (n == C{}) continue;
           attempts += n;
-          const C back = draw.binomial(n, m.winback_success, Purpose::WinBack, cell(t, k * W + d));
+          const C back = draw.binomial(n, m.winback_draw, Purpose::WinBack, cell(t, k * W + d));
           won += back;
           active[k * L] += back;
           if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
@@ -154,14 +110,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         if (n == C{}) continue;
         at_risk += n;
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
-        const C lost = draw.binomial(n, m.hazard[k * L + tau], Purpose::Churn, where);
+        const C lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
         churned_by[k] += lost;
         const C stay = n - lost;
         const int nt = std::min(tau + 1, L - 1);
         if (!m.any_migration) {
           next[k * L + nt] += stay;
         } else {
-          draw.multinomial(stay, row, split, Purpose::Migration, where);
+          draw.multinomial(stay, row, conditionals(m.migration_draw, k, K - 1), split, Purpose::Migration, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
         }
       }
@@ -228,14 +184,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         for (int nurtured = 0; nurtured < 2; ++nurtured) {
           const C n = prospects[pidx(src, s, nurtured)];
           if (n == C{}) continue;
-          const double adv = nurtured ? r.nurtured_advance : r.advance;
-          const double drop = nurtured ? r.nurtured_drop : r.drop;
           if (nurtured) {
             nurture_spend += static_cast<double>(n) * r.nurture_cost;
             nurture_by_stage[s] += static_cast<double>(n) * r.nurture_cost;
           }
-          const std::array<double, 3> p{adv, drop, std::max(0.0, 1.0 - adv - drop)};
-          draw.multinomial(n, p, funnel_out, Purpose::Funnel,
+          const std::array<double, 3> p = m.funnel_probs(s, nurtured);
+          draw.multinomial(n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
+                           funnel_out, Purpose::Funnel,
                            cell(t, static_cast<std::uint64_t>(pidx(src, s, nurtured))));
           if (s + 1 < S) {
             prospects_next[pidx(src, s + 1, 0)] += funnel_out[0];
@@ -255,7 +210,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       const C n = converted[src];
       if (n == C{}) continue;
       const Source& source = m.sources[src];
-      draw.multinomial(n, source.segment_mix, split, Purpose::Conversion, cell(t, src));
+      draw.multinomial(n, source.segment_mix, conditionals(m.conversion_draw, src, K - 1), split,
+                       Purpose::Conversion, cell(t, src));
       for (int k = 0; k < K; ++k) {
         next[k * L] += split[k];
         new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
@@ -332,7 +288,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     return a;
   };
   auto total = [&](Total x) -> double& { return totals[static_cast<std::size_t>(x)]; };
-  std::vector<double> mix(K, 0.0);
+  std::vector<double>& mix = st.mix;
+  mix.assign(static_cast<std::size_t>(K), 0.0);
   for (int t = 0; t < T; ++t)
     for (int k = 0; k < K; ++k) mix[k] += new_by_segment[static_cast<std::size_t>(t) * K + k];
   const AcquisitionRatios ratios =
@@ -372,12 +329,25 @@ double payback_periods(const ModelParams& m, std::span<const double> new_by_segm
 }
 
 void simulate_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
+                          std::span<double> metrics, std::span<double> totals, ReplicationState& state) {
+  run(m, SampleDraws(seed, replication), metrics, totals, state);
+}
+
+void simulate_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
                           std::span<double> metrics, std::span<double> totals) {
-  run(m, SampleDraws(seed, replication), metrics, totals);
+  ReplicationState state;
+  run(m, SampleDraws(seed, replication), metrics, totals, state);
+}
+
+void trace_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t replication,
+                       std::span<double> metrics, std::span<double> totals, ReplicationState& state,
+                       std::vector<DrawRecord>& log) {
+  run(m, RecordDraws(seed, replication, log), metrics, totals, state);
 }
 
 void expected_trajectory(const ModelParams& m, std::span<double> metrics, std::span<double> totals) {
-  run(m, MeanDraws{}, metrics, totals);
+  ReplicationBuffers<double> state;
+  run(m, MeanDraws{}, metrics, totals, state);
 }
 
 }  // namespace clvsim

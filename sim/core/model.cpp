@@ -226,6 +226,24 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     m.winback_success = read(s.winback.success_probability);
   }
 
+  // Sampler constants of the cells (used by the Monte Carlo engine).
+  m.churn_draw.clear();
+  for (const double h : m.hazard) m.churn_draw.emplace_back(h);
+  m.migration_draw.resize(static_cast<std::size_t>(K * std::max(K - 1, 0)));
+  for (int k = 0; k < K && K > 1; ++k)
+    conditional_probs(std::span<const double>(&m.migration[static_cast<std::size_t>(k) * K], K),
+                      std::span<BinomialProb>(&m.migration_draw[static_cast<std::size_t>(k) * (K - 1)], K - 1));
+  m.funnel_draw.resize(static_cast<std::size_t>(S) * 4);
+  for (int st = 0; st < S; ++st)
+    for (int nurtured = 0; nurtured < 2; ++nurtured)
+      conditional_probs(m.funnel_probs(st, nurtured),
+                        std::span<BinomialProb>(&m.funnel_draw[static_cast<std::size_t>(st * 2 + nurtured) * 2], 2));
+  m.conversion_draw.resize(m.sources.size() * static_cast<std::size_t>(std::max(K - 1, 0)));
+  for (std::size_t src = 0; src < m.sources.size() && K > 1; ++src)
+    conditional_probs(m.sources[src].segment_mix,
+                      std::span<BinomialProb>(&m.conversion_draw[src * (K - 1)], K - 1));
+  m.winback_draw = BinomialProb(m.winback_success);
+
   // Initial pipeline.
   m.initial_prospects.assign(static_cast<std::size_t>(S), 0.0);
   for (int st = 0; st < S && st < static_cast<int>(s.pipeline.prospects.size()); ++st)
@@ -250,6 +268,13 @@ double ModelParams::hazard_at(int k, int tau) const {
   double h = churn_const[k];
   if (sbg[k]) h = sbg_alpha[k] / (sbg_alpha[k] + sbg_beta[k] + tau);
   return std::min(1.0, h * churn_scale[k] * retention_factor);
+}
+
+std::array<double, 3> ModelParams::funnel_probs(int s, int nurtured) const {
+  const StageRates& r = stage_rates[s];
+  const double adv = nurtured ? r.nurtured_advance : r.advance;
+  const double drop = nurtured ? r.nurtured_drop : r.drop;
+  return {adv, drop, std::max(0.0, 1.0 - adv - drop)};
 }
 
 ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication) {

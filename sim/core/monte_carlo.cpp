@@ -1,5 +1,6 @@
 #include "clvsim/monte_carlo.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -73,6 +74,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   // same replication run close together.
   const std::size_t jobs = static_cast<std::size_t>(R) * V;
   std::atomic<std::size_t> done{0};
+  std::vector<ReplicationState> states(static_cast<std::size_t>(std::max(out.threads, 1)));
   parallel_for(jobs, out.threads, [&](std::size_t job) {
     const auto r = static_cast<std::uint64_t>(job / V);
     const auto v = static_cast<std::size_t>(job % V);
@@ -85,9 +87,9 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     const std::uint64_t seed = out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
     if (uncertain[v]) {
       const ModelParams m = resolve(scenarios[v], seed, r);
-      simulate_replication(m, seed, r, metrics, totals);
+      simulate_replication(m, seed, r, metrics, totals, states[thread_num()]);
     } else {
-      simulate_replication(nominal[v], seed, r, metrics, totals);
+      simulate_replication(nominal[v], seed, r, metrics, totals, states[thread_num()]);
     }
     const std::size_t now = done.fetch_add(1) + 1;
     if (options.progress && thread_num() == 0) options.progress(now, jobs);

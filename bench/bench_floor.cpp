@@ -1,0 +1,201 @@
+// The sampling floor of the default scenario: what one replication costs if it did nothing but
+// call its samplers.
+//
+// It records every sampler call of `R` replications (trace_replication: the same draws as a
+// normal run), counts them per replication by kind, measures each kind's cost per call by
+// replaying the recorded calls (stream set-up included, as the engine does it), and prints
+//
+//   floor = sum over kinds of (calls per replication x cost per call)
+//
+// against the measured time per replication of the engine alone (simulate_replication) and of a
+// whole one-thread Monte Carlo run (parameter draws, customer value and statistics included).
+//
+// Times are CPU times of the measuring thread (the whole run is on one thread).
+//
+// Usage: bench_floor [replications]   (default 200)
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "clvsim/draws.hpp"
+#include "clvsim/engine.hpp"
+#include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/model.hpp"
+#include "clvsim/monte_carlo.hpp"
+
+using namespace clvsim;
+
+namespace {
+
+enum Kind : int {
+  BinomialInversion,
+  BinomialBtrs,
+  PoissonInversion,
+  PoissonPtrs,
+  Multinomial2,
+  Multinomial3,
+  MultinomialMore,
+  GammaSum,
+  NoDraw,  // a call the draw policy answers without a stream (n = 0, p = 0 or 1, fixed value)
+  Kinds
+};
+constexpr std::array<const char*, Kinds> NAMES = {
+    "binomial, inversion (BINV)", "binomial, BTRS", "Poisson, inversion", "Poisson, PTRS",
+    "multinomial, 2 categories", "multinomial, 3 categories", "multinomial, more", "gamma (order values)",
+    "answered without drawing"};
+
+Kind kind_of(const DrawRecord& d) {
+  switch (d.kind) {
+    case DrawRecord::Kind::Binomial:
+      if (d.n <= 0 || d.p->p <= 0.0 || d.p->p >= 1.0) return NoDraw;
+      return static_cast<double>(d.n) * d.p->small < 10.0 ? BinomialInversion : BinomialBtrs;
+    case DrawRecord::Kind::Poisson:
+      if (d.x <= 0.0) return NoDraw;
+      return d.x < 10.0 ? PoissonInversion : PoissonPtrs;
+    case DrawRecord::Kind::Multinomial:
+      if (d.n <= 0) return NoDraw;
+      return d.categories == 2 ? Multinomial2 : d.categories == 3 ? Multinomial3 : MultinomialMore;
+    case DrawRecord::Kind::OrderValue:
+      return d.x > 0.0 && d.mean > 0.0 && d.cv > 0.0 ? GammaSum : NoDraw;
+  }
+  return NoDraw;
+}
+
+struct Call {
+  std::uint64_t replication;
+  DrawRecord record;
+};
+
+// Replays the calls once through the engine's draw policy; returns a checksum.
+double replay(const std::vector<Call>& calls, std::uint64_t seed) {
+  double sink = 0.0;
+  std::array<Count, 16> out{};
+  for (const Call& c : calls) {
+    const SampleDraws draw(seed, c.replication);
+    const DrawRecord& d = c.record;
+    switch (d.kind) {
+      case DrawRecord::Kind::Binomial: sink += static_cast<double>(draw.binomial(d.n, *d.p, d.purpose, d.where)); break;
+      case DrawRecord::Kind::Poisson: sink += static_cast<double>(draw.poisson(d.x, d.purpose, d.where)); break;
+      case DrawRecord::Kind::Multinomial:
+        draw.multinomial(d.n, {}, std::span<const BinomialProb>(d.p, d.categories - 1),
+                         std::span<Count>(out.data(), d.categories), d.purpose, d.where);
+        sink += static_cast<double>(out[0]);
+        break;
+      case DrawRecord::Kind::OrderValue: sink += draw.order_value(d.x, d.mean, d.cv, d.purpose, d.where); break;
+    }
+  }
+  return sink;
+}
+
+// CPU time of this thread: on a machine shared with other work, time on a core is what a
+// one-thread measurement should count, not the time spent waiting for one.
+struct Clock {
+  using time_point = double;
+  static double now() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  }
+};
+double since(double t0) { return Clock::now() - t0; }
+
+// Seconds per call of `f()` doing `n` calls, repeated for at least 0.3 s; the best of 3 rounds.
+template <class F>
+double per_call(std::size_t n, F&& f) {
+  if (n == 0) return 0.0;
+  double best = 1e300;
+  for (int round = 0; round < 3; ++round) {
+    std::size_t done = 0;
+    const auto t0 = Clock::now();
+    double elapsed = 0.0;
+    do {
+      f();
+      done += n;
+      elapsed = since(t0);
+    } while (elapsed < 0.1);
+    best = std::min(best, elapsed / static_cast<double>(done));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int R = argc > 1 ? std::atoi(argv[1]) : 200;
+  const Scenario s = parse_scenario(default_scenario_text(), "<default scenario>");
+  const std::uint64_t seed = s.simulation.seed;
+  const MetricIndex index{static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
+                          static_cast<int>(s.stages.size())};
+  const std::size_t M = static_cast<std::size_t>(index.size()) * s.simulation.horizon;
+  std::vector<double> metrics(M), totals(static_cast<std::size_t>(Total::Count_));
+
+  // Parameters of each replication, kept alive: the records point into them.
+  std::vector<ModelParams> params;
+  params.reserve(static_cast<std::size_t>(R));
+  for (int r = 0; r < R; ++r) params.push_back(resolve(s, seed, static_cast<std::uint64_t>(r)));
+
+  std::array<std::vector<Call>, Kinds> calls;
+  ReplicationState state;
+  std::vector<DrawRecord> log;
+  for (int r = 0; r < R; ++r) {
+    log.clear();
+    trace_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state, log);
+    for (const DrawRecord& d : log) calls[kind_of(d)].push_back({static_cast<std::uint64_t>(r), d});
+  }
+
+  // Cost of one stream set-up and its first block of 4 words (what every drawing call pays).
+  double stream_sink = 0.0;
+  constexpr std::size_t STREAMS = 100000;
+  const double stream_cost = per_call(STREAMS, [&] {
+    for (std::size_t i = 0; i < STREAMS; ++i) {
+      RandomStream rng(seed, i, Purpose::Test, i);
+      stream_sink += rng.uniform();
+    }
+  });
+
+  std::printf("sampling floor of the default scenario, %d replications, %d periods, one thread\n", R,
+              s.simulation.horizon);
+  std::printf("  %-30s %14s %14s %16s\n", "sampler", "calls / repl.", "ns / call", "us / replication");
+  double floor_s = 0.0, checksum = 0.0;
+  std::size_t drawing_calls = 0;
+  for (int k = 0; k < Kinds; ++k) {
+    const auto& c = calls[k];
+    const double cost = per_call(c.size(), [&] { checksum += replay(c, seed); });
+    const double per_rep = static_cast<double>(c.size()) / R;
+    floor_s += per_rep * cost;
+    if (k != NoDraw) drawing_calls += c.size();
+    std::printf("  %-30s %14.1f %14.1f %16.2f\n", NAMES[k], per_rep, cost * 1e9, per_rep * cost * 1e6);
+  }
+  std::printf("  %-30s %14.1f %14s %16.2f\n", "total (the floor)", static_cast<double>(drawing_calls) / R, "",
+              floor_s * 1e6);
+  std::printf("  stream set-up + first Philox block: %.1f ns (paid by every drawing call)\n", stream_cost * 1e9);
+
+  // The engine alone, on the same parameters, with one reused state.
+  const double engine = per_call(static_cast<std::size_t>(R), [&] {
+    for (int r = 0; r < R; ++r)
+      simulate_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state);
+    checksum += totals[0];
+  });
+  // A whole one-thread run: parameter draws, customer value, engine, storage.
+  RunOptions opt;
+  opt.replications = R;
+  opt.threads = 1;
+  const std::vector<Scenario> one{s};
+  double whole = 1e300;
+  for (int round = 0; round < 3; ++round) {
+    const auto t0 = Clock::now();
+    const RunResults res = run_monte_carlo(one, opt);
+    whole = std::min(whole, since(t0) / R);
+    checksum += res.scenarios[0].totals[0];
+  }
+  std::printf("measured per replication\n");
+  std::printf("  engine (simulate_replication): %9.2f us   %.2f x the floor\n", engine * 1e6, engine / floor_s);
+  std::printf("  whole Monte Carlo run        : %9.2f us   %.2f x the floor\n", whole * 1e6, whole / floor_s);
+  if (checksum == 0.123456789 || stream_sink == 0.0) std::printf("(checksum %g)\n", checksum);
+  return 0;
+}
