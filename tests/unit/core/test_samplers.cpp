@@ -627,3 +627,38 @@ TEST_CASE("samplers consume the number of uniforms their algorithm fixes", "[sam
   // The adapter and the stream agree: one 64-bit word per uniform.
   CHECK(rng.stream().draws() == rng.count());
 }
+
+// Cells 1800-1927: precomputed sampler constants.
+TEST_CASE("binomial and multinomial with precomputed constants draw exactly what the plain samplers draw",
+          "[samplers]") {
+  // Both regimes (BINV below n min(p, 1 - p) = 10, BTRS above), the p > 1/2 path and the edges.
+  const double ps[] = {0.0, 1e-9, 0.003, 0.07, 0.25, 0.5, 0.5000001, 0.8, 0.97, 1.0};
+  const Count ns[] = {0, 1, 7, 60, 143, 1000, 123456, Count{1} << 40};
+  std::uint64_t cell = CELL + 800;
+  for (const double p : ps) {
+    const clvsim::BinomialProb cached(p);
+    for (const Count n : ns) {
+      RandomStream a = test_stream(cell), b = test_stream(cell);
+      ++cell;
+      for (int i = 0; i < 200; ++i) REQUIRE(clvsim::binomial(a, n, p) == clvsim::binomial(b, n, cached));
+      REQUIRE(a.draws() == b.draws());
+    }
+  }
+  const std::vector<std::vector<double>> mixes = {
+      {0.3, 0.2, 0.5}, {0.0, 0.4, 0.6}, {0.6, 0.4, 0.0}, {0.99, 0.005, 0.005}, {0.25, 0.25, 0.25, 0.25}, {1.0, 0.0}};
+  for (const auto& probs : mixes) {
+    std::vector<clvsim::BinomialProb> cond(probs.size() - 1);
+    clvsim::conditional_probs(probs, cond);
+    for (const Count n : ns) {
+      RandomStream a = test_stream(cell), b = test_stream(cell);
+      ++cell;
+      std::vector<Count> x(probs.size()), y(probs.size());
+      for (int i = 0; i < 100; ++i) {
+        clvsim::multinomial(a, n, probs, x);
+        clvsim::multinomial(b, n, std::span<const clvsim::BinomialProb>(cond), y);
+        REQUIRE(x == y);
+      }
+      REQUIRE(a.draws() == b.draws());
+    }
+  }
+}
