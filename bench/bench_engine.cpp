@@ -3,15 +3,22 @@
 //   - the cost of a population of 10^9 customers relative to one of 10^3 (sampling on counts:
 //     the ratio should be close to 1).
 //
-// Usage: bench_engine [replications]   (default 400)
+// The population comparison is repeated, interleaved, and reports min / median / max of the
+// ratio of one-thread CPU times (robust to other work on the machine).
+//
+// Usage: bench_engine [replications] [repeats]   (default 400, 5)
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/engine.hpp"
+#include "clvsim/model.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/parallel.hpp"
 
@@ -47,6 +54,34 @@ double customers(const Scenario& s) {
   return n;
 }
 
+double cpu_seconds(const Scenario& s, int replications) {
+  RunOptions opt;
+  opt.replications = replications;
+  opt.threads = 1;
+  const std::vector<Scenario> one{s};
+  const std::clock_t c0 = std::clock();
+  const RunResults r = run_monte_carlo(one, opt);
+  const double dt = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  if (r.scenarios.empty()) std::abort();
+  return dt;
+}
+
+// CPU time of the engine alone (simulate_replication) over the replications of `s`.
+double engine_cpu_seconds(const Scenario& s, int replications) {
+  std::vector<ModelParams> params;
+  for (int r = 0; r < replications; ++r) params.push_back(resolve(s, s.simulation.seed, static_cast<std::uint64_t>(r)));
+  const MetricIndex index{params[0].channels, params[0].segments, params[0].stages};
+  std::vector<double> metrics(static_cast<std::size_t>(index.size()) * params[0].horizon);
+  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
+  ReplicationState state;
+  const std::clock_t c0 = std::clock();
+  for (int r = 0; r < replications; ++r)
+    simulate_replication(params[r], s.simulation.seed, static_cast<std::uint64_t>(r), metrics, totals, state);
+  const double dt = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  if (totals[0] == 0.123456789) std::abort();
+  return dt;
+}
+
 double seconds(const Scenario& s, int replications, int threads) {
   RunOptions opt;
   opt.replications = replications;
@@ -75,11 +110,24 @@ int main(int argc, char** argv) {
 
   const Scenario small = scaled(base, 1e3 / customers(base));
   const Scenario large = scaled(base, 1e9 / customers(base));
-  const double ts = seconds(small, R, 1);
-  const double tl = seconds(large, R, 1);
-  std::printf("population scaling, 1 thread, %d replications\n", R);
-  std::printf("  %.0e customers: %8.3f s\n", customers(small), ts);
-  std::printf("  %.0e customers: %8.3f s\n", customers(large), tl);
-  std::printf("  time ratio 1e9 / 1e3: %.2f\n", tl / ts);
+  const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
+  std::vector<double> ratio, ts, tl, engine_ratio;
+  for (int i = 0; i < repeats; ++i) {
+    ts.push_back(cpu_seconds(small, R));
+    tl.push_back(cpu_seconds(large, R));
+    ratio.push_back(tl.back() / ts.back());
+    engine_ratio.push_back(engine_cpu_seconds(large, R) / engine_cpu_seconds(small, R));
+  }
+  std::sort(engine_ratio.begin(), engine_ratio.end());
+  std::sort(ratio.begin(), ratio.end());
+  std::sort(ts.begin(), ts.end());
+  std::sort(tl.begin(), tl.end());
+  std::printf("population scaling, 1 thread, %d replications, %d interleaved repeats (CPU time)\n", R, repeats);
+  std::printf("  %.0e customers: %8.3f s (median)\n", customers(small), ts[ts.size() / 2]);
+  std::printf("  %.0e customers: %8.3f s (median)\n", customers(large), tl[tl.size() / 2]);
+  std::printf("  time ratio 1e9 / 1e3: %.2f / %.2f / %.2f (min / median / max)\n", ratio.front(),
+              ratio[ratio.size() / 2], ratio.back());
+  std::printf("  engine alone, ratio 1e9 / 1e3: %.2f / %.2f / %.2f (min / median / max)\n", engine_ratio.front(),
+              engine_ratio[engine_ratio.size() / 2], engine_ratio.back());
   return 0;
 }
