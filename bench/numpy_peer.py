@@ -83,7 +83,8 @@ class Reader:
                     bad = (v < lo) | (v > hi)
         else:
             v = np.full(self.R, float(x))
-        return np.round(v) if count else v
+        # Counts are rounded to the nearest integer, halves away from zero.
+        return np.sign(v) * np.floor(np.abs(v) + 0.5) if count else v
 
     def prob(self, x):
         return self(x, 0.0, 1.0)
@@ -417,7 +418,7 @@ TOTALS = ["npv", "revenue", "gross_margin", "profit", "acquisition_spend", "rete
 def metric_names(p):
     return (FIXED + [f"new_customers_{c}" for c in p.channel_names] +
             [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
-            [f"cost_per_{s}" for s in p.stage_names])
+            [f"cost_per_entered_{s}" for s in p.stage_names])
 
 
 def simulate(p, draw):
@@ -490,7 +491,8 @@ def simulate(p, draw):
         leads = leads_c.sum(axis=1).astype(float)
         channel_spend = p.channel_spend[:, :, t].sum(axis=1)
         # 7. Funnel.
-        nurture = (N[:, :, :, 1].sum(axis=1) * p.nurture_cost).sum(axis=1)
+        nurture_by_stage = N[:, :, :, 1].sum(axis=1) * p.nurture_cost  # [R, S]
+        nurture = nurture_by_stage.sum(axis=1)
         f = draw.multinomial(N, funnel_p)  # [R, NS, S, 2, 3]
         adv = f[..., 0].sum(axis=3)  # [R, NS, S]
         N = np.zeros_like(N)
@@ -537,10 +539,17 @@ def simulate(p, draw):
                         ("new_customers_pipeline", from_pipeline), ("cac", cac), ("ltv", ltv),
                         ("ltv_cac", ltv_cac), ("payback_periods", pb)]:
             out[name][:, t] = v
+        # Cost per entry: spend of the channels entering at or before the stage, plus nurturing
+        # paid in the stages before it, over the stage's entries.
+        upstream = np.zeros(R)
         for s in range(S):
+            for c in range(C):
+                if p.channel_entry[c] == s:
+                    upstream = upstream + p.channel_spend[:, c, t]
             e = out[f"entered_{p.stage_names[s]}"][:, t]
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[f"cost_per_{p.stage_names[s]}"][:, t] = np.where(e > 0, acquisition / e, np.nan)
+                out[f"cost_per_entered_{p.stage_names[s]}"][:, t] = np.where(e > 0, upstream / e, np.nan)
+            upstream = upstream + nurture_by_stage[:, s]
     tot = {}
     for name in ["revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
                  "new_customers", "churned_customers", "won_back_customers"]:
