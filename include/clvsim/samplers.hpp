@@ -199,15 +199,12 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
   const double a = -0.0873 + 0.0248 * b + 0.01 * p;
   const double c = n * p + 0.5;
   const double vr = 0.92 - 4.2 / b;
-  const double alpha = (2.83 + 5.1 / b) * spq;
-  const double m = std::floor((n + 1.0) * p);
-  const double big_a = (n + 2.0) * p;
-  const double big_b = (n + 2.0) * q;
-  // The terms of the acceptance bound that depend on the mode only, computed on the first
-  // attempt that needs them (most attempts are accepted by the squeeze), then reused. The bound
-  // adds the same terms in the same order as written out in full, so the draws are unchanged.
+  // The constants of the acceptance bound (alpha, the mode's terms) are computed on the first
+  // attempt that needs them, since most attempts are accepted by the squeeze, then reused. The
+  // bound adds the same terms in the same order as written out in full: the draws are unchanged.
   bool have_mode_terms = false;
-  double mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0, mode_prod = 0.0;
+  double alpha = 0.0, big_a = 0.0, big_b = 0.0, mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0,
+         mode_prod = 0.0;
   for (;;) {
     const double u = rng.uniform() - 0.5;
     double v = rng.uniform();
@@ -215,14 +212,18 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
     const double k = std::floor((2.0 * a / us + b) * u + c);
     if (k < 0.0 || k > n) continue;
     if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
-    v = std::log(v * alpha / (a / (us * us) + b));
     if (!have_mode_terms) {
+      alpha = (2.83 + 5.1 / b) * spq;
+      const double m = std::floor((n + 1.0) * p);
+      big_a = (n + 2.0) * p;
+      big_b = (n + 2.0) * q;
       mode_bd0 = detail::bd0(m + 1.0, big_a) + detail::bd0(n - m + 1.0, big_b);
       mode_prod = (m + 1.0) * (n - m + 1.0);
       mode_tail = stirling_tail(m);
       rest_tail = stirling_tail(n - m);
       have_mode_terms = true;
     }
+    v = std::log(v * alpha / (a / (us * us) + b));
     // log(pmf(k) / pmf(m)) via Stirling with tails and bd0 around A + B = n + 2.
     const double bound = mode_bd0 - detail::bd0(k + 1.0, big_a) - detail::bd0(n - k + 1.0, big_b) +
                          0.5 * std::log((k + 1.0) * (n - k + 1.0) / mode_prod) + mode_tail +
