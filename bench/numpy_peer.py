@@ -593,8 +593,11 @@ def main(argv=None):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios", "saas.toml")
     with open(path, "rb") as fh:
         sc = tomllib.load(fh)
-    if "extends" in sc or "variants" in sc or "sweep" in sc:
-        raise NotImplementedError("extends, variants and sweeps")
+    if any(key in sc for key in ("extends", "variants", "sweep", "parameter_draws")):
+        raise NotImplementedError("extends, variants, sweeps and parameter_draws tables")
+    for name, seg in sc["segments"].items():
+        if seg.get("order_model", "poisson") not in ("poisson", "fixed"):
+            raise NotImplementedError(f"segments.{name}.order_model = {seg['order_model']}")
 
     result = {}
     if args.expected:

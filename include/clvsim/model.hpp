@@ -78,6 +78,7 @@ struct ModelParams {
   std::vector<BinomialProb> migration_draw;   //!< [K * (K - 1)] conditional, from migration rows
   std::vector<BinomialProb> funnel_draw;      //!< [(S * 2 + fresh/nurtured) * 2] advance, drop | not advance
   std::vector<BinomialProb> conversion_draw;  //!< [sources * (K - 1)] conditional, from segment mixes
+  std::vector<BinomialProb> order_draw;       //!< [K] from orders_per_period (Bernoulli orders)
   BinomialProb winback_draw;                  //!< from winback_success
 
   //! The funnel's (advance, drop, stay) probabilities of stage s, fresh or nurtured.

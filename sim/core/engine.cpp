@@ -142,7 +142,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           break;
         case OrderModel::Fixed: o = active_k[k] * rate; break;
         case OrderModel::Bernoulli:
-          o = static_cast<double>(draw.binomial(a, rate, Purpose::Orders, cell(t, k)));
+          o = static_cast<double>(draw.binomial(a, m.order_draw[k], Purpose::Orders, cell(t, k)));
           break;
       }
       const double v = draw.order_value(o, m.order_value[k], m.order_value_cv[k], Purpose::Revenue, cell(t, k));

@@ -242,6 +242,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (std::size_t src = 0; src < m.sources.size() && K > 1; ++src)
     conditional_probs(m.sources[src].segment_mix,
                       std::span<BinomialProb>(&m.conversion_draw[src * (K - 1)], K - 1));
+  m.order_draw.clear();
+  for (const double rate : m.orders_per_period) m.order_draw.emplace_back(std::min(rate, 1.0));
   m.winback_draw = BinomialProb(m.winback_success);
 
   // Initial pipeline.
