@@ -19,6 +19,7 @@
 #include "clvsim/variants.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "report_command.hpp"
 
 namespace clvsim::cli {
 namespace {
@@ -181,6 +182,9 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("-o,--output", merge.output, "Merged HDF5 file")->required();
   merge_cmd->add_flag("-f,--force", merge.force, "Overwrite the output");
 
+  ReportArgs report;
+  CLI::App* report_cmd = add_report_command(app, report);
+
   // MPI is initialised before parsing (it may rewrite argv) and finalised on return.
   const std::unique_ptr<Communicator> world = world_communicator(&argc, &argv);
   const bool root = world->rank() == 0;
@@ -200,6 +204,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run_command(run, command_line);
     if (*init_cmd) return init_command(init_path, init_force);
     if (*merge_cmd) return merge_command(merge);
+    if (*report_cmd) return report_command(report);
   } catch (const InputError& e) {
     // Every rank reads the same input and fails the same way: one report is enough.
     if (root) std::cerr << "clvsim: error: " << e.what() << "\n";
