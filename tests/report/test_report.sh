@@ -27,16 +27,20 @@ fail() {
 case $kind in
   run)
     "$clvsim" run "$src/scenarios/saas.toml" -r 40 -q -o results.h5
-    min_charts=8 ;;
+    min_charts=8
+    sheets=(Summary Yearly "Per period") ;;
   variants)
     "$clvsim" run "$src/scenarios/saas_variants.toml" -r 40 -q -o results.h5
-    min_charts=15 ;;
+    min_charts=15
+    sheets=(Summary Yearly "Per period" "Side by side" Comparison "Comparison by year") ;;
   sweep)
     "$clvsim" sweep "$src/scenarios/saas_sweep.toml" -r 3 -q -o results.h5
-    min_charts=6 ;;
+    min_charts=6
+    sheets=(Sweep) ;;
   sensitivity)
     "$clvsim" sensitivity "$src/scenarios/saas_sweep.toml" --samples 16 -q -o results.h5
-    min_charts=2 ;;
+    min_charts=2
+    sheets=(Tornado Sobol) ;;
   bad-input)
     # Bad input: exit code 2, a message naming the file, nothing written.
     echo "not HDF5" > broken.h5
@@ -64,8 +68,9 @@ case $kind in
   *) fail "unknown kind $kind" ;;
 esac
 
-"$clvsim" report results.h5 -o report.html > /dev/null
+"$clvsim" report results.h5 -o report.html --xlsx report.xlsx > /dev/null
 [ -s report.html ] || fail "no report written"
+/usr/bin/python3 "$src/tests/report/check_workbook.py" report.xlsx results.h5 "${sheets[@]}"
 
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chromium" ] || fail "chromium is not installed (tools/install-deps.sh installs it)"

@@ -4,7 +4,7 @@ import os
 import sys
 import tempfile
 
-from .errors import BAD_INPUT, RUNTIME_FAILURE, BadInput
+from .errors import BAD_INPUT, RUNTIME_FAILURE, BadInput, Failure
 
 
 def parse_args(argv):
@@ -53,6 +53,9 @@ def main(argv=None):
     except BadInput as e:
         print(f"clvsim: error: {e}", file=sys.stderr)
         return BAD_INPUT
+    except Failure as e:
+        print(f"clvsim: failure: {e}", file=sys.stderr)
+        return RUNTIME_FAILURE
     except KeyboardInterrupt:
         return RUNTIME_FAILURE
 
@@ -67,6 +70,8 @@ def run(a):
     check_output(output, a.force)
     if a.xlsx:
         check_output(a.xlsx, a.force)
+        from .workbook import check_available
+        check_available()
     with open_results(a.results) as f:
         kind, module = kinds.detect(f, a.results)
         ctx = Context(f, a.results, kind)

@@ -23,6 +23,7 @@ def build(ctx: Context, page):
     headline(ctx, page, base)
     summary_section(ctx, page, base, "Horizon totals", "totals")
     forecast_section(ctx, page, base, "Forecast", "forecast")
+    yearly_means_section(ctx, page, {"base": base})
     yearly_section(ctx, page, {"base": base})
     provenance(ctx, page)
 
@@ -151,3 +152,113 @@ def yearly_section(ctx, page, scenarios):
                              ctx.fmt(quantile(v, INTERVAL[1]), name, unit)])
         page.table(["quantity", "year", "mean", "5%", "95%"], rows, left_columns=1,
                    note=f"From each replication's yearly total; {INTERVAL_LABEL}.")
+
+
+def yearly_means(ctx, res):
+    """Mean yearly figures from the per-period means: flows summed over each year's periods, stocks
+    at the year's last period. Exact, because the mean of a sum is the sum of the means; intervals
+    need each replication's yearly totals. Returns (years, [(name, unit, [mean per year])])."""
+    ppy = ctx.periods_per_year
+    if not ppy or float(ppy) != int(ppy):
+        return [], []
+    ppy = int(ppy)
+    t = len(res.period)
+    years = list(range(1, (t + ppy - 1) // ppy + 1))
+    out = []
+    for name in YEARLY:
+        if not res.has_metric(name):
+            continue
+        m = res.metric(name)
+        per_year = []
+        for y in years:
+            block = m.mean[(y - 1) * ppy: min(y * ppy, t)]
+            per_year.append(float(block[-1]) if m.kind == "stock" else float(np.sum(block)))
+        out.append((name, unit_of(name, m.unit), per_year))
+    return years, out
+
+
+#: Quantities of the yearly figures: flows are summed over the year, stocks taken at its end.
+YEARLY = ["revenue", "gross_margin", "profit", "discounted_profit", "acquisition_spend", "retention_spend",
+          "new_customers", "churned_customers", "active_customers", "npv"]
+
+
+def yearly_means_section(ctx, page, scenarios):
+    page.section("Yearly figures", "yearly")
+    for sname, res in scenarios.items():
+        years, rows = yearly_means(ctx, res)
+        if not years:
+            return
+        if len(scenarios) > 1:
+            page.subsection(sname)
+        page.table(["mean"] + [f"year {y}" for y in years],
+                   [[label(n)] + [ctx.units.format(v, u) for v in vals] for n, u, vals in rows],
+                   note="Means over replications: flows summed over the year, active customers and NPV "
+                        "(to date) at the year's end. The last year may be partial. Intervals of yearly "
+                        "figures need each replication's yearly totals, which this file does not hold; the "
+                        "intervals of the changes by year are in the variants section.")
+
+
+def per_period_rows(ctx, sname, res):
+    probs = [round(float(p), 4) for p in res.probabilities]
+    rows = []
+    for name in res.metric_names():
+        m = res.metric(name)
+        g = res.group["metrics"][name]
+        sd = g["sd"][()] if "sd" in g else None
+        unit = unit_of(name, m.unit)
+        for i, t in enumerate(res.period):
+            rows.append([sname, name, unit, int(t), float(m.mean[i]), None if sd is None else float(sd[i])]
+                        + [float(m.quantiles[p][i]) for p in probs]
+                        + [None if m.expected is None else float(m.expected[i])])
+    header = ["scenario", "metric", "unit", "period", "mean", "sd"] + [f"p{int(round(100 * p)):02d}" for p in probs] \
+        + ["expected"]
+    return header, rows
+
+
+def summary_rows(ctx, res):
+    rows = []
+    for name in ordered_totals(res):
+        v = res.total(name)
+        ok = v[~np.isnan(v)]
+        rows.append([label(name), unit_of(name, res.total_unit(name)), float(np.mean(ok)) if ok.size else np.nan,
+                     quantile(v, INTERVAL[0]), quantile(v, 0.5), quantile(v, INTERVAL[1]),
+                     expected_total(res, name)])
+    return ["total over the horizon", "unit", "mean", "5%", "median", "95%", "expected value"], rows
+
+
+def _row_unit(row):
+    return row[1] if isinstance(row[1], str) else "number"
+
+
+def workbook_common(ctx, book, scenarios):
+    base = scenarios["base"]
+    header, rows = summary_rows(ctx, base)
+    book.sheet("Summary", f"{attr_name(ctx)}: horizon totals", header, rows,
+               ["text", "text"] + [lambda r: _row_unit(r)] * 5,
+               note=f"Statistics over replications; {INTERVAL_LABEL}.")
+    yrows = []
+    for sname, res in scenarios.items():
+        years, data = yearly_means(ctx, res)
+        for name, unit, vals in data:
+            yrows += [[sname, name, unit, y, v] for y, v in zip(years, vals)]
+    book.sheet("Yearly", "Yearly figures (means)", ["scenario", "quantity", "unit", "year", "mean"], yrows,
+               ["text", "text", "text", "int", lambda r: r[2]],
+               note="Means over replications: flows summed over the year, active customers and NPV at the "
+                    "year's end.")
+    prow, header = [], None
+    for sname, res in scenarios.items():
+        header, rows = per_period_rows(ctx, sname, res)
+        prow += rows
+    unit_col = lambda r: r[2] if r[2] != "ratio" else "ratio"  # noqa: E731
+    book.sheet("Per period", "Per-period statistics over replications", header, prow,
+               ["text", "text", "text", "int"] + [unit_col] * (len(header) - 4),
+               note="p05 ... p95: quantiles over replications (numpy's default interpolation).")
+
+
+def attr_name(ctx):
+    from ..reader import attr
+    return attr(ctx.f, "scenario_name", "scenario")
+
+
+def workbook(ctx, book):
+    workbook_common(ctx, book, {"base": ScenarioResults(ctx.f, ctx.path)})

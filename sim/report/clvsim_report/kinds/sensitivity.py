@@ -72,3 +72,24 @@ def _interval(s, name, order):
     if lo in s and hi in s:
         return s[lo][()][order], s[hi][()][order]
     return None, None
+
+
+def workbook(ctx, book):
+    f = ctx.f
+    patterns = strings(f["parameters/pattern"])
+    metric = attr(f, "metric", "npv")
+    unit = "money" if metric in ("npv", "profit", "revenue", "gross_margin", "cac", "ltv") else "ratio"
+    oat = f["one_at_a_time"]
+    p = f["parameters"]
+    rows = [[patterns[i], float(p["value_low"][i]), float(p["value_high"][i]), float(oat["y_low"][i]),
+             float(oat["y_high"][i]), float(oat["swing"][i]), float(oat["elasticity"][i])]
+            for i in oat["order"][()]]
+    book.sheet("Tornado", f"{metric} with each parameter at the ends of its range (base value "
+               f"{float(attr(f, 'base_value')):,.2f})",
+               ["parameter", "low value", "high value", f"{metric} at low", f"{metric} at high", "swing", "elasticity"],
+               rows, ["text", "number", "number", unit, unit, unit, "ratio"])
+    if "sobol" in f:
+        s = f["sobol"]
+        rows = [[patterns[i], float(s["first_order"][i]), float(s["total"][i])] for i in range(len(patterns))]
+        book.sheet("Sobol", f"Sobol' indices of {metric}", ["parameter", "first order", "total"], rows,
+                   ["text", "ratio", "ratio"])

@@ -76,3 +76,30 @@ def best_points(ctx, page, table, patterns):
     page.table(["point"] + patterns + ["mean NPV", "90% interval of NPV"]
                + (["mean LTV/CAC"] if "ltv_cac_mean" in table else []), rows, left_columns=1 + len(patterns),
                note=f"The ten points with the highest mean NPV; {INTERVAL_LABEL}.")
+
+
+def workbook(ctx, book):
+    table = ctx.f["table"]
+    columns = strings(ctx.f["columns"]) if "columns" in ctx.f else list(table.keys())
+    patterns = strings(ctx.f["parameters/pattern"])
+    n = len(table["point"])
+    rows = [[float(table[c][i]) if c != "point" else int(table[c][i]) for c in columns] for i in range(n)]
+
+    def unit(c):
+        if c == "point":
+            return "int"
+        if c in patterns:
+            return "number"
+        total = c.rsplit("_", 1)[0]
+        if total in ("npv", "revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend"):
+            return "money"
+        if total in ("cac", "ltv"):
+            return "money/customer"
+        if total in ("ltv_cac",):
+            return "ratio"
+        if total == "payback_periods":
+            return "periods"
+        return "customers"
+
+    book.sheet("Sweep", "Statistics of the horizon totals at every point of the design", columns, rows,
+               [unit(c) for c in columns], note="p05 and p95 bound the 90% interval over the point's replications.")

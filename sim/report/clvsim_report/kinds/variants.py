@@ -149,3 +149,56 @@ def npv_delta_chart(ctx, page, v):
     page.chart(charts.fan_chart(ctx.f["period"][()], Stats, ctx.units, "money",
                                 f"Change in cumulative NPV: {v.name}", ctx.period_name),
                f"Per-replication change in NPV to date, variant − base: mean and 5-95% / 25-75% bands.")
+
+
+def workbook(ctx, book):
+    f = ctx.f
+    base = ScenarioResults(f, ctx.path)
+    variants = [Variant(f, n, ctx.path) for n in f["comparison"].keys()]
+    run.workbook_common(ctx, book, {"base": base, **{v.name: v.results for v in variants}})
+    rows = []
+    for lab, name, unit in SIDE_BY_SIDE:
+        if name == "annual_retention":
+            rows.append([lab, "percent", float(variants[0].comparison.attrs["base_annual_retention"])]
+                        + [float(v.comparison.attrs["variant_annual_retention"]) for v in variants])
+        else:
+            rows.append([lab, unit] + [float(np.nanmean(r.total(name))) for r in [base] + [v.results for v in variants]])
+    book.sheet("Side by side", "Base and variants: horizon totals (means over replications)",
+               ["horizon total", "unit", "base"] + [v.name for v in variants], rows,
+               ["text", "text"] + [lambda r: r[1]] * (1 + len(variants)))
+    rows = []
+    for v in variants:
+        for name in run.ordered_totals(base):
+            d = v.delta(name)
+            ok = d[~np.isnan(d)]
+            unit = base.total_unit(name)
+            rows.append([v.name, name, unit, float(np.nanmean(base.total(name))),
+                         float(np.nanmean(v.results.total(name))),
+                         float(np.mean(ok)) if ok.size else np.nan, quantile(d, INTERVAL[0]), quantile(d, INTERVAL[1]),
+                         float(np.std(ok, ddof=1) / np.sqrt(ok.size)) if ok.size > 1 else 0.0,
+                         float(np.mean(ok > 0)) if ok.size else np.nan])
+    book.sheet("Comparison", "Change variant − base, paired by replication",
+               ["variant", "total", "unit", "base mean", "variant mean", "change (mean)", "change 5%", "change 95%",
+                "std. error of the mean change", "P(variant higher)"], rows,
+               ["text", "text", "text"] + [lambda r: r[2]] * 6 + ["percent"],
+               note=f"{INTERVAL_LABEL} of the per-replication change.")
+    rows = []
+    for v in variants:
+        g = v.comparison.get("by_year")
+        if g is None:
+            continue
+        for q in ("revenue", "profit", "discounted_profit", "active_customers"):
+            if q not in g:
+                continue
+            s = g[q]
+            iv = s["delta_interval95"][()]
+            unit = "customers" if q == "active_customers" else "money"
+            for i, y in enumerate(g["year"][()]):
+                rows.append([v.name, q, unit, int(y), float(s["base_mean"][i]), float(s["variant_mean"][i]),
+                             float(s["delta_mean"][i]), float(iv[i, 0]), float(iv[i, 1]),
+                             float(s["p_variant_higher"][i])])
+    book.sheet("Comparison by year", "Change variant − base by year (flows summed over the year, customers at its end)",
+               ["variant", "quantity", "unit", "year", "base mean", "variant mean", "change (mean)", "change 2.5%",
+                "change 97.5%", "P(variant higher)"], rows,
+               ["text", "text", "text", "int"] + [lambda r: r[2]] * 5 + ["percent"],
+               note="The file holds the yearly changes' 95% interval (2.5th to 97.5th percentile).")
