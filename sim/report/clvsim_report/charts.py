@@ -102,19 +102,28 @@ def interval_bars(labels, mean, low, high, units, unit, title, xlabel="", color=
 
 def waterfall(labels, deltas, total_label, units, title):
     """Contributions that add up to a total change: floating bars, then the total."""
-    fig, ax = figure(6.8, 3.4)
+    fig, ax = figure(6.8, 3.6)
     running = 0.0
+    ends = [0.0]
     for i, d in enumerate(deltas):
         ax.bar(i, d, bottom=running, color=GREEN if d >= 0 else RED, alpha=0.85, width=0.6)
-        ax.text(i, running + d + (0 if d >= 0 else 0), units.money(d, signed=True), ha="center",
-                va="bottom" if d >= 0 else "top", fontsize=7.5)
         if i + 1 < len(deltas):
             ax.plot([i + 0.3, i + 0.7], [running + d] * 2, color=GREY, lw=0.8)
         running += d
+        ends.append(running)
     n = len(deltas)
     ax.bar(n, running, color=BLUE, width=0.6)
-    ax.text(n, running, units.money(running, signed=True), ha="center", va="bottom" if running >= 0 else "top",
-            fontsize=7.5, fontweight="bold")
+    lo, hi = min(ends), max(ends)
+    pad = 0.06 * (hi - lo or 1.0)
+    running = 0.0
+    for i, d in enumerate(list(deltas) + [None]):
+        top = max(running, running + d) if d is not None else max(0.0, running)
+        text = units.money(d if d is not None else running, signed=True)
+        ax.text(i, top + pad * 0.3, text, ha="center", va="bottom", fontsize=7.5,
+                fontweight="bold" if d is None else "normal")
+        if d is not None:
+            running += d
+    ax.set_ylim(lo - pad, hi + 3 * pad)
     ax.axhline(0, color="#1d2430", lw=0.8)
     ax.set_xticks(range(n + 1), list(labels) + [total_label], rotation=20, ha="right")
     ax.set_title(title)

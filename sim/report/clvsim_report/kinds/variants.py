@@ -93,7 +93,7 @@ def changes(ctx, page, base, variants):
                          fmt(dm, True), f"{fmt(quantile(d, INTERVAL[0]), True)} to {fmt(quantile(d, INTERVAL[1]), True)}",
                          fmt(se), percent(float(np.mean(d[ok] > 0))) if ok.any() else "n/a"])
         page.table(["horizon total", "base", "variant", "change (mean)", f"{INTERVAL_SHORT} of the change",
-                    "std. error of the mean change", "P(variant higher)"], rows,
+                    "std. error of the mean", "P(variant higher)"], rows,
                    note=f"{INTERVAL_LABEL} of the per-replication change variant − base. The standard error "
                         f"is the Monte Carlo precision of the mean change (it shrinks with more replications).")
         page.begin_grid()
@@ -179,7 +179,7 @@ def workbook(ctx, book):
                          float(np.mean(ok > 0)) if ok.size else np.nan])
     book.sheet("Comparison", "Change variant − base, paired by replication",
                ["variant", "total", "unit", "base mean", "variant mean", "change (mean)", "change 5%", "change 95%",
-                "std. error of the mean change", "P(variant higher)"], rows,
+                "std. error of the mean", "P(variant higher)"], rows,
                ["text", "text", "text"] + [lambda r: r[2]] * 6 + ["percent"],
                note=f"{INTERVAL_LABEL} of the per-replication change.")
     rows = []
