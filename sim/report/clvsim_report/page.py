@@ -20,7 +20,7 @@ td.l,th.l{text-align:left;white-space:normal}
 .grid{display:flex;flex-wrap:wrap;gap:10px}
 figure.chart{margin:8px 0;flex:0 1 calc(50% - 5px);min-width:420px}
 figure.chart svg{width:100%;height:auto;display:block}
-figure.wide{flex-basis:100%}
+figure.wide{flex-basis:100%;max-width:860px}
 @media (max-width:900px){figure.chart{flex-basis:100%}}
 pre{background:#f4f6fa;padding:10px;overflow:auto;font-size:0.82em;max-height:420px}
 .pos{color:#1b7f3b}.neg{color:#b3261e}

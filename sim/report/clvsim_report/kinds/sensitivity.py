@@ -54,11 +54,18 @@ def build(ctx: Context, page):
                                           f"Share of the variance of {label(metric)}"),
                    "First-order index: the share of the variance explained by the parameter alone; total "
                    "index: including its interactions with the others. "
-                   + ("Whiskers: the indices' 90% bootstrap intervals." if has_iv else
+                   + ("Whiskers: 90% intervals of the estimates (± 1.645 asymptotic standard errors, "
+                      "conservative for the Sobol' sequence's samples)." if has_iv else
                       "The file holds no intervals for the indices; with few samples, small or slightly "
                       "negative values are estimation noise."), wide=True)
-        page.table(["parameter", "first order", "total"],
-                   [[patterns[i], f"{first[i]:.3f}", f"{total[i]:.3f}"] for i in so],
+        lo1, hi1 = _interval(s, "first_order", so)
+        lo2, hi2 = _interval(s, "total", so)
+        rows = []
+        for k, i in enumerate(so):
+            rows.append([patterns[i], f"{first[i]:.3f}"] + ([f"{lo1[k]:.3f} to {hi1[k]:.3f}"] if has_iv else [])
+                        + [f"{total[i]:.3f}"] + ([f"{lo2[k]:.3f} to {hi2[k]:.3f}"] if has_iv else []))
+        iv = ["90% interval"] if has_iv else []
+        page.table(["parameter", "first order"] + iv + ["total"] + iv, rows,
                    note=f"Estimated from {attr(s, 'samples', '?')} base samples (Saltelli); variance of "
                         f"{label(metric)} {attr(s, 'variance', float('nan')):,.4g}.")
     skipped = strings(f["skipped"]) if "skipped" in f else []
@@ -68,10 +75,16 @@ def build(ctx: Context, page):
 
 
 def _interval(s, name, order):
-    lo, hi = f"{name}_low", f"{name}_high"
-    if lo in s and hi in s:
-        return s[lo][()][order], s[hi][()][order]
-    return None, None
+    """The 90% interval estimate -/+ z * standard error, when the file holds standard errors."""
+    se = f"{name}_std_error"
+    if se not in s:
+        return None, None
+    v, e = s[name][()][order], s[se][()][order]
+    return v - Z90 * e, v + Z90 * e
+
+
+#: The standard normal's 95th percentile: estimate +/- Z90 standard errors is a 90% interval.
+Z90 = 1.6448536269514722
 
 
 def workbook(ctx, book):
@@ -90,6 +103,11 @@ def workbook(ctx, book):
                rows, ["text", "number", "number", unit, unit, unit, "ratio"])
     if "sobol" in f:
         s = f["sobol"]
-        rows = [[patterns[i], float(s["first_order"][i]), float(s["total"][i])] for i in range(len(patterns))]
-        book.sheet("Sobol", f"Sobol' indices of {metric}", ["parameter", "first order", "total"], rows,
-                   ["text", "ratio", "ratio"])
+        se1 = s["first_order_std_error"][()] if "first_order_std_error" in s else [float("nan")] * len(patterns)
+        se2 = s["total_std_error"][()] if "total_std_error" in s else [float("nan")] * len(patterns)
+        rows = [[patterns[i], float(s["first_order"][i]), float(se1[i]), float(s["total"][i]), float(se2[i])]
+                for i in range(len(patterns))]
+        book.sheet("Sobol", f"Sobol' indices of {metric}",
+                   ["parameter", "first order", "its standard error", "total", "its standard error"], rows,
+                   ["text", "ratio", "ratio", "ratio", "ratio"],
+                   note="A 90% interval is the estimate ± 1.645 standard errors.")
