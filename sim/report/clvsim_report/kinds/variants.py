@@ -112,14 +112,18 @@ def by_year_chart(ctx, page, v):
     years = g["year"][()]
     p = g["profit"]
     mean = p["delta_mean"][()]
-    if "delta_interval90" in p:
-        iv, note = p["delta_interval90"][()], INTERVAL_LABEL
-    else:
-        iv, note = p["delta_interval95"][()], ("95% interval (2.5th to 97.5th percentile): the file holds the "
-                                               "yearly changes' statistics, not the yearly values")
+    iv, note = yearly_interval(p)
     page.chart(charts.interval_bars([f"year {int(y)}" for y in years], mean, iv[:, 0], iv[:, 1], ctx.units,
                                     "money", f"Change in profit by year: {v.name}", color=None),
                f"Mean change in each year's profit with its interval ({note}).")
+
+
+def yearly_interval(g):
+    """The interval of the yearly changes ([years, 2]) and what it is. Files written before clvsim
+    settled on one convention hold the 95% interval only."""
+    if "delta_interval90" in g:
+        return g["delta_interval90"][()], INTERVAL_LABEL
+    return g["delta_interval95"][()], "95% interval (2.5th to 97.5th percentile; an older file)"
 
 
 def waterfall_chart(ctx, v):
@@ -191,14 +195,14 @@ def workbook(ctx, book):
             if q not in g:
                 continue
             s = g[q]
-            iv = s["delta_interval95"][()]
+            iv, pct = yearly_interval(s)
             unit = "customers" if q == "active_customers" else "money"
             for i, y in enumerate(g["year"][()]):
                 rows.append([v.name, q, unit, int(y), float(s["base_mean"][i]), float(s["variant_mean"][i]),
                              float(s["delta_mean"][i]), float(iv[i, 0]), float(iv[i, 1]),
                              float(s["p_variant_higher"][i])])
     book.sheet("Comparison by year", "Change variant − base by year (flows summed over the year, customers at its end)",
-               ["variant", "quantity", "unit", "year", "base mean", "variant mean", "change (mean)", "change 2.5%",
-                "change 97.5%", "P(variant higher)"], rows,
+               ["variant", "quantity", "unit", "year", "base mean", "variant mean", "change (mean)", "change low",
+                "change high", "P(variant higher)"], rows,
                ["text", "text", "text", "int"] + [lambda r: r[2]] * 5 + ["percent"],
-               note="The file holds the yearly changes' 95% interval (2.5th to 97.5th percentile).")
+               note=f"Interval of the per-replication change: {pct}.")
