@@ -134,7 +134,7 @@ TEST_CASE("Pairing narrows the NPV delta interval at least 5-fold on retention +
           "[variants][paired]") {
   // The saas_variants example: the same variant run on common random numbers and on
   // independent streams. The 95% confidence interval of the mean NPV change is
-  // 2 * 1.96 * SE: paired SE = sd(differences)/sqrt(n); independent SE = sqrt(var_b + var_v)/sqrt(n).
+  // 2 * 1.645 * SE: paired SE = sd(differences)/sqrt(n); independent SE = sqrt(var_b + var_v)/sqrt(n).
   Scenario s = test::load_example("saas_variants");
   std::vector<Scenario> all = expand_variants(s);
   all.resize(2);  // base and retention_plus_5
