@@ -133,7 +133,7 @@ TEST_CASE("Override errors name the location, the key, the value and what is acc
 TEST_CASE("Pairing narrows the NPV delta interval at least 5-fold on retention +5 points",
           "[variants][paired]") {
   // The saas_variants example: the same variant run on common random numbers and on
-  // independent streams. The 95% confidence interval of the mean NPV change is
+  // independent streams. The 90% confidence interval of the mean NPV change is
   // 2 * 1.645 * SE: paired SE = sd(differences)/sqrt(n); independent SE = sqrt(var_b + var_v)/sqrt(n).
   Scenario s = test::load_example("saas_variants");
   std::vector<Scenario> all = expand_variants(s);
