@@ -48,6 +48,10 @@ def check_output(path, force):
 
 
 def main(argv=None):
+    import warnings
+
+    # Infinite paybacks and undefined ratios are expected; every table handles them explicitly.
+    warnings.simplefilter("ignore", RuntimeWarning)
     try:
         return run(parse_args(sys.argv[1:] if argv is None else argv))
     except BadInput as e:

@@ -16,12 +16,18 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "C
 
 
 def quantile(values, p):
-    """Type-7 quantile (numpy's default, as docs/results.md defines), NaN left out."""
+    """The p-quantile as docs/results.md defines it: NaN left out, linear interpolation between
+    order statistics (type 7), and exactly x_j when h is whole or x_j = x_(j+1), so that an
+    infinite payback never produces inf - inf."""
     v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
+    v = np.sort(v[~np.isnan(v)])
     if v.size == 0:
         return math.nan
-    return float(np.quantile(v, p))
+    h = p * (v.size - 1)
+    j = int(math.floor(h))
+    if h == j or v[j] == v[j + 1]:
+        return float(v[j])
+    return float(v[j] + (h - j) * (v[j + 1] - v[j]))
 
 
 class Units:
@@ -48,8 +54,8 @@ class Units:
             return self.money(x, 0 if abs(x) >= 100 else 2, signed)
         if unit in ("ratio", "rate"):
             return self.ratio(x, signed)
-        if unit == "percent":
-            return f"{x:+.1f}%" if signed else f"{x:.1f}%"
+        if unit == "percent":  # a fraction shown as a percentage
+            return percent(x, 1, signed)
         if unit == "periods":
             return f"{x:+,.1f}" if signed else f"{x:,.1f}"
         return f"{x:+,.0f}" if signed else f"{x:,.0f}"
