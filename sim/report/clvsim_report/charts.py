@@ -229,6 +229,20 @@ def scatter(x, y, low, high, groups, group_label, xlabel, units, unit, title):
     return to_svg(fig)
 
 
+def lines(x, series, units, unit, title, xlabel):
+    """Several series on one axis, e.g. the mean path of the base and of each variant."""
+    fig, ax = figure()
+    for k, (lab, y) in enumerate(series):
+        ax.plot(x, y, color=PALETTE[k % len(PALETTE)], lw=2.0 if k == 0 else 1.4, label=lab)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.margins(x=0)
+    ax.yaxis.set_major_formatter(axis_formatter(units, unit))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    return to_svg(fig)
+
+
 def stacked_areas(x, series, units, unit, title, xlabel):
     """Means of several parts of one whole, stacked (e.g. new customers by source)."""
     fig, ax = figure()

@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import charts
 from ..fmt import INTERVAL, INTERVAL_LABEL, INTERVAL_SHORT, quantile
-from ..reader import ScenarioResults, require, strings
+from ..reader import ScenarioResults, strings
 from ._common import Context, label, provenance, title, unit_of
 
 KINDS = ("run",)

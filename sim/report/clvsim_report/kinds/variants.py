@@ -3,9 +3,9 @@ import numpy as np
 
 from .. import charts
 from ..fmt import INTERVAL, INTERVAL_LABEL, INTERVAL_SHORT, percent, quantile
-from ..reader import ScenarioResults, attr, require, strings, text
+from ..reader import ScenarioResults, attr, require, text
 from . import run
-from ._common import Context, label, provenance, title
+from ._common import Context, provenance, title
 
 KINDS = ("variants",)
 
@@ -44,7 +44,9 @@ def build(ctx: Context, page):
     side_by_side(ctx, page, base, variants)
     changes(ctx, page, base, variants)
     run.forecast_section(ctx, page, base, "Forecast of the base", "forecast")
-    run.yearly_section(ctx, page, {"base": base, **{v.name: v.results for v in variants}})
+    plans = {"base": base, **{v.name: v.results for v in variants}}
+    run.yearly_means_section(ctx, page, plans)
+    run.yearly_section(ctx, page, plans)
     provenance(ctx, page)
 
 
@@ -65,6 +67,14 @@ def side_by_side(ctx, page, base, variants):
                note="Means over the replications of each plan's horizon totals. Annual retention: "
                     "docs/model.md §9. Intervals of the changes are in the next section.")
     page.table(["variant", "what changes"], [[v.name, v.description] for v in variants], left_columns=2)
+    page.begin_grid()
+    for name, unit in (("npv", "money"), ("active_customers", "customers")):
+        series = [("base", base.metric(name).mean)] + [(v.name, v.results.metric(name).mean) for v in variants]
+        page.chart(charts.lines(base.period, series, ctx.units, unit, f"Mean {run.label(name)}: base and variants",
+                                ctx.period_name),
+                   f"Mean {run.label(name)} per {ctx.period_name} of every plan; the changes' intervals are "
+                   f"in the next section.")
+    page.end_grid()
 
 
 def changes(ctx, page, base, variants):
@@ -152,7 +162,7 @@ def npv_delta_chart(ctx, page, v):
 
     page.chart(charts.fan_chart(ctx.f["period"][()], Stats, ctx.units, "money",
                                 f"Change in cumulative NPV: {v.name}", ctx.period_name),
-               f"Per-replication change in NPV to date, variant − base: mean and 5-95% / 25-75% bands.")
+               "Per-replication change in NPV to date, variant − base: mean and 5-95% / 25-75% bands.")
 
 
 def workbook(ctx, book):
