@@ -1,10 +1,11 @@
 // clvsim report: charts and tables are drawn by a Python package (matplotlib, see docs/report.md),
-// found next to the executable when installed or in the source tree, and run with the system Python.
+// found next to the executable when installed or in the source tree, and run with the system
+// Python.
 #include "report_command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -28,8 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-//! The directory holding the clvsim_report package: $CLVSIM_REPORT_DIR, then <prefix>/share/clvsim/report
-//! next to an installed executable, then the source tree the executable was built from.
+//! The directory holding the clvsim_report package: $CLVSIM_REPORT_DIR, then
+//! <prefix>/share/clvsim/report next to an installed executable, then the source tree the
+//! executable was built from.
 fs::path find_report_package() {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("CLVSIM_REPORT_DIR"); env && *env) candidates.emplace_back(env);
@@ -41,16 +43,18 @@ fs::path find_report_package() {
     if (!dir.empty() && fs::exists(dir / "clvsim_report" / "__main__.py", ec)) return dir;
   std::string tried;
   for (const fs::path& dir : candidates) tried += (tried.empty() ? "" : ", ") + dir.string();
-  throw RuntimeError("cannot find the report generator (the clvsim_report package; looked in " + tried +
-                     "); set CLVSIM_REPORT_DIR to the directory that holds it");
+  throw RuntimeError("cannot find the report generator (the clvsim_report package; looked in " +
+                     tried + "); set CLVSIM_REPORT_DIR to the directory that holds it");
 }
 
 }  // namespace
 
 CLI::App* add_report_command(CLI::App& app, ReportArgs& a) {
-  CLI::App* cmd = app.add_subcommand(
-      "report", "Write a self-contained HTML report with charts (and optionally a workbook) of a results file");
-  cmd->add_option("results", a.results, "Results file written by clvsim run, sweep or sensitivity")->required();
+  CLI::App* cmd = app.add_subcommand("report",
+                                     "Write a self-contained HTML report with charts (and "
+                                     "optionally a workbook) of a results file");
+  cmd->add_option("results", a.results, "Results file written by clvsim run, sweep or sensitivity")
+      ->required();
   cmd->add_option("-o,--output", a.output, "HTML file (default: the results file with .html)");
   cmd->add_option("--xlsx", a.xlsx, "Also write an Excel workbook of the report's tables");
   cmd->add_flag("-f,--force", a.force, "Overwrite existing output files");
@@ -65,10 +69,12 @@ int report_command(const ReportArgs& a) {
   if (a.force) args.emplace_back("--force");
 
   std::string python_path = package.string();
-  if (const char* old = std::getenv("PYTHONPATH"); old && *old) python_path += ":" + std::string(old);
+  if (const char* old = std::getenv("PYTHONPATH"); old && *old)
+    python_path += ":" + std::string(old);
 
   const pid_t pid = fork();
-  if (pid < 0) throw RuntimeError(std::string("cannot start the report generator: ") + std::strerror(errno));
+  if (pid < 0)
+    throw RuntimeError(std::string("cannot start the report generator: ") + std::strerror(errno));
   if (pid == 0) {
     setenv("PYTHONPATH", python_path.c_str(), 1);
     setenv("MPLBACKEND", "Agg", 1);
@@ -84,12 +90,14 @@ int report_command(const ReportArgs& a) {
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) throw RuntimeError(std::string("waiting for the report generator: ") + std::strerror(errno));
+    if (errno != EINTR)
+      throw RuntimeError(std::string("waiting for the report generator: ") + std::strerror(errno));
   if (WIFEXITED(status)) {
     const int code = WEXITSTATUS(status);
     return code == SUCCESS || code == BAD_INPUT ? code : RUNTIME_FAILURE;
   }
-  throw RuntimeError("the report generator was stopped by signal " + std::to_string(WTERMSIG(status)));
+  throw RuntimeError("the report generator was stopped by signal " +
+                     std::to_string(WTERMSIG(status)));
 }
 
 }  // namespace clvsim::cli
