@@ -31,6 +31,7 @@ case $kind in
     sheets=(Summary Yearly "Per period") ;;
   variants)
     "$clvsim" run "$src/scenarios/saas_variants.toml" -r 40 -q -o results.h5
+    /usr/bin/python3 "$src/tests/report/check_waterfall.py" "$src" results.h5
     min_charts=15
     sheets=(Summary Yearly "Per period" "Side by side" Comparison "Comparison by year") ;;
   sweep)
