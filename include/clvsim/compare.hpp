@@ -18,9 +18,9 @@ struct DeltaSummary {
   double variant_mean = 0.0;
   double mean = 0.0;          //!< mean paired difference
   double std_error = 0.0;     //!< its standard error, sd(differences) / sqrt(n)
-  double ci_low = 0.0;        //!< 95% confidence interval of the mean difference (normal, 1.96 SE)
+  double ci_low = 0.0;        //!< 90% confidence interval of the mean difference (normal, 1.645 SE)
   double ci_high = 0.0;
-  double q_low = 0.0;         //!< 2.5% and 97.5% quantiles of the differences: where the
+  double q_low = 0.0;         //!< 5% and 95% quantiles of the differences: where the
   double q_high = 0.0;        //!< difference for this business lies, parameter uncertainty included
   double unpaired_std_error = 0.0;  //!< sqrt((var base + var variant) / n): the SE without pairing
   double p_higher = 0.0;      //!< share of replications in which the variant's value is higher

@@ -34,6 +34,12 @@ struct SobolIndices {
   std::vector<double> total;        //!< S_Ti: share involving X_i, interactions included
   double variance = 0.0;            //!< Var(Y) estimate
   double mean = 0.0;
+  //! Asymptotic standard errors of the estimates as if the n base rows were independent draws
+  //! (delta method on the ratio of the row means to the variance; docs/sweeps.md). With the
+  //! Sobol' sequence's rows the actual error is usually smaller: intervals from them are
+  //! conservative.
+  std::vector<double> first_order_std_error;
+  std::vector<double> total_std_error;
 };
 
 //! The Saltelli sampling plan for `dims` inputs and base size `n`: rows of unit-cube points, in

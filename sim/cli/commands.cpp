@@ -19,6 +19,7 @@
 #include "clvsim/variants.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "report_command.hpp"
 
 namespace clvsim::cli {
 namespace {
@@ -58,15 +59,18 @@ int run_command(const RunArgs& a, const std::string& command_line) {
     output = "results/" + scenario.name + ".h5";
     std::filesystem::create_directories("results");
   }
-  std::string csv, comparison_csv;
-  if (a.csv) csv = a.csv->empty() ? std::filesystem::path(output).replace_extension(".csv").string() : *a.csv;
+  std::string csv, totals_csv, comparison_csv, by_year_csv;
+  if (a.csv) {
+    csv = a.csv->empty() ? std::filesystem::path(output).replace_extension(".csv").string() : *a.csv;
+    totals_csv = companion_csv_path(csv, "_totals");
+  }
   if (!csv.empty() && scenarios.size() > 1) {
-    std::filesystem::path p(csv);
-    comparison_csv = (p.parent_path() / (p.stem().string() + "_comparison.csv")).string();
+    comparison_csv = companion_csv_path(csv, "_comparison");
+    by_year_csv = companion_csv_path(csv, "_comparison_by_year");
   }
   // Refuse before spending any time computing.
   check_output_path(output, overwrite);
-  for (const std::string& path : {csv, comparison_csv})
+  for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
     if (!path.empty()) check_output_path(path, overwrite);
 
   RunOptions options;
@@ -86,12 +90,14 @@ int run_command(const RunArgs& a, const std::string& command_line) {
   context.command_line = command_line;
   write_results_hdf5(output, results, scenarios, context, overwrite);
   if (!csv.empty()) write_results_csv(csv, results, overwrite);
+  if (!totals_csv.empty()) write_totals_csv(totals_csv, results, overwrite);
   if (!comparison_csv.empty()) write_comparison_csv(comparison_csv, results, scenarios, overwrite);
+  if (!by_year_csv.empty()) write_comparison_by_year_csv(by_year_csv, results, scenarios, overwrite);
   if (!a.quiet) {
     print_summary(std::cout, results, scenario);
     if (scenarios.size() > 1) print_comparison(std::cout, results, scenarios);
     std::cout << "\nResults: " << output;
-    for (const std::string& path : {csv, comparison_csv})
+    for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
       if (!path.empty()) std::cout << ", " << path;
     std::cout << "\n";
   }
@@ -181,6 +187,9 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("-o,--output", merge.output, "Merged HDF5 file")->required();
   merge_cmd->add_flag("-f,--force", merge.force, "Overwrite the output");
 
+  ReportArgs report;
+  CLI::App* report_cmd = add_report_command(app, report);
+
   // MPI is initialised before parsing (it may rewrite argv) and finalised on return.
   const std::unique_ptr<Communicator> world = world_communicator(&argc, &argv);
   const bool root = world->rank() == 0;
@@ -200,6 +209,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run_command(run, command_line);
     if (*init_cmd) return init_command(init_path, init_force);
     if (*merge_cmd) return merge_command(merge);
+    if (*report_cmd) return report_command(report);
   } catch (const InputError& e) {
     // Every rank reads the same input and fails the same way: one report is enough.
     if (root) std::cerr << "clvsim: error: " << e.what() << "\n";

@@ -105,6 +105,7 @@ void print_summary(std::ostream& os, const RunResults& results, const Scenario& 
        << pad_left(format_number(st.q[4], row.decimals), col) << "\n";
   }
 
+  os << "5% and 95%: the 90% interval over replications\n";
   warn_ltv_cac(os, res, "");
 }
 
@@ -136,7 +137,7 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
     os << "\n" << res.name;
     if (!scenarios[v].description.empty()) os << ": " << scenarios[v].description;
     os << "\n" << pad_right("", lw) << pad_left("base", w) << pad_left("variant", w) << pad_left("change", w)
-       << pad_left("change %", 10) << pad_left("95% interval of the change", 32) << pad_left("P(higher)", 11)
+       << pad_left("change %", 10) << pad_left("90% interval (5%-95%)", 32) << pad_left("P(higher)", 11)
        << "\n";
     for (const Row& row : rows) {
       const DeltaSummary& d = c.totals[static_cast<std::size_t>(row.total)];
@@ -150,12 +151,12 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
          << pad_left(interval.str(), 32) << pad_left(percent(d.p_higher, 0), 11) << "\n";
     }
     const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
-    os << "  mean NPV change " << signed_number(npv.mean, 0) << ", 95% confidence interval of the mean ["
+    os << "  mean NPV change " << signed_number(npv.mean, 0) << ", 90% confidence interval of the mean ["
        << signed_number(npv.ci_low, 0) << ", " << signed_number(npv.ci_high, 0) << "]\n";
 
     for (const YearlyDelta& yd : c.by_year) {
       if (yd.metric != "profit" && yd.metric != "revenue") continue;
-      os << "  " << pad_right(yd.metric + " change by year", lw - 2);
+      os << "  " << pad_right(yd.metric + " change by year [90% interval]", lw - 2);
       for (std::size_t y = 0; y < yd.years.size(); ++y) {
         const DeltaSummary& d = yd.years[y];
         os << "  year " << y + 1 << ": " << signed_number(d.mean, 0) << " [" << signed_number(d.q_low, 0)

@@ -10,7 +10,8 @@ namespace clvsim {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double Z95 = 1.959963984540054;
+// The one interval convention of clvsim: 90%, from the 5% to the 95% quantile.
+constexpr double Z90 = 1.6448536269514722;  // the standard normal's 95% quantile
 
 double mean_of(const std::vector<double>& v) {
   double s = 0.0;
@@ -58,16 +59,16 @@ DeltaSummary summarize_delta(std::span<const double> base, std::span<const doubl
   s.variant_mean = mean_of(v);
   s.mean = mean_of(d);
   s.std_error = std::sqrt(variance_of(d, s.mean) / n);
-  s.ci_low = s.mean - Z95 * s.std_error;
-  s.ci_high = s.mean + Z95 * s.std_error;
+  s.ci_low = s.mean - Z90 * s.std_error;
+  s.ci_high = s.mean + Z90 * s.std_error;
   s.unpaired_std_error = std::sqrt((variance_of(b, s.base_mean) + variance_of(v, s.variant_mean)) / n);
   std::size_t higher = 0;
   for (double x : d) higher += x > 0.0 ? 1 : 0;
   s.p_higher = static_cast<double>(higher) / n;
   s.percent = s.base_mean != 0.0 ? 100.0 * s.mean / std::fabs(s.base_mean) : NaN;
   std::sort(d.begin(), d.end());
-  s.q_low = quantile_sorted(d, 0.025);
-  s.q_high = quantile_sorted(d, 0.975);
+  s.q_low = quantile_sorted(d, 0.05);
+  s.q_high = quantile_sorted(d, 0.95);
   return s;
 }
 

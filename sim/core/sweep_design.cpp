@@ -235,6 +235,8 @@ SobolIndices sobol_indices(const std::vector<double>& y, int dims, int n) {
   SobolIndices out;
   out.first_order.assign(d, 0.0);
   out.total.assign(d, 0.0);
+  out.first_order_std_error.assign(d, 0.0);
+  out.total_std_error.assign(d, 0.0);
   // Mean and variance of the 2n independent outputs f_A and f_B; unbiased (2n - 1 denominator).
   double sum = 0.0;
   for (std::size_t j = 0; j < 2 * base; ++j) sum += y[j];
@@ -259,6 +261,29 @@ SobolIndices sobol_indices(const std::vector<double>& y, int dims, int n) {
     }
     out.first_order[i] = first / static_cast<double>(base) / out.variance;
     out.total[i] = total / static_cast<double>(2 * base) / out.variance;  // Jansen (1999)
+
+    // Each index is (mean over rows of a term) / (mean over rows of h_j), h_j the row's share of
+    // the variance. Linearised around the estimate, its error is the mean of
+    // u_j = (term_j - index * h_j) / Var, so SE = sd(u) / sqrt(n) (delta method).
+    if (base < 2) continue;
+    double s1 = 0.0, q1 = 0.0, s2 = 0.0, q2 = 0.0;
+    for (std::size_t j = 0; j < base; ++j) {
+      const double diff = f_abi[j] - f_a[j];
+      const double h = 0.5 * ((f_a[j] - out.mean) * (f_a[j] - out.mean) + (f_b[j] - out.mean) * (f_b[j] - out.mean));
+      const double u1 = ((f_b[j] - out.mean) * diff - out.first_order[i] * h) / out.variance;
+      const double u2 = (0.5 * diff * diff - out.total[i] * h) / out.variance;
+      s1 += u1;
+      q1 += u1 * u1;
+      s2 += u2;
+      q2 += u2 * u2;
+    }
+    const double nb = static_cast<double>(base);
+    const auto se = [nb](double total_u, double sq) {
+      const double var = std::max(0.0, (sq - total_u * total_u / nb) / (nb - 1.0));
+      return std::sqrt(var / nb);
+    };
+    out.first_order_std_error[i] = se(s1, q1);
+    out.total_std_error[i] = se(s2, q2);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "clvsim/io/results.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -122,8 +123,8 @@ void write_deltas(h5::Group& g, const std::vector<DeltaSummary>& rows) {
   g.write("delta_mean", mean);
   g.write("delta_std_error", se);
   g.write("unpaired_std_error", unpaired);
-  g.write("delta_ci95", ci, {n, 2});
-  g.write("delta_interval95", interval, {n, 2});
+  g.write("delta_ci90", ci, {n, 2});
+  g.write("delta_interval90", interval, {n, 2});
   g.write("p_variant_higher", p);
   g.write("percent_change", pct);
 }
@@ -224,70 +225,119 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
   output.commit();
 }
 
-void write_results_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
+namespace {
+
+// CSV numbers: 10 significant digits (money to the cent below 100 million, ratios to 1e-10),
+// "nan" and "inf" as pandas reads them.
+constexpr int CSV_DIGITS = 10;
+
+template <class Body>
+void write_csv(const std::string& path, Overwrite overwrite, Body body) {
   AtomicOutput output(path, overwrite);
   {
     std::ofstream os(output.temp_path());
     if (!os) throw RuntimeError("cannot write " + output.temp_path());
-    os << std::setprecision(17);
-    os << "scenario,metric,period,mean,sd,std_error";
-    for (double q : QUANTILES) os << ",p" << std::setw(2) << std::setfill('0') << static_cast<int>(q * 100 + 0.5);
-    os << std::setfill(' ') << ",expected\n";
-    auto row = [&](const std::string& scen, const std::string& metric, const std::string& period,
-                   const Stats& st, double expected) {
-      os << scen << ',' << metric << ',' << period << ',' << st.mean << ',' << st.sd << ','
-         << st.std_error;
-      for (double q : st.q) os << ',' << q;
-      os << ',' << expected << '\n';
-    };
-    for (const ScenarioResults& res : results.scenarios) {
-      const auto& infos = total_infos();
-      for (std::size_t i = 0; i < infos.size(); ++i)
-        row(res.name, infos[i].name, "total", summarize(res.across(static_cast<Total>(i))),
-            res.expected_totals[i]);
-      for (int m = 0; m < res.layout.size(); ++m)
-        for (int t = 0; t < res.periods; ++t)
-          row(res.name, res.layout.metrics()[m].name, std::to_string(t + 1),
-              summarize(res.across(m, t)), res.expected_metrics[static_cast<std::size_t>(m) * res.periods + t]);
-    }
+    os << std::setprecision(CSV_DIGITS);
+    body(os);
     os.close();
     if (!os) throw RuntimeError("error writing " + output.temp_path());
   }
   output.commit();
 }
 
+void stats_header(std::ostream& os) {
+  os << "mean,sd,std_error";
+  for (double q : QUANTILES) os << ",p" << std::setw(2) << std::setfill('0') << static_cast<int>(q * 100 + 0.5);
+  os << std::setfill(' ') << ",expected\n";
+}
+
+void stats_row(std::ostream& os, const Stats& st, double expected) {
+  os << st.mean << ',' << st.sd << ',' << st.std_error;
+  for (double q : st.q) os << ',' << q;
+  os << ',' << expected << '\n';
+}
+
+}  // namespace
+
+void write_results_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
+  write_csv(path, overwrite, [&](std::ostream& os) {
+    os << "scenario,metric,period,";
+    stats_header(os);
+    for (const ScenarioResults& res : results.scenarios)
+      for (int m = 0; m < res.layout.size(); ++m)
+        for (int t = 0; t < res.periods; ++t) {
+          os << res.name << ',' << res.layout.metrics()[m].name << ',' << t + 1 << ',';
+          stats_row(os, summarize(res.across(m, t)),
+                    res.expected_metrics[static_cast<std::size_t>(m) * res.periods + t]);
+        }
+  });
+}
+
+void write_totals_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
+  write_csv(path, overwrite, [&](std::ostream& os) {
+    os << "scenario,total,";
+    stats_header(os);
+    for (const ScenarioResults& res : results.scenarios) {
+      const auto& infos = total_infos();
+      for (std::size_t i = 0; i < infos.size(); ++i) {
+        os << res.name << ',' << infos[i].name << ',';
+        stats_row(os, summarize(res.across(static_cast<Total>(i))), res.expected_totals[i]);
+      }
+    }
+  });
+}
+
 }  // namespace clvsim
 
 namespace clvsim {
 
+namespace {
+
+constexpr const char* DELTA_COLUMNS = "base_mean,variant_mean,delta_mean,delta_std_error,delta_ci90_low,delta_ci90_high,"
+                                      "delta_p05,delta_p95,percent_change,p_variant_higher\n";
+
+void delta_row(std::ostream& os, const DeltaSummary& d) {
+  os << d.base_mean << ',' << d.variant_mean << ',' << d.mean << ',' << d.std_error << ',' << d.ci_low << ','
+     << d.ci_high << ',' << d.q_low << ',' << d.q_high << ',' << d.percent << ',' << d.p_higher << '\n';
+}
+
+}  // namespace
+
+std::string companion_csv_path(const std::string& csv, const std::string& suffix) {
+  const std::filesystem::path p(csv);
+  return (p.parent_path() / (p.stem().string() + suffix + ".csv")).string();
+}
+
 void write_comparison_csv(const std::string& path, const RunResults& results,
                           std::span<const Scenario> scenarios, Overwrite overwrite) {
-  AtomicOutput output(path, overwrite);
-  {
-    std::ofstream os(output.temp_path());
-    if (!os) throw RuntimeError("cannot write " + output.temp_path());
-    os << std::setprecision(17);
-    os << "variant,metric,year,base_mean,variant_mean,delta_mean,delta_std_error,delta_ci95_low,"
-          "delta_ci95_high,delta_p025,delta_p975,percent_change,p_variant_higher\n";
-    auto row = [&](const std::string& variant, const std::string& metric, const std::string& year,
-                   const DeltaSummary& d) {
-      os << variant << ',' << metric << ',' << year << ',' << d.base_mean << ',' << d.variant_mean << ','
-         << d.mean << ',' << d.std_error << ',' << d.ci_low << ',' << d.ci_high << ',' << d.q_low << ','
-         << d.q_high << ',' << d.percent << ',' << d.p_higher << '\n';
-    };
-    const double ppy = periods_per_year(scenarios.front().simulation.period);
+  const double ppy = periods_per_year(scenarios.front().simulation.period);
+  write_csv(path, overwrite, [&](std::ostream& os) {
+    os << "variant,total," << DELTA_COLUMNS;
     for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
       const Comparison c = compare(results.scenarios.front(), results.scenarios[v], ppy);
       const auto& infos = total_infos();
-      for (std::size_t i = 0; i < infos.size(); ++i) row(c.variant, infos[i].name, "all", c.totals[i]);
-      for (const YearlyDelta& yd : c.by_year)
-        for (std::size_t y = 0; y < yd.years.size(); ++y)
-          row(c.variant, yd.metric, std::to_string(y + 1), yd.years[y]);
+      for (std::size_t i = 0; i < infos.size(); ++i) {
+        os << c.variant << ',' << infos[i].name << ',';
+        delta_row(os, c.totals[i]);
+      }
     }
-    os.close();
-    if (!os) throw RuntimeError("error writing " + output.temp_path());
-  }
-  output.commit();
+  });
+}
+
+void write_comparison_by_year_csv(const std::string& path, const RunResults& results,
+                                  std::span<const Scenario> scenarios, Overwrite overwrite) {
+  const double ppy = periods_per_year(scenarios.front().simulation.period);
+  write_csv(path, overwrite, [&](std::ostream& os) {
+    os << "variant,metric,year," << DELTA_COLUMNS;
+    for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
+      const Comparison c = compare(results.scenarios.front(), results.scenarios[v], ppy);
+      for (const YearlyDelta& yd : c.by_year)
+        for (std::size_t y = 0; y < yd.years.size(); ++y) {
+          os << c.variant << ',' << yd.metric << ',' << y + 1 << ',';
+          delta_row(os, yd.years[y]);
+        }
+    }
+  });
 }
 
 }  // namespace clvsim

@@ -65,6 +65,8 @@ void write_sensitivity_hdf5(const std::string& path, const SensitivityResult& r,
       h5::Group sobol = root.create_group("sobol");
       sobol.write("first_order", r.sobol->first_order);
       sobol.write("total", r.sobol->total);
+      sobol.write("first_order_std_error", r.sobol->first_order_std_error);
+      sobol.write("total_std_error", r.sobol->total_std_error);
       sobol.set_attr("variance", r.sobol->variance);
       sobol.set_attr("mean", r.sobol->mean);
       sobol.set_attr("samples", static_cast<std::int64_t>(r.samples));

@@ -15,7 +15,37 @@ check grep -q "Variants against the base" out.txt
 check grep -q "retention_plus_5" out.txt
 check grep -q "annual retention" out.txt
 check test -s v_comparison.csv
-check grep -q "^retention_plus_5,profit,1," v_comparison.csv
+check grep -q "^retention_plus_5,npv," v_comparison.csv
+check grep -q "^retention_plus_5,profit,1," v_comparison_by_year.csv
+
+# The CSVs are tidy: pandas reads them with whole-number periods and years and numeric statistics,
+# no mixed-type column; the comparison's interval is the 5%-95% one of the per-replication deltas.
+"$py" - v.h5 <<'PY' >csv.txt 2>&1
+import sys
+import h5py
+import numpy as np
+import pandas as pd
+per = pd.read_csv("v.csv")
+tot = pd.read_csv("v_totals.csv")
+cmp = pd.read_csv("v_comparison.csv")
+year = pd.read_csv("v_comparison_by_year.csv")
+assert per["period"].dtype == np.int64 and per["period"].min() == 1, per.dtypes
+assert year["year"].dtype == np.int64, year.dtypes
+for df, text in ((per, ["scenario", "metric"]), (tot, ["scenario", "total"]), (cmp, ["variant", "total"]),
+                 (year, ["variant", "metric"])):
+    for c in df.columns:
+        assert (df[c].dtype == object) == (c in text), (c, df[c].dtype)
+f = h5py.File(sys.argv[1], "r")
+d = f["comparison/retention_plus_5/totals/npv/delta"][:]
+row = cmp[(cmp.variant == "retention_plus_5") & (cmp.total == "npv")].iloc[0]
+for col, p in (("delta_p05", 0.05), ("delta_p95", 0.95)):
+    assert abs(row[col] - np.quantile(d, p)) <= 1e-9 * abs(np.quantile(d, p)), (col, row[col])
+npv = f["totals/npv"][:]
+assert abs(tot[(tot.scenario == "saas_variants") & (tot.total == "npv")]["p95"].iloc[0]
+           - np.quantile(npv, 0.95)) <= 1e-9 * abs(npv.mean())
+print("ok")
+PY
+check grep -q "^ok$" csv.txt || cat csv.txt
 
 "$py" - v.h5 <<'PY' >py.txt 2>&1
 import sys
@@ -33,6 +63,7 @@ for v in names:
     i = [n.decode() if isinstance(n, bytes) else n for n in s["name"][:]].index("npv")
     assert abs(s["delta_mean"][i] - delta.mean()) <= 1e-9 * abs(delta.mean()) + 1e-9, v
     assert f[f"comparison/{v}/by_year/profit/delta_mean"].shape == (3,), v
+    assert f[f"comparison/{v}/summary/delta_interval90"].shape == (14, 2), v
     assert f[f"comparison/{v}/metrics/revenue/delta_quantiles"].shape == (5, 36), v
 print("ok")
 PY

@@ -23,13 +23,23 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
                         std::span<const Scenario> scenarios, const RunContext& context,
                         Overwrite overwrite);
 
-//! Write a CSV summary: one row per metric and period, and one per horizon total (period
-//! "total"), with mean, sd, std_error, quantiles and the expected value. Atomic as well.
+//! Write the per-period statistics as CSV, atomically: one row per scenario, metric and period
+//! (a whole number), with mean, sd, std_error, quantiles and the expected value.
 void write_results_csv(const std::string& path, const RunResults& results, Overwrite overwrite);
 
-//! Write the paired comparison of every variant with the base: one row per total (year "all")
-//! and per year of profit, revenue, discounted profit and active customers.
+//! Write the statistics of the horizon totals as CSV: one row per scenario and total.
+void write_totals_csv(const std::string& path, const RunResults& results, Overwrite overwrite);
+
+//! Write the paired comparison of every variant with the base: one row per variant and total.
 void write_comparison_csv(const std::string& path, const RunResults& results,
                           std::span<const Scenario> scenarios, Overwrite overwrite);
+
+//! Write the paired comparison by year: one row per variant, yearly metric (profit, revenue,
+//! discounted profit, active customers) and year (a whole number).
+void write_comparison_by_year_csv(const std::string& path, const RunResults& results,
+                                  std::span<const Scenario> scenarios, Overwrite overwrite);
+
+//! The path of a CSV that accompanies `csv`: its stem + suffix + ".csv", in the same directory.
+std::string companion_csv_path(const std::string& csv, const std::string& suffix);
 
 }  // namespace clvsim

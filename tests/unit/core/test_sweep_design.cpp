@@ -439,6 +439,56 @@ TEST_CASE("Sobol' indices of a linear model are a_i^2 / sum a^2", "[sweep]") {
   }
 }
 
+TEST_CASE("Sobol' indices' standard errors match their spread over independent repetitions", "[sweep]") {
+  // Ishigami with independent uniform rows (not the Sobol' sequence): repeat the estimate R times
+  // and compare the spread of the estimates with the standard errors the estimator reports. With
+  // R = 400 the sample sd is within about 1/sqrt(2R) = 3.5% of the true one, so 20% is over 5 of
+  // its standard errors; a standard error missing the variance's own noise, or off by a factor
+  // sqrt(2), fails. The first-order index of x3 (exactly 0) and the total index of x2 are
+  // included: every index must be covered.
+  const int n = 400, R = 400, d = 3;
+  const double a = 7.0, b = 0.1, pi = std::numbers::pi;
+  const auto ishigami = [&](const double* u) {
+    const double x1 = -pi + 2 * pi * u[0], x2 = -pi + 2 * pi * u[1], x3 = -pi + 2 * pi * u[2];
+    return std::sin(x1) + a * std::sin(x2) * std::sin(x2) + b * std::pow(x3, 4) * std::sin(x1);
+  };
+  // Per index: sum and sum of squares of the estimates, sum of the reported standard errors.
+  std::vector<double> s1(d), q1(d), e1(d), s2(d), q2(d), e2(d);
+  RandomStream rng(20261130, 0, Purpose::Test, 0);
+  std::vector<double> y(static_cast<std::size_t>(n) * (d + 2));
+  for (int r = 0; r < R; ++r) {
+    std::vector<double> A(n * d), B(n * d);
+    for (double& u : A) u = rng.uniform();
+    for (double& u : B) u = rng.uniform();
+    for (int j = 0; j < n; ++j) {
+      y[j] = ishigami(&A[j * d]);
+      y[n + j] = ishigami(&B[j * d]);
+      for (int i = 0; i < d; ++i) {
+        double row[3] = {A[j * d], A[j * d + 1], A[j * d + 2]};
+        row[i] = B[j * d + i];
+        y[(2 + i) * n + j] = ishigami(row);
+      }
+    }
+    const SobolIndices s = sobol_indices(y, d, n);
+    REQUIRE(s.first_order_std_error.size() == static_cast<std::size_t>(d));
+    for (int i = 0; i < d; ++i) {
+      s1[i] += s.first_order[i];
+      q1[i] += s.first_order[i] * s.first_order[i];
+      e1[i] += s.first_order_std_error[i];
+      s2[i] += s.total[i];
+      q2[i] += s.total[i] * s.total[i];
+      e2[i] += s.total_std_error[i];
+    }
+  }
+  const auto sd = [R](double sum, double sq) { return std::sqrt((sq - sum * sum / R) / (R - 1)); };
+  for (int i = 0; i < d; ++i) {
+    INFO("x" << i + 1 << ": sd of S " << sd(s1[i], q1[i]) << ", mean SE " << e1[i] / R << "; sd of ST "
+             << sd(s2[i], q2[i]) << ", mean SE " << e2[i] / R);
+    CHECK(e1[i] / R == Approx(sd(s1[i], q1[i])).epsilon(0.2));
+    CHECK(e2[i] / R == Approx(sd(s2[i], q2[i])).epsilon(0.2));
+  }
+}
+
 TEST_CASE("Sobol' indices: degenerate and malformed input", "[sweep]") {
   SECTION("a constant output has nothing to apportion: all zeros") {
     const SobolIndices s = sobol_indices(std::vector<double>(8 * 5, 3.5), 3, 8);
