@@ -30,6 +30,7 @@ enum class Purpose : std::uint32_t {
   Design = 11,          //!< sweep designs (Latin hypercube); cell = parameter index
   ParameterDraws = 12,  //!< the row of the joint parameter draws; cell = 0
   Test = 99,            //!< reserved for tests and benchmarks
+  FitDraws = 30,        //!< clvsim fit: joint parameter draws from a fit; cell = hash of the model
 };
 
 //! Combine a period and an index into a cell number.
