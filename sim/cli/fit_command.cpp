@@ -312,11 +312,16 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
   }
 
   // --- what a complete scenario needs besides the fits ---
-  double total_initial = 0.0;
   for (auto& [seg, by_tenure] : initial) {
     const std::string table = "segments." + seg;
-    total_initial += std::accumulate(by_tenure.begin(), by_tenure.end(), 0.0);
-    if (by_tenure.size() == 1) {
+    const bool in_base = base && std::any_of(base->segments.begin(), base->segments.end(),
+                                             [&](const Segment& b) { return b.name == seg; });
+    if (in_base) {
+      // The base's initial customers (and initial_tenure, which an array would contradict) stay.
+      s.set(table, "# initial_customers", "",
+            {"the data's customers at the start of the forecast, by tenure: " + array_toml(by_tenure),
+             "(not set: the base's segment keeps its own initial customers)"});
+    } else if (by_tenure.size() == 1) {
       s.set(table, "initial_customers", toml_number(by_tenure[0]),
             {"customers at the start of the forecast (a new cohort, tenure 0)"});
     } else {
@@ -359,7 +364,6 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
   } else if (a.order_value) {
     for (const std::string& seg : s.segments()) s.set("segments." + seg, "order_value", toml_number(*a.order_value));
   }
-  (void)total_initial;
 
   // --- write: all three files appear together or not at all ---
   AtomicOutput toml_out(out.toml, overwrite), draws_out(out.draws, overwrite), h5_out(out.h5, overwrite);

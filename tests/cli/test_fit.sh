@@ -69,7 +69,7 @@ check "$clvsim" fit --subscriptions subs.csv --segment-column plan --base "$src/
   --as-of 2023-12-31 -o sub/fitted.toml -q
 check grep -q '^extends = "../' sub/fitted.toml
 check grep -q '^\[segments.basic\]' sub/fitted.toml
-check grep -q '^initial_customers = \[' sub/fitted.toml
+check grep -q "^# the data.s customers at the start of the forecast, by tenure: \\[" sub/fitted.toml
 
 # Bad input: exit 2, file:line and what is accepted, no output left behind.
 bad() {  # bad NAME PATTERN -- clvsim fit arguments...
