@@ -83,7 +83,7 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
 }  // namespace
 
 Optimum maximize(const Objective& f, const Eigen::VectorXd& start, const Eigen::VectorXd& lower,
-                 const Eigen::VectorXd& upper) {
+                 const Eigen::VectorXd& upper, double xtol_rel) {
   const auto n = static_cast<unsigned>(start.size());
   NloptContext ctx{&f};
   Optimum best{start.cwiseMax(lower).cwiseMin(upper), -std::numeric_limits<double>::infinity(), 0};
@@ -95,8 +95,8 @@ Optimum maximize(const Objective& f, const Eigen::VectorXd& start, const Eigen::
     nlopt_set_lower_bounds(opt, lower.data());
     nlopt_set_upper_bounds(opt, upper.data());
     nlopt_set_min_objective(opt, nlopt_objective, &ctx);
-    nlopt_set_xtol_rel(opt, 1e-12);
-    nlopt_set_ftol_rel(opt, 1e-15);
+    nlopt_set_xtol_rel(opt, xtol_rel);
+    nlopt_set_ftol_rel(opt, xtol_rel * 1e-3);
     nlopt_set_maxeval(opt, 20000);
     std::vector<double> step(n);
     for (unsigned i = 0; i < n; ++i)

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "clvsim/error.hpp"
 
@@ -20,6 +21,29 @@ double gamma_gamma_log_likelihood(double p, double q, double gamma,
   for (const SpendRow& r : rows) ll += gamma_gamma_log_likelihood(p, q, gamma, r);
   return ll;
 }
+
+namespace {
+// Customers grouped by their number of transactions x: the terms that depend on x only are
+// computed once per group, the sum of log m once per group and not per evaluation.
+struct SpendGroup {
+  double x = 0, customers = 0, sum_log_m = 0;
+  std::vector<double> m;
+};
+
+double grouped_log_likelihood(double p, double q, double gamma, const std::vector<SpendGroup>& groups) {
+  double ll = 0.0;
+  const double lq = std::lgamma(q), log_g = std::log(gamma);
+  for (const SpendGroup& g : groups) {
+    const double px = p * g.x;
+    ll += g.customers * (std::lgamma(px + q) - std::lgamma(px) - lq + q * log_g + px * std::log(g.x)) +
+          (px - 1.0) * g.sum_log_m;
+    double s = 0.0;
+    for (double m : g.m) s += std::log(gamma + m * g.x);
+    ll -= (px + q) * s;
+  }
+  return ll;
+}
+}  // namespace
 
 double gamma_gamma_mean(double p, double q, double gamma) {
   return q > 1.0 ? p * gamma / (q - 1.0) : std::numeric_limits<double>::infinity();
@@ -40,8 +64,18 @@ FitResult fit_gamma_gamma(const std::vector<SpendRow>& rows) {
   }
   if (n < 2.0)
     throw InputError("gamma-gamma spend needs at least two customers with repeat transactions");
+  std::map<double, SpendGroup> by_x;
+  for (const SpendRow& r : rows) {
+    SpendGroup& g = by_x[r.transactions];
+    g.x = r.transactions;
+    g.customers += 1.0;
+    g.sum_log_m += std::log(r.mean_value);
+    g.m.push_back(r.mean_value);
+  }
+  std::vector<SpendGroup> groups;
+  for (auto& [x, g] : by_x) groups.push_back(std::move(g));
   const Objective ll = [&](const Eigen::VectorXd& z) {
-    return gamma_gamma_log_likelihood(std::exp(z[0]), std::exp(z[1]), std::exp(z[2]), rows);
+    return grouped_log_likelihood(std::exp(z[0]), std::exp(z[1]), std::exp(z[2]), groups);
   };
   // Start at p = 1, q = 2: mean spend p gamma / (q - 1) = gamma.
   const double mean = total / n;

@@ -44,21 +44,50 @@ MixingFit fit_beta_mixtures(const std::function<double(const Eigen::VectorXd&)>&
       u[2 * i] = to_transformed(Scale::Logit, m);
       u[2 * i + 1] = (combo >> i) & 1 ? std::log(20.0) : 0.0;
     }
-    const Optimum o = maximize(f, u, lower, upper);
+    // A coarse search from each start, then the best is polished.
+    const Optimum o = maximize(f, u, lower, upper, 1e-6);
     if (o.value > best.value) best = o;
+  }
+  best = maximize(f, best.x, lower, upper);
+  // Tight mixing distributions: is the homogeneous limit (concentration fixed at infinity, the
+  // other coordinates maximised again) at least as likely? The likelihood is nearly flat in the
+  // concentration out there, so the search may stop anywhere along that ridge.
+  std::vector<bool> fixed(static_cast<std::size_t>(k), false);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    if (best.x[2 * i + 1] <= std::log(100.0)) continue;
+    std::vector<Eigen::Index> free;
+    for (Eigen::Index j = 0; j < 2 * k; ++j) {
+      const bool pinned = j == 2 * i + 1 || (j % 2 == 1 && fixed[static_cast<std::size_t>(j / 2)]);
+      if (!pinned) free.push_back(j);
+    }
+    Eigen::VectorXd full = best.x;
+    full[2 * i + 1] = std::log(LIMIT_KAPPA);
+    const auto nf = static_cast<Eigen::Index>(free.size());
+    const Objective profile = [&](const Eigen::VectorXd& v) {
+      Eigen::VectorXd u = full;
+      for (Eigen::Index j = 0; j < nf; ++j) u[free[static_cast<std::size_t>(j)]] = v[j];
+      return f(u);
+    };
+    Eigen::VectorXd v(nf), lo(nf), hi(nf);
+    for (Eigen::Index j = 0; j < nf; ++j) {
+      const Eigen::Index c = free[static_cast<std::size_t>(j)];
+      v[j] = full[c];
+      lo[j] = lower[c];
+      hi[j] = upper[c];
+    }
+    const Optimum o = maximize(profile, v, lo, hi);
+    if (o.value >= best.value - 1e-6) {
+      fixed[static_cast<std::size_t>(i)] = true;
+      for (Eigen::Index j = 0; j < nf; ++j) full[free[static_cast<std::size_t>(j)]] = o.x[j];
+      best.x = full;
+      best.value = std::max(best.value, o.value);
+    }
   }
   MixingFit r;
   r.log_ab = natural(best.x).array().log();
   for (Eigen::Index i = 0; i < k; ++i) {
     r.means.push_back(from_transformed(Scale::Logit, best.x[2 * i]));
-    bool infinite = false;
-    if (best.x[2 * i + 1] > LOG_KAPPA_MAX - 6.0) {
-      // Near the end of the search: is the homogeneous limit at least as good?
-      Eigen::VectorXd u = best.x;
-      u[2 * i + 1] = std::log(LIMIT_KAPPA);
-      infinite = f(u) >= best.value - 1e-6;
-    }
-    r.at_infinity.push_back(infinite);
+    r.at_infinity.push_back(fixed[static_cast<std::size_t>(i)]);
   }
   return r;
 }

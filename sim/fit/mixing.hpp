@@ -27,8 +27,9 @@ struct MixingFit {
 };
 
 //! Maximise ll(alpha_1, beta_1, ..., alpha_k, beta_k) over k beta mixing distributions, starting
-//! from the given means. A pair whose concentration runs to the search's upper end, and whose
-//! homogeneous limit is at least as likely, is reported at_infinity.
+//! from the given means. A pair whose homogeneous limit (concentration to infinity, the other
+//! parameters maximised again) is at least as likely as the maximum found, to 1e-6, is reported
+//! at_infinity, and the other parameters are those of that limit.
 MixingFit fit_beta_mixtures(const std::function<double(const Eigen::VectorXd&)>& ll,
                             const std::vector<double>& start_means);
 

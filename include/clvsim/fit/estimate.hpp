@@ -65,10 +65,11 @@ struct Optimum {
 };
 
 //! Maximise `f` from `start` within the box [lower, upper] with NLopt's BOBYQA (Powell 2009),
-//! restarted from its own solution until the value stops improving (relative 1e-12). Non-finite
-//! values of f count as -infinity. Throws RuntimeError if NLopt fails outright.
+//! restarted from its own solution until the value stops improving (relative 1e-12). Stops when
+//! a step changes x by less than `xtol_rel` relatively. Non-finite values of f count as
+//! -infinity. Throws RuntimeError if NLopt fails outright.
 Optimum maximize(const Objective& f, const Eigen::VectorXd& start, const Eigen::VectorXd& lower,
-                 const Eigen::VectorXd& upper);
+                 const Eigen::VectorXd& upper, double xtol_rel = 1e-12);
 
 //! Hessian of f at x by central differences with step h_i = 1e-4 * max(1, |x_i|).
 Eigen::MatrixXd numerical_hessian(const Objective& f, const Eigen::VectorXd& x);
