@@ -170,6 +170,7 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
     o.period = a.period;
     o.as_of = calibration_end ? std::optional<int>(*calibration_end - 1) : as_of;
     const SubscriptionData d = read_subscriptions(a.subscriptions, o);
+    std::optional<SubscriptionHoldout> holdout;
     for (std::size_t k = 0; k < d.segments.size(); ++k) {
       const std::string seg = a.segment_column.empty() ? default_segment : d.segments[k];
       check_name("segment", seg);
@@ -181,6 +182,32 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       check_segment_churn(seg, f.result.model == "sbg");
       add_churn(s, seg, f, draws_of(f.result));
       initial.emplace_back(seg, d.active_by_tenure[k]);
+      if (calibration_end) {
+        if (!holdout) holdout = read_subscription_holdout(a.subscriptions, o);
+        const auto pos = std::find(holdout->segments.begin(), holdout->segments.end(), d.segments[k]);
+        const auto j = static_cast<std::size_t>(pos - holdout->segments.begin());
+        HoldoutTable h;
+        h.label = seg + ", subscribers active on " + format_date(d.as_of);
+        h.quantity = "still subscribed k periods later, of those observed that long";
+        for (std::size_t i = 0; i < holdout->survived[j].size(); ++i) {
+          double expected = 0.0;
+          for (const auto& [tenure, count] : holdout->observed[j][i]) {
+            const int kk = static_cast<int>(i) + 1;
+            if (f.result.model == "sbg") {
+              const double al = f.result.param("alpha").estimate, be = f.result.param("beta").estimate;
+              expected += count * std::exp(sbg_log_survival(al, be, tenure + kk) - sbg_log_survival(al, be, tenure));
+            } else {
+              expected += count * std::pow(1.0 - f.result.param("churn").estimate, kk);
+            }
+          }
+          h.period.push_back(static_cast<int>(i) + 1);
+          h.start.push_back("+" + std::to_string(i + 1));
+          h.actual.push_back(holdout->survived[j][i]);
+          h.expected.push_back(expected);
+          h.holdout.push_back(true);
+        }
+        s.holdouts.push_back(h);
+      }
     }
   }
   if (!a.cohorts.empty()) {
@@ -238,6 +265,7 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       HoldoutTable h;
       h.label = default_segment;
       h.quantity = "repeat transactions per period, all customers";
+      h.cumulative = true;
       for (const TrackingRow& r : rows) {
         h.period.push_back(r.period);
         h.start.push_back(format_date(r.start_day));

@@ -38,8 +38,8 @@ PY
 
 # Fader, Hardie & Shang (2010): the donations RF summary.
 check "$clvsim" fit --rf-summary "$data/donations_1995_cohort.csv" --period year -o don.toml >don.out 2>&1
-check near "$(estimate don.out alpha)" 1.204 0.0005
-check near "$(estimate don.out delta)" 2.783 0.0005
+check near "$(estimate don.out alpha)" 1.204 0.00055  # published precision plus the report's rounding
+check near "$(estimate don.out delta)" 2.783 0.00055
 check grep -q 'order_model = "bernoulli"' don.toml
 
 # Fader, Hardie & Lee (2005): CDNOW, weeks 1-39.

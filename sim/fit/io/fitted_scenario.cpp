@@ -313,17 +313,25 @@ std::string fit_report(const FittedScenario& s) {
   }
   for (const HoldoutTable& h : s.holdouts) {
     os << "Tracking: " << h.label << " (" << h.quantity << ")\n";
-    std::snprintf(buf, sizeof buf, "  %6s %-12s %12s %12s %12s %12s\n", "period", "start", "actual",
-                  "forecast", "cum. actual", "cum. fcst");
+    std::snprintf(buf, sizeof buf, "  %6s %-12s %12s %12s", "period", "start", "actual", "forecast");
     os << buf;
+    if (h.cumulative) {
+      std::snprintf(buf, sizeof buf, " %12s %12s", "cum. actual", "cum. fcst");
+      os << buf;
+    }
+    os << "\n";
     double ca = 0, ce = 0;
     for (std::size_t i = 0; i < h.period.size(); ++i) {
       ca += h.actual[i];
       ce += h.expected[i];
-      std::snprintf(buf, sizeof buf, "  %6d %-12s %12.1f %12.1f %12.1f %12.1f%s\n", h.period[i],
-                    h.start[i].c_str(), h.actual[i], h.expected[i], ca, ce,
-                    h.holdout[i] ? "  holdout" : "");
+      std::snprintf(buf, sizeof buf, "  %6d %-12s %12.1f %12.1f", h.period[i], h.start[i].c_str(),
+                    h.actual[i], h.expected[i]);
       os << buf;
+      if (h.cumulative) {
+        std::snprintf(buf, sizeof buf, " %12.1f %12.1f", ca, ce);
+        os << buf;
+      }
+      os << (h.holdout[i] ? "  holdout\n" : "\n");
     }
     os << "\n";
   }

@@ -245,6 +245,56 @@ SubscriptionData read_subscriptions(const std::string& path, const SubscriptionO
   return d;
 }
 
+SubscriptionHoldout read_subscription_holdout(const std::string& path, const SubscriptionOptions& options) {
+  CLVSIM_EXPECT(options.as_of.has_value());
+  const PeriodClock clock(options.period);
+  const int as_of = *options.as_of;
+  const auto& c = options.columns;
+  CsvReader r(path, Delimiter::Comma);
+  r.header(c.id + "," + c.start + "," + c.end);
+  const std::size_t start_col = r.column(c.start, "--start-column");
+  const std::size_t end_col = r.column(c.end, "--end-column");
+  const auto seg_col = r.optional_column(c.segment, "--segment-column");
+  struct Active {
+    std::size_t segment;
+    int start, tenure, lifetime;  // lifetime -1 while still active at the end of the file
+  };
+  std::vector<Active> active;
+  SubscriptionHoldout h;
+  int latest = std::numeric_limits<int>::min();
+  std::vector<std::string_view> f;
+  while (r.next(f)) {
+    // The file was validated by read_subscriptions; only the fields needed are read again.
+    r.require_fields(std::max({start_col, end_col, seg_col.value_or(0)}) + 1);
+    const int start = date_field(r, f, start_col);
+    const std::optional<int> end = f[end_col].empty() ? std::nullopt : std::optional<int>(date_field(r, f, end_col));
+    latest = std::max(latest, end.value_or(start));
+    const std::string segment = seg_col ? std::string(f[*seg_col]) : "all";
+    auto it = std::find(h.segments.begin(), h.segments.end(), segment);
+    if (it == h.segments.end()) it = h.segments.insert(h.segments.end(), segment);
+    if (start > as_of || (end && *end <= as_of)) continue;  // not active at the calibration end
+    int lifetime = -1;
+    if (end) {
+      const int whole = clock.whole_periods(start, *end);
+      lifetime = std::max(1, clock.add(start, whole) == *end ? whole : whole + 1);
+    }
+    active.push_back({static_cast<std::size_t>(it - h.segments.begin()), start,
+                      clock.whole_periods(start, as_of), lifetime});
+  }
+  const int horizon = std::max(0, clock.whole_periods(as_of, latest));
+  h.survived.assign(h.segments.size(), std::vector<double>(static_cast<std::size_t>(horizon), 0.0));
+  h.observed.assign(h.segments.size(), std::vector<std::map<int, double>>(static_cast<std::size_t>(horizon)));
+  for (const Active& a : active) {
+    const int known = a.lifetime >= 0 ? std::numeric_limits<int>::max() : clock.whole_periods(a.start, latest);
+    for (int k = 1; k <= horizon; ++k) {
+      if (a.lifetime < 0 && known < a.tenure + k) break;  // not observed that long
+      h.observed[a.segment][static_cast<std::size_t>(k - 1)][a.tenure] += 1.0;
+      if (a.lifetime < 0 || a.lifetime > a.tenure + k) h.survived[a.segment][static_cast<std::size_t>(k - 1)] += 1.0;
+    }
+  }
+  return h;
+}
+
 // ---------------------------------------------------------------- cohorts and RF summaries
 
 CohortTable read_cohorts(const std::string& path, std::optional<double> cohort_size) {

@@ -45,6 +45,7 @@ struct HoldoutTable {
   std::vector<std::string> start;  //!< date or period label
   std::vector<double> actual, expected;
   std::vector<bool> holdout;
+  bool cumulative = false;  //!< a flow (transactions): the report adds cumulative columns
 };
 
 struct FittedScenario {

@@ -104,6 +104,19 @@ struct SubscriptionData {
 
 SubscriptionData read_subscriptions(const std::string& path, const SubscriptionOptions& options);
 
+//! The holdout of a subscription fit censored at `options.as_of`: the subscribers active then
+//! (tenure tau_i, i.e. known to have survived tau_i renewals), followed for k = 1, 2, ... more
+//! periods until the file's latest date. For each segment and k, over the subscribers observed
+//! long enough to know (ended, or started at least tau_i + k periods before the latest date):
+//! how many survived k more renewals, and the number by tenure, from which a forecast
+//! sum_i S(tau_i + k) / S(tau_i) follows.
+struct SubscriptionHoldout {
+  std::vector<std::string> segments;
+  std::vector<std::vector<double>> survived;                 //!< [segment][k - 1]
+  std::vector<std::vector<std::map<int, double>>> observed;  //!< [segment][k - 1]: tenure -> count
+};
+SubscriptionHoldout read_subscription_holdout(const std::string& path, const SubscriptionOptions& options);
+
 // ---------------------------------------------------------------- cohort tables and RF summaries
 
 //! Cohort survival table: a first column of periods 0, 1, 2, ... and one column per cohort of
