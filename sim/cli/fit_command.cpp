@@ -82,8 +82,12 @@ void check_name(const std::string& what, const std::string& name) {
 }
 
 std::string with_commas(double v) {
-  std::string s = std::to_string(static_cast<long long>(std::llround(v)));
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  const std::string digits = std::to_string(std::llabs(std::llround(v)));
+  std::string s = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 

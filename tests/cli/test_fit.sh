@@ -82,6 +82,34 @@ bad() {  # bad NAME PATTERN -- clvsim fit arguments...
   if ls bad_"$name".* >/dev/null 2>&1; then fail=$((fail + 1)); echo "FAIL: $name: output left behind"; return; fi
   pass=$((pass + 1))
 }
+# Funnel events and channel history into a complete scenario. Stage "lead": fresh periods give
+# 1 advance, 1 drop, 2 stays; nurtured periods 1 advance, 0 drops, 3 stays. Posterior means with
+# a uniform prior: (1 + 1) / (3 + 4) = 2/7 for both advances, (1 + 1) / 7 and 1/7 for the drops.
+cat >events.csv <<'CSV'
+lead_id,stage,date
+L1,lead,2024-01-01
+L2,lead,2024-01-01
+L3,lead,2024-01-01
+L4,lead,2024-01-01
+L1,mql,2024-01-10
+L2,lost,2024-01-20
+L3,mql,2024-03-05
+L1,customer,2024-01-15
+CSV
+cat >spend.csv <<'CSV'
+period,channel,spend,leads
+1,paid,1000,20
+2,paid,3000,40
+CSV
+check "$clvsim" fit --funnel events.csv --stages lead,mql --channels spend.csv --as-of 2024-04-01 -o fun.toml -q
+check grep -q '^advance = 0.2857142857' fun.toml
+check grep -q '^nurtured_advance = 0.2857142857' fun.toml
+check grep -q '^nurtured_drop = 0.1428571429' fun.toml
+check grep -q '^cost_per_lead = 66.66666667' fun.toml
+check grep -q '^funnel.lead.advance,funnel.lead.drop' fun.draws.csv
+printf 'lead_id,stage,date\nL1,lead,2024-01-01\nL1,sql,2024-02-01\n' >skip.csv
+bad skipped_stage "skip.csv:3:4: stage = 'sql' does not follow lead (the next stage (mql) or lost)" -- --funnel skip.csv
+
 printf 'customer_id,date,amount\nc1,2024-01-05,10\nc1,2024-13-05,10\n' >baddate.csv
 bad date "baddate.csv:3:4: date = '2024-13-05' is not a date (a date written YYYY-MM-DD" -- --transactions baddate.csv
 printf 'customer_id,date,amount\nc1,2024-01-05,10\nc1,2024-02-05,-3\n' >neg.csv
