@@ -97,6 +97,16 @@ std::string array_toml(const std::vector<double>& v) {
   return s + "]";
 }
 
+//! Run a fit, naming the data in an InputError (e.g. a plan in which nobody has churned yet).
+template <class F>
+FitResult fitted(const std::string& what, F&& fit) {
+  try {
+    return fit();
+  } catch (const InputError& e) {
+    throw InputError(what + ": " + e.what());
+  }
+}
+
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -182,7 +192,7 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
                     a.subscriptions + ": " + with_commas(d.survival[k].customers()) + " subscriptions" +
                         (a.segment_column.empty() ? "" : " of plan " + d.segments[k]) + ", as of " +
                         format_date(d.as_of),
-                    fit_sbg(d.survival[k])};
+                    fitted(a.subscriptions + " (segment " + seg + ")", [&] { return fit_sbg(d.survival[k]); })};
       check_segment_churn(seg, f.result.model == "sbg");
       add_churn(s, seg, f, draws_of(f.result));
       initial.emplace_back(seg, d.active_by_tenure[k]);
@@ -227,7 +237,9 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       const auto& alive = t.alive[k];
       ReportedFit f{"segments." + seg + " churn per " + a.period,
                     a.cohorts + ": cohort of " + with_commas(alive[0]) + ", periods 1-" + std::to_string(calib),
-                    fit_sbg(survival_from_cohort(std::span<const double>(alive).first(calib + 1)))};
+                    fitted(a.cohorts + " (cohort " + seg + ")", [&] {
+                      return fit_sbg(survival_from_cohort(std::span<const double>(alive).first(calib + 1)));
+                    })};
       check_segment_churn(seg, f.result.model == "sbg");
       add_churn(s, seg, f, draws_of(f.result));
       initial.emplace_back(seg, std::vector<double>{alive[0]});
@@ -262,7 +274,7 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
     if (a.subscriptions.empty()) {
       ReportedFit f{"segments." + default_segment + " repeat buying per " + a.period + " (BG/BB)",
                     a.transactions + ": " + with_commas(t.rf.customers()) + " customers, " + window,
-                    fit_bgbb(t.rf)};
+                    fitted(a.transactions, [&] { return fit_bgbb(t.rf); })};
       add_bgbb(s, default_segment, f, draws_of(f.result));
       initial.emplace_back(default_segment, std::vector<double>{t.rf.customers()});
       const auto rows = bgbb_tracking(t, bgbb_params(f.result), a.period);
@@ -284,14 +296,15 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       ReportedFit f{"segments." + default_segment + " spend per transaction (gamma-gamma)",
                     a.transactions + ": repeat transactions of " + with_commas(static_cast<double>(t.spend.size())) +
                         " customers, " + window,
-                    fit_gamma_gamma(t.spend)};
+                    fitted(a.transactions + " (spend)", [&] { return fit_gamma_gamma(t.spend); })};
       add_spend(s, default_segment, f, draws_of(f.result));
     }
   }
   if (!a.rf_summary.empty()) {
     const RfSummary rf = read_rf_summary(a.rf_summary, RfColumns{});
     ReportedFit f{"segments." + default_segment + " repeat buying per " + a.period + " (BG/BB)",
-                  a.rf_summary + ": " + with_commas(rf.customers()) + " customers", fit_bgbb(rf)};
+                  a.rf_summary + ": " + with_commas(rf.customers()) + " customers",
+                  fitted(a.rf_summary, [&] { return fit_bgbb(rf); })};
     add_bgbb(s, default_segment, f, draws_of(f.result));
     initial.emplace_back(default_segment, std::vector<double>{rf.customers()});
     int n = 0;
@@ -333,7 +346,9 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       for (const ChannelPeriod& p : history) spend += p.spend;
       ReportedFit f{"channels." + name + " " + response + " response",
                     a.channels + ": " + std::to_string(history.size()) + " periods",
-                    response == "linear" ? fit_linear_channel(history) : fit_saturating_channel(history)};
+                    fitted(a.channels + " (channel " + name + ")", [&] {
+                      return response == "linear" ? fit_linear_channel(history) : fit_saturating_channel(history);
+                    })};
       add_channel(s, name, f, spend / static_cast<double>(history.size()), draws_of(f.result));
       if (!base) {
         s.set("channels." + name, "spend", toml_number(spend / static_cast<double>(history.size())),
