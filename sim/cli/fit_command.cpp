@@ -266,38 +266,42 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
   if (!a.transactions.empty()) {
     TransactionOptions o;
     o.layout = a.layout == "cdnow" ? TransactionLayout::Cdnow : TransactionLayout::Csv;
-    o.columns = {a.id_column, a.date_column, a.amount_column};
+    o.columns = {a.id_column, a.date_column, a.amount_column, a.segment_column};
     o.period = a.period;
     o.calibration_end = calibration_end;
-    const TransactionSummary t = read_transactions(a.transactions, o);
-    const std::string window = format_date(t.first_day) + " to " + format_date(t.calibration_end - 1);
-    if (a.subscriptions.empty()) {
-      ReportedFit f{"segments." + default_segment + " repeat buying per " + a.period + " (BG/BB)",
-                    a.transactions + ": " + with_commas(t.rf.customers()) + " customers, " + window,
-                    fitted(a.transactions, [&] { return fit_bgbb(t.rf); })};
-      add_bgbb(s, default_segment, f, draws_of(f.result));
-      initial.emplace_back(default_segment, std::vector<double>{t.rf.customers()});
-      const auto rows = bgbb_tracking(t, bgbb_params(f.result), a.period);
-      HoldoutTable h;
-      h.label = default_segment;
-      h.quantity = "repeat transactions per period, all customers";
-      h.cumulative = true;
-      for (const TrackingRow& r : rows) {
-        h.period.push_back(r.period);
-        h.start.push_back(format_date(r.start_day));
-        h.actual.push_back(r.actual);
-        h.expected.push_back(r.expected);
-        h.holdout.push_back(r.holdout);
+    for (const TransactionSummary& t : read_transactions_by_segment(a.transactions, o)) {
+      const std::string seg = a.segment_column.empty() ? default_segment : t.segment;
+      check_name("segment", seg);
+      const std::string window = format_date(t.first_day) + " to " + format_date(t.calibration_end - 1);
+      const std::string of_segment = a.segment_column.empty() ? "" : " of segment " + t.segment;
+      if (a.subscriptions.empty()) {
+        ReportedFit f{"segments." + seg + " repeat buying per " + a.period + " (BG/BB)",
+                      a.transactions + ": " + with_commas(t.rf.customers()) + " customers" + of_segment + ", " + window,
+                      fitted(a.transactions + of_segment, [&] { return fit_bgbb(t.rf); })};
+        check_segment_churn(seg, f.result.param_index("theta") < 0);
+        add_bgbb(s, seg, f, draws_of(f.result));
+        initial.emplace_back(seg, std::vector<double>{t.rf.customers()});
+        HoldoutTable h;
+        h.label = seg;
+        h.quantity = "repeat transactions per period" + of_segment;
+        h.cumulative = true;
+        for (const TrackingRow& r : bgbb_tracking(t, bgbb_params(f.result), a.period)) {
+          h.period.push_back(r.period);
+          h.start.push_back(format_date(r.start_day));
+          h.actual.push_back(r.actual);
+          h.expected.push_back(r.expected);
+          h.holdout.push_back(r.holdout);
+        }
+        s.holdouts.push_back(h);
       }
-      s.holdouts.push_back(h);
-    }
-    if (o.columns.amount.empty() && o.layout == TransactionLayout::Csv) {
-    } else if (t.spend.size() >= 2) {
-      ReportedFit f{"segments." + default_segment + " spend per transaction (gamma-gamma)",
-                    a.transactions + ": repeat transactions of " + with_commas(static_cast<double>(t.spend.size())) +
-                        " customers, " + window,
-                    fitted(a.transactions + " (spend)", [&] { return fit_gamma_gamma(t.spend); })};
-      add_spend(s, default_segment, f, draws_of(f.result));
+      const bool has_amounts = o.layout == TransactionLayout::Cdnow || !o.columns.amount.empty();
+      if (has_amounts && t.spend.size() >= 2) {
+        ReportedFit f{"segments." + seg + " spend per transaction (gamma-gamma)",
+                      a.transactions + ": repeat transactions of " +
+                          with_commas(static_cast<double>(t.spend.size())) + " customers" + of_segment + ", " + window,
+                      fitted(a.transactions + of_segment + " (spend)", [&] { return fit_gamma_gamma(t.spend); })};
+        add_spend(s, seg, f, draws_of(f.result));
+      }
     }
   }
   if (!a.rf_summary.empty()) {

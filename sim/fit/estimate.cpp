@@ -57,6 +57,12 @@ const Parameter& FitResult::param(const std::string& name) const {
   throw std::out_of_range("fit of " + model + " has no parameter " + name);
 }
 
+int FitResult::param_index(const std::string& name) const {
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (params[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
 double FitResult::correlation(std::size_t i, std::size_t j) const {
   const auto a = static_cast<Eigen::Index>(i);
   const auto b = static_cast<Eigen::Index>(j);

@@ -50,6 +50,8 @@ struct FitResult {
 
   //! The parameter called `name`. Throws std::out_of_range if there is none.
   [[nodiscard]] const Parameter& param(const std::string& name) const;
+  //! Index of the parameter called `name`, or -1.
+  [[nodiscard]] int param_index(const std::string& name) const;
   //! Correlation of the transformed estimates i and j.
   [[nodiscard]] double correlation(std::size_t i, std::size_t j) const;
 };

@@ -51,6 +51,13 @@ std::string_view id_field(const CsvReader& r, const std::vector<std::string_view
 // ---------------------------------------------------------------- transactions
 
 TransactionSummary read_transactions(const std::string& path, const TransactionOptions& options) {
+  TransactionOptions o = options;
+  o.columns.segment.clear();
+  return read_transactions_by_segment(path, o).front();
+}
+
+std::vector<TransactionSummary> read_transactions_by_segment(const std::string& path,
+                                                             const TransactionOptions& options) {
   const PeriodClock clock(options.period);
   const bool cdnow = options.layout == TransactionLayout::Cdnow;
   CsvReader r(path, cdnow ? Delimiter::Whitespace : Delimiter::Comma);
@@ -63,7 +70,11 @@ TransactionSummary read_transactions(const std::string& path, const TransactionO
     date_col = r.column(c.date, "--date-column");
     amount_col = r.optional_column(c.amount, "--amount-column");
   }
-  const std::size_t needed = std::max({id_col, date_col, amount_col.value_or(0)}) + 1;
+  std::optional<std::size_t> segment_col;
+  if (!cdnow) segment_col = r.optional_column(options.columns.segment, "--segment-column");
+  const std::size_t needed = std::max({id_col, date_col, amount_col.value_or(0), segment_col.value_or(0)}) + 1;
+  std::vector<std::string> segment_names;
+  if (!segment_col) segment_names.push_back("all");
 
   struct Customer {
     int first_day, last_day;
@@ -72,6 +83,7 @@ TransactionSummary read_transactions(const std::string& path, const TransactionO
     int x = 0, tx = 0;
     int spend_count = 0;
     double spend_sum = 0.0;
+    std::uint32_t segment = 0;
   };
   StringMap<std::uint32_t> index;
   std::vector<Customer> customers;
@@ -92,6 +104,13 @@ TransactionSummary read_transactions(const std::string& path, const TransactionO
     if (it == index.end()) {
       index.emplace(std::string(id), static_cast<std::uint32_t>(customers.size()));
       Customer c{day, day, 0};
+      if (segment_col) {
+        const std::string_view seg = f[*segment_col];
+        if (seg.empty()) r.fail(*segment_col, "is missing", "a segment name");
+        auto sit = std::find(segment_names.begin(), segment_names.end(), seg);
+        if (sit == segment_names.end()) sit = segment_names.insert(segment_names.end(), std::string(seg));
+        c.segment = static_cast<std::uint32_t>(sit - segment_names.begin());
+      }
       if (known_end) c.n = day < cal_end ? std::max(0, clock.whole_periods(day, cal_end) - 1) : 0;
       customers.push_back(c);
       continue;
@@ -113,37 +132,46 @@ TransactionSummary read_transactions(const std::string& path, const TransactionO
       c.prev_period = c.last_period;
       c.last_period = t;
       if (!known_end || t <= c.n) ++c.x, c.tx = t;
-      events[(static_cast<std::int64_t>(c.first_day) << 20) + t] += 1.0;
+      events[(static_cast<std::int64_t>(c.segment) << 44) + (static_cast<std::int64_t>(c.first_day + (1 << 23)) << 20) + t] += 1.0;
     }
   }
   if (customers.empty())
     throw InputError(path + ": no transactions (the file has no data lines" +
                      (cdnow ? std::string(")") : " after the header)"));
 
-  TransactionSummary s;
-  s.rows = r.rows();
-  s.customers = static_cast<double>(customers.size());
-  s.first_day = first_day;
-  s.last_day = last_day;
-  s.calibration_end = known_end ? cal_end : last_day + 1;
-  s.has_holdout = known_end && cal_end <= last_day;
-  std::map<std::tuple<int, int, int>, double> cells;
+  std::vector<TransactionSummary> out(segment_names.size());
+  std::vector<std::map<std::tuple<int, int, int>, double>> cells(segment_names.size());
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    TransactionSummary& s = out[k];
+    s.segment = segment_names[k];
+    s.rows = r.rows();
+    s.first_day = first_day;
+    s.last_day = last_day;
+    s.calibration_end = known_end ? cal_end : last_day + 1;
+    s.has_holdout = known_end && cal_end <= last_day;
+  }
   for (Customer& c : customers) {
+    TransactionSummary& s = out[c.segment];
+    s.customers += 1.0;
     s.births[c.first_day] += 1.0;
     if (!known_end) {
       // The period holding the data's last day may be incomplete: it is not an opportunity.
       c.n = std::max(0, clock.whole_periods(c.first_day, s.calibration_end) - 1);
       if (c.last_period > c.n) --c.x, c.tx = c.x > 0 ? c.prev_period : 0;
     }
-    if (c.n >= 1) cells[{c.x, c.tx, c.n}] += 1.0;
+    if (c.n >= 1) cells[c.segment][{c.x, c.tx, c.n}] += 1.0;
     if (c.spend_count >= 1 && c.spend_sum > 0.0)
       s.spend.push_back({static_cast<double>(c.spend_count), c.spend_sum / c.spend_count});
   }
-  for (const auto& [key, count] : cells)
-    s.rf.rows.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
-  for (const auto& [key, count] : events)
-    s.events[{static_cast<int>(key >> 20), static_cast<int>(key & ((1 << 20) - 1))}] += count;
-  return s;
+  for (std::size_t k = 0; k < out.size(); ++k)
+    for (const auto& [key, count] : cells[k])
+      out[k].rf.rows.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
+  for (const auto& [key, count] : events) {
+    const auto segment = static_cast<std::size_t>(key >> 44);
+    const int first = static_cast<int>((key >> 20) & ((std::int64_t{1} << 24) - 1)) - (1 << 23);
+    out[segment].events[{first, static_cast<int>(key & ((1 << 20) - 1))}] += count;
+  }
+  return out;
 }
 
 std::vector<TrackingRow> bgbb_tracking(const TransactionSummary& s, const BgbbParams& p,
@@ -267,7 +295,8 @@ SubscriptionHoldout read_subscription_holdout(const std::string& path, const Sub
     // The file was validated by read_subscriptions; only the fields needed are read again.
     r.require_fields(std::max({start_col, end_col, seg_col.value_or(0)}) + 1);
     const int start = date_field(r, f, start_col);
-    const std::optional<int> end = f[end_col].empty() ? std::nullopt : std::optional<int>(date_field(r, f, end_col));
+    std::optional<int> end;
+    if (!f[end_col].empty()) end = date_field(r, f, end_col);
     latest = std::max(latest, end.value_or(start));
     const std::string segment = seg_col ? std::string(f[*seg_col]) : "all";
     auto it = std::find(h.segments.begin(), h.segments.end(), segment);

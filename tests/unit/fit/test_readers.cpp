@@ -76,3 +76,26 @@ TEST_CASE("readers reject bad input with the file and line", "[fit][io]") {
   const std::string cohort = write_temp("cohort.csv", "year,a\n0,100\n1,120\n");
   CHECK_THROWS_WITH(read_cohorts(cohort, std::nullopt), Catch::Contains(":3:3: a = '120' is more than"));
 }
+
+TEST_CASE("transactions by segment: a customer belongs to the segment of their first row", "[fit][io]") {
+  const std::string path = write_temp("txseg.csv",
+                                      "customer_id,date,amount,segment\n"
+                                      "A,2024-01-01,10,web\n"
+                                      "B,2024-01-01,10,store\n"
+                                      "A,2024-01-09,10,store\n"  // still web: the first row decides
+                                      "C,2024-01-02,10,web\n");
+  TransactionOptions o;
+  o.period = "week";
+  o.columns.segment = "segment";
+  o.calibration_end = *parse_date("2024-02-12");
+  const auto s = read_transactions_by_segment(path, o);
+  REQUIRE(s.size() == 2);
+  CHECK(s[0].segment == "web");
+  CHECK(s[0].customers == 2);
+  CHECK(s[0].rf.customers() == 2);
+  CHECK(s[0].spend.size() == 1);
+  CHECK(s[1].segment == "store");
+  CHECK(s[1].customers == 1);
+  CHECK(s[1].spend.empty());
+  CHECK(read_transactions(path, o).customers == 3);
+}

@@ -30,6 +30,7 @@ struct TransactionColumns {
   std::string id = "customer_id";
   std::string date = "date";
   std::string amount = "amount";  //!< empty: no spend model
+  std::string segment;            //!< optional: a customer's segment is that of their first row
 };
 
 struct TransactionOptions {
@@ -49,6 +50,7 @@ struct TransactionOptions {
 //! transaction (amounts summed); repeat transactions are those after the first day and before
 //! the calibration end.
 struct TransactionSummary {
+  std::string segment;            //!< "all" without a segment column
   RfSummary rf;                   //!< calibration (x, t_x, n), customers with n >= 1
   std::vector<SpendRow> spend;    //!< customers with at least one repeat transaction in calibration
   double customers = 0;           //!< distinct customers
@@ -61,6 +63,11 @@ struct TransactionSummary {
   std::map<std::pair<int, int>, double> events;
 };
 
+//! One summary per segment, in the order segments first appear (one, "all", without a segment
+//! column). Dates (first, last, calibration end) are the whole file's.
+std::vector<TransactionSummary> read_transactions_by_segment(const std::string& path,
+                                                             const TransactionOptions& options);
+//! The whole log as one summary (segments, if any, ignored).
 TransactionSummary read_transactions(const std::string& path, const TransactionOptions& options);
 
 //! The tracking table: per calendar period (whole periods since the earliest first transaction),
