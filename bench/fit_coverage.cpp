@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
       ca += f.param("alpha").lower <= alpha && alpha <= f.param("alpha").upper;
       cb += f.param("beta").lower <= beta && beta <= f.param("beta").upper;
     }
-    std::printf("sBG alpha %.2f beta %.2f, 1000 customers, 7 periods; %d boundary fits\n", alpha, beta, boundary);
+    std::printf("sBG alpha %.2f beta %.2f, 1000 customers, 7 periods; %d boundary fits\n", alpha,
+                beta, boundary);
     report("sBG", "alpha", ca, sets);
     report("sBG", "beta", cb, sets);
   }
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
       for (int k = 0; k < 4; ++k)
         cover[k] += f.param(names[k]).lower <= values[k] && values[k] <= f.param(names[k]).upper;
     }
-    std::printf("BG/BB (1.2, 0.75, 0.66, 2.78), 2000 customers, 6 periods; %d boundary fits\n", boundary);
+    std::printf("BG/BB (1.2, 0.75, 0.66, 2.78), 2000 customers, 6 periods; %d boundary fits\n",
+                boundary);
     for (int k = 0; k < 4; ++k) report("BG/BB", names[k], cover[k], sets);
   }
   return 0;

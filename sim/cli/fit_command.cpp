@@ -26,37 +26,60 @@ using namespace clvsim::fit;
 
 CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   CLI::App* c = app.add_subcommand(
-      "fit", "Fit churn, repeat buying, spend, funnel and channels to your records; write a scenario "
-             "with the estimates' joint uncertainty (docs/calibration.md)");
-  c->add_option("--subscriptions", a.subscriptions, "Subscriptions CSV: id, start, end (empty while active)");
-  c->add_option("--transactions", a.transactions, "Transaction log: id, date, amount (CSV, or --layout cdnow)");
-  c->add_option("--cohorts", a.cohorts, "Cohort survival table: period, then customers active per cohort");
-  c->add_option("--rf-summary", a.rf_summary, "Recency-frequency summary: frequency, recency, periods, weights");
+      "fit",
+      "Fit churn, repeat buying, spend, funnel and channels to your records; write a scenario "
+      "with the estimates' joint uncertainty (docs/calibration.md)");
+  c->add_option("--subscriptions", a.subscriptions,
+                "Subscriptions CSV: id, start, end (empty while active)");
+  c->add_option("--transactions", a.transactions,
+                "Transaction log: id, date, amount (CSV, or --layout cdnow)");
+  c->add_option("--cohorts", a.cohorts,
+                "Cohort survival table: period, then customers active per cohort");
+  c->add_option("--rf-summary", a.rf_summary,
+                "Recency-frequency summary: frequency, recency, periods, weights");
   c->add_option("--funnel", a.funnel, "Funnel events: lead_id, stage, date");
   c->add_option("--channels", a.channels, "Channel history: period, channel, spend, leads");
-  c->add_option("-o,--output", a.output, "Scenario to write (also <stem>.draws.csv and <stem>.fit.h5)")->required();
-  c->add_option("--base", a.base, "Write a fragment that extends this scenario instead of a complete one");
-  c->add_option("--period", a.period, "Period of the scenario: day, week, month, quarter, year (default month)");
-  c->add_option("--horizon", a.horizon, "Periods to forecast in the written scenario")->check(CLI::Range(1, 100000));
-  c->add_option("--draws", a.draws, "Joint parameter draws to write (default 1000)")->check(CLI::Range(2, 10000000));
+  c->add_option("-o,--output", a.output,
+                "Scenario to write (also <stem>.draws.csv and <stem>.fit.h5)")
+      ->required();
+  c->add_option("--base", a.base,
+                "Write a fragment that extends this scenario instead of a complete one");
+  c->add_option("--period", a.period,
+                "Period of the scenario: day, week, month, quarter, year (default month)");
+  c->add_option("--horizon", a.horizon, "Periods to forecast in the written scenario")
+      ->check(CLI::Range(1, 100000));
+  c->add_option("--draws", a.draws, "Joint parameter draws to write (default 1000)")
+      ->check(CLI::Range(2, 10000000));
   c->add_option("--seed", a.seed, "Seed of the draws");
-  c->add_option("--segment", a.segment, "Segment the fitted customers form (default: 'customers', or the plans)");
-  c->add_option("--calibration-end", a.calibration_end,
-                "First day of the holdout (YYYY-MM-DD): fit before it, compare the forecast after it");
-  c->add_option("--as-of", a.as_of, "Date the subscription or funnel data were extracted (default: latest date)");
-  c->add_option("--cohort-size", a.cohort_size, "Cohort table values are percentages of this many customers")
+  c->add_option("--segment", a.segment,
+                "Segment the fitted customers form (default: 'customers', or the plans)");
+  c->add_option(
+      "--calibration-end", a.calibration_end,
+      "First day of the holdout (YYYY-MM-DD): fit before it, compare the forecast after it");
+  c->add_option("--as-of", a.as_of,
+                "Date the subscription or funnel data were extracted (default: latest date)");
+  c->add_option("--cohort-size", a.cohort_size,
+                "Cohort table values are percentages of this many customers")
       ->check(CLI::PositiveNumber);
   c->add_option("--calibration-periods", a.calibration_periods,
-                "Cohort table: fit periods 1..K, hold out the rest")->check(CLI::Range(1, 100000));
-  c->add_option("--layout", a.layout, "Transaction file layout: csv or cdnow (whitespace, no header)");
+                "Cohort table: fit periods 1..K, hold out the rest")
+      ->check(CLI::Range(1, 100000));
+  c->add_option("--layout", a.layout,
+                "Transaction file layout: csv or cdnow (whitespace, no header)");
   c->add_option("--id-column", a.id_column, "Customer id column (default customer_id)");
-  c->add_option("--date-column", a.date_column, "Transaction or funnel event date column (default date)");
-  c->add_option("--amount-column", a.amount_column, "Transaction amount column (default amount; empty: none)");
+  c->add_option("--date-column", a.date_column,
+                "Transaction or funnel event date column (default date)");
+  c->add_option("--amount-column", a.amount_column,
+                "Transaction amount column (default amount; empty: none)");
   c->add_option("--start-column", a.start_column, "Subscription start column (default start)");
   c->add_option("--end-column", a.end_column, "Subscription end column (default end)");
-  c->add_option("--segment-column", a.segment_column, "Subscription plan/segment column (default: none)");
-  c->add_option("--stages", a.stages, "Funnel stages in order, comma-separated (default: the base's, or lead,mql,sql,opportunity)");
-  c->add_option("--response", a.response, "Channel response: linear or saturating (default: the base's, or linear)");
+  c->add_option("--segment-column", a.segment_column,
+                "Subscription plan/segment column (default: none)");
+  c->add_option(
+      "--stages", a.stages,
+      "Funnel stages in order, comma-separated (default: the base's, or lead,mql,sql,opportunity)");
+  c->add_option("--response", a.response,
+                "Channel response: linear or saturating (default: the base's, or linear)");
   c->add_option("--order-value", a.order_value, "Revenue per order when no transactions are given")
       ->check(CLI::NonNegativeNumber);
   c->add_flag("-f,--force", a.force, "Overwrite existing output files");
@@ -128,15 +151,17 @@ Outputs output_paths(const std::string& toml) {
 }  // namespace
 
 int fit_command(const FitArgs& a, const std::string& command_line) {
-  if (a.subscriptions.empty() && a.transactions.empty() && a.cohorts.empty() && a.rf_summary.empty() &&
-      a.funnel.empty() && a.channels.empty())
-    throw InputError("clvsim fit needs data: give at least one of --subscriptions, --transactions, "
-                     "--cohorts, --rf-summary, --funnel, --channels");
+  if (a.subscriptions.empty() && a.transactions.empty() && a.cohorts.empty() &&
+      a.rf_summary.empty() && a.funnel.empty() && a.channels.empty())
+    throw InputError(
+        "clvsim fit needs data: give at least one of --subscriptions, --transactions, "
+        "--cohorts, --rf-summary, --funnel, --channels");
   const PeriodClock clock(a.period);
   if (a.layout != "csv" && a.layout != "cdnow")
     throw InputError("--layout " + a.layout + " is not a layout (accepted: csv, cdnow)");
   if (!a.response.empty() && a.response != "linear" && a.response != "saturating")
-    throw InputError("--response " + a.response + " is not a response (accepted: linear, saturating)");
+    throw InputError("--response " + a.response +
+                     " is not a response (accepted: linear, saturating)");
   const auto calibration_end = date_option("calibration-end", a.calibration_end);
   const auto as_of = date_option("as-of", a.as_of);
   if (!a.segment.empty()) check_name("--segment", a.segment);
@@ -160,10 +185,14 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
   s.horizon = a.horizon;
   s.header.push_back("Fitted by clvsim fit (docs/calibration.md): " + command_line);
   s.header.push_back("Each fitted key carries its estimate, standard error and data source.");
-  if (base) s.base = fs::relative(fs::absolute(a.base), fs::absolute(a.output).parent_path()).generic_string();
+  if (base)
+    s.base =
+        fs::relative(fs::absolute(a.base), fs::absolute(a.output).parent_path()).generic_string();
   std::vector<Eigen::MatrixXd> draw_blocks;
   std::uint64_t draw_index = 0;
-  auto draws_of = [&](const FitResult& r) { return draw_parameters(r, a.draws, a.seed + draw_index++); };
+  auto draws_of = [&](const FitResult& r) {
+    return draw_parameters(r, a.draws, a.seed + draw_index++);
+  };
   const std::string default_segment = a.segment.empty() ? "customers" : a.segment;
   int default_horizon = 36;
   std::vector<std::pair<std::string, std::vector<double>>> initial;  // segment -> by tenure
@@ -172,9 +201,10 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
     if (!base) return;
     for (const Segment& seg : base->segments)
       if (seg.name == segment && (seg.churn_model == ChurnModel::ShiftedBetaGeometric) != sbg)
-        throw InputError("segment '" + segment + "' of " + a.base + " uses " +
-                         (sbg ? "churn" : "churn_sbg") + ", and the fit gives " + (sbg ? "churn_sbg" : "churn") +
-                         "; an extending file cannot remove a key: fit into a new segment with --segment");
+        throw InputError(
+            "segment '" + segment + "' of " + a.base + " uses " + (sbg ? "churn" : "churn_sbg") +
+            ", and the fit gives " + (sbg ? "churn_sbg" : "churn") +
+            "; an extending file cannot remove a key: fit into a new segment with --segment");
   };
 
   // --- contractual churn: subscriptions and cohort tables (sBG) ---
@@ -189,16 +219,19 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       const std::string seg = a.segment_column.empty() ? default_segment : d.segments[k];
       check_name("segment", seg);
       ReportedFit f{"segments." + seg + " churn per " + a.period,
-                    a.subscriptions + ": " + with_commas(d.survival[k].customers()) + " subscriptions" +
+                    a.subscriptions + ": " + with_commas(d.survival[k].customers()) +
+                        " subscriptions" +
                         (a.segment_column.empty() ? "" : " of plan " + d.segments[k]) + ", as of " +
                         format_date(d.as_of),
-                    fitted(a.subscriptions + " (segment " + seg + ")", [&] { return fit_sbg(d.survival[k]); })};
+                    fitted(a.subscriptions + " (segment " + seg + ")",
+                           [&] { return fit_sbg(d.survival[k]); })};
       check_segment_churn(seg, f.result.model == "sbg");
       add_churn(s, seg, f, draws_of(f.result));
       initial.emplace_back(seg, d.active_by_tenure[k]);
       if (calibration_end) {
         if (!holdout) holdout = read_subscription_holdout(a.subscriptions, o);
-        const auto pos = std::find(holdout->segments.begin(), holdout->segments.end(), d.segments[k]);
+        const auto pos =
+            std::find(holdout->segments.begin(), holdout->segments.end(), d.segments[k]);
         const auto j = static_cast<std::size_t>(pos - holdout->segments.begin());
         HoldoutTable h;
         h.label = seg + ", subscribers active on " + format_date(d.as_of);
@@ -208,8 +241,10 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
           for (const auto& [tenure, count] : holdout->observed[j][i]) {
             const int kk = static_cast<int>(i) + 1;
             if (f.result.model == "sbg") {
-              const double al = f.result.param("alpha").estimate, be = f.result.param("beta").estimate;
-              expected += count * std::exp(sbg_log_survival(al, be, tenure + kk) - sbg_log_survival(al, be, tenure));
+              const double al = f.result.param("alpha").estimate,
+                           be = f.result.param("beta").estimate;
+              expected += count * std::exp(sbg_log_survival(al, be, tenure + kk) -
+                                           sbg_log_survival(al, be, tenure));
             } else {
               expected += count * std::pow(1.0 - f.result.param("churn").estimate, kk);
             }
@@ -235,11 +270,13 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       if (a.cohort_size && seg.size() > 4 && seg.ends_with("_pct")) seg.resize(seg.size() - 4);
       check_name("cohort", seg);
       const auto& alive = t.alive[k];
-      ReportedFit f{"segments." + seg + " churn per " + a.period,
-                    a.cohorts + ": cohort of " + with_commas(alive[0]) + ", periods 1-" + std::to_string(calib),
-                    fitted(a.cohorts + " (cohort " + seg + ")", [&] {
-                      return fit_sbg(survival_from_cohort(std::span<const double>(alive).first(calib + 1)));
-                    })};
+      ReportedFit f{
+          "segments." + seg + " churn per " + a.period,
+          a.cohorts + ": cohort of " + with_commas(alive[0]) + ", periods 1-" +
+              std::to_string(calib),
+          fitted(a.cohorts + " (cohort " + seg + ")", [&] {
+            return fit_sbg(survival_from_cohort(std::span<const double>(alive).first(calib + 1)));
+          })};
       check_segment_churn(seg, f.result.model == "sbg");
       add_churn(s, seg, f, draws_of(f.result));
       initial.emplace_back(seg, std::vector<double>{alive[0]});
@@ -249,7 +286,8 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       for (int t2 = 1; t2 <= periods; ++t2) {
         double surv;
         if (f.result.model == "sbg")
-          surv = std::exp(sbg_log_survival(f.result.param("alpha").estimate, f.result.param("beta").estimate, t2));
+          surv = std::exp(sbg_log_survival(f.result.param("alpha").estimate,
+                                           f.result.param("beta").estimate, t2));
         else
           surv = std::pow(1.0 - f.result.param("churn").estimate, t2);
         h.period.push_back(t2);
@@ -272,11 +310,13 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
     for (const TransactionSummary& t : read_transactions_by_segment(a.transactions, o)) {
       const std::string seg = a.segment_column.empty() ? default_segment : t.segment;
       check_name("segment", seg);
-      const std::string window = format_date(t.first_day) + " to " + format_date(t.calibration_end - 1);
+      const std::string window =
+          format_date(t.first_day) + " to " + format_date(t.calibration_end - 1);
       const std::string of_segment = a.segment_column.empty() ? "" : " of segment " + t.segment;
       if (a.subscriptions.empty()) {
         ReportedFit f{"segments." + seg + " repeat buying per " + a.period + " (BG/BB)",
-                      a.transactions + ": " + with_commas(t.rf.customers()) + " customers" + of_segment + ", " + window,
+                      a.transactions + ": " + with_commas(t.rf.customers()) + " customers" +
+                          of_segment + ", " + window,
                       fitted(a.transactions + of_segment, [&] { return fit_bgbb(t.rf); })};
         check_segment_churn(seg, f.result.param_index("theta") < 0);
         add_bgbb(s, seg, f, draws_of(f.result));
@@ -298,8 +338,10 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       if (has_amounts && t.spend.size() >= 2) {
         ReportedFit f{"segments." + seg + " spend per transaction (gamma-gamma)",
                       a.transactions + ": repeat transactions of " +
-                          with_commas(static_cast<double>(t.spend.size())) + " customers" + of_segment + ", " + window,
-                      fitted(a.transactions + of_segment + " (spend)", [&] { return fit_gamma_gamma(t.spend); })};
+                          with_commas(static_cast<double>(t.spend.size())) + " customers" +
+                          of_segment + ", " + window,
+                      fitted(a.transactions + of_segment + " (spend)",
+                             [&] { return fit_gamma_gamma(t.spend); })};
         add_spend(s, seg, f, draws_of(f.result));
       }
     }
@@ -343,15 +385,18 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       }
       if (base)
         for (const Channel& ch : base->channels)
-          if (ch.name == name && (ch.response == Response::Saturating) != (response == "saturating"))
-            throw InputError("channel '" + name + "' of " + a.base + " has the other response; an extending "
+          if (ch.name == name &&
+              (ch.response == Response::Saturating) != (response == "saturating"))
+            throw InputError("channel '" + name + "' of " + a.base +
+                             " has the other response; an extending "
                              "file cannot remove its keys: fit with --response matching the base");
       double spend = 0.0;
       for (const ChannelPeriod& p : history) spend += p.spend;
       ReportedFit f{"channels." + name + " " + response + " response",
                     a.channels + ": " + std::to_string(history.size()) + " periods",
                     fitted(a.channels + " (channel " + name + ")", [&] {
-                      return response == "linear" ? fit_linear_channel(history) : fit_saturating_channel(history);
+                      return response == "linear" ? fit_linear_channel(history)
+                                                  : fit_saturating_channel(history);
                     })};
       add_channel(s, name, f, spend / static_cast<double>(history.size()), draws_of(f.result));
       if (!base) {
@@ -369,9 +414,10 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
                                              [&](const Segment& b) { return b.name == seg; });
     if (in_base) {
       // The base's initial customers (and initial_tenure, which an array would contradict) stay.
-      s.set(table, "# initial_customers", "",
-            {"the data's customers at the start of the forecast, by tenure: " + array_toml(by_tenure),
-             "(not set: the base's segment keeps its own initial customers)"});
+      s.set(
+          table, "# initial_customers", "",
+          {"the data's customers at the start of the forecast, by tenure: " + array_toml(by_tenure),
+           "(not set: the base's segment keeps its own initial customers)"});
     } else if (by_tenure.size() == 1) {
       s.set(table, "initial_customers", toml_number(by_tenure[0]),
             {"customers at the start of the forecast (a new cohort, tenure 0)"});
@@ -390,7 +436,8 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
         if (!s.has("funnel." + st, "advance"))
           s.set("funnel." + st, "advance", "0.0", {"no data for this stage: set it"});
     } else {
-      s.set("funnel", "stages", "[\"lead\"]", {"no funnel data: a placeholder stage that brings no customers"});
+      s.set("funnel", "stages", "[\"lead\"]",
+            {"no funnel data: a placeholder stage that brings no customers"});
       s.set("funnel.lead", "advance", "0.0");
     }
     std::vector<std::string> segments = s.segments();
@@ -402,7 +449,8 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       const std::string table = "segments." + seg;
       if (!s.has(table, "order_value"))
         s.set(table, "order_value", toml_number(a.order_value.value_or(0.0)),
-              {a.order_value ? "revenue per order (--order-value)" : "revenue per order: not in the data, set it (or --order-value)"});
+              {a.order_value ? "revenue per order (--order-value)"
+                             : "revenue per order: not in the data, set it (or --order-value)"});
       if (!s.has(table, "order_model") && !a.subscriptions.empty())
         s.set(table, "order_model", "\"fixed\"", {"one invoice per period while subscribed"});
     }
@@ -410,14 +458,17 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
       for (const std::string& ch : channel_names) {
         std::string mix;
         for (const std::string& seg : segments) mix += (mix.empty() ? "" : ", ") + seg + " = 1";
-        s.set("channels." + ch, "segment_mix", "{ " + mix + " }", {"equal weights: set the real mix"});
+        s.set("channels." + ch, "segment_mix", "{ " + mix + " }",
+              {"equal weights: set the real mix"});
       }
   } else if (a.order_value) {
-    for (const std::string& seg : s.segments()) s.set("segments." + seg, "order_value", toml_number(*a.order_value));
+    for (const std::string& seg : s.segments())
+      s.set("segments." + seg, "order_value", toml_number(*a.order_value));
   }
 
   // --- write: all three files appear together or not at all ---
-  AtomicOutput toml_out(out.toml, overwrite), draws_out(out.draws, overwrite), h5_out(out.h5, overwrite);
+  AtomicOutput toml_out(out.toml, overwrite), draws_out(out.draws, overwrite),
+      h5_out(out.h5, overwrite);
   auto write_text = [](const std::string& path, const std::string& text) {
     std::ofstream os(path, std::ios::binary | std::ios::trunc);
     os << text;
@@ -432,8 +483,9 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
   toml_out.commit();
   if (!a.quiet) {
     std::cout << fit_report(s);
-    std::cout << "Wrote " << out.toml << " (" << (base ? "extends " + *s.base : std::string("complete scenario"))
-              << "), " << out.draws << " (" << a.draws << " joint draws of " << s.draws.size()
+    std::cout << "Wrote " << out.toml << " ("
+              << (base ? "extends " + *s.base : std::string("complete scenario")) << "), "
+              << out.draws << " (" << a.draws << " joint draws of " << s.draws.size()
               << " parameters) and " << out.h5 << "\n";
   }
   return SUCCESS;

@@ -36,8 +36,8 @@ double bgbb_log_likelihood(const BgbbParams& p, int x, int tx, int n) {
   // Died at the start of period tx + i + 1, i = 0..n - tx - 1: the terms
   // B(a + x, b + tx - x + i) / B(a, b) * B(g + 1, d + tx + i) / B(g, d), updated by ratios.
   // B(g + 1, d + tx) / B(g, d) = g / (g + d) * B(g + 1, d + tx) / B(g + 1, d).
-  double term = log_beta_ratio(a, b, x, tx - x) + std::log(g / (g + d)) +
-                log_beta_ratio(g + 1.0, d, 0, tx);
+  double term =
+      log_beta_ratio(a, b, x, tx - x) + std::log(g / (g + d)) + log_beta_ratio(g + 1.0, d, 0, tx);
   double m = first;
   std::vector<double> terms;
   terms.reserve(static_cast<std::size_t>(n - tx) + 1);
@@ -45,7 +45,8 @@ double bgbb_log_likelihood(const BgbbParams& p, int x, int tx, int n) {
   for (int i = 0; i < n - tx; ++i) {
     terms.push_back(term);
     m = std::max(m, term);
-    term += std::log((b + tx - x + i) / (a + b + tx + i)) + std::log((d + tx + i) / (g + d + 1.0 + tx + i));
+    term += std::log((b + tx - x + i) / (a + b + tx + i)) +
+            std::log((d + tx + i) / (g + d + 1.0 + tx + i));
   }
   double s = 0.0;
   for (double t : terms) s += std::exp(t - m);
@@ -60,7 +61,8 @@ double bgbb_log_likelihood(const BgbbParams& p, const RfSummary& data) {
   for (const RfRow& r : data.rows) nmax = std::max(nmax, r.periods);
   const auto table = [nmax](double a) {
     std::vector<double> t(static_cast<std::size_t>(nmax) + 2, 0.0);
-    for (std::size_t k = 1; k < t.size(); ++k) t[k] = t[k - 1] + std::log(a + static_cast<double>(k - 1));
+    for (std::size_t k = 1; k < t.size(); ++k)
+      t[k] = t[k - 1] + std::log(a + static_cast<double>(k - 1));
     return t;
   };
   const std::vector<double> ra = table(p.alpha), rb = table(p.beta), rab = table(p.alpha + p.beta),
@@ -76,7 +78,8 @@ double bgbb_log_likelihood(const BgbbParams& p, const RfSummary& data) {
       m = std::max(m, ra[x] + rb[tx - x + i] - rab[tx + i] + log_g + rd[tx + i] - rgd[tx + i + 1]);
     double s = std::exp(first - m);
     for (int i = 0; i < n - tx; ++i)
-      s += std::exp(ra[x] + rb[tx - x + i] - rab[tx + i] + log_g + rd[tx + i] - rgd[tx + i + 1] - m);
+      s +=
+          std::exp(ra[x] + rb[tx - x + i] - rab[tx + i] + log_g + rd[tx + i] - rgd[tx + i + 1] - m);
     ll += r.count * (m + std::log(s));
   }
   return ll;
@@ -114,8 +117,8 @@ FitResult fit_bgbb(const RfSummary& data) {
   for (const RfRow& r : data.rows) {
     if (r.periods < 0 || r.frequency < 0 || r.frequency > r.periods || r.recency > r.periods ||
         r.frequency > r.recency || (r.frequency == 0) != (r.recency == 0) || r.count < 0)
-      throw InputError("recency-frequency row (x = " + std::to_string(r.frequency) +
-                       ", t_x = " + std::to_string(r.recency) + ", n = " + std::to_string(r.periods) +
+      throw InputError("recency-frequency row (x = " + std::to_string(r.frequency) + ", t_x = " +
+                       std::to_string(r.recency) + ", n = " + std::to_string(r.periods) +
                        ") is impossible (need 0 <= x <= t_x <= n, and t_x = 0 exactly when x = 0)");
     customers += r.count;
     opportunities += r.count * r.periods;
@@ -134,7 +137,8 @@ FitResult fit_bgbb(const RfSummary& data) {
   };
   const detail::MixingFit mix = detail::fit_beta_mixtures(ll, {p0, theta0});
 
-  // The reported parameters: log alpha, log beta (or logit p), log gamma, log delta (or logit theta).
+  // The reported parameters: log alpha, log beta (or logit p), log gamma, log delta (or logit
+  // theta).
   std::vector<std::string> names;
   std::vector<Scale> scales;
   std::vector<double> z;
@@ -156,12 +160,13 @@ FitResult fit_bgbb(const RfSummary& data) {
   const Objective on_scale = [&](const Eigen::VectorXd& v) {
     FitResult tmp;
     for (std::size_t i = 0; i < names.size(); ++i)
-      tmp.params.push_back({names[i], from_transformed(scales[i], v[static_cast<Eigen::Index>(i)])});
+      tmp.params.push_back(
+          {names[i], from_transformed(scales[i], v[static_cast<Eigen::Index>(i)])});
     return bgbb_log_likelihood(bgbb_params(tmp), data);
   };
-  FitResult r = make_result("bgbb", names, scales, on_scale,
-                            Eigen::Map<const Eigen::VectorXd>(z.data(), static_cast<Eigen::Index>(z.size())),
-                            customers);
+  FitResult r = make_result(
+      "bgbb", names, scales, on_scale,
+      Eigen::Map<const Eigen::VectorXd>(z.data(), static_cast<Eigen::Index>(z.size())), customers);
   std::string note;
   if (mix.at_infinity[0]) note += detail::homogeneous_note("purchase", mix.means[0]);
   if (mix.at_infinity[1])

@@ -105,16 +105,15 @@ Optimum maximize(const Objective& f, const Eigen::VectorXd& start, const Eigen::
     nlopt_set_ftol_rel(opt, xtol_rel * 1e-3);
     nlopt_set_maxeval(opt, 20000);
     std::vector<double> step(n);
-    for (unsigned i = 0; i < n; ++i)
-      step[i] = std::min(0.5, 0.25 * (upper[i] - lower[i]));
+    for (unsigned i = 0; i < n; ++i) step[i] = std::min(0.5, 0.25 * (upper[i] - lower[i]));
     nlopt_set_initial_step(opt, step.data());
     std::vector<double> x(best.x.data(), best.x.data() + n);
     double minf = 0.0;
     const nlopt_result rc = nlopt_optimize(opt, x.data(), &minf);
     nlopt_destroy(opt);
     if (rc < 0 && rc != NLOPT_ROUNDOFF_LIMITED)
-      throw RuntimeError("the optimiser failed (NLopt code " + std::to_string(static_cast<int>(rc)) +
-                         ")");
+      throw RuntimeError("the optimiser failed (NLopt code " +
+                         std::to_string(static_cast<int>(rc)) + ")");
     const double value = -minf;
     const bool improved = value > best.value + 1e-12 * std::max(1.0, std::abs(value));
     if (value >= best.value) {
@@ -155,7 +154,8 @@ Eigen::MatrixXd numerical_hessian(const Objective& f, const Eigen::VectorXd& x) 
 FitResult make_result(std::string model, const std::vector<std::string>& names,
                       const std::vector<Scale>& scales, const Objective& loglik,
                       const Eigen::VectorXd& z, double observations) {
-  CLVSIM_EXPECT(names.size() == scales.size() && static_cast<Eigen::Index>(names.size()) == z.size());
+  CLVSIM_EXPECT(names.size() == scales.size() &&
+                static_cast<Eigen::Index>(names.size()) == z.size());
   FitResult r;
   r.model = std::move(model);
   r.transformed = z;

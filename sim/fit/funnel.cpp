@@ -88,15 +88,18 @@ FitResult fit_saturating_channel(const std::vector<ChannelPeriod>& history) {
     leads += p.leads;
   }
   if (spends.size() < 2 || leads <= 0.0)
-    throw InputError("a saturating response needs leads at two or more different spends (with "
-                     "one spend only the cost per lead can be estimated: use the linear response)");
+    throw InputError(
+        "a saturating response needs leads at two or more different spends (with "
+        "one spend only the cost per lead can be estimated: use the linear response)");
   const Objective ll = [&](const Eigen::VectorXd& z) {
     const double m = std::exp(z[0]), h = std::exp(z[1]);
     double s = 0.0;
     for (const ChannelPeriod& p : history) {
       const double mu = m * p.spend / (p.spend + h);
-      if (mu > 0.0) s += p.leads * std::log(mu) - mu;
-      else if (p.leads > 0.0) return -std::numeric_limits<double>::infinity();
+      if (mu > 0.0)
+        s += p.leads * std::log(mu) - mu;
+      else if (p.leads > 0.0)
+        return -std::numeric_limits<double>::infinity();
     }
     return s;
   };

@@ -30,12 +30,14 @@ struct SpendGroup {
   std::vector<double> m;
 };
 
-double grouped_log_likelihood(double p, double q, double gamma, const std::vector<SpendGroup>& groups) {
+double grouped_log_likelihood(double p, double q, double gamma,
+                              const std::vector<SpendGroup>& groups) {
   double ll = 0.0;
   const double lq = std::lgamma(q), log_g = std::log(gamma);
   for (const SpendGroup& g : groups) {
     const double px = p * g.x;
-    ll += g.customers * (std::lgamma(px + q) - std::lgamma(px) - lq + q * log_g + px * std::log(g.x)) +
+    ll += g.customers *
+              (std::lgamma(px + q) - std::lgamma(px) - lq + q * log_g + px * std::log(g.x)) +
           (px - 1.0) * g.sum_log_m;
     double s = 0.0;
     for (double m : g.m) s += std::log(gamma + m * g.x);
@@ -50,15 +52,17 @@ double gamma_gamma_mean(double p, double q, double gamma) {
 }
 
 double gamma_gamma_cv(double p, double q) {
-  return q > 2.0 ? std::sqrt((q - 1.0 + p) / (p * (q - 2.0))) : std::numeric_limits<double>::infinity();
+  return q > 2.0 ? std::sqrt((q - 1.0 + p) / (p * (q - 2.0)))
+                 : std::numeric_limits<double>::infinity();
 }
 
 FitResult fit_gamma_gamma(const std::vector<SpendRow>& rows) {
   double total = 0.0, n = 0.0;
   for (const SpendRow& r : rows) {
     if (!(r.transactions >= 1.0) || !(r.mean_value > 0.0))
-      throw InputError("gamma-gamma spend needs x >= 1 repeat transactions of positive mean value "
-                       "per customer");
+      throw InputError(
+          "gamma-gamma spend needs x >= 1 repeat transactions of positive mean value "
+          "per customer");
     total += r.mean_value;
     n += 1.0;
   }

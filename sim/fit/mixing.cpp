@@ -40,7 +40,8 @@ MixingFit fit_beta_mixtures(const std::function<double(const Eigen::VectorXd&)>&
   for (int combo = 0; combo < (1 << k); ++combo) {
     Eigen::VectorXd u(2 * k);
     for (Eigen::Index i = 0; i < k; ++i) {
-      const double m = std::min(std::max(start_means[static_cast<std::size_t>(i)], 1e-6), 1.0 - 1e-6);
+      const double m =
+          std::min(std::max(start_means[static_cast<std::size_t>(i)], 1e-6), 1.0 - 1e-6);
       u[2 * i] = to_transformed(Scale::Logit, m);
       u[2 * i + 1] = (combo >> i) & 1 ? std::log(20.0) : 0.0;
     }
@@ -94,8 +95,8 @@ MixingFit fit_beta_mixtures(const std::function<double(const Eigen::VectorXd&)>&
 
 std::optional<Eigen::VectorXd> fit_beta_mixing(const std::function<double(double, double)>& ll,
                                                double start_mean) {
-  const MixingFit fit = fit_beta_mixtures(
-      [&](const Eigen::VectorXd& ab) { return ll(ab[0], ab[1]); }, {start_mean});
+  const MixingFit fit =
+      fit_beta_mixtures([&](const Eigen::VectorXd& ab) { return ll(ab[0], ab[1]); }, {start_mean});
   if (fit.at_infinity[0]) return std::nullopt;
   return fit.log_ab;
 }
@@ -103,8 +104,8 @@ std::optional<Eigen::VectorXd> fit_beta_mixing(const std::function<double(double
 std::string homogeneous_note(const std::string& what, double rate) {
   std::ostringstream os;
   os << "no heterogeneity: the likelihood rises as alpha + beta grows without bound, so the "
-        "maximum-likelihood model is its limit, the same " << what << " probability "
-     << rate << " for every customer";
+        "maximum-likelihood model is its limit, the same "
+     << what << " probability " << rate << " for every customer";
   return os.str();
 }
 

@@ -21,9 +21,9 @@ inline constexpr double LIMIT_KAPPA = 1e12;
 
 //! Result of fitting k beta mixing distributions jointly.
 struct MixingFit {
-  Eigen::VectorXd log_ab;          //!< (log alpha_1, log beta_1, ..., log alpha_k, log beta_k)
-  std::vector<bool> at_infinity;   //!< pair i ran off to alpha + beta = infinity
-  std::vector<double> means;       //!< alpha_i / (alpha_i + beta_i)
+  Eigen::VectorXd log_ab;         //!< (log alpha_1, log beta_1, ..., log alpha_k, log beta_k)
+  std::vector<bool> at_infinity;  //!< pair i ran off to alpha + beta = infinity
+  std::vector<double> means;      //!< alpha_i / (alpha_i + beta_i)
 };
 
 //! Maximise ll(alpha_1, beta_1, ..., alpha_k, beta_k) over k beta mixing distributions, starting

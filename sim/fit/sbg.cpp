@@ -84,8 +84,9 @@ FitResult fit_geometric(const SurvivalData& data) {
   const double exposure = data.exposure();
   if (data.customers() <= 0.0) throw InputError("no customers to fit churn to");
   if (churners <= 0.0)
-    throw InputError("no customer churned in the data: churn cannot be estimated (at least one "
-                     "ended subscription is needed)");
+    throw InputError(
+        "no customer churned in the data: churn cannot be estimated (at least one "
+        "ended subscription is needed)");
   if (churners >= exposure)
     throw InputError("every customer churned after one period: churn is 1, nothing to estimate");
   const Objective ll = [&](const Eigen::VectorXd& z) {

@@ -7,14 +7,17 @@
 
 namespace clvsim::fit {
 
-SurvivalData simulate_sbg(double alpha, double beta, int customers, int periods, RandomStream& rng) {
+SurvivalData simulate_sbg(double alpha, double beta, int customers, int periods,
+                          RandomStream& rng) {
   SurvivalData d;
   for (int i = 0; i < customers; ++i) {
     const double theta = beta_variate(rng, alpha, beta);
     int t = 1;
     while (t <= periods && !(rng.uniform() < theta)) ++t;
-    if (t <= periods) d.add_churned(t);
-    else d.add_censored(periods);
+    if (t <= periods)
+      d.add_churned(t);
+    else
+      d.add_censored(periods);
   }
   return d;
 }

@@ -29,22 +29,22 @@ double natural_derivative(Scale scale, double z);
 
 //! One estimated parameter on its natural scale.
 struct Parameter {
-  std::string name;         //!< e.g. "alpha"
+  std::string name;  //!< e.g. "alpha"
   double estimate = 0.0;
-  double std_error = 0.0;   //!< delta method from the transformed scale
-  double lower = 0.0;       //!< 95% interval: back-transformed z +- 1.96 se(z)
+  double std_error = 0.0;  //!< delta method from the transformed scale
+  double lower = 0.0;      //!< 95% interval: back-transformed z +- 1.96 se(z)
   double upper = 0.0;
   Scale scale = Scale::Log;
 };
 
 //! A fitted model: estimates, their joint uncertainty and the fit's log-likelihood.
 struct FitResult {
-  std::string model;                //!< "sbg", "geometric", "bgbb", "gamma_gamma", ...
+  std::string model;  //!< "sbg", "geometric", "bgbb", "gamma_gamma", ...
   std::vector<Parameter> params;
-  Eigen::VectorXd transformed;      //!< estimates on the transformed scale
-  Eigen::MatrixXd covariance;       //!< covariance of `transformed` (inverse observed information)
+  Eigen::VectorXd transformed;  //!< estimates on the transformed scale
+  Eigen::MatrixXd covariance;   //!< covariance of `transformed` (inverse observed information)
   double log_likelihood = 0.0;
-  double observations = 0.0;        //!< customers (or leads, or periods) the fit used
+  double observations = 0.0;  //!< customers (or leads, or periods) the fit used
   //! Set when a heterogeneity parameter ran off to infinity and the model reported is its limit.
   std::string boundary_note;
 

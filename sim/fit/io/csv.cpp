@@ -12,8 +12,7 @@ namespace clvsim::fit {
 CsvReader::CsvReader(std::string path, Delimiter delimiter)
     : path_(std::move(path)), delimiter_(delimiter), buffer_(1 << 20) {
   file_ = std::fopen(path_.c_str(), "rb");
-  if (file_ == nullptr)
-    throw InputError(path_ + ": cannot open (" + std::strerror(errno) + ")");
+  if (file_ == nullptr) throw InputError(path_ + ": cannot open (" + std::strerror(errno) + ")");
 }
 
 CsvReader::~CsvReader() {
@@ -70,7 +69,8 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
     std::size_t pos = 0;
     for (;;) {
       const std::size_t comma = s.find(',', pos);
-      fields_.push_back(trim(s.substr(pos, comma == std::string_view::npos ? s.npos : comma - pos)));
+      fields_.push_back(
+          trim(s.substr(pos, comma == std::string_view::npos ? s.npos : comma - pos)));
       if (comma == std::string_view::npos) break;
       pos = comma + 1;
     }
@@ -119,8 +119,7 @@ std::optional<std::size_t> CsvReader::optional_column(const std::string& name,
 
 SourceLocation CsvReader::where(std::size_t field) const {
   int col = 1;
-  if (field < fields_.size())
-    col = static_cast<int>(fields_[field].data() - current_.data()) + 1;
+  if (field < fields_.size()) col = static_cast<int>(fields_[field].data() - current_.data()) + 1;
   return {path_, line_, col};
 }
 
@@ -138,8 +137,9 @@ void CsvReader::fail(std::size_t field, const std::string& problem,
 
 void CsvReader::require_fields(std::size_t count) const {
   if (fields_.size() < count)
-    throw InputError::at(where_line(), "line", "", "has " + std::to_string(fields_.size()) +
-                         " fields", "expected at least " + std::to_string(count));
+    throw InputError::at(where_line(), "line", "",
+                         "has " + std::to_string(fields_.size()) + " fields",
+                         "expected at least " + std::to_string(count));
 }
 
 std::optional<double> parse_number(std::string_view text) {
@@ -208,7 +208,8 @@ std::optional<int> parse_date(std::string_view text) {
   const int y = static_cast<int>(*parse_integer(ys));
   const int m = static_cast<int>(*parse_integer(ms));
   const int d = static_cast<int>(*parse_integer(ds));
-  if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
+  if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    return std::nullopt;
   return days_from_civil(y, m, d);
 }
 
@@ -221,11 +222,16 @@ std::string format_date(int day) {
 }
 
 PeriodClock::PeriodClock(const std::string& period) : name_(period) {
-  if (period == "day") days_ = 1;
-  else if (period == "week") days_ = 7;
-  else if (period == "month") months_ = 1;
-  else if (period == "quarter") months_ = 3;
-  else if (period == "year") months_ = 12;
+  if (period == "day")
+    days_ = 1;
+  else if (period == "week")
+    days_ = 7;
+  else if (period == "month")
+    months_ = 1;
+  else if (period == "quarter")
+    months_ = 3;
+  else if (period == "year")
+    months_ = 12;
   else
     throw InputError("--period " + period +
                      " is not a period (accepted: day, week, month, quarter, year)");

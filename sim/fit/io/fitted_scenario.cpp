@@ -105,7 +105,8 @@ void add_churn(FittedScenario& s, const std::string& segment, const ReportedFit&
     add_draws(s, table + ".churn_sbg.beta", column(draws, 1));
   } else {
     s.set(table, "churn", toml_number(f.result.param("churn").estimate),
-          fit_comments(f, "constant churn (the homogeneous limit of the shifted-beta-geometric model)"));
+          fit_comments(
+              f, "constant churn (the homogeneous limit of the shifted-beta-geometric model)"));
     add_draws(s, table + ".churn", column(draws, 0));
   }
 }
@@ -136,9 +137,11 @@ void add_bgbb(FittedScenario& s, const std::string& segment, const ReportedFit& 
   if (const Eigen::Index ig = index_of(r, "gamma"); ig >= 0) {
     const Eigen::Index id = index_of(r, "delta");
     s.set(table, "churn_sbg",
-          "{ alpha = " + toml_number(r.params[ig].estimate) + ", beta = " + toml_number(r.params[id].estimate) + " }",
+          "{ alpha = " + toml_number(r.params[ig].estimate) +
+              ", beta = " + toml_number(r.params[id].estimate) + " }",
           comments);
-    s.entries.back().comments.push_back("dropout theta ~ Beta(gamma, delta): churn_sbg = { alpha = gamma, beta = delta }");
+    s.entries.back().comments.push_back(
+        "dropout theta ~ Beta(gamma, delta): churn_sbg = { alpha = gamma, beta = delta }");
     add_draws(s, table + ".churn_sbg.alpha", column(draws, ig));
     add_draws(s, table + ".churn_sbg.beta", column(draws, id));
   } else {
@@ -156,7 +159,8 @@ void add_spend(FittedScenario& s, const std::string& segment, const ReportedFit&
                g = f.result.param("gamma").estimate;
   auto comments = fit_comments(f, "gamma-gamma spend per transaction (Fader, Hardie & Lee 2005)");
   if (!(q > 1.0)) {
-    comments.push_back("q <= 1: the mean spend per transaction is infinite; order_value is not set");
+    comments.push_back(
+        "q <= 1: the mean spend per transaction is infinite; order_value is not set");
     s.set(table, "# order_value", "", comments);
     return;
   }
@@ -182,8 +186,8 @@ void add_spend(FittedScenario& s, const std::string& segment, const ReportedFit&
   }
 }
 
-void add_funnel(FittedScenario& s, const std::vector<StageCounts>& counts, const std::string& source,
-                const Eigen::MatrixXd& draws) {
+void add_funnel(FittedScenario& s, const std::vector<StageCounts>& counts,
+                const std::string& source, const Eigen::MatrixXd& draws) {
   s.funnel = fit_funnel(counts);
   for (std::size_t k = 0; k < counts.size(); ++k) {
     const StageRates& r = s.funnel[k];
@@ -191,9 +195,9 @@ void add_funnel(FittedScenario& s, const std::vector<StageCounts>& counts, const
     const auto col = static_cast<Eigen::Index>(4 * k);
     auto write = [&](const std::string& key, const RateEstimate& e, Eigen::Index j) {
       s.set(table, key, toml_number(e.posterior_mean()),
-            {key + ": posterior mean with a uniform prior, from " + g4(e.trials) + " prospect-periods of " +
-             source + " (maximum likelihood " + g4(e.mle) + ", 95% posterior interval " + g4(e.lower) +
-             " to " + g4(e.upper) + ")"});
+            {key + ": posterior mean with a uniform prior, from " + g4(e.trials) +
+             " prospect-periods of " + source + " (maximum likelihood " + g4(e.mle) +
+             ", 95% posterior interval " + g4(e.lower) + " to " + g4(e.upper) + ")"});
       add_draws(s, table + "." + key, column(draws, col + j));
     };
     if (r.advance.trials > 0) {
@@ -218,8 +222,11 @@ void add_channel(FittedScenario& s, const std::string& channel, const ReportedFi
   } else {
     s.set(table, "response", "\"saturating\"");
     s.set(table, "max_leads", toml_number(f.result.param("max_leads").estimate),
-          fit_comments(f, "saturating response, leads ~ Poisson(max_leads spend / (spend + half_saturation_spend))"));
-    s.set(table, "half_saturation_spend", toml_number(f.result.param("half_saturation_spend").estimate));
+          fit_comments(f,
+                       "saturating response, leads ~ Poisson(max_leads spend / (spend + "
+                       "half_saturation_spend))"));
+    s.set(table, "half_saturation_spend",
+          toml_number(f.result.param("half_saturation_spend").estimate));
     add_draws(s, table + ".max_leads", column(draws, 0));
     add_draws(s, table + ".half_saturation_spend", column(draws, 1));
   }
@@ -251,9 +258,12 @@ std::string scenario_toml(const FittedScenario& s, const std::string& draws_file
     os << "\n";
   }
   if (!s.draws.empty()) {
-    os << "# Joint draws of the fitted parameters (asymptotic normal of the estimates on the log or\n"
-          "# logit scale): each replication uses one row, so the estimates' correlations are kept.\n"
-          "[parameter_draws]\nfile = \"" << draws_file << "\"\n";
+    os << "# Joint draws of the fitted parameters (asymptotic normal of the estimates on the log "
+          "or\n"
+          "# logit scale): each replication uses one row, so the estimates' correlations are "
+          "kept.\n"
+          "[parameter_draws]\nfile = \""
+       << draws_file << "\"\n";
   }
   return os.str();
 }
@@ -279,8 +289,8 @@ std::string fit_report(const FittedScenario& s) {
   char buf[256];
   for (const ReportedFit& f : s.fits) {
     os << f.label << "\n  data: " << f.source << "\n";
-    std::snprintf(buf, sizeof buf, "  %-22s %12s %12s %25s\n", "parameter", "estimate", "std. error",
-                  "95% interval");
+    std::snprintf(buf, sizeof buf, "  %-22s %12s %12s %25s\n", "parameter", "estimate",
+                  "std. error", "95% interval");
     os << buf;
     for (const Parameter& p : f.result.params) {
       std::snprintf(buf, sizeof buf, "  %-22s %12.5g %12.4g    [%10.5g, %10.5g]\n", p.name.c_str(),
@@ -300,12 +310,15 @@ std::string fit_report(const FittedScenario& s) {
     os << buf;
     for (const StageRates& r : s.funnel) {
       const std::pair<const char*, const RateEstimate*> rates[] = {
-          {"advance", &r.advance}, {"drop", &r.drop},
-          {"nurtured_advance", &r.nurtured_advance}, {"nurtured_drop", &r.nurtured_drop}};
+          {"advance", &r.advance},
+          {"drop", &r.drop},
+          {"nurtured_advance", &r.nurtured_advance},
+          {"nurtured_drop", &r.nurtured_drop}};
       for (const auto& [name, e] : rates) {
         if (e->trials <= 0) continue;
         std::snprintf(buf, sizeof buf, "  %-14s %-18s %9.4f %9.4f    [%7.4f, %7.4f]  (%g)\n",
-                      r.stage.c_str(), name, e->mle, e->posterior_mean(), e->lower, e->upper, e->trials);
+                      r.stage.c_str(), name, e->mle, e->posterior_mean(), e->lower, e->upper,
+                      e->trials);
         os << buf;
       }
     }
@@ -313,7 +326,8 @@ std::string fit_report(const FittedScenario& s) {
   }
   for (const HoldoutTable& h : s.holdouts) {
     os << "Tracking: " << h.label << " (" << h.quantity << ")\n";
-    std::snprintf(buf, sizeof buf, "  %6s %-12s %12s %12s", "period", "start", "actual", "forecast");
+    std::snprintf(buf, sizeof buf, "  %6s %-12s %12s %12s", "period", "start", "actual",
+                  "forecast");
     os << buf;
     if (h.cumulative) {
       std::snprintf(buf, sizeof buf, " %12s %12s", "cum. actual", "cum. fcst");
@@ -338,7 +352,8 @@ std::string fit_report(const FittedScenario& s) {
   return os.str();
 }
 
-void write_fit_hdf5(const std::string& path, const FittedScenario& s, const std::string& command_line) {
+void write_fit_hdf5(const std::string& path, const FittedScenario& s,
+                    const std::string& command_line) {
   h5::File file(path, h5::File::Mode::Create);
   h5::Group& root = file.root();
   root.set_attr("clvsim_version", version());
@@ -373,7 +388,8 @@ void write_fit_hdf5(const std::string& path, const FittedScenario& s, const std:
     std::vector<double> cov(n * n);
     for (std::size_t a = 0; a < n; ++a)
       for (std::size_t b = 0; b < n; ++b)
-        cov[a * n + b] = f.result.covariance(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+        cov[a * n + b] =
+            f.result.covariance(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
     g.write("covariance_transformed", cov, {n, n});
   }
   if (!s.funnel.empty()) {

@@ -41,7 +41,8 @@ double count_field(const CsvReader& r, const std::vector<std::string_view>& f, s
   return *v;
 }
 
-std::string_view id_field(const CsvReader& r, const std::vector<std::string_view>& f, std::size_t i) {
+std::string_view id_field(const CsvReader& r, const std::vector<std::string_view>& f,
+                          std::size_t i) {
   if (f[i].empty()) r.fail(i, "is missing", "a non-empty identifier");
   return f[i];
 }
@@ -72,13 +73,14 @@ std::vector<TransactionSummary> read_transactions_by_segment(const std::string& 
   }
   std::optional<std::size_t> segment_col;
   if (!cdnow) segment_col = r.optional_column(options.columns.segment, "--segment-column");
-  const std::size_t needed = std::max({id_col, date_col, amount_col.value_or(0), segment_col.value_or(0)}) + 1;
+  const std::size_t needed =
+      std::max({id_col, date_col, amount_col.value_or(0), segment_col.value_or(0)}) + 1;
   std::vector<std::string> segment_names;
   if (!segment_col) segment_names.push_back("all");
 
   struct Customer {
     int first_day, last_day;
-    int n;                    // calibration opportunities (when the calibration end is known)
+    int n;  // calibration opportunities (when the calibration end is known)
     int last_period = 0, prev_period = 0;
     int x = 0, tx = 0;
     int spend_count = 0;
@@ -108,7 +110,8 @@ std::vector<TransactionSummary> read_transactions_by_segment(const std::string& 
         const std::string_view seg = f[*segment_col];
         if (seg.empty()) r.fail(*segment_col, "is missing", "a segment name");
         auto sit = std::find(segment_names.begin(), segment_names.end(), seg);
-        if (sit == segment_names.end()) sit = segment_names.insert(segment_names.end(), std::string(seg));
+        if (sit == segment_names.end())
+          sit = segment_names.insert(segment_names.end(), std::string(seg));
         c.segment = static_cast<std::uint32_t>(sit - segment_names.begin());
       }
       if (known_end) c.n = day < cal_end ? std::max(0, clock.whole_periods(day, cal_end) - 1) : 0;
@@ -118,8 +121,9 @@ std::vector<TransactionSummary> read_transactions_by_segment(const std::string& 
     Customer& c = customers[it->second];
     if (day < c.last_day)
       r.fail(date_col,
-             day < c.first_day ? "is before this customer's first transaction on " + format_date(c.first_day)
-                               : "is before this customer's previous transaction on " + format_date(c.last_day),
+             day < c.first_day
+                 ? "is before this customer's first transaction on " + format_date(c.first_day)
+                 : "is before this customer's previous transaction on " + format_date(c.last_day),
              "the log must be in date order for each customer: sort it by customer and date");
     const bool calibration = !known_end || day < cal_end;
     if (day != c.first_day && calibration) {
@@ -132,7 +136,8 @@ std::vector<TransactionSummary> read_transactions_by_segment(const std::string& 
       c.prev_period = c.last_period;
       c.last_period = t;
       if (!known_end || t <= c.n) ++c.x, c.tx = t;
-      events[(static_cast<std::int64_t>(c.segment) << 44) + (static_cast<std::int64_t>(c.first_day + (1 << 23)) << 20) + t] += 1.0;
+      events[(static_cast<std::int64_t>(c.segment) << 44) +
+             (static_cast<std::int64_t>(c.first_day + (1 << 23)) << 20) + t] += 1.0;
     }
   }
   if (customers.empty())
@@ -220,7 +225,7 @@ SubscriptionData read_subscriptions(const std::string& path, const SubscriptionO
 
   SubscriptionData d;
   std::vector<std::map<int, double>> active_starts;  // per segment: start day -> customers
-  StringMap<int> ids;                                 // id -> line, for duplicates
+  StringMap<int> ids;                                // id -> line, for duplicates
   std::unordered_map<std::string, std::size_t> segment_index;
   int latest = std::numeric_limits<int>::min();
   std::vector<std::string_view> f;
@@ -228,7 +233,8 @@ SubscriptionData read_subscriptions(const std::string& path, const SubscriptionO
     r.require_fields(needed);
     const std::string_view id = id_field(r, f, id_col);
     if (auto it = ids.find(id); it != ids.end())
-      r.fail(id_col, "is a duplicate subscription id (first on line " + std::to_string(it->second) + ")",
+      r.fail(id_col,
+             "is a duplicate subscription id (first on line " + std::to_string(it->second) + ")",
              "one row per subscription; give each its own id");
     ids.emplace(std::string(id), static_cast<int>(r.line()));
     const int start = date_field(r, f, start_col);
@@ -258,7 +264,8 @@ SubscriptionData read_subscriptions(const std::string& path, const SubscriptionO
       active_starts[k][start] += 1.0;
     }
   }
-  if (d.segments.empty()) throw InputError(path + ": no subscriptions (no data lines after the header)");
+  if (d.segments.empty())
+    throw InputError(path + ": no subscriptions (no data lines after the header)");
   d.rows = r.rows();
   d.as_of = options.as_of.value_or(latest);
   d.active_by_tenure.resize(d.segments.size());
@@ -273,7 +280,8 @@ SubscriptionData read_subscriptions(const std::string& path, const SubscriptionO
   return d;
 }
 
-SubscriptionHoldout read_subscription_holdout(const std::string& path, const SubscriptionOptions& options) {
+SubscriptionHoldout read_subscription_holdout(const std::string& path,
+                                              const SubscriptionOptions& options) {
   CLVSIM_EXPECT(options.as_of.has_value());
   const PeriodClock clock(options.period);
   const int as_of = *options.as_of;
@@ -312,13 +320,16 @@ SubscriptionHoldout read_subscription_holdout(const std::string& path, const Sub
   }
   const int horizon = std::max(0, clock.whole_periods(as_of, latest));
   h.survived.assign(h.segments.size(), std::vector<double>(static_cast<std::size_t>(horizon), 0.0));
-  h.observed.assign(h.segments.size(), std::vector<std::map<int, double>>(static_cast<std::size_t>(horizon)));
+  h.observed.assign(h.segments.size(),
+                    std::vector<std::map<int, double>>(static_cast<std::size_t>(horizon)));
   for (const Active& a : active) {
-    const int known = a.lifetime >= 0 ? std::numeric_limits<int>::max() : clock.whole_periods(a.start, latest);
+    const int known =
+        a.lifetime >= 0 ? std::numeric_limits<int>::max() : clock.whole_periods(a.start, latest);
     for (int k = 1; k <= horizon; ++k) {
       if (a.lifetime < 0 && known < a.tenure + k) break;  // not observed that long
       h.observed[a.segment][static_cast<std::size_t>(k - 1)][a.tenure] += 1.0;
-      if (a.lifetime < 0 || a.lifetime > a.tenure + k) h.survived[a.segment][static_cast<std::size_t>(k - 1)] += 1.0;
+      if (a.lifetime < 0 || a.lifetime > a.tenure + k)
+        h.survived[a.segment][static_cast<std::size_t>(k - 1)] += 1.0;
     }
   }
   return h;
@@ -330,22 +341,25 @@ CohortTable read_cohorts(const std::string& path, std::optional<double> cohort_s
   CsvReader r(path, Delimiter::Comma);
   const std::vector<std::string> header = r.header("period,cohort_a,cohort_b");
   if (header.size() < 2)
-    throw InputError(path + ":1: a cohort table needs a period column and at least one cohort column");
+    throw InputError(path +
+                     ":1: a cohort table needs a period column and at least one cohort column");
   CohortTable t;
   t.cohorts.assign(header.begin() + 1, header.end());
   t.alive.resize(t.cohorts.size());
   std::vector<std::string_view> f;
-  const std::string accepted = cohort_size ? "a percentage of the cohort size, 0 to 100"
-                                           : "a count of customers >= 0";
+  const std::string accepted =
+      cohort_size ? "a percentage of the cohort size, 0 to 100" : "a count of customers >= 0";
   while (r.next(f)) {
     r.require_fields(header.size());
     const auto period = parse_integer(f[0]);
     const long expected = static_cast<long>(t.alive[0].size());
     if (!period || *period != expected)
-      r.fail(0, "is not the next period", "periods 0, 1, 2, ... in order; expected " + std::to_string(expected));
+      r.fail(0, "is not the next period",
+             "periods 0, 1, 2, ... in order; expected " + std::to_string(expected));
     for (std::size_t k = 0; k < t.cohorts.size(); ++k) {
       const auto v = parse_number(f[k + 1]);
-      if (!v || *v < 0.0 || (cohort_size && *v > 100.0)) r.fail(k + 1, "is not " + accepted, accepted);
+      if (!v || *v < 0.0 || (cohort_size && *v > 100.0))
+        r.fail(k + 1, "is not " + accepted, accepted);
       double alive = cohort_size ? std::round(*v / 100.0 * *cohort_size) : *v;
       if (!t.alive[k].empty() && alive > t.alive[k].back())
         r.fail(k + 1, "is more than the period before", "customers still active never increase");
@@ -430,8 +444,9 @@ std::vector<StageCounts> read_funnel(const std::string& path, const FunnelOption
     const auto pos = std::find(accepted.begin(), accepted.end(), f[sc]);
     if (pos == accepted.end()) {
       const auto m = closest_match(f[sc], accepted);
-      r.fail(sc, "is not a stage", (m ? "did you mean '" + *m + "'? " : std::string()) + "accepted: " +
-                                       accepted_list + "; set the stages with --stages");
+      r.fail(sc, "is not a stage",
+             (m ? "did you mean '" + *m + "'? " : std::string()) + "accepted: " + accepted_list +
+                 "; set the stages with --stages");
     }
     const int idx = static_cast<int>(pos - accepted.begin());
     const int stage = idx < S ? idx : (idx == S ? CUSTOMER : LOST);
@@ -439,19 +454,27 @@ std::vector<StageCounts> read_funnel(const std::string& path, const FunnelOption
     latest = std::max(latest, day);
     auto it = leads.find(id);
     if (it == leads.end()) {
-      if (stage < 0) r.fail(sc, "is a lead's first event", "a lead first enters a stage of the funnel");
+      if (stage < 0)
+        r.fail(sc, "is a lead's first event", "a lead first enters a stage of the funnel");
       leads.emplace(std::string(id), Lead{stage, day});
       continue;
     }
     Lead& lead = it->second;
-    if (lead.stage < 0) r.fail(sc, "follows the lead's end as customer or lost", "no event after the end of a lead's path");
+    if (lead.stage < 0)
+      r.fail(sc, "follows the lead's end as customer or lost",
+             "no event after the end of a lead's path");
     if (day < lead.entered)
-      r.fail(dc, "is before the lead entered " + options.stages[lead.stage] + " on " + format_date(lead.entered),
+      r.fail(dc,
+             "is before the lead entered " + options.stages[lead.stage] + " on " +
+                 format_date(lead.entered),
              "events in date order for each lead");
-    const bool next_ok = stage == LOST || stage == lead.stage + 1 || (stage == CUSTOMER && lead.stage == S - 1);
+    const bool next_ok =
+        stage == LOST || stage == lead.stage + 1 || (stage == CUSTOMER && lead.stage == S - 1);
     if (!next_ok)
       r.fail(sc, "does not follow " + options.stages[lead.stage],
-             "the next stage" + std::string(lead.stage == S - 1 ? " (customer)" : " (" + options.stages[lead.stage + 1] + ")") +
+             "the next stage" +
+                 std::string(lead.stage == S - 1 ? " (customer)"
+                                                 : " (" + options.stages[lead.stage + 1] + ")") +
                  " or lost");
     close(lead, day, stage != LOST);
     lead = Lead{stage, day};

@@ -25,7 +25,9 @@ double binomial_p_value(int k, int n, double p) {
   return std::min(1.0, 2.0 * std::min(lower, upper));
 }
 
-bool covers(const Parameter& p, double truth) { return p.lower <= truth && truth <= p.upper; }
+bool covers(const Parameter& p, double truth) {
+  return p.lower <= truth && truth <= p.upper;
+}
 }  // namespace
 
 TEST_CASE("binomial test helper matches a hand computation", "[fit][coverage]") {

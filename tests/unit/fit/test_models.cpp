@@ -14,24 +14,30 @@ using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
-double lbeta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
+double lbeta(double a, double b) {
+  return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+}
 }  // namespace
 
-TEST_CASE("sBG probabilities equal the beta-function forms of Fader & Hardie (2007)", "[fit][sbg]") {
+TEST_CASE("sBG probabilities equal the beta-function forms of Fader & Hardie (2007)",
+          "[fit][sbg]") {
   const double a = 0.668, b = 3.806;
   for (int t = 1; t <= 30; ++t) {
     // P(T = t) = B(a + 1, b + t - 1) / B(a, b); S(t) = B(a, b + t) / B(a, b).
-    CHECK_THAT(sbg_log_churn_probability(a, b, t), WithinAbs(lbeta(a + 1, b + t - 1) - lbeta(a, b), 1e-11));
+    CHECK_THAT(sbg_log_churn_probability(a, b, t),
+               WithinAbs(lbeta(a + 1, b + t - 1) - lbeta(a, b), 1e-11));
     CHECK_THAT(sbg_log_survival(a, b, t), WithinAbs(lbeta(a, b + t) - lbeta(a, b), 1e-11));
   }
 }
 
-TEST_CASE("BG/BB expected transactions equal eq. 7 of Fader, Hardie & Shang (2010)", "[fit][bgbb]") {
+TEST_CASE("BG/BB expected transactions equal eq. 7 of Fader, Hardie & Shang (2010)",
+          "[fit][bgbb]") {
   const BgbbParams p{1.204, 0.750, 0.657, 2.783};
   for (int n : {1, 2, 6, 11, 50}) {
-    const double closed = p.alpha / (p.alpha + p.beta) * p.delta / (p.gamma - 1.0) *
-                          (1.0 - std::exp(std::lgamma(p.gamma + p.delta) + std::lgamma(1.0 + p.delta + n) -
-                                          std::lgamma(p.gamma + p.delta + n) - std::lgamma(1.0 + p.delta)));
+    const double closed =
+        p.alpha / (p.alpha + p.beta) * p.delta / (p.gamma - 1.0) *
+        (1.0 - std::exp(std::lgamma(p.gamma + p.delta) + std::lgamma(1.0 + p.delta + n) -
+                        std::lgamma(p.gamma + p.delta + n) - std::lgamma(1.0 + p.delta)));
     CHECK_THAT(bgbb_expected_transactions(p, n), WithinRel(closed, 1e-12));
   }
   // The likelihoods of all (x, t_x) histories over n periods sum to 1.
@@ -41,7 +47,8 @@ TEST_CASE("BG/BB expected transactions equal eq. 7 of Fader, Hardie & Shang (201
       for (int tx = x; tx <= n; ++tx) {
         if ((x == 0) != (tx == 0)) continue;
         // Number of purchase patterns with x purchases, the last in period tx: C(tx - 1, x - 1).
-        const double ways = x == 0 ? 1.0 : std::exp(std::lgamma(tx) - std::lgamma(x) - std::lgamma(tx - x + 1.0));
+        const double ways =
+            x == 0 ? 1.0 : std::exp(std::lgamma(tx) - std::lgamma(x) - std::lgamma(tx - x + 1.0));
         total += ways * std::exp(bgbb_log_likelihood(p, x, tx, n));
       }
     CHECK_THAT(total, WithinAbs(1.0, 1e-12));
@@ -77,7 +84,8 @@ TEST_CASE("homogeneous churn is reported as its constant-rate limit", "[fit][sbg
   CHECK_THAT(f.param("churn").std_error, WithinRel(std::sqrt(0.2 * 0.8 / exposure), 1e-4));
 }
 
-TEST_CASE("BG/BB with homogeneous purchase and dropout reports both limits", "[fit][bgbb][boundary]") {
+TEST_CASE("BG/BB with homogeneous purchase and dropout reports both limits",
+          "[fit][bgbb][boundary]") {
   // Expected counts of every history under p = 0.3, theta = 0.1 for everyone.
   const double p = 0.3, theta = 0.1;
   RfSummary s;
@@ -86,9 +94,11 @@ TEST_CASE("BG/BB with homogeneous purchase and dropout reports both limits", "[f
     for (int tx = x; tx <= n; ++tx) {
       if ((x == 0) != (tx == 0)) continue;
       // Alive through tx, x purchases among tx with the last at tx, then alive or dead after.
-      const double ways = x == 0 ? 1.0 : std::exp(std::lgamma(tx) - std::lgamma(x) - std::lgamma(tx - x + 1.0));
+      const double ways =
+          x == 0 ? 1.0 : std::exp(std::lgamma(tx) - std::lgamma(x) - std::lgamma(tx - x + 1.0));
       double after = std::pow(1 - theta, n) * std::pow(1 - p, n - tx);
-      for (int i = 0; i < n - tx; ++i) after += std::pow(1 - theta, tx + i) * theta * std::pow(1 - p, i);
+      for (int i = 0; i < n - tx; ++i)
+        after += std::pow(1 - theta, tx + i) * theta * std::pow(1 - p, i);
       const double prob = ways * std::pow(p, x) * std::pow(1 - p, tx - x) * after;
       s.rows.push_back({x, tx, n, 10000.0 * prob});
     }
@@ -115,8 +125,8 @@ TEST_CASE("joint draws follow the asymptotic normal on the log scale", "[fit][dr
     CHECK(std::abs(cov(i, i) - f.covariance(i, i)) < 4.0 * f.covariance(i, i) * std::sqrt(2.0 / n));
   }
   CHECK(cov(0, 1) / std::sqrt(cov(0, 0) * cov(1, 1)) > 0.9);  // strongly correlated, as estimated
-  CHECK((d.array() > 0).all());                                // positivity kept
-  CHECK(draw_parameters(f, 5, 7) == d.topRows(5));              // deterministic in the seed
+  CHECK((d.array() > 0).all());                               // positivity kept
+  CHECK(draw_parameters(f, 5, 7) == d.topRows(5));            // deterministic in the seed
 }
 
 TEST_CASE("funnel rates: maximum likelihood and Dirichlet posterior margins", "[fit][funnel]") {

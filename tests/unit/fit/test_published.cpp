@@ -16,12 +16,14 @@ namespace {
 std::string data(const std::string& name) {
   const std::string path = std::string(CLVSIM_SHARED_DATA_DIR) + "/" + name;
   if (!std::filesystem::exists(path))
-    FAIL("reference data " << path << " is missing (the tests expect ../shared/data beside the source tree)");
+    FAIL("reference data "
+         << path << " is missing (the tests expect ../shared/data beside the source tree)");
   return path;
 }
 }  // namespace
 
-TEST_CASE("sBG reproduces Fader & Hardie (2007) on the first 7 years of both cohorts", "[fit][sbg]") {
+TEST_CASE("sBG reproduces Fader & Hardie (2007) on the first 7 years of both cohorts",
+          "[fit][sbg]") {
   // Table 1 gives percentages of cohorts of 1,000; the paper fits years 1-7.
   const CohortTable table = read_cohorts(data("fader_hardie_2007_retention.csv"), 1000.0);
   REQUIRE(table.cohorts == std::vector<std::string>{"regular_pct", "high_end_pct"});
@@ -36,11 +38,13 @@ TEST_CASE("sBG reproduces Fader & Hardie (2007) on the first 7 years of both coh
   const FitResult regular = fit_sbg(calibration(0));
   CHECK_THAT(regular.param("alpha").estimate, WithinAbs(0.704, 0.0005));
   CHECK_THAT(regular.param("beta").estimate, WithinAbs(1.182, 0.0005));
-  // The alpha and beta estimates are strongly and positively correlated (the reason for joint draws).
+  // The alpha and beta estimates are strongly and positively correlated (the reason for joint
+  // draws).
   CHECK(high_end.correlation(0, 1) > 0.8);
 }
 
-TEST_CASE("BG/BB reproduces Fader, Hardie & Shang (2010) on the 1995 donations cohort", "[fit][bgbb]") {
+TEST_CASE("BG/BB reproduces Fader, Hardie & Shang (2010) on the 1995 donations cohort",
+          "[fit][bgbb]") {
   const RfSummary s = read_rf_summary(data("donations_1995_cohort.csv"), RfColumns{});
   CHECK(s.customers() == 11104);
   const FitResult fit = fit_bgbb(s);

@@ -52,11 +52,11 @@ TEST_CASE("transactions: recency, frequency, opportunities and spend by hand", "
 TEST_CASE("subscriptions: lifetimes in calendar months and censoring", "[fit][io]") {
   const std::string path = write_temp("subs.csv",
                                       "customer_id,start,end\n"
-                                      "s1,2024-01-15,2024-03-15\n"   // exactly 2 months: T = 2
-                                      "s2,2024-01-15,2024-03-16\n"   // into a third month: T = 3
-                                      "s3,2024-01-31,2024-02-29\n"   // month end: T = 1
-                                      "s4,2024-01-10,\n"             // 2 whole months by 04-09
-                                      "s5,2024-01-10,2024-01-10\n"); // same day: T = 1
+                                      "s1,2024-01-15,2024-03-15\n"    // exactly 2 months: T = 2
+                                      "s2,2024-01-15,2024-03-16\n"    // into a third month: T = 3
+                                      "s3,2024-01-31,2024-02-29\n"    // month end: T = 1
+                                      "s4,2024-01-10,\n"              // 2 whole months by 04-09
+                                      "s5,2024-01-10,2024-01-10\n");  // same day: T = 1
   SubscriptionOptions o;
   o.as_of = *parse_date("2024-04-09");
   const SubscriptionData d = read_subscriptions(path, o);
@@ -68,16 +68,20 @@ TEST_CASE("subscriptions: lifetimes in calendar months and censoring", "[fit][io
 }
 
 TEST_CASE("readers reject bad input with the file and line", "[fit][io]") {
-  const std::string dup = write_temp("dup.csv", "customer_id,start,end\ns1,2024-01-01,\ns1,2024-01-02,\n");
+  const std::string dup =
+      write_temp("dup.csv", "customer_id,start,end\ns1,2024-01-01,\ns1,2024-01-02,\n");
   CHECK_THROWS_WITH(read_subscriptions(dup, SubscriptionOptions{}),
                     Catch::Contains(":3:1: customer_id = 's1' is a duplicate subscription id"));
   const std::string rf = write_temp("rf.csv", "frequency,recency,periods,weights\n2,1,6,10\n");
-  CHECK_THROWS_WITH(read_rf_summary(rf, RfColumns{}), Catch::Contains(":2:3: recency = '1' is impossible"));
+  CHECK_THROWS_WITH(read_rf_summary(rf, RfColumns{}),
+                    Catch::Contains(":2:3: recency = '1' is impossible"));
   const std::string cohort = write_temp("cohort.csv", "year,a\n0,100\n1,120\n");
-  CHECK_THROWS_WITH(read_cohorts(cohort, std::nullopt), Catch::Contains(":3:3: a = '120' is more than"));
+  CHECK_THROWS_WITH(read_cohorts(cohort, std::nullopt),
+                    Catch::Contains(":3:3: a = '120' is more than"));
 }
 
-TEST_CASE("transactions by segment: a customer belongs to the segment of their first row", "[fit][io]") {
+TEST_CASE("transactions by segment: a customer belongs to the segment of their first row",
+          "[fit][io]") {
   const std::string path = write_temp("txseg.csv",
                                       "customer_id,date,amount,segment\n"
                                       "A,2024-01-01,10,web\n"

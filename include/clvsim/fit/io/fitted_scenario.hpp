@@ -18,9 +18,9 @@ namespace clvsim::fit {
 
 //! One `key = value` line of a table, with its comment lines above it.
 struct ScenarioEntry {
-  std::string table;   //!< e.g. "segments.basic"
-  std::string key;     //!< e.g. "churn_sbg"
-  std::string value;   //!< TOML text, e.g. "{ alpha = 0.668, beta = 3.806 }"
+  std::string table;  //!< e.g. "segments.basic"
+  std::string key;    //!< e.g. "churn_sbg"
+  std::string value;  //!< TOML text, e.g. "{ alpha = 0.668, beta = 3.806 }"
   std::vector<std::string> comments;
 };
 
@@ -52,12 +52,12 @@ struct FittedScenario {
   std::string name;
   std::string period = "month";
   std::optional<int> horizon;
-  std::optional<std::string> base;   //!< path written into `extends`
-  std::vector<std::string> header;   //!< comment lines at the top
+  std::optional<std::string> base;  //!< path written into `extends`
+  std::vector<std::string> header;  //!< comment lines at the top
   std::vector<ScenarioEntry> entries;
   std::vector<DrawColumn> draws;
   std::vector<ReportedFit> fits;
-  std::vector<StageRates> funnel;    //!< for the report
+  std::vector<StageRates> funnel;  //!< for the report
   std::vector<HoldoutTable> holdouts;
 
   //! Set a key (replacing an earlier one of the same table and key).
@@ -82,8 +82,8 @@ void add_bgbb(FittedScenario& s, const std::string& segment, const ReportedFit& 
 void add_spend(FittedScenario& s, const std::string& segment, const ReportedFit& fit,
                const Eigen::MatrixXd& draws);
 //! Funnel rates (posterior draws) of every stage.
-void add_funnel(FittedScenario& s, const std::vector<StageCounts>& counts, const std::string& source,
-                const Eigen::MatrixXd& draws);
+void add_funnel(FittedScenario& s, const std::vector<StageCounts>& counts,
+                const std::string& source, const Eigen::MatrixXd& draws);
 //! A channel's response (linear or saturating fit) and its mean spend per period.
 void add_channel(FittedScenario& s, const std::string& channel, const ReportedFit& fit,
                  double mean_spend, const Eigen::MatrixXd& draws);

@@ -50,13 +50,13 @@ struct TransactionOptions {
 //! transaction (amounts summed); repeat transactions are those after the first day and before
 //! the calibration end.
 struct TransactionSummary {
-  std::string segment;            //!< "all" without a segment column
-  RfSummary rf;                   //!< calibration (x, t_x, n), customers with n >= 1
-  std::vector<SpendRow> spend;    //!< customers with at least one repeat transaction in calibration
-  double customers = 0;           //!< distinct customers
-  long rows = 0;                  //!< data lines read
+  std::string segment;          //!< "all" without a segment column
+  RfSummary rf;                 //!< calibration (x, t_x, n), customers with n >= 1
+  std::vector<SpendRow> spend;  //!< customers with at least one repeat transaction in calibration
+  double customers = 0;         //!< distinct customers
+  long rows = 0;                //!< data lines read
   int first_day = 0, last_day = 0;
-  int calibration_end = 0;        //!< exclusive
+  int calibration_end = 0;  //!< exclusive
   bool has_holdout = false;
   //! Customers by first-transaction day, and repeat-period events by (first day, period t).
   std::map<int, double> births;
@@ -88,14 +88,14 @@ std::vector<TrackingRow> bgbb_tracking(const TransactionSummary& s, const BgbbPa
 struct SubscriptionColumns {
   std::string id = "customer_id";
   std::string start = "start";
-  std::string end = "end";    //!< empty cell: still active
-  std::string segment;        //!< e.g. "plan"; empty: one segment
+  std::string end = "end";  //!< empty cell: still active
+  std::string segment;      //!< e.g. "plan"; empty: one segment
 };
 
 struct SubscriptionOptions {
   SubscriptionColumns columns;
   std::string period = "month";
-  std::optional<int> as_of;   //!< observation date; default: the latest date in the file
+  std::optional<int> as_of;  //!< observation date; default: the latest date in the file
 };
 
 //! Per segment: the lifetimes (an ended subscription of length L lasted ceil(L) periods, at least
@@ -122,7 +122,8 @@ struct SubscriptionHoldout {
   std::vector<std::vector<double>> survived;                 //!< [segment][k - 1]
   std::vector<std::vector<std::map<int, double>>> observed;  //!< [segment][k - 1]: tenure -> count
 };
-SubscriptionHoldout read_subscription_holdout(const std::string& path, const SubscriptionOptions& options);
+SubscriptionHoldout read_subscription_holdout(const std::string& path,
+                                              const SubscriptionOptions& options);
 
 // ---------------------------------------------------------------- cohort tables and RF summaries
 
