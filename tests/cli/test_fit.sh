@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # clvsim fit end to end: the published fits through the command, the three outputs, a fragment
 # that extends a base, and bad input (exit 2, file:line, nothing left behind).
-# Usage: test_fit.sh <clvsim> <source-dir> <shared-data-dir>
+# Usage: test_fit.sh <clvsim> <source-dir>   (reference data: $CLVSIM_SHARED_DATA_DIR, by default
+# <source-dir>/../shared/data)
 set -u
 clvsim=$1
 src=$2
-data=$3
+data=${CLVSIM_SHARED_DATA_DIR:-$src/../shared/data}
 source "$src/tests/common.sh"
 cd "$tmp"
 for f in fader_hardie_2007_retention.csv donations_1995_cohort.csv cdnow_sample_transactions.txt; do
