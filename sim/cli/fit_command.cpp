@@ -52,7 +52,7 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       ->check(CLI::Range(2, 10000000));
   c->add_option("--seed", a.seed, "Seed of the draws");
   c->add_option("--segment", a.segment,
-                "Segment the fitted customers form (default: 'customers', or the plans)");
+                "Segment the fitted customers form (default: 'fitted', or the plans)");
   c->add_option(
       "--calibration-end", a.calibration_end,
       "First day of the holdout (YYYY-MM-DD): fit before it, compare the forecast after it");
@@ -193,7 +193,7 @@ int fit_command(const FitArgs& a, const std::string& command_line) {
   auto draws_of = [&](const FitResult& r) {
     return draw_parameters(r, a.draws, a.seed + draw_index++);
   };
-  const std::string default_segment = a.segment.empty() ? "customers" : a.segment;
+  const std::string default_segment = a.segment.empty() ? "fitted" : a.segment;
   int default_horizon = 36;
   std::vector<std::pair<std::string, std::vector<double>>> initial;  // segment -> by tenure
 

@@ -71,6 +71,13 @@ check "$clvsim" fit --subscriptions subs.csv --segment-column plan --base "$src/
 check grep -q '^extends = "../' sub/fitted.toml
 check grep -q '^\[segments.basic\]' sub/fitted.toml
 check grep -q "^# the data.s customers at the start of the forecast, by tenure: \\[" sub/fitted.toml
+# The fragment runs: expected-value mode and a small Monte Carlo with the draws.
+check "$clvsim" run sub/fitted.toml --expected >/dev/null
+check "$clvsim" run sub/fitted.toml -r 20 -o sub/fitted.h5 -q
+# A complete scenario from the subscriptions alone runs too (active base by tenure, fixed orders).
+check "$clvsim" fit --subscriptions subs.csv --as-of 2023-12-31 --order-value 49 --horizon 12 -o alone.toml -q
+check grep -q '^initial_customers = \[' alone.toml
+check "$clvsim" run alone.toml -r 20 -o alone.h5 -q
 
 # Bad input: exit 2, file:line and what is accepted, no output left behind.
 bad() {  # bad NAME PATTERN -- clvsim fit arguments...
