@@ -224,7 +224,8 @@ void apply_override(Scenario& s, const Override& o) {
     if (!in_domain(p->domain, p->value)) {
       throw InputError::at(o.where, p->path, number(p->value),
                            std::string("is out of range after the ") + op_name(o.op) + " of " +
-                               number(o.value.value),
+                               number(o.value.value) +
+                               (o.pattern == p->path ? std::string() : " on " + o.pattern),
                            domain_description(p->domain));
     }
   }

@@ -939,7 +939,7 @@ Names Reader::table_names(const toml::table& t, const std::string& path,
                           const std::string& what) const {
   Names names;
   for (const auto& [k, v] : in_file_order(t)) {
-    const std::string p = join(path, k->str());
+    const std::string p = join(path, key_part(k->str()));
     if (!v->is_table())
       fail_type(*v, p, "a table", "expected a [" + p + "] table describing the " + what);
     if (!valid_name(k->str()))
