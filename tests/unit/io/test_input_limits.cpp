@@ -251,3 +251,29 @@ TEST_CASE("messages for the remaining bad inputs name the key", "[io][limits][er
     }
   }
 }
+
+TEST_CASE("a variant's change to an uncertain parameter never fails in the middle of a run",
+          "[io][limits][variants]") {
+  SECTION("draws scaled past 1 are held at 1") {
+    // beta(50, 50) has mean 0.5; scaled by 1.9 the mean is 0.95 (valid), and about half of the
+    // draws exceed 1 / 1.9. They used to stop the run naming the replication.
+    auto text = edit(BASE, "churn = 0.05", "churn = { dist = \"beta\", alpha = 50, beta = 50 }");
+    text += "[variants.v]\nscale = { \"segments.basic.churn\" = 1.9 }\n";
+    const auto all = clvsim::expand_variants(parse(text));
+    int held = 0;
+    for (std::uint64_t r = 0; r < 64; ++r) {
+      const double c = clvsim::resolve(all[1], 3, r).churn_const[0];
+      CHECK(c <= 1.0);
+      CHECK(c == std::min(1.0, clvsim::resolve(all[0], 3, r).churn_const[0] * 1.9));
+      held += c == 1.0;
+    }
+    CHECK(held > 0);
+  }
+  SECTION("a shift that can take a parameter that must be > 0 to 0 or below is an error") {
+    auto text = edit(BASE, "cost_per_lead = 20", "cost_per_lead = { dist = \"lognormal\", mean = 20, sd = 5 }");
+    text += "[variants.v]\nadd = { \"channels.search.cost_per_lead\" = -10 }\n";
+    CHECK_THROWS_WITH(clvsim::expand_variants(parse(text)),
+                      Catch::StartsWith(at(text, "-10")) &&
+                          Catch::Contains("channels.search.cost_per_lead = { dist = \"lognormal\", mean = 20, sd = 5 } - 10 can draw values <= 0"));
+  }
+}
