@@ -100,8 +100,15 @@ std::vector<SensitivityParameter> sensitivity_parameters(const Scenario& s, cons
     }
     const bool any_used = std::any_of(matched.begin(), matched.end(),
                                       [&](const Param* q) { return unused_reason(probe, *q).empty(); });
-    if (!any_used && !chosen && spec.ranges.end() == std::find_if(spec.ranges.begin(), spec.ranges.end(),
-                                                                  [&](const auto& r) { return r.pattern == pattern; })) {
+    if (!any_used) {
+      const auto r = std::find_if(spec.ranges.begin(), spec.ranges.end(),
+                                  [&](const auto& x) { return x.pattern == pattern; });
+      if (chosen || r != spec.ranges.end()) {
+        Override o;
+        o.pattern = pattern;
+        o.where = r != spec.ranges.end() ? r->where : spec.where;
+        apply_override(probe, o);  // throws: "matches only parameters the scenario does not use"
+      }
       if (skipped) skipped->push_back(pattern + " (" + unused_reason(probe, *matched.front()) + ")");
       continue;
     }

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -276,4 +277,26 @@ TEST_CASE("a variant's change to an uncertain parameter never fails in the middl
                       Catch::StartsWith(at(text, "-10")) &&
                           Catch::Contains("channels.search.cost_per_lead = { dist = \"lognormal\", mean = 20, sd = 5 } - 10 can draw values <= 0"));
   }
+}
+
+TEST_CASE("sensitivity over every parameter skips the ones the scenario does not use", "[io][limits]") {
+  // Constant churn: churn_sbg is unused; a linear channel: max_leads is unused.
+  const auto text = BASE + "[sensitivity]\nsamples = 8\n";
+  const Scenario s = parse(text);
+  std::vector<std::string> skipped;
+  const auto params = clvsim::sensitivity_parameters(s, *s.sensitivity, &skipped);
+  for (const auto& p : params) {
+    CHECK(p.pattern != "segments.basic.churn_sbg.alpha");
+    CHECK(p.pattern != "channels.search.max_leads");
+  }
+  const auto has = [&](const std::string& start) {
+    return std::any_of(skipped.begin(), skipped.end(), [&](const std::string& x) { return x.rfind(start, 0) == 0; });
+  };
+  CHECK(has("segments.basic.churn_sbg.alpha (segment 'basic' has a constant churn"));
+  CHECK(has("channels.search.max_leads (channel 'search' has response = \"linear\""));
+  // Named explicitly, an unused parameter is an error.
+  const auto named = BASE + "[sensitivity]\nparameters = [\"channels.search.max_leads\"]\n";
+  const Scenario t = parse(named);
+  CHECK_THROWS_WITH(clvsim::sensitivity_parameters(t, *t.sensitivity, nullptr),
+                    Catch::Contains("channels.search.max_leads matches only parameters the scenario does not use"));
 }
