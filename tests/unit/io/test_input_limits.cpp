@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "clvsim/distribution.hpp"
 #include "clvsim/engine.hpp"
+#include "clvsim/random.hpp"
+#include "clvsim/samplers.hpp"
 #include "clvsim/model.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/sensitivity.hpp"
@@ -299,4 +302,25 @@ TEST_CASE("sensitivity over every parameter skips the ones the scenario does not
   const Scenario t = parse(named);
   CHECK_THROWS_WITH(clvsim::sensitivity_parameters(t, *t.sensitivity, nullptr),
                     Catch::Contains("channels.search.max_leads matches only parameters the scenario does not use"));
+}
+
+TEST_CASE("beta distributions with extreme shapes stay exact", "[io][limits]") {
+  SECTION("alpha = beta = 1e308: the mean is 1/2, not 0") {
+    const clvsim::Distribution d{clvsim::Distribution::Kind::Beta, 1e308, 1e308, 0.0};
+    CHECK(clvsim::distribution_mean(d, clvsim::Domain::Probability) == 0.5);
+  }
+  SECTION("shapes of 1e-300: both gamma variates underflow, yet draws are Bernoulli(a / (a + b))") {
+    // Beta(a, b) tends to a point mass on {0, 1} with P(1) = a / (a + b) as a, b -> 0; a draw
+    // used to be 0 / 0 = NaN, rejected until the run failed.
+    const double a = 1e-300, b = 3e-300, p = 0.25;
+    const int n = 4000;
+    int ones = 0;
+    for (int i = 0; i < n; ++i) {
+      clvsim::RandomStream rng(5, static_cast<std::uint64_t>(i), clvsim::Purpose::Test, 0);
+      const double x = clvsim::beta_variate(rng, a, b);
+      REQUIRE((x == 0.0 || x == 1.0));
+      ones += x == 1.0;
+    }
+    CHECK(std::fabs(ones - n * p) <= 4.0 * std::sqrt(n * p * (1.0 - p)));
+  }
 }
