@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -62,7 +63,9 @@ bool valid_utf8(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   if (text.find("extends") != std::string_view::npos) return 0;
-  if (text.find("[[[") != std::string_view::npos || !valid_utf8(text)) return 0;
+  // CLVSIM_FUZZ_TOMLPP_BUGS=1 keeps them, to check whether a newer toml++ still has them.
+  static const bool skip_known = std::getenv("CLVSIM_FUZZ_TOMLPP_BUGS") == nullptr;
+  if (skip_known && (text.find("[[[") != std::string_view::npos || !valid_utf8(text))) return 0;
   try {
     const clvsim::Scenario s = clvsim::parse_scenario(text, "fuzz.toml");
     const std::vector<clvsim::Scenario> all = clvsim::expand_variants(s);

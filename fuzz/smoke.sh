@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harness with clang in a build dir of its own and fuzz the scenario reader
 # for a while (default 60 s), starting from the example scenarios and the bad-input fixtures.
-# Fails when the fuzzer finds a crash, a sanitizer report or a leak.
+# Fails when the fuzzer finds a crash, a sanitizer report, a broken contract or a leak. The build
+# type is Debug (at -O1, set by CLVSIM_BUILD_FUZZ) so clvsim's contract checks are on.
 #
 # Usage: bash fuzz/smoke.sh <source-dir> <build-dir> [seconds]
 set -euo pipefail
@@ -13,7 +14,7 @@ cc=${CLVSIM_FUZZ_CC:-clang}
 
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_C_COMPILER="$cc" -DCLVSIM_BUILD_FUZZ=ON -DCLVSIM_BUILD_TESTS=OFF -DCLVSIM_BUILD_BENCH=OFF \
   -DCLVSIM_USE_OPENMP=OFF -DCLVSIM_USE_MPI=OFF "${launcher[@]}" > "$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }
