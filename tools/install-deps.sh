@@ -8,6 +8,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   python3-numpy python3-h5py python3-matplotlib python3-xlsxwriter
   chromium
+  clang libclang-rt-14-dev
 )
 
 missing=()

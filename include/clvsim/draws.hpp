@@ -15,21 +15,34 @@
 
 #include "clvsim/random.hpp"
 #include "clvsim/samplers.hpp"
+#include "clvsim/scenario.hpp"
 
 namespace clvsim {
+
+//! Stop a replication whose draw would exceed MAX_COUNT (2^53), the samplers' exact range:
+//! throws RuntimeError naming the cell (purpose, period, index), the replication and the count.
+[[noreturn]] void count_overflow(Purpose what, std::uint64_t where, std::uint64_t replication, double x);
 
 class SampleDraws {
  public:
   using Count = clvsim::Count;
   SampleDraws(std::uint64_t seed, std::uint64_t replication) : seed_(seed), rep_(replication) {}
 
+  //! A count as the samplers take it; beyond 2^53 they are not exact (and beyond 2^63 the
+  //! conversion is undefined), so the replication stops there.
+  Count count(double x, Purpose what, std::uint64_t where) const {
+    if (!(x <= MAX_COUNT)) count_overflow(what, where, rep_, x);
+    return static_cast<Count>(x);
+  }
   Count binomial(Count n, const BinomialProb& p, Purpose what, std::uint64_t where) const {
     if (n == 0 || p.p <= 0.0) return 0;
+    if (static_cast<double>(n) > MAX_COUNT) count_overflow(what, where, rep_, static_cast<double>(n));
     RandomStream rng(seed_, rep_, what, where);
     return clvsim::binomial(rng, n, p);
   }
   Count poisson(double mean, Purpose what, std::uint64_t where) const {
     if (mean <= 0.0) return 0;
+    if (!(mean <= MAX_COUNT)) count_overflow(what, where, rep_, mean);
     RandomStream rng(seed_, rep_, what, where);
     return clvsim::poisson(rng, mean);
   }
@@ -42,6 +55,7 @@ class SampleDraws {
       std::fill(out.begin(), out.end(), 0);
       return;
     }
+    if (static_cast<double>(n) > MAX_COUNT) count_overflow(what, where, rep_, static_cast<double>(n));
     RandomStream rng(seed_, rep_, what, where);
     clvsim::multinomial(rng, n, cond, out);
   }
@@ -50,6 +64,9 @@ class SampleDraws {
   double order_value(double orders, double mean, double cv, Purpose what, std::uint64_t where) const {
     if (orders <= 0.0 || mean <= 0.0) return 0.0;
     if (cv <= 0.0) return orders * mean;
+    // Draws of an uncertain cv above the limit are held at it: beyond, cv^2 and the gamma's
+    // shape orders / cv^2 lose their meaning in floating point.
+    cv = std::min(cv, MAX_ORDER_VALUE_CV);
     RandomStream rng(seed_, rep_, what, where);
     return clvsim::gamma(rng, orders / (cv * cv), mean * cv * cv);
   }
@@ -62,6 +79,7 @@ class SampleDraws {
 class MeanDraws {
  public:
   using Count = double;
+  double count(double x, Purpose, std::uint64_t) const { return x; }
   double binomial(double n, const BinomialProb& p, Purpose, std::uint64_t) const { return n * p.p; }
   double poisson(double mean, Purpose, std::uint64_t) const { return mean; }
   void multinomial(double n, std::span<const double> p, std::span<const BinomialProb>,
@@ -97,6 +115,7 @@ class RecordDraws {
   RecordDraws(std::uint64_t seed, std::uint64_t replication, std::vector<DrawRecord>& log)
       : draw_(seed, replication), log_(&log) {}
 
+  Count count(double x, Purpose what, std::uint64_t where) const { return draw_.count(x, what, where); }
   Count binomial(Count n, const BinomialProb& p, Purpose what, std::uint64_t where) const {
     log_->push_back({DrawRecord::Kind::Binomial, what, where, n, 0.0, 0.0, 0.0, &p, 0});
     return draw_.binomial(n, p, what, where);

@@ -7,6 +7,7 @@
 // value for it in every replication.
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +25,13 @@ struct Source {
   int index = 0;                     //!< channel index, or referring segment
   std::vector<double> segment_mix;   //!< normalised; segment of the customers it yields
 };
+
+//! The sBG churn hazard at tenure `tau`, alpha / (alpha + beta + tau). When the sum overflows
+//! (alpha and beta near the largest double) it is computed as 1 / (1 + (beta + tau) / alpha).
+[[nodiscard]] inline double sbg_hazard(double alpha, double beta, double tau) {
+  const double sum = alpha + beta + tau;
+  return std::isfinite(sum) ? alpha / sum : 1.0 / (1.0 + (beta + tau) / alpha);
+}
 
 struct StageRates {
   double advance = 0.0;  //!< fresh prospects

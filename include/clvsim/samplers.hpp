@@ -68,11 +68,27 @@ double gamma(Rng& rng, double shape, double scale) {
   }
 }
 
+namespace detail {
+//! log of a Gamma(shape, 1) variate, finite even where the variate underflows to 0.
+template <class Rng>
+double log_gamma_variate(Rng& rng, double shape) {
+  if (shape >= 1.0) return std::log(gamma(rng, shape, 1.0));
+  const double g = gamma(rng, shape + 1.0, 1.0);
+  return std::log(g) + std::log(rng.uniform()) / shape;
+}
+}  // namespace detail
+
+//! Beta(a, b) as X / (X + Y) of Gamma(a) and Gamma(b) variates.
 template <class Rng>
 double beta_variate(Rng& rng, double a, double b) {
   const double x = gamma(rng, a, 1.0);
   const double y = gamma(rng, b, 1.0);
-  return x / (x + y);
+  if (x + y > 0.0) return x / (x + y);
+  // Both underflowed to 0 (shapes far below 1). X / (X + Y) is independent of X + Y, so drawing
+  // the pair again, in logs, keeps the law exact.
+  const double lx = detail::log_gamma_variate(rng, a);
+  const double ly = detail::log_gamma_variate(rng, b);
+  return 1.0 / (1.0 + std::exp(ly - lx));
 }
 
 //! Triangular(min, mode, max) by inversion.

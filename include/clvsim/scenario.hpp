@@ -23,8 +23,15 @@ enum class Domain {
   NonNegative,  //!< [0, inf)
   Positive,     //!< (0, inf)
   Probability,  //!< [0, 1]
-  Count,        //!< [0, inf), rounded to the nearest integer when resolved
+  Count,        //!< [0, MAX_COUNT], rounded to the nearest integer when resolved
 };
+
+//! The largest count the samplers handle exactly (2^53): every integer up to it is a double.
+//! Count inputs are limited to it, and a population cell that grows beyond it stops the run.
+inline constexpr double MAX_COUNT = 9007199254740992.0;
+
+//! The largest order_value_cv: beyond it the gamma order values' shape underflows.
+inline constexpr double MAX_ORDER_VALUE_CV = 100.0;
 
 //! Lower and upper limits of a domain.
 struct Interval {

@@ -31,6 +31,7 @@ struct SensitivityParameter {
   double nominal = 0.0;     //!< point value of the first matched parameter
   double value_low = 0.0;   //!< that parameter's value at low and at high
   double value_high = 0.0;
+  SourceLocation where;     //!< its [sensitivity.ranges] entry, or the [sensitivity] table
 };
 
 struct OneAtATime {

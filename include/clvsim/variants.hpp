@@ -18,12 +18,19 @@ std::vector<Param*> match_params(Scenario& s, const std::string& pattern);
 //! Every parameter key path of `s` (arrays once, without their index), for suggestions.
 std::vector<std::string> param_paths(const Scenario& s);
 
+//! Why the scenario does not use `p` (e.g. the constant churn of a segment with sBG churn), or
+//! an empty string when it does. `p` must be one of `s`'s own parameters.
+[[nodiscard]] std::string unused_reason(const Scenario& s, const Param& p);
+
 //! Apply one override. Throws InputError at the override's location when the pattern matches no
-//! parameter (with a did-you-mean suggestion), or when a changed value leaves its domain.
+//! parameter (with a did-you-mean suggestion and the names existing where the path goes wrong),
+//! when it matches only parameters the scenario does not use, or when a changed value leaves
+//! its domain.
 void apply_override(Scenario& s, const Override& o);
 
 //! The base followed by one scenario per declared variant, each validated. A variant is named
-//! after its spec and has no variants of its own.
+//! after its spec and has no variants of its own. A variant without overrides, or with an
+//! override that changes no used parameter, is an InputError.
 std::vector<Scenario> expand_variants(const Scenario& base);
 
 }  // namespace clvsim

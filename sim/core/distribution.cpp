@@ -114,8 +114,9 @@ double distribution_mean(const Distribution& d, Domain domain) {
       const double num = Phi((lb - mu - sigma * sigma) / sigma) - Phi((la - mu - sigma * sigma) / sigma);
       return std::exp(mu + 0.5 * sigma * sigma) * num / z;
     }
-    case K::Beta: return d.a / (d.a + d.b);
-    case K::Uniform: return 0.5 * (d.a + d.b);
+    // a / (a + b), also when a + b overflows (shapes near the largest double).
+    case K::Beta: return std::isfinite(d.a + d.b) ? d.a / (d.a + d.b) : 1.0 / (1.0 + d.b / d.a);
+    case K::Uniform: return 0.5 * d.a + 0.5 * d.b;  // the same as 0.5 * (a + b), without overflow
     case K::Triangular: return (d.a + d.b + d.c) / 3.0;
   }
   return 0.0;

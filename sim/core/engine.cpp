@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string>
 
 #include "clvsim/draws.hpp"
 #include "clvsim/random.hpp"
@@ -15,6 +16,38 @@ namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double INF = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+//! What a draw's cell holds, for messages: "referrals by segment #1 in file order in period 2".
+std::string describe_cell(Purpose what, std::uint64_t where) {
+  const std::uint64_t period = (where >> 40) + 1;
+  const std::uint64_t index = where & ((std::uint64_t{1} << 40) - 1);
+  const auto n = [](std::uint64_t x) { return std::to_string(x); };
+  const std::string at = " in period " + n(period);
+  const auto segment = [&](std::uint64_t k) { return "segment #" + n(k + 1) + " in file order"; };
+  switch (what) {
+    case Purpose::WinBack: return "win-back cell " + n(index) + " (segment x window + periods lapsed)" + at;
+    case Purpose::Churn: return "churn cell " + n(index) + " (segment x tenures + tenure)" + at;
+    case Purpose::Migration: return "migration cell " + n(index) + " (segment x tenures + tenure)" + at;
+    case Purpose::Orders: return "orders of " + segment(index) + at;
+    case Purpose::Referral: return "referrals by " + segment(index) + at;
+    case Purpose::Leads: return "leads of channel #" + n(index + 1) + " in file order" + at;
+    case Purpose::Funnel: return "funnel cell " + n(index) + " ((source x stages + stage) x 2 + nurtured)" + at;
+    case Purpose::Conversion: return "conversion of source #" + n(index + 1) + at;
+    default: return "initial population";
+  }
+}
+
+void count_overflow(Purpose what, std::uint64_t where, std::uint64_t replication, double x) {
+  throw RuntimeError("replication " + std::to_string(replication) + ": the " + describe_cell(what, where) +
+                     " reaches " + std::to_string(x) +
+                     ", more than 2^53 = 9007199254740992, the largest count the samplers handle exactly "
+                     "(docs/model.md, \"Limits\"); the population grows without bound: lower the "
+                     "referral, acquisition or order rates");
+}
+
+namespace {
 
 // The acquisition ratios of a set of new customers (per segment) bought for `spend`
 // (acquisition spend + referral rewards): one definition for a period and for the horizon.
@@ -74,9 +107,10 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     return std::span<const BinomialProb>(v.data() + row * n, n);
   };
 
-  for (int i = 0; i < K * L; ++i) active[i] = static_cast<C>(m.initial_customers[i]);
+  for (int i = 0; i < K * L; ++i) active[i] = draw.count(m.initial_customers[i], Purpose::Parameter, 0);
   const int pipeline = NS - 1;
-  for (int s = 0; s < S; ++s) prospects[pidx(pipeline, s, 1)] = static_cast<C>(m.initial_prospects[s]);
+  for (int s = 0; s < S; ++s)
+    prospects[pidx(pipeline, s, 1)] = draw.count(m.initial_prospects[s], Purpose::Parameter, 0);
 
   double cumulative = 0.0, npv = 0.0, discount = 1.0;
   for (int t = 0; t < T; ++t) {

@@ -35,6 +35,11 @@ class ParamReader {
       }
       // A variant's change acts on the draw, so base and variant share it.
       x = drawn * p.scale + p.shift;
+      // A variant's scale or shift can carry a draw past a closed end of the domain: it is held
+      // there (a probability scaled above 1 is 1). validate() rules out the open end of
+      // Positive, so the check below is a guard against a scenario that skipped validation.
+      const Interval iv = domain_interval(p.domain);
+      if (!iv.lo_open && std::isfinite(x)) x = std::clamp(x, iv.lo, iv.hi);
       if (!in_domain(p.domain, x)) {
         char buf[48];
         std::snprintf(buf, sizeof buf, "%.6g", x);
@@ -68,16 +73,16 @@ class ParamReader {
   const double* draws_row_;
 };
 
-// Validation cannot rule out every draw of an unbounded distribution; a draw that breaks a
-// joint constraint stops the run with the keys, the values and the replication.
-void check_sum(const Param& a, double x, const Param& b, double y, const ParamReader& read) {
-  if (x + y <= 1.0 + 1e-12) return;
-  char values[96];
-  std::snprintf(values, sizeof values, "%.6g + %.6g", x, y);
-  throw InputError(a.where.prefix() + a.path + " + " + b.path + " drawn as " + values +
-                   " in replication " + std::to_string(read.replication()) +
-                   " sum above 1 (the pair must never exceed 1: give uncertain rates bounded "
-                   "distributions, uniform or triangular, whose maxima sum to at most 1)");
+// Two exclusive probabilities drawn independently (advance and drop of a funnel stage) can sum
+// above 1 when either is uncertain with support reaching 1 (normal, lognormal, beta). Such a
+// draw is resolved by dividing both by their sum: the prospect surely leaves the stage, and
+// advances with probability x / (x + y). validate() holds the point values and the bounds of
+// uniform and triangular distributions to a sum <= 1, so this concerns only tails of draws.
+void resolve_pair(double& x, double& y) {
+  const double sum = x + y;
+  if (sum <= 1.0) return;
+  x /= sum;
+  y = 1.0 - x;
 }
 
 double saturating(double x, double max, double half) {
@@ -103,8 +108,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (const auto& st : s.stages) {
     StageRates r{read(st.advance), read(st.drop), read(st.nurtured_advance), read(st.nurtured_drop),
                  read(st.nurture_cost)};
-    check_sum(st.advance, r.advance, st.drop, r.drop, read);
-    check_sum(st.nurtured_advance, r.nurtured_advance, st.nurtured_drop, r.nurtured_drop, read);
+    resolve_pair(r.advance, r.drop);
+    resolve_pair(r.nurtured_advance, r.nurtured_drop);
     m.stage_rates.push_back(r);
   }
 
@@ -203,11 +208,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
       leave += x;
       m.any_migration = m.any_migration || x > 0.0;
     }
-    if (leave > 1.0 + 1e-12)
-      throw InputError(seg.where.prefix() + "segments." + seg.name + ".migration drawn in replication " +
-                       std::to_string(read.replication()) + " sums to " + std::to_string(leave) +
-                       ", above 1 (give uncertain migration rates bounded distributions, uniform "
-                       "or triangular, whose maxima sum to at most 1)");
+    // Draws of uncertain migration rates that sum above 1 are divided by their sum, as the
+    // funnel's advance and drop are (resolve_pair): every survivor moves, none stays.
+    if (leave > 1.0) {
+      for (int j = 0; j < K; ++j)
+        if (j != k) m.migration[k * K + j] /= leave;
+      leave = 1.0;
+    }
     m.migration[k * K + k] = std::max(0.0, 1.0 - leave);
     for (std::size_t tau = 0; tau < seg.initial_by_tenure.size(); ++tau) {
       const int slot = std::min(static_cast<int>(tau), m.tenures - 1);
@@ -268,7 +275,7 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
 
 double ModelParams::hazard_at(int k, int tau) const {
   double h = churn_const[k];
-  if (sbg[k]) h = sbg_alpha[k] / (sbg_alpha[k] + sbg_beta[k] + tau);
+  if (sbg[k]) h = sbg_hazard(sbg_alpha[k], sbg_beta[k], tau);
   return std::min(1.0, h * churn_scale[k] * retention_factor);
 }
 

@@ -12,7 +12,7 @@ Interval domain_interval(Domain d) {
     case Domain::NonNegative: return {0.0, inf};
     case Domain::Positive: return {0.0, inf, true};
     case Domain::Probability: return {0.0, 1.0};
-    case Domain::Count: return {0.0, inf};
+    case Domain::Count: return {0.0, MAX_COUNT};
   }
   return {-inf, inf};
 }
@@ -23,7 +23,7 @@ const char* domain_description(Domain d) {
     case Domain::NonNegative: return "must be >= 0";
     case Domain::Positive: return "must be > 0";
     case Domain::Probability: return "must be in [0, 1]";
-    case Domain::Count: return "must be a count >= 0";
+    case Domain::Count: return "must be a count in [0, 2^53 = 9007199254740992]";
   }
   return "";
 }

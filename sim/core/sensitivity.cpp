@@ -26,6 +26,7 @@ Scenario at_point(const Scenario& base, const std::vector<SensitivityParameter>&
     o.op = params[j].op;
     o.pattern = params[j].pattern;
     o.value.value = x[j];
+    o.where = params[j].where;
     apply_override(s, o);
   }
   return s;
@@ -97,14 +98,30 @@ std::vector<SensitivityParameter> sensitivity_parameters(const Scenario& s, cons
       o.where = spec.where;
       apply_override(probe, o);  // throws the usual "matches no parameter" error with a suggestion
     }
+    const bool any_used = std::any_of(matched.begin(), matched.end(),
+                                      [&](const Param* q) { return unused_reason(probe, *q).empty(); });
+    if (!any_used) {
+      const auto r = std::find_if(spec.ranges.begin(), spec.ranges.end(),
+                                  [&](const auto& x) { return x.pattern == pattern; });
+      if (chosen || r != spec.ranges.end()) {
+        Override o;
+        o.pattern = pattern;
+        o.where = r != spec.ranges.end() ? r->where : spec.where;
+        apply_override(probe, o);  // throws: "matches only parameters the scenario does not use"
+      }
+      if (skipped) skipped->push_back(pattern + " (" + unused_reason(probe, *matched.front()) + ")");
+      continue;
+    }
     const Param& first = *matched.front();
     SensitivityParameter p;
     p.pattern = pattern;
+    p.where = spec.where;
     p.nominal = first.value;
     const auto range = std::find_if(spec.ranges.begin(), spec.ranges.end(),
                                     [&](const SensitivitySpec::Range& r) { return r.pattern == pattern; });
     if (range != spec.ranges.end()) {
       p.op = Override::Op::Set;
+      p.where = range->where;
       p.low = p.value_low = range->low;
       p.high = p.value_high = range->high;
     } else {

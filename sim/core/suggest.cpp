@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 namespace clvsim {
 namespace {
@@ -17,6 +18,17 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }
 
 }  // namespace
+
+std::string list_names(const std::vector<std::string>& names, std::string_view quote,
+                       std::size_t cap) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < cap; ++i) {
+    if (i) out += ", ";
+    out.append(quote).append(names[i]).append(quote);
+  }
+  if (names.size() > cap) out += ", ... and " + std::to_string(names.size() - cap) + " more";
+  return out;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);

@@ -87,14 +87,30 @@ const char* out_of_domain(Domain d) {
   return "is out of range";
 }
 
+//! "; 12 looks like a percent: write 0.12 for 12%", for a fraction written as a percent.
+//! Values from 2 to 100 are taken for percents (1.4 is as likely a slip of the decimal point).
+std::string percent_hint(double x) {
+  if (!(x >= 2.0 && x <= 100.0)) return {};
+  char fraction[32];
+  std::snprintf(fraction, sizeof fraction, "%.10g", x / 100.0);
+  return "; " + number(x) + " looks like a percent: write " + fraction + " for " + number(x) + "%";
+}
+
+//! The written value that is out of range: the point value, or the bound of a uniform or
+//! triangular distribution that leaves the domain.
 void check_param(const Param& p) {
   if (p.dist) check_distribution(p);
   if (!std::isfinite(p.value))
     throw InputError::at(p.where, key_of(p), show(p), "is not a finite number",
                          domain_description(p.domain));
-  if (!in_domain(p.domain, p.value))
-    throw InputError::at(p.where, key_of(p), show(p), out_of_domain(p.domain),
-                         domain_description(p.domain));
+  if (!in_domain(p.domain, p.value)) {
+    const bool too_big = p.domain == Domain::Count && p.value > MAX_COUNT;
+    throw InputError::at(
+        p.where, key_of(p), show(p), too_big ? "is above 2^53" : out_of_domain(p.domain),
+        std::string(domain_description(p.domain)) +
+            (too_big ? ", the largest count the samplers handle exactly" : "") +
+            (p.domain == Domain::Probability ? percent_hint(p.value) : std::string()));
+  }
 }
 
 //! Uniform and triangular distributions carry explicit bounds written by the user.
@@ -245,7 +261,7 @@ void check_hazard(const Segment& seg, const std::string& top) {
   const Param& b = seg.sbg_beta;
   const auto hazard = [](double alpha, double beta, double mult) {
     // Out-of-domain alpha or beta is reported on its own; do not divide by zero here.
-    return alpha > 0.0 && beta > 0.0 ? alpha / (alpha + beta) * mult : 0.0;
+    return alpha > 0.0 && beta > 0.0 ? sbg_hazard(alpha, beta, 0.0) * mult : 0.0;
   };
   const double hi =
       std::max(hazard(a.value, b.value, m.value), hazard(largest(a), smallest(b), largest(m)));
@@ -259,6 +275,118 @@ void check_hazard(const Segment& seg, const std::string& top) {
       "churn_multiplier, here with alpha = " +
           show(a) + " and beta = " + show(b) + "; it must stay a probability, <= 1" +
           (uncertain ? bounds : ""));
+}
+
+//! Values that a fraction is expected for and that are almost certainly percents when above 1.
+//! Probabilities are bounded by their domain (check_param adds the same hint); the discount
+//! rate is a non-negative number whose values above 1 (100% a year) are treated as percents.
+void check_rates(const Scenario& s) {
+  const Param& r = s.simulation.annual_discount_rate;
+  const double hi = largest(r);
+  if (hi > 1.0)
+    throw InputError::at(r.where, key_of(r), show(r), "is above 1",
+                         "must be a fraction per year in [0, 1], e.g. 0.10 for 10%" +
+                             (percent_hint(hi).empty() ? std::string("; rates above 100% a year are not accepted")
+                                                       : percent_hint(hi)));
+  for (const Segment& seg : s.segments) {
+    const Param& cv = seg.order_value_cv;
+    if (largest(cv) > MAX_ORDER_VALUE_CV)
+      throw InputError::at(cv.where, key_of(cv), show(cv), "is above " + number(MAX_ORDER_VALUE_CV),
+                           "must be in [0, " + number(MAX_ORDER_VALUE_CV) +
+                               "]: the coefficient of variation of one order's value (sd / mean); "
+                               "draws of an uncertain one are held at " +
+                               number(MAX_ORDER_VALUE_CV));
+  }
+}
+
+//! A variant's shift of an uncertain parameter whose domain excludes 0 (cost_per_lead, sBG
+//! alpha, ...) must keep every draw above 0: draws past a closed end of a domain are held at it,
+//! but there is no smallest positive number to hold these at.
+void check_transformed_support(const Param& p) {
+  if (!p.dist || p.domain != Domain::Positive || (p.scale == 1.0 && p.shift == 0.0)) return;
+  const Interval iv = distribution_support(*p.dist, p.domain);
+  const double lo = std::min(iv.lo * p.scale + p.shift, iv.hi * p.scale + p.shift);
+  if (lo > 0.0 || (lo == 0.0 && iv.lo_open && p.shift == 0.0)) return;
+  throw InputError::at(p.where, key_of(p), show(p), "can draw values <= 0",
+                       std::string(domain_description(p.domain)) +
+                           "; a variant's add or scale applies to every draw of an uncertain "
+                           "parameter, whose support here reaches " +
+                           number(iv.lo) + "; use scale by a positive factor, or set a new distribution");
+}
+
+//! Customers and prospects the model can hold at the end of the horizon, as a sum of bounded
+//! parts: every initial customer and pipeline prospect, plus every lead of every period, as if
+//! all became customers and none churned. Normal, lognormal and beta parameters count at their
+//! point value, uniform and triangular ones at the bound of their support (largest()).
+//! Referrals multiply this by up to (1 + referrals_per_customer) a period, which churn may or
+//! may not offset, so they are checked at run time; so are the tails of unbounded draws.
+void check_growth(const Scenario& s) {
+  struct Part {
+    const Param* blame;
+    double amount;
+  };
+  const double T = s.simulation.horizon;
+  const auto fail = [&](const Param& p, const std::string& problem, const std::string& how) {
+    throw InputError::at(p.where, key_of(p), show(p), problem,
+                         how + "; counts must stay <= 2^53 = 9007199254740992, the largest count "
+                               "the samplers handle exactly (docs/model.md, \"Limits\")");
+  };
+  std::vector<Part> parts;
+  const auto add_counts = [&](const std::vector<Param>& ps) {
+    Part part{nullptr, 0.0};
+    for (const Param& p : ps) {
+      part.amount += largest(p);
+      if (!part.blame || largest(p) > largest(*part.blame)) part.blame = &p;
+    }
+    if (part.blame) parts.push_back(part);
+  };
+  for (const Segment& seg : s.segments) add_counts(seg.initial_by_tenure);
+  add_counts(s.pipeline.prospects);
+  double leads_per_period = 0.0;
+  for (const Channel& ch : s.channels) {
+    double most = 0.0;
+    const Param* blame = nullptr;
+    for (const Param& spend : ch.spend) {
+      const bool linear = ch.response == Response::Linear;
+      const double leads = linear ? largest(spend) / smallest(ch.cost_per_lead) : largest(ch.max_leads);
+      if (blame && !(leads > most)) continue;
+      most = leads;
+      blame = !linear ? &ch.max_leads : largest(spend) > MAX_COUNT ? &spend : &ch.cost_per_lead;
+    }
+    if (!blame) continue;
+    if (!(most <= MAX_COUNT))
+      fail(*blame, "gives " + rounded(most) + " leads in a period, more than 2^53",
+           "leads per period = spend / cost_per_lead, or at most max_leads");
+    parts.push_back({blame, most * T});
+    leads_per_period += most;
+  }
+  double people = 0.0;
+  const Part* largest_part = nullptr;
+  for (const Part& part : parts) {
+    people += part.amount;
+    if (!largest_part || part.amount > largest_part->amount) largest_part = &part;
+  }
+  if (!largest_part) return;
+  const std::string sum = "initial customers + pipeline prospects + horizon x leads per period = " +
+                          rounded(people - T * leads_per_period) + " + " + number(T) + " x " +
+                          rounded(leads_per_period);
+  if (!(people <= MAX_COUNT))
+    fail(*largest_part->blame,
+         "brings up to " + rounded(people) + " people into the model within the horizon, more than 2^53",
+         sum);
+  for (const Segment& seg : s.segments) {
+    const double orders = people * largest(seg.orders_per_period);
+    if (!(orders <= MAX_COUNT))
+      fail(seg.orders_per_period, "gives up to " + rounded(orders) + " orders in a period, more than 2^53",
+           "orders per period = customers x orders_per_period, with up to " + rounded(people) +
+               " customers (" + sum + ")");
+    const double referred = people * largest(seg.referrals_per_customer);
+    if (!(referred <= MAX_COUNT))
+      fail(seg.referrals_per_customer,
+           "gives up to " + rounded(referred) + " referred prospects in a period, more than 2^53",
+           "referred prospects per period = customers x referrals_per_customer, with up to " +
+               rounded(people) + " customers (" + sum + ")");
+  }
 }
 
 void check_stage_ref(int index, std::size_t stages, const std::string& key,
@@ -380,7 +508,11 @@ void validate(const Scenario& s) {
   }
 
   // Every value inside its domain, every distribution well formed.
-  for_each_param(s, [](const Param& p) { check_param(p); });
+  for_each_param(s, [](const Param& p) {
+    check_param(p);
+    check_transformed_support(p);
+  });
+  check_rates(s);
 
   // Funnel.
   if (s.stages.empty())
@@ -468,6 +600,8 @@ void validate(const Scenario& s) {
                      "the pipeline's prospects join; required with prospects and more than one "
                      "segment)");
   check_mix(s, pipe.segment_mix, "pipeline.segment_mix", pipe.where, true);
+
+  check_growth(s);
 
   if (s.sweep) check_sweep(*s.sweep);
   if (s.sensitivity) check_sensitivity(*s.sensitivity);

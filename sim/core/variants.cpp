@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
+#include <optional>
 #include <set>
 
 #include "clvsim/distribution.hpp"
@@ -51,6 +53,48 @@ std::string number(double x) {
   return buf;
 }
 
+bool same(const Param& a, const Param& b) {
+  const auto same_dist = [](const std::optional<Distribution>& x, const std::optional<Distribution>& y) {
+    if (x.has_value() != y.has_value()) return false;
+    return !x || (x->kind == y->kind && x->a == y->a && x->b == y->b && x->c == y->c);
+  };
+  return a.value == b.value && a.scale == b.scale && a.shift == b.shift && same_dist(a.dist, b.dist) &&
+         a.draw_key == b.draw_key;
+}
+
+//! The component of `pattern` that names nothing at its place, and the names that exist there
+//! (under the components before it): "segments.premum.churn" -> 1, {basic, premium}. Returns
+//! false when every component names something on its own.
+bool unknown_component(const std::vector<std::string>& pattern, const std::vector<std::string>& paths,
+                       std::size_t& bad, std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    names.clear();
+    bool found = false;
+    for (const std::string& path : paths) {
+      const std::vector<std::string> parts = split_path(path);
+      if (parts.size() <= i) continue;
+      bool prefix = true;
+      for (std::size_t j = 0; j < i && prefix; ++j)
+        prefix = pattern[j] == "*" || pattern[j] == parts[j] || without_index(pattern[j]) == parts[j];
+      if (!prefix) continue;
+      if (pattern[i] == "*" || pattern[i] == parts[i] || without_index(pattern[i]) == parts[i]) found = true;
+      if (std::find(names.begin(), names.end(), parts[i]) == names.end()) names.push_back(parts[i]);
+    }
+    if (!found && !names.empty()) {
+      bad = i;
+      return true;
+    }
+    if (!found) return false;
+  }
+  return false;
+}
+
+std::string join_parts(const std::vector<std::string>& parts, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n && i < parts.size(); ++i) out += (i ? "." : "") + parts[i];
+  return out;
+}
+
 
 }  // namespace
 
@@ -84,16 +128,72 @@ std::vector<std::string> param_paths(const Scenario& s) {
   return out;
 }
 
+std::string unused_reason(const Scenario& s, const Param& p) {
+  for (const Segment& seg : s.segments) {
+    const bool sbg = seg.churn_model == ChurnModel::ShiftedBetaGeometric;
+    if (&p == &seg.churn && sbg)
+      return "segment '" + seg.name + "' has churn_sbg, so its constant churn is not used";
+    if ((&p == &seg.sbg_alpha || &p == &seg.sbg_beta) && !sbg)
+      return "segment '" + seg.name + "' has a constant churn, so churn_sbg is not used";
+    if (&p == &seg.order_value_cv && seg.order_value.value == 0.0 && !seg.order_value.uncertain())
+      return "segment '" + seg.name + "' has order_value = 0";
+  }
+  for (const Channel& ch : s.channels) {
+    const bool linear = ch.response == Response::Linear;
+    if (&p == &ch.cost_per_lead && !linear)
+      return "channel '" + ch.name + "' has response = \"saturating\", which does not use cost_per_lead";
+    if ((&p == &ch.max_leads || &p == &ch.half_saturation_spend) && linear)
+      return "channel '" + ch.name + "' has response = \"linear\", which uses cost_per_lead only";
+  }
+  const RetentionProgram& r = s.retention;
+  if (r.mode == RetentionSpend::None &&
+      (&p == &r.spend || &p == &r.max_churn_reduction || &p == &r.half_saturation))
+    return "the scenario has no retention program ([retention] with a spend)";
+  const WinBack& w = s.winback;
+  if (!w.enabled && (&p == &w.attempt_cost || &p == &w.success_probability))
+    return "the scenario has no [winback] table";
+  return {};
+}
+
 void apply_override(Scenario& s, const Override& o) {
   const std::vector<Param*> targets = match_params(s, o.pattern);
   if (targets.empty()) {
-    const auto guess = closest_match(o.pattern, param_paths(s));
+    const std::vector<std::string> paths = param_paths(s);
+    const std::vector<std::string> pattern = split_path(o.pattern);
+    std::size_t bad = 0;
+    std::vector<std::string> names;
+    if (unknown_component(pattern, paths, bad, names)) {
+      const auto guess = closest_match(pattern[bad], names);
+      const std::string where = bad == 0 ? std::string("at the top level") : "in " + join_parts(pattern, bad);
+      throw InputError::at(o.where, o.pattern, "",
+                           "matches no parameter: there is no '" + pattern[bad] + "' " + where,
+                           (guess ? "did you mean '" + *guess + "'? " : std::string()) + "names " +
+                               where + ": " + list_names(names) +
+                               "; '*' matches any one component; docs/scenario.md lists every key");
+    }
+    const auto guess = closest_match(o.pattern, paths);
     throw InputError::at(o.where, o.pattern, "",
                          "matches no parameter of the scenario",
                          (guess ? "did you mean '" + *guess + "'? " : std::string()) +
                              "a dotted key path such as segments.<name>.churn; '*' matches one "
                              "component; docs/scenario.md lists every key");
   }
+  std::string unused;
+  std::size_t used = 0;
+  for (const Param* p : targets) {
+    const std::string why = unused_reason(s, *p);
+    if (why.empty()) ++used;
+    else if (unused.empty()) unused = why;
+  }
+  if (used == 0)
+    throw InputError::at(o.where, o.pattern, "",
+                         "matches only parameters the scenario does not use, so it would change "
+                         "nothing",
+                         unused + (targets.size() > 1 ? " (and likewise for the other " +
+                                                            std::to_string(targets.size() - 1) +
+                                                            " matched)"
+                                                      : std::string()) +
+                             "; address a parameter that the scenario uses");
   for (Param* p : targets) {
     switch (o.op) {
       case Override::Op::Set:
@@ -123,8 +223,9 @@ void apply_override(Scenario& s, const Override& o) {
     }
     if (!in_domain(p->domain, p->value)) {
       throw InputError::at(o.where, p->path, number(p->value),
-                           std::string("is out of range after the variant's ") + op_name(o.op) +
-                               " of " + number(o.value.value),
+                           std::string("is out of range after the ") + op_name(o.op) + " of " +
+                               number(o.value.value) +
+                               (o.pattern == p->path ? std::string() : " on " + o.pattern),
                            domain_description(p->domain));
     }
   }
@@ -143,7 +244,29 @@ std::vector<Scenario> expand_variants(const Scenario& base) {
     Scenario v = out.front();
     v.name = spec.name;
     v.description = spec.description;
-    for (const Override& o : spec.overrides) apply_override(v, o);
+    if (spec.overrides.empty())
+      throw InputError::at(spec.where, "variants." + spec.name, "", "changes nothing",
+                           "a variant needs set, scale or add with at least one key path; a "
+                           "variant equal to the base would report a difference of exactly 0");
+    for (const Override& o : spec.overrides) {
+      // Snapshot the matched parameters to tell an override that changes nothing.
+      std::vector<Param> before;
+      for (Param* p : match_params(v, o.pattern)) before.push_back(*p);
+      apply_override(v, o);
+      const std::vector<Param*> after = match_params(v, o.pattern);
+      bool changed = false;
+      for (std::size_t i = 0; i < after.size() && !changed; ++i)
+        changed = !same(before[i], *after[i]) && unused_reason(v, *after[i]).empty();
+      if (!changed)
+        throw InputError::at(o.where, "variants." + spec.name + "." + op_name(o.op) + "." + o.pattern,
+                             number(o.value.value), "changes nothing",
+                             std::string("every parameter it matches already has that value") +
+                                 (o.op == Override::Op::Scale ? " (a scale of 1)"
+                                  : o.op == Override::Op::Add ? " (an add of 0)"
+                                                              : "") +
+                                 "; a variant equal to the base reports a difference of exactly 0: "
+                                 "remove the override, or change the value");
+    }
     try {
       validate(v);
     } catch (const InputError& e) {

@@ -95,13 +95,9 @@ std::string dq(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
+//! The names, comma-separated; long lists are cut after the first few.
 std::string list(const Names& names, bool quote) {
-  std::string out;
-  for (const auto& n : names) {
-    if (!out.empty()) out += ", ";
-    out += quote ? dq(n) : n;
-  }
-  return out;
+  return list_names(names, quote ? "\"" : "");
 }
 
 //! "did you mean 'x'? accepted: a, b" or "accepted: a, b". Close means an edit distance of
@@ -249,6 +245,64 @@ int read_text(const std::string& path, std::string& text) {
   const int err = errno;
   std::fclose(f);
   return failed ? (err != 0 ? err : EIO) : 0;
+}
+
+//! The dotted key written on line `line` (1-based) of `text`, under the last table header
+//! before it, as well as plain text allows: toml++ reports where a parse failed, not the key.
+//! Empty when the line holds no `key = value`.
+std::string key_on_line(std::string_view text, std::size_t line) {
+  const auto trim = [](std::string_view v) {
+    const auto b = v.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return std::string_view();
+    return v.substr(b, v.find_last_not_of(" \t\r") - b + 1);
+  };
+  // Strip the spaces TOML allows around the dots of a key ("a . b" is "a.b").
+  const auto compact = [&](std::string_view v) {
+    std::string out;
+    bool quoted = false;
+    for (const char c : trim(v)) {
+      if (c == '"' || c == '\'') quoted = !quoted;
+      if (!quoted && (c == ' ' || c == '\t')) continue;
+      out += c;
+    }
+    return out;
+  };
+  std::string header;
+  std::size_t start = 0;
+  for (std::size_t n = 1; start <= text.size(); ++n) {
+    const std::size_t nl = text.find('\n', start);
+    const std::string_view l =
+        trim(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (n == line) {
+      const auto eq = l.find('=');
+      if (l.empty() || l.front() == '[' || l.front() == '#' || eq == std::string_view::npos)
+        return {};
+      const std::string key = compact(l.substr(0, eq));
+      if (key.empty() || key.size() > 200) return {};
+      return header.empty() ? key : header + "." + key;
+    }
+    if (!l.empty() && l.front() == '[') {
+      const bool array = l.size() > 1 && l[1] == '[';
+      const auto close = l.find(']');
+      if (close != std::string_view::npos && close > (array ? 2u : 1u))
+        header = compact(l.substr(array ? 2 : 1, close - (array ? 2 : 1)));
+    }
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return {};
+}
+
+//! What a value may be, after toml++'s description of why it is not one.
+std::string parse_error_hint(std::string_view description) {
+  if (description.find("not representable in 64 bits") != std::string_view::npos)
+    return " (integers must lie in [-9223372036854775808, 9223372036854775807])";
+  if (description.find("could not be interpreted as a value") != std::string_view::npos &&
+      description.find("floating-point") != std::string_view::npos)
+    return " (floating-point numbers must lie within +/-1.7976931348623157e308)";
+  if (description.find("nested value depth") != std::string_view::npos)
+    return " (arrays and inline tables may be nested at most 256 deep)";
+  return {};
 }
 
 //! Merge `over` into `base`: tables written as tables merge key by key; any other value,
@@ -696,6 +750,9 @@ class Reader {
     for (const auto& name : names) {
       Param p{0.0, Domain::NonNegative};
       param_at(p, t, name, join(path, name), loc(*t));
+      if (!in_domain(p.domain, p.value))
+        throw InputError::at(p.where, p.path, written(*t->get(name)), "is negative",
+                             "weights must be >= 0; they are normalised to sum to 1");
       sum += p.value;
       mix.push_back(std::move(p));
     }
@@ -882,7 +939,7 @@ Names Reader::table_names(const toml::table& t, const std::string& path,
                           const std::string& what) const {
   Names names;
   for (const auto& [k, v] : in_file_order(t)) {
-    const std::string p = join(path, k->str());
+    const std::string p = join(path, key_part(k->str()));
     if (!v->is_table())
       fail_type(*v, p, "a table", "expected a [" + p + "] table describing the " + what);
     if (!valid_name(k->str()))
@@ -1275,6 +1332,10 @@ void Reader::read_overrides(VariantSpec& spec, const toml::table& t, std::string
   if (!entries) return;
   for (const auto& [k, n] : in_file_order(*entries)) {
     const std::string epath = path + "." + key_part(k->str());
+    if (k->str().empty())
+      throw InputError::at(loc(*k), epath, written(*n), "is an empty key path",
+                           "expected the dotted key path of a parameter, in quotes, such as "
+                           "\"segments.*.churn\"");
     // An unquoted dotted key is a nested table to TOML: { segments.basic.churn = 0.8 } has
     // the key "segments", and its table is not inline. A table of distribution keys is taken
     // for a distribution, even one missing its 'dist'.
@@ -1618,7 +1679,9 @@ toml::table Reader::load(std::string_view text, const std::string& name,
     const auto& b = e.source().begin;
     const std::string& file = e.source().path ? *e.source().path : name;
     const SourceLocation where{file, static_cast<int>(b.line), static_cast<int>(b.column)};
-    throw InputError(where.prefix() + "malformed TOML: " + std::string(e.description()));
+    const std::string key = key_on_line(text, b.line);
+    throw InputError(where.prefix() + (key.empty() ? "" : key + ": ") + "malformed TOML: " +
+                     std::string(e.description()) + parse_error_hint(e.description()));
   }
   const toml::node* ext = root.get("extends");
   if (!ext) return root;

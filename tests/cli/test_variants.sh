@@ -78,7 +78,7 @@ TOML
 "$clvsim" run bad.toml -r 5 -o bad.h5 >out.txt 2>err.txt
 check test $? -eq 2
 check grep -q "bad.toml:3:" err.txt
-check grep -q "did you mean 'segments.basic.churn'" err.txt
+check grep -q "did you mean 'churn'? names in segments.basic: churn," err.txt
 check test ! -e bad.h5
 
 finish "cli variants"

@@ -39,11 +39,12 @@ RunResults run_all(const std::vector<Scenario>& scenarios, int replications, Str
 }  // namespace
 
 TEST_CASE("Paired deltas of identical variants are exactly zero", "[variants]") {
-  Scenario base = test::load_example("saas");  // uncertain parameters included
-  base.variants.push_back({"same", "no change", {}, {}});
-  base.variants.push_back({"scaled_by_one", "scale 1", {make_override(Override::Op::Scale, "segments.*.churn", 1.0)}, {}});
-  const std::vector<Scenario> all = expand_variants(base);
-  REQUIRE(all.size() == 3);
+  // expand_variants rejects variants that change nothing, so these are built directly.
+  const Scenario base = test::load_example("saas");  // uncertain parameters included
+  std::vector<Scenario> all{base, base, base};
+  all[1].name = "same";
+  all[2].name = "scaled_by_one";
+  apply_override(all[2], make_override(Override::Op::Scale, "segments.*.churn", 1.0));
   const RunResults r = run_all(all, 12, Streams::Common);
   for (std::size_t v = 1; v < all.size(); ++v) {
     INFO(all[v].name);
@@ -115,7 +116,8 @@ TEST_CASE("Override errors name the location, the key, the value and what is acc
     CHECK_THROWS_WITH(apply_override(s, make_override(Override::Op::Scale, "segments.basic.chrun", 0.9, 12)),
                       Catch::Contains("variants.toml:12:3: segments.basic.chrun") &&
                           Catch::Contains("matches no parameter") &&
-                          Catch::Contains("did you mean 'segments.basic.churn'"));
+                          Catch::Contains("did you mean 'churn'?") &&
+                          Catch::Contains("names in segments.basic: churn, churn_multiplier"));
   }
   SECTION("a value out of range after the change") {
     CHECK_THROWS_WITH(apply_override(s, make_override(Override::Op::Add, "funnel.lead.advance", 0.9, 4)),

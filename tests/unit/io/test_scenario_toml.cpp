@@ -1066,9 +1066,13 @@ TEST_CASE("variants: parsing does not apply them", "[io][variants]") {
   CHECK(s.segments[0].churn_multiplier.value == 1.0);
   CHECK(s.segments[0].churn_multiplier.scale == 1.0);
 
-  // The specs are what expand_variants expects.
-  const auto all = clvsim::expand_variants(s);
-  REQUIRE(all.size() == 4);
+  // The specs are what expand_variants expects; "same" changes nothing, which is an error.
+  CHECK_THROWS_WITH(clvsim::expand_variants(s),
+                    Catch::StartsWith(at(VARIANTS, "[variants.same]") + "variants.same changes nothing"));
+  Scenario without_same = s;
+  without_same.variants.pop_back();
+  const auto all = clvsim::expand_variants(without_same);
+  REQUIRE(all.size() == 3);
   CHECK(all[1].name == "retention_plus_5");
   CHECK(all[1].channels[0].spend[0].value == 30000.0);
 }
