@@ -72,6 +72,24 @@ struct Table {
   }
 };
 
+// Copy `text` to `os`, breaking lines longer than `width` at spaces; a continuation is indented
+// two spaces more than its line. Lines that fit (tables among them) are unchanged.
+void print_wrapped(std::ostream& os, const std::string& text, std::size_t width) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::size_t indent = std::min(line.find_first_not_of(' '), line.size());
+    const std::string more(indent + 2, ' ');
+    while (line.size() > width) {
+      std::size_t cut = line.rfind(' ', width);
+      if (cut == std::string::npos || cut <= more.size()) break;
+      os << line.substr(0, cut) << "\n";
+      line = more + line.substr(line.find_first_not_of(' ', cut));
+    }
+    os << line << "\n";
+  }
+}
+
 // Make the danger of unprofitable acquisition visible.
 void warn_ltv_cac(std::ostream& os, const ScenarioResults& res, const std::string& who) {
   std::size_t below = 0, defined = 0;
@@ -107,7 +125,8 @@ std::string format_number(double x, int decimals) {
   return (negative ? "-" : "") + grouped + frac;
 }
 
-void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario, std::size_t width) {
+void print_summary(std::ostream& out, const RunResults& results, const Scenario& scenario, std::size_t width) {
+  std::ostringstream os;
   const ScenarioResults& res = results.scenarios.front();
   const std::string horizon = std::to_string(scenario.simulation.horizon) + " " + period_plural(scenario);
   os << "clvsim " << version() << "  " << scenario.name << ": " << horizon << ", "
@@ -139,10 +158,12 @@ void print_summary(std::ostream& os, const RunResults& results, const Scenario& 
 
   os << "5% and 95%: the 90% interval over replications\n";
   warn_ltv_cac(os, res, "");
+  print_wrapped(out, os.str(), width);
 }
 
-void print_comparison(std::ostream& os, const RunResults& results, std::span<const Scenario> scenarios,
+void print_comparison(std::ostream& out, const RunResults& results, std::span<const Scenario> scenarios,
                       std::size_t width) {
+  std::ostringstream os;
   const Scenario& base = scenarios.front();
   const double ppy = periods_per_year(base.simulation.period);
   const std::string horizon = std::to_string(base.simulation.horizon) + " " + period_plural(base);
@@ -188,13 +209,19 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
 
     for (const YearlyDelta& yd : c.by_year) {
       if (yd.metric != "profit" && yd.metric != "revenue") continue;
-      os << "  " << pad_right(yd.metric + " change by year [90% interval]", lw - 2);
+      // Years follow each other on the line and wrap, indented, at the width.
+      std::string line = "  " + pad_right(yd.metric + " change by year [90% interval]", lw - 2);
       for (std::size_t y = 0; y < yd.years.size(); ++y) {
         const DeltaSummary& d = yd.years[y];
-        os << "  year " << y + 1 << ": " << signed_number(d.mean, 0) << " [" << signed_number(d.q_low, 0)
-           << ", " << signed_number(d.q_high, 0) << "]";
+        const std::string item = "  year " + std::to_string(y + 1) + ": " + signed_number(d.mean, 0) + " [" +
+                                 signed_number(d.q_low, 0) + ", " + signed_number(d.q_high, 0) + "]";
+        if (y > 0 && line.size() + item.size() > width) {
+          os << line << "\n";
+          line = std::string(lw, ' ');
+        }
+        line += item;
       }
-      os << "\n";
+      os << line << "\n";
     }
     if (std::isfinite(c.base_annual_retention) && std::isfinite(c.variant_annual_retention)) {
       os << "  annual retention " << percent(c.base_annual_retention, 1) << " -> "
@@ -221,6 +248,7 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
     warn_ltv_cac(warn, res, "in " + res.name + ", ");
     os << warn.str();
   }
+  print_wrapped(out, os.str(), width);
 }
 
 void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario) {
