@@ -57,7 +57,15 @@ herr_t take_innermost(unsigned /*n*/, const H5E_error2_t* err, void* client) {
 std::string innermost_error() {
   std::string desc;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &desc);
-  return desc.empty() ? std::string("no HDF5 error description") : desc;
+  if (desc.empty()) return "no HDF5 error description";
+  // A failed system call is described as "file write failed: time = ..., errno = 28, error
+  // message = 'No space left on device', ..."; the system's message is the useful part.
+  const std::string key = "error message = '";
+  if (const auto at = desc.find(key); at != std::string::npos) {
+    const auto end = desc.find('\'', at + key.size());
+    if (end != std::string::npos) return desc.substr(at + key.size(), end - at - key.size());
+  }
+  return desc;
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
@@ -638,7 +646,9 @@ File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
   if (mode == Mode::Create) {
     // A new file is built in memory and written out by close() with plain write(2). HDF5 itself
     // never writes to disk: when a disk is full, its writes fail inside H5Dclose/H5Fclose and
-    // leave the library's file table in a state that crashes (or loops) at exit.
+    // leave the library's file table in a state that crashes (or loops) at exit, and neither
+    // the core driver's backing store nor redirecting the descriptor afterwards avoids that.
+    // The cost: the file's size in memory while it is built, twice that during close().
     check(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false), path_, action);
   }
   // The creation property list lives as long as the call: closing it between a failed
