@@ -7,7 +7,8 @@ namespace clvsim::cli {
 
 std::string integer_text(const std::string& text) {
   const auto fail = [&]() -> std::string {
-    throw std::invalid_argument(text + " is not an integer (write a whole number, e.g. 10000 or 1e4)");
+    throw std::invalid_argument(text +
+                                " is not an integer (write a whole number, e.g. 10000 or 1e4)");
   };
   std::size_t i = 0;
   std::string sign;
@@ -17,7 +18,8 @@ std::string integer_text(const std::string& text) {
   }
   std::string digits;  // all significant digits, the decimal point removed
   long point = -1;     // digits before the decimal point
-  for (; i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'); ++i) {
+  for (; i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.');
+       ++i) {
     if (text[i] == '.') {
       if (point >= 0) return fail();
       point = static_cast<long>(digits.size());

@@ -22,8 +22,8 @@ std::size_t terminal_columns(int fd) {
   return 80;
 }
 
-std::string progress_line(const std::string& label, std::size_t done, std::size_t total, double elapsed,
-                          std::size_t width) {
+std::string progress_line(const std::string& label, std::size_t done, std::size_t total,
+                          double elapsed, std::size_t width) {
   const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   char tail[96];
   if (done >= total)
@@ -72,8 +72,9 @@ void ProgressBar::update(std::size_t done, std::size_t total) {
   const std::size_t width = terminal_columns(STDERR_FILENO);
   const std::string line = progress_line(label_, done, total, elapsed, width);
   // Carriage return, the line, and blanks over whatever a longer previous line left.
-  std::fprintf(stderr, "\r%s%s", line.c_str(),
-               std::string(line.size() < last_length_ ? last_length_ - line.size() : 0, ' ').c_str());
+  std::fprintf(
+      stderr, "\r%s%s", line.c_str(),
+      std::string(line.size() < last_length_ ? last_length_ - line.size() : 0, ' ').c_str());
   last_length_ = line.size();
   std::fflush(stderr);
   drawn_ = true;

@@ -40,8 +40,8 @@ std::size_t terminal_columns(int fd);
 //! One line of the progress bar, at most `width` - 1 characters (so the cursor never wraps):
 //! "<label> [####....] 42% 420/1000 ETA 12s". The ETA appears only once it means something:
 //! after MIN_ETA_SECONDS and MIN_ETA_FRACTION of the work.
-std::string progress_line(const std::string& label, std::size_t done, std::size_t total, double elapsed,
-                          std::size_t width);
+std::string progress_line(const std::string& label, std::size_t done, std::size_t total,
+                          double elapsed, std::size_t width);
 
 inline constexpr double MIN_ETA_SECONDS = 2.0;
 inline constexpr double MIN_ETA_FRACTION = 0.05;

@@ -55,7 +55,8 @@ struct Table {
     std::size_t first = 1;
     while (first < w.size() || (first == 1 && w.size() == 1)) {
       std::size_t last = first, used = w[0];
-      while (last < w.size() && (last == first || used + gap + w[last] <= width)) used += gap + w[last++];
+      while (last < w.size() && (last == first || used + gap + w[last] <= width))
+        used += gap + w[last++];
       if (first > 1) os << "\n";
       auto line = [&](const std::vector<std::string>& r) {
         std::string out = pad_right(r.empty() ? "" : r[0], w[0]);
@@ -125,7 +126,8 @@ std::string format_number(double x, int decimals) {
   return (negative ? "-" : "") + grouped + frac;
 }
 
-void print_summary(std::ostream& out, const RunResults& results, const Scenario& scenario, std::size_t width) {
+void print_summary(std::ostream& out, const RunResults& results, const Scenario& scenario,
+                   std::size_t width) {
   std::ostringstream os;
   const ScenarioResults& res = results.scenarios.front();
   const std::string horizon = std::to_string(scenario.simulation.horizon) + " " + period_plural(scenario);
@@ -151,8 +153,9 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
   Table table{{"", "mean", "5%", "50%", "95%"}, {}};
   for (const Row& row : rows) {
     const Stats st = summarize(res.across(row.total));
-    table.rows.push_back({row.label, format_number(st.mean, row.decimals), format_number(st.q[0], row.decimals),
-                          format_number(st.q[2], row.decimals), format_number(st.q[4], row.decimals)});
+    table.rows.push_back(
+        {row.label, format_number(st.mean, row.decimals), format_number(st.q[0], row.decimals),
+         format_number(st.q[2], row.decimals), format_number(st.q[4], row.decimals)});
   }
   table.print(os, width);
 
@@ -161,8 +164,8 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
   print_wrapped(out, os.str(), width);
 }
 
-void print_comparison(std::ostream& out, const RunResults& results, std::span<const Scenario> scenarios,
-                      std::size_t width) {
+void print_comparison(std::ostream& out, const RunResults& results,
+                      std::span<const Scenario> scenarios, std::size_t width) {
   std::ostringstream os;
   const Scenario& base = scenarios.front();
   const double ppy = periods_per_year(base.simulation.period);
@@ -198,9 +201,10 @@ void print_comparison(std::ostream& out, const RunResults& results, std::span<co
       interval << "[" << signed_number(d.q_low, row.decimals) << ", " << signed_number(d.q_high, row.decimals)
                << "]";
       table.rows.push_back({row.label, format_number(d.base_mean, row.decimals),
-                            format_number(d.variant_mean, row.decimals), signed_number(d.mean, row.decimals),
-                            std::isfinite(d.percent) ? signed_number(d.percent, 1) + "%" : "-", interval.str(),
-                            percent(d.p_higher, 0)});
+                            format_number(d.variant_mean, row.decimals),
+                            signed_number(d.mean, row.decimals),
+                            std::isfinite(d.percent) ? signed_number(d.percent, 1) + "%" : "-",
+                            interval.str(), percent(d.p_higher, 0)});
     }
     table.print(os, width);
     const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
@@ -213,8 +217,9 @@ void print_comparison(std::ostream& out, const RunResults& results, std::span<co
       std::string line = "  " + pad_right(yd.metric + " change by year [90% interval]", lw - 2);
       for (std::size_t y = 0; y < yd.years.size(); ++y) {
         const DeltaSummary& d = yd.years[y];
-        const std::string item = "  year " + std::to_string(y + 1) + ": " + signed_number(d.mean, 0) + " [" +
-                                 signed_number(d.q_low, 0) + ", " + signed_number(d.q_high, 0) + "]";
+        const std::string item = "  year " + std::to_string(y + 1) + ": " +
+                                 signed_number(d.mean, 0) + " [" + signed_number(d.q_low, 0) +
+                                 ", " + signed_number(d.q_high, 0) + "]";
         if (y > 0 && line.size() + item.size() > width) {
           os << line << "\n";
           line = std::string(lw, ' ');
@@ -309,7 +314,8 @@ void print_expected(std::ostream& os, const Scenario& scenario, std::size_t widt
   for (const auto& c : cols) periods.header.push_back(c.first);
   for (int t = 0; t < T; ++t) {
     std::vector<std::string> row{std::to_string(t + 1)};
-    for (const auto& c : cols) row.push_back(format_number(value(MetricLayout::fixed(c.second), t), 1));
+    for (const auto& c : cols)
+      row.push_back(format_number(value(MetricLayout::fixed(c.second), t), 1));
     periods.rows.push_back(std::move(row));
   }
   periods.print(os, width);
@@ -325,13 +331,15 @@ void print_expected(std::ostream& os, const Scenario& scenario, std::size_t widt
 
   os << "\nCustomer lifetime value at acquisition (Markov chain, " << scenario.currency << ")\n";
   Table ltv{{"segment", "value"}, {}};
-  for (int k = 0; k < m.segments; ++k) ltv.rows.push_back({scenario.segments[k].name, format_number(m.ltv[k], 2)});
+  for (int k = 0; k < m.segments; ++k)
+    ltv.rows.push_back({scenario.segments[k].name, format_number(m.ltv[k], 2)});
   ltv.print(os, width);
 
   os << "\nHorizon totals\n";
   Table horizon{{"total", "expected"}, {}};
   const auto& infos = total_infos();
-  for (std::size_t i = 0; i < infos.size(); ++i) horizon.rows.push_back({infos[i].name, format_number(totals[i], 2)});
+  for (std::size_t i = 0; i < infos.size(); ++i)
+    horizon.rows.push_back({infos[i].name, format_number(totals[i], 2)});
   horizon.print(os, width);
 }
 

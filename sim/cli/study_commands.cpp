@@ -66,8 +66,9 @@ int sweep_command(const SweepArgs& a, Communicator& comm, const std::string& com
 
   if (a.fingerprint) {
     char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx",
-                  static_cast<unsigned long long>(sweep_fingerprint(base, points, seed, spec.replications)));
+    std::snprintf(
+        hex, sizeof hex, "%016llx",
+        static_cast<unsigned long long>(sweep_fingerprint(base, points, seed, spec.replications)));
     std::cout << hex << "\n";
     return SUCCESS;
   }
@@ -206,7 +207,8 @@ int sensitivity_command(const SensitivityArgs& a, Communicator& comm, const std:
 int merge_command(const MergeArgs& a) {
   std::optional<std::string> text;
   if (!a.scenario.empty()) text = read_scenario_file(a.scenario).source_text;
-  merge_sweep_shards(a.shards, a.output, a.force ? Overwrite::Allow : Overwrite::Refuse, text ? &*text : nullptr);
+  merge_sweep_shards(a.shards, a.output, a.force ? Overwrite::Allow : Overwrite::Refuse,
+                     text ? &*text : nullptr);
   std::cout << "Merged " << a.shards.size() << " shard files into " << a.output << "\n";
   return SUCCESS;
 }

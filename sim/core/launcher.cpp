@@ -20,9 +20,12 @@ long whole_number(const char* text) {
 }  // namespace
 
 LaunchedRanks launched_ranks(const std::function<const char*(const char*)>& getenv) {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS"}) {
+  for (const char* name :
+       {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE", "MPI_LOCALNRANKS"}) {
     const long size = whole_number(getenv(name));
-    if (size > 1) return {static_cast<int>(size > 1000000 ? 1000000 : size), std::string(name) + "=" + getenv(name)};
+    if (size > 1)
+      return {static_cast<int>(size > 1000000 ? 1000000 : size),
+              std::string(name) + "=" + getenv(name)};
   }
   for (const char* name : {"PMIX_RANK", "SLURM_PROCID"}) {
     if (whole_number(getenv(name)) > 0) return {2, std::string(name) + "=" + getenv(name)};

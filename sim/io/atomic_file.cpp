@@ -73,7 +73,9 @@ bool all_digits(const std::string& s) {
 
 }  // namespace
 
-std::string temp_owner_tag() { return sanitized_host() + "." + std::to_string(::getpid()); }
+std::string temp_owner_tag() {
+  return sanitized_host() + "." + std::to_string(::getpid());
+}
 
 int remove_stale_temporaries(const std::string& path) noexcept {
   try {
@@ -89,7 +91,8 @@ int remove_stale_temporaries(const std::string& path) noexcept {
       if (name.rfind(prefix, 0) != 0) continue;
       const std::string rest = name.substr(prefix.size());
       const auto dot = rest.find('.');
-      if (dot == std::string::npos || !all_digits(rest.substr(0, dot)) || !all_digits(rest.substr(dot + 1)))
+      if (dot == std::string::npos || !all_digits(rest.substr(0, dot)) ||
+          !all_digits(rest.substr(dot + 1)))
         continue;
       const long pid = std::stol(rest.substr(0, dot));
       if (pid <= 0 || pid == ::getpid()) continue;
@@ -194,7 +197,8 @@ void AtomicOutput::write(const std::function<void(const std::string& temp_path)>
     writer(temp_path_);
   } catch (const RuntimeError& e) {
     std::string message = e.what();
-    for (auto at = message.find(temp_path_); at != std::string::npos; at = message.find(temp_path_, at))
+    for (auto at = message.find(temp_path_); at != std::string::npos;
+         at = message.find(temp_path_, at))
       message.replace(at, temp_path_.size(), final_path_);
     throw RuntimeError(message);
   }
@@ -205,8 +209,8 @@ void AtomicOutput::flush() {
   // Make the contents durable before the rename publishes them: otherwise a crash soon after
   // could leave the final name pointing at an empty or partial file.
   if (const int err = sync_path(temp_path_, O_RDONLY); err != 0) {
-    throw RuntimeError("cannot write " + final_path_ + " (cannot flush it to disk: " + describe_errno(err) +
-                       ")");
+    throw RuntimeError("cannot write " + final_path_ +
+                       " (cannot flush it to disk: " + describe_errno(err) + ")");
   }
   flushed_ = true;
 }

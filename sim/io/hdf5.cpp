@@ -695,7 +695,8 @@ void File::close() {
     p += w;
     left -= static_cast<std::size_t>(w);
   }
-  if (fd_.close() != 0) throw RuntimeError("cannot write " + path_ + " (" + std::strerror(errno) + ")");
+  if (fd_.close() != 0)
+    throw RuntimeError("cannot write " + path_ + " (" + std::strerror(errno) + ")");
 }
 
 }  // namespace clvsim::h5

@@ -260,7 +260,7 @@ std::string read_text(const std::string& path, std::string& text, std::size_t ma
   struct stat info {};
   if (::fstat(fd, &info) != 0) return std::strerror(errno);
   if (S_ISDIR(info.st_mode)) return "it is a directory, not a file";
-  if (!S_ISREG(info.st_mode)) return "it is not a regular file: a device, FIFO or socket cannot be a scenario";
+  if (!S_ISREG(info.st_mode)) return "it is not a regular file (a device, FIFO or socket cannot be read as one)";
   const std::string limit = max_bytes == MAX_SCENARIO_BYTES ? "scenario files are limited to 16 MiB"
                                                             : "such files are limited to 1 GiB";
   if (static_cast<std::uintmax_t>(info.st_size) > max_bytes)

@@ -62,8 +62,10 @@ SweepJournal::SweepJournal(const std::string& output, int rank, std::uint64_t fi
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK)
-      throw InputError(path_ + " is held by another clvsim process that is still running this sweep; wait for it "
-                               "to finish, or stop it first");
+      throw InputError(
+          path_ +
+          " is held by another clvsim process that is still running this sweep; wait for it "
+          "to finish, or stop it first");
     throw RuntimeError("cannot lock " + path_ + " (" + std::strerror(err) + ")");
   }
   if (fresh) {
@@ -207,8 +209,8 @@ void write_sweep_hdf5(const std::string& path, const SweepTable& table, const Sw
   output.commit();
 }
 
-void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output, Overwrite overwrite,
-                        const std::string* scenario_text) {
+void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output,
+                        Overwrite overwrite, const std::string* scenario_text) {
   if (shards.empty()) throw InputError("merge needs at least one shard file");
   check_outputs_are_not_inputs({output}, shards);
   check_output_path(output, overwrite);
@@ -219,8 +221,9 @@ void merge_sweep_shards(const std::vector<std::string>& shards, const std::strin
   for (std::size_t s = 0; s < shards.size(); ++s) {
     if (!fs::exists(shards[s])) throw InputError(shards[s] + ": no such shard file");
     if (!fs::is_regular_file(shards[s]) || !h5::is_hdf5_file(shards[s]))
-      throw InputError(shards[s] + " is not an HDF5 file (merge takes the shard files written by "
-                                   "clvsim sweep --shard i/N)");
+      throw InputError(shards[s] +
+                       " is not an HDF5 file (merge takes the shard files written by "
+                       "clvsim sweep --shard i/N)");
     h5::File f(shards[s], h5::File::Mode::ReadOnly);
     const h5::Group& root = f.root();
     if (!root.has_attr("kind") || root.attr_string("kind").rfind("sweep", 0) != 0)
@@ -230,8 +233,10 @@ void merge_sweep_shards(const std::vector<std::string>& shards, const std::strin
     const std::vector<std::string> all_columns = root.read_strings("columns");
     const std::uint64_t fp = root.attr_uint("fingerprint");
     if (scenario_text && root.attr_string("scenario_text") != *scenario_text)
-      throw InputError(shards[s] + " was computed from another version of the scenario (its stored scenario text "
-                                   "differs from the scenario given to merge); run its shard again");
+      throw InputError(
+          shards[s] +
+          " was computed from another version of the scenario (its stored scenario text "
+          "differs from the scenario given to merge); run its shard again");
     if (s == 0) {
       info.design = root.attr_string("design");
       info.seed = root.attr_uint("seed");

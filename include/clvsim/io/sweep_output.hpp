@@ -79,7 +79,7 @@ void write_sweep_hdf5(const std::string& path, const SweepTable& table, const Sw
 //! InputError if the shards come from different sweeps, overlap, or miss points.
 //! With `scenario_text`, every shard must have been computed from exactly that resolved
 //! scenario text (InputError otherwise): shards of an older version of a scenario are refused.
-void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output, Overwrite overwrite,
-                        const std::string* scenario_text = nullptr);
+void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output,
+                        Overwrite overwrite, const std::string* scenario_text = nullptr);
 
 }  // namespace clvsim

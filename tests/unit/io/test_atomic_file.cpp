@@ -251,8 +251,10 @@ TEST_CASE("temporaries of dead processes on this host are removed", "[io][atomic
   const std::string host = tag.substr(0, tag.rfind('.'));
   const std::string dead = target + ".tmp." + host + "." + std::to_string(dead_pid()) + ".0";
   const std::string alive = target + ".tmp." + host + "." + std::to_string(::getppid()) + ".0";
-  const std::string other_host = target + ".tmp.some-other-node." + std::to_string(dead_pid()) + ".0";
-  const std::string other_target = dir.file("other.h5") + ".tmp." + host + "." + std::to_string(dead_pid()) + ".0";
+  const std::string other_host =
+      target + ".tmp.some-other-node." + std::to_string(dead_pid()) + ".0";
+  const std::string other_target =
+      dir.file("other.h5") + ".tmp." + host + "." + std::to_string(dead_pid()) + ".0";
   for (const auto& p : {dead, alive, other_host, other_target}) write_text(p, "partial");
   {
     AtomicOutput out(target, Overwrite::Refuse);
@@ -274,9 +276,13 @@ TEST_CASE("an output may not be an input of the same run", "[io][atomic]") {
                     Catch::Contains("is an input of this run"));
   // The same file under another name: a symbolic link and a relative spelling.
   fs::create_symlink(scenario, dir.file("link.toml"));
-  CHECK_THROWS_AS(clvsim::check_outputs_are_not_inputs({dir.file("link.toml")}, {scenario}), InputError);
-  CHECK_THROWS_AS(clvsim::check_outputs_are_not_inputs({dir.file("sub/../my.toml")}, {scenario}), InputError);
-  CHECK_THROWS_WITH(clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), dir.file("a.h5")}, {scenario}),
-                    Catch::Contains("named twice"));
-  CHECK_NOTHROW(clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), "", dir.file("a.csv")}, {scenario, ""}));
+  CHECK_THROWS_AS(clvsim::check_outputs_are_not_inputs({dir.file("link.toml")}, {scenario}),
+                  InputError);
+  CHECK_THROWS_AS(clvsim::check_outputs_are_not_inputs({dir.file("sub/../my.toml")}, {scenario}),
+                  InputError);
+  CHECK_THROWS_WITH(
+      clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), dir.file("a.h5")}, {scenario}),
+      Catch::Contains("named twice"));
+  CHECK_NOTHROW(clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), "", dir.file("a.csv")},
+                                                     {scenario, ""}));
 }

@@ -345,14 +345,16 @@ TEST_CASE("extends: errors name the file the value came from", "[io][extends][er
     fs::create_directory(dir.path / "sub");
     const std::string child = dir.write("child.toml", "extends = \"sub\"\n");
     CHECK_THAT(error_reading(child),
-               StartsWith(child + ":1:11: extends = \"sub\" cannot be read (it is a directory, not a file; "
-                                  "paths are relative to " +
+               StartsWith(child +
+                          ":1:11: extends = \"sub\" cannot be read (it is a directory, not a file; "
+                          "paths are relative to " +
                           dir.path.string() + ")"));
   }
   SECTION("a base that is a device or a FIFO is refused, not read without end") {
     TempDir dir;
     const std::string child = dir.write("child.toml", "extends = \"/dev/zero\"\n");
-    CHECK_THAT(error_reading(child), Contains("extends = \"/dev/zero\" cannot be read (it is not a regular file"));
+    CHECK_THAT(error_reading(child),
+               Contains("extends = \"/dev/zero\" cannot be read (it is not a regular file"));
     const std::string fifo = (dir.path / "pipe.toml").string();
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     const std::string child2 = dir.write("child2.toml", "extends = \"pipe.toml\"\n");

@@ -347,7 +347,8 @@ TEST_CASE("a full disk while writing is an error, and HDF5 stays usable", "[io][
     file.root().write<double>("values", values);
     file.close();
   };
-  CHECK_THROWS_WITH(write_all(), Catch::Contains("full.h5") && Catch::Contains("(File too large)") &&
+  CHECK_THROWS_WITH(write_all(), Catch::Contains("full.h5") &&
+                                     Catch::Contains("(File too large)") &&
                                      !Catch::Contains("errno"));
   ::setrlimit(RLIMIT_FSIZE, &old);
   std::signal(SIGXFSZ, old_handler);
