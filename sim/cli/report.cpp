@@ -323,9 +323,11 @@ void print_expected(std::ostream& os, const Scenario& scenario, std::size_t widt
   os << "\nFunnel in " << period_name(scenario.simulation.period) << " 1\n";
   Table funnel{{"stage", "entered", "cost per entry"}, {}};
   for (int s = 0; s < m.stages; ++s)
-    funnel.rows.push_back({scenario.stages[s].name, format_number(value(layout.entered_stage(s), 0), 1),
+    funnel.rows.push_back({scenario.stages[s].name,
+                           format_number(value(layout.entered_stage(s), 0), 1),
                            format_number(value(layout.cost_per_entered(s), 0), 2)});
-  funnel.rows.push_back({"customer", format_number(value(MetricLayout::fixed(Metric::NewCustomers), 0), 1),
+  funnel.rows.push_back({"customer",
+                         format_number(value(MetricLayout::fixed(Metric::NewCustomers), 0), 1),
                          format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2)});
   funnel.print(os, width);
 

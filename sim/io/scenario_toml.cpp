@@ -250,7 +250,8 @@ constexpr std::size_t MAX_DRAWS_BYTES = std::size_t{1} << 30;
 
 //! The whole content of a regular file of at most `max_bytes`, or why it cannot be read (empty
 //! on success). Opened without blocking, so a FIFO does not hang the reader.
-std::string read_text(const std::string& path, std::string& text, std::size_t max_bytes = MAX_SCENARIO_BYTES) {
+std::string read_text(const std::string& path, std::string& text,
+                      std::size_t max_bytes = MAX_SCENARIO_BYTES) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return std::strerror(errno);
   struct FdCloser {
@@ -260,7 +261,8 @@ std::string read_text(const std::string& path, std::string& text, std::size_t ma
   struct stat info {};
   if (::fstat(fd, &info) != 0) return std::strerror(errno);
   if (S_ISDIR(info.st_mode)) return "it is a directory, not a file";
-  if (!S_ISREG(info.st_mode)) return "it is not a regular file (a device, FIFO or socket cannot be read as one)";
+  if (!S_ISREG(info.st_mode))
+    return "it is not a regular file (a device, FIFO or socket cannot be read as one)";
   const std::string limit = max_bytes == MAX_SCENARIO_BYTES ? "scenario files are limited to 16 MiB"
                                                             : "such files are limited to 1 GiB";
   if (static_cast<std::uintmax_t>(info.st_size) > max_bytes)
@@ -1593,8 +1595,7 @@ void Reader::read_parameter_draws(Scenario& s, const toml::table& root) const {
   std::string text;
   if (const std::string err = read_text(path, text, MAX_DRAWS_BYTES); !err.empty())
     throw InputError::at(loc(fn), "parameter_draws.file", written(fn), "cannot be read",
-                         err + " (" + path +
-                             "); paths are relative to " +
+                         err + " (" + path + "); paths are relative to " +
                              (dir.empty() ? std::string("the current directory")
                                           : "the declaring file's directory " + dir.string()));
   ParameterDraws d = parse_parameter_draws_csv(text, path, loc(fn));
