@@ -53,8 +53,31 @@ struct Header {
 
 SweepJournal::SweepJournal(const std::string& output, int rank, std::uint64_t fingerprint, std::size_t width)
     : path_(output + ".partial." + std::to_string(rank)) {
-  const bool fresh = !fs::exists(path_);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (!fs::exists(path_)) {
+    // A new journal appears with its header already in it: written under a temporary name
+    // (one that remove_stale_temporaries recognises, should the process die here) and linked
+    // into place, so a journal found by another run is never without its fingerprint.
+    const std::string temp =
+        output + ".tmp." + temp_owner_tag() + "." + std::to_string(1000000 + rank);
+    const int t = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (t < 0) throw RuntimeError("cannot create " + path_ + " (" + std::strerror(errno) + ")");
+    try {
+      const Header h{fingerprint, width};
+      write_all(t, MAGIC, sizeof MAGIC, path_);
+      write_all(t, &h, sizeof h, path_);
+      if (::fsync(t) != 0) throw RuntimeError("cannot sync " + path_ + " (" + std::strerror(errno) + ")");
+    } catch (...) {
+      ::close(t);
+      ::unlink(temp.c_str());
+      throw;
+    }
+    ::close(t);
+    const int linked = ::link(temp.c_str(), path_.c_str()) == 0 ? 0 : errno;
+    ::unlink(temp.c_str());
+    if (linked != 0 && linked != EEXIST)
+      throw RuntimeError("cannot create " + path_ + " (" + std::strerror(linked) + ")");
+  }
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd_ < 0) throw RuntimeError("cannot open " + path_ + " (" + std::strerror(errno) + ")");
   // Held until the journal is closed; released by the kernel if the process dies.
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -67,19 +90,6 @@ SweepJournal::SweepJournal(const std::string& output, int rank, std::uint64_t fi
           " is held by another clvsim process that is still running this sweep; wait for it "
           "to finish, or stop it first");
     throw RuntimeError("cannot lock " + path_ + " (" + std::strerror(err) + ")");
-  }
-  if (fresh) {
-    try {
-      const Header h{fingerprint, width};
-      write_all(fd_, MAGIC, sizeof MAGIC, path_);
-      write_all(fd_, &h, sizeof h, path_);
-      ::fsync(fd_);
-    } catch (...) {
-      // A journal without its header could never be resumed: leave none.
-      ::unlink(path_.c_str());
-      ::close(fd_);
-      throw;
-    }
   }
 }
 
