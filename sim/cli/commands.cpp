@@ -1,7 +1,7 @@
 #include "commands.hpp"
 
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,8 +21,8 @@
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/parallel.hpp"
-#include "clvsim/variants.hpp"
 #include "clvsim/suggest.hpp"
+#include "clvsim/variants.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -57,7 +57,8 @@ Scenario load(const std::string& path) {
 
 int run_command(const RunArgs& a, const std::string& command_line) {
   if (a.csv && a.scenario.size() > 4 && a.scenario.ends_with(".csv"))
-    throw InputError(a.scenario + " is not a scenario file: --csv takes no separate value; write --csv=" +
+    throw InputError(a.scenario +
+                     " is not a scenario file: --csv takes no separate value; write --csv=" +
                      a.scenario + " to name the CSV file");
   const Scenario scenario = load(a.scenario);
   // Variants are resolved and validated before anything runs: a bad override is bad input.
@@ -85,7 +86,8 @@ int run_command(const RunArgs& a, const std::string& command_line) {
     by_year_csv = companion_csv_path(csv, "_comparison_by_year");
   }
   // Refuse before spending any time computing.
-  check_outputs_are_not_inputs({output, csv, totals_csv, comparison_csv, by_year_csv}, scenario.input_files);
+  check_outputs_are_not_inputs({output, csv, totals_csv, comparison_csv, by_year_csv},
+                               scenario.input_files);
   check_output_path(output, overwrite);
   for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
     if (!path.empty()) check_output_path(path, overwrite);
@@ -175,19 +177,23 @@ int main(int argc, char** argv) {
   RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario: Monte Carlo forecast, results file and summary");
   run_cmd->add_option("scenario", run.scenario, "Scenario TOML file (default: the embedded subscription scenario)");
-  run_cmd->add_option("-r,--replications", run.replications, "Replications (default: the scenario's)")
+  run_cmd
+      ->add_option("-r,--replications", run.replications, "Replications (default: the scenario's)")
       ->transform(integer)
       ->check(CLI::Range(1, 100000000));
-  run_cmd->add_option("-s,--seed", run.seed, "Random seed (default: the scenario's)")->transform(integer);
-  run_cmd->add_option("-t,--threads", run.threads, "Threads (default: OMP_NUM_THREADS or all cores)")
+  run_cmd->add_option("-s,--seed", run.seed, "Random seed (default: the scenario's)")
+      ->transform(integer);
+  run_cmd
+      ->add_option("-t,--threads", run.threads, "Threads (default: OMP_NUM_THREADS or all cores)")
       ->transform(integer)
       ->check(CLI::Range(1, 4096));
   run_cmd->add_option("-o,--output", run.output, "HDF5 results file (default: results/<scenario>.h5)");
   run_cmd->add_flag("-f,--force", run.force, "Overwrite existing output files");
   // A flag whose value can only be attached (--csv=PATH): a separate word is never taken as the
   // path, so `--csv my.toml` cannot turn the scenario into the CSV output.
-  run_cmd->add_flag("--csv{}", run.csv,
-                    "Also write a CSV summary: --csv next to the output (.csv), --csv=PATH elsewhere");
+  run_cmd->add_flag(
+      "--csv{}", run.csv,
+      "Also write a CSV summary: --csv next to the output (.csv), --csv=PATH elsewhere");
   run_cmd->add_flag("--expected", run.expected,
                     "Print the model's exact expectations (no sampling) instead of running Monte Carlo");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar and no summary table");
@@ -208,14 +214,19 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("-f,--force", sweep.force, "Overwrite the output; discard an interrupted run's journal");
   sweep_cmd->add_flag("--resume", sweep.resume, "Continue an interrupted sweep from its journal");
   sweep_cmd->add_option("--shard", sweep.shard, "Run shard i of N (0-based), e.g. 3/16, for job arrays");
-  sweep_cmd->add_option("-r,--replications", sweep.replications, "Replications per point (default: the [sweep] table's)")
+  sweep_cmd
+      ->add_option("-r,--replications", sweep.replications,
+                   "Replications per point (default: the [sweep] table's)")
       ->transform(integer)
       ->check(CLI::Range(1, 100000000));
-  sweep_cmd->add_option("-t,--threads", sweep.threads, "Threads per process")->transform(integer)->check(CLI::Range(1, 4096));
+  sweep_cmd->add_option("-t,--threads", sweep.threads, "Threads per process")
+      ->transform(integer)
+      ->check(CLI::Range(1, 4096));
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar and no summary");
-  sweep_cmd->add_flag("--fingerprint", sweep.fingerprint,
-                      "Print the sweep's fingerprint (a hash of the resolved scenario text, design points, seed "
-                      "and replications; 16 hex digits) and exit, e.g. to name shard files");
+  sweep_cmd->add_flag(
+      "--fingerprint", sweep.fingerprint,
+      "Print the sweep's fingerprint (a hash of the resolved scenario text, design points, seed "
+      "and replications; 16 hex digits) and exit, e.g. to name shard files");
 
   SensitivityArgs sens;
   CLI::App* sens_cmd = app.add_subcommand(
@@ -223,11 +234,15 @@ int main(int argc, char** argv) {
   sens_cmd->add_option("scenario", sens.scenario, "Scenario TOML file")->required();
   sens_cmd->add_option("-o,--output", sens.output, "HDF5 file (default: results/<scenario>.sensitivity.h5)");
   sens_cmd->add_flag("-f,--force", sens.force, "Overwrite the output");
-  sens_cmd->add_option("--samples", sens.samples, "Saltelli base sample size N (default: the table's, or 256)")
+  sens_cmd
+      ->add_option("--samples", sens.samples,
+                   "Saltelli base sample size N (default: the table's, or 256)")
       ->transform(integer)
       ->check(CLI::Range(8, 10000000));
   sens_cmd->add_flag("--no-sobol", sens.no_sobol, "Only the one-at-a-time analysis");
-  sens_cmd->add_option("-t,--threads", sens.threads, "Threads per process")->transform(integer)->check(CLI::Range(1, 4096));
+  sens_cmd->add_option("-t,--threads", sens.threads, "Threads per process")
+      ->transform(integer)
+      ->check(CLI::Range(1, 4096));
   sens_cmd->add_flag("-q,--quiet", sens.quiet, "No progress bar and no tables");
 
   MergeArgs merge;
@@ -257,8 +272,8 @@ int main(int argc, char** argv) {
           for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
           const auto best = closest_match(argv[1], commands);
           std::cerr << "clvsim: error: unknown command '" << argv[1] << "'"
-                    << (best ? " (did you mean '" + *best + "'?)" : std::string()) << "; the commands are " << list
-                    << " (clvsim --help)\n";
+                    << (best ? " (did you mean '" + *best + "'?)" : std::string())
+                    << "; the commands are " << list << " (clvsim --help)\n";
         }
         return BAD_INPUT;
       }
@@ -270,15 +285,19 @@ int main(int argc, char** argv) {
   // A build without MPI started by mpirun or srun would run the whole command once per process,
   // every copy writing the same output files.
   if (!built_with_mpi()) {
-    const LaunchedRanks launched = launched_ranks([](const char* name) { return std::getenv(name); });
+    const LaunchedRanks launched =
+        launched_ranks([](const char* name) { return std::getenv(name); });
     if (launched.size > 1) {
-      std::cerr << "clvsim: error: this clvsim was built without MPI, but an MPI launcher started it as one of "
-                << (launched.variable.rfind("PMIX_RANK", 0) == 0 || launched.variable.rfind("SLURM_PROCID", 0) == 0
-                        ? std::string("several")
-                        : std::to_string(launched.size))
-                << " processes (" << launched.variable
-                << "): each would run the whole command and overwrite the others' output; run it without "
-                   "mpirun/srun, or build clvsim with MPI (docs: README, Building)\n";
+      std::cerr
+          << "clvsim: error: this clvsim was built without MPI, but an MPI launcher started it as "
+             "one of "
+          << (launched.variable.rfind("PMIX_RANK", 0) == 0 ||
+                      launched.variable.rfind("SLURM_PROCID", 0) == 0
+                  ? std::string("several")
+                  : std::to_string(launched.size))
+          << " processes (" << launched.variable
+          << "): each would run the whole command and overwrite the others' output; run it without "
+             "mpirun/srun, or build clvsim with MPI (docs: README, Building)\n";
       return BAD_INPUT;
     }
   }

@@ -194,7 +194,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
     os << "\n" << res.name;
     if (!scenarios[v].description.empty()) os << ": " << scenarios[v].description;
     os << "\n";
-    Table table{{"", "base", "variant", "change", "change %", "90% interval (5%-95%)", "P(higher)"}, {}};
+    Table table{{"", "base", "variant", "change", "change %", "90% interval (5%-95%)", "P(higher)"},
+                {}};
     for (const Row& row : rows) {
       const DeltaSummary& d = c.totals[static_cast<std::size_t>(row.total)];
       std::ostringstream interval;

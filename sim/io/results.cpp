@@ -233,7 +233,8 @@ constexpr int CSV_DIGITS = 10;
 // A stream reports only that it failed; errno still holds why (a full disk: ENOSPC or EFBIG).
 std::string write_failed(const std::string& path) {
   const int err = errno;
-  return "cannot write " + path + (err != 0 ? " (" + std::string(std::strerror(err)) + ")" : std::string());
+  return "cannot write " + path +
+         (err != 0 ? " (" + std::string(std::strerror(err)) + ")" : std::string());
 }
 
 template <class Body>

@@ -65,7 +65,8 @@ SweepJournal::SweepJournal(const std::string& output, int rank, std::uint64_t fi
       const Header h{fingerprint, width};
       write_all(t, MAGIC, sizeof MAGIC, path_);
       write_all(t, &h, sizeof h, path_);
-      if (::fsync(t) != 0) throw RuntimeError("cannot sync " + path_ + " (" + std::strerror(errno) + ")");
+      if (::fsync(t) != 0)
+        throw RuntimeError("cannot sync " + path_ + " (" + std::strerror(errno) + ")");
     } catch (...) {
       ::close(t);
       ::unlink(temp.c_str());
