@@ -3,7 +3,9 @@
 // The seam to MPI. The library only sees this interface; the default acts as a single process,
 // so everything builds and runs without MPI. The MPI implementation lives in sim/mpi/.
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace clvsim {
@@ -50,5 +52,23 @@ std::unique_ptr<Communicator> world_communicator(int* argc, char*** argv);
 
 //! True when this build can use MPI.
 bool built_with_mpi();
+
+}  // namespace clvsim
+
+namespace clvsim {
+
+//! How an MPI launcher (mpirun, mpiexec, srun) told this process it is one of several.
+struct LaunchedRanks {
+  int size = 1;          //!< the number of processes started together (at least 2 if known)
+  std::string variable;  //!< the environment variable that says so, "NAME=value"; empty if alone
+};
+
+//! Whether the environment shows this process was started as one of several by an MPI launcher:
+//! a world size above 1 in OMPI_COMM_WORLD_SIZE (Open MPI), PMI_SIZE (MPICH, Intel MPI, srun
+//! with PMI-2), MV2_COMM_WORLD_SIZE (MVAPICH2) or MPI_LOCALNRANKS (MPICH's Hydra), or a rank
+//! above 0 in PMIX_RANK or SLURM_PROCID (PMIx and srun, which give no size). Slurm's job
+//! variables alone are not enough: a plain sbatch script sets them for one process.
+//! `getenv` is std::getenv in the program and a fake in tests.
+LaunchedRanks launched_ranks(const std::function<const char*(const char*)>& getenv);
 
 }  // namespace clvsim

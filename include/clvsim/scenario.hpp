@@ -279,6 +279,9 @@ struct Scenario {
   std::string currency = "USD";
   std::string source_file;  //!< the file it was read from ("<embedded>" for the default)
   std::string source_text;  //!< the text it was read from, stored with results
+  //! Every file the scenario was read from: the file itself, then the bases it extends. Empty
+  //! for text held in memory (except for the bases such text extends).
+  std::vector<std::string> input_files;
 
   SimulationSettings simulation;
   std::vector<Stage> stages;

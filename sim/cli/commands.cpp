@@ -1,6 +1,11 @@
 #include "commands.hpp"
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
 
 #include <filesystem>
 #include <fstream>
@@ -16,8 +21,10 @@
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/parallel.hpp"
+#include "clvsim/suggest.hpp"
 #include "clvsim/variants.hpp"
 #include "fit_command.hpp"
+#include "options.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 #include "report_command.hpp"
@@ -39,18 +46,28 @@ struct RunArgs {
 };
 
 Scenario load(const std::string& path) {
-  if (path.empty()) return parse_scenario(default_scenario_text(), "<default scenario>");
+  if (path.empty()) {
+    Scenario s = parse_scenario(default_scenario_text(), "<default scenario>");
+    // Said even under --quiet: a forgotten or misplaced file name must not go unnoticed.
+    std::cerr << "clvsim: no scenario file given: running the embedded default scenario '" << s.name
+              << "' (clvsim init writes it to a file to edit)\n";
+    return s;
+  }
   return read_scenario_file(path);
 }
 
 int run_command(const RunArgs& a, const std::string& command_line) {
+  if (a.csv && a.scenario.size() > 4 && a.scenario.ends_with(".csv"))
+    throw InputError(a.scenario +
+                     " is not a scenario file: --csv takes no separate value; write --csv=" +
+                     a.scenario + " to name the CSV file");
   const Scenario scenario = load(a.scenario);
   // Variants are resolved and validated before anything runs: a bad override is bad input.
   const std::vector<Scenario> scenarios = expand_variants(scenario);
   if (a.expected) {
     for (const Scenario& s : scenarios) {
       if (&s != &scenarios.front()) std::cout << "\n";
-      print_expected(std::cout, s);
+      print_expected(std::cout, s, terminal_columns(STDOUT_FILENO));
     }
     return SUCCESS;
   }
@@ -70,6 +87,8 @@ int run_command(const RunArgs& a, const std::string& command_line) {
     by_year_csv = companion_csv_path(csv, "_comparison_by_year");
   }
   // Refuse before spending any time computing.
+  check_outputs_are_not_inputs({output, csv, totals_csv, comparison_csv, by_year_csv},
+                               scenario.input_files);
   check_output_path(output, overwrite);
   for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
     if (!path.empty()) check_output_path(path, overwrite);
@@ -89,14 +108,25 @@ int run_command(const RunArgs& a, const std::string& command_line) {
 
   RunContext context;
   context.command_line = command_line;
-  write_results_hdf5(output, results, scenarios, context, overwrite);
-  if (!csv.empty()) write_results_csv(csv, results, overwrite);
-  if (!totals_csv.empty()) write_totals_csv(totals_csv, results, overwrite);
-  if (!comparison_csv.empty()) write_comparison_csv(comparison_csv, results, scenarios, overwrite);
-  if (!by_year_csv.empty()) write_comparison_by_year_csv(by_year_csv, results, scenarios, overwrite);
+  // All outputs are written to temporaries first and committed together: a CSV that cannot be
+  // written takes the .h5 with it, rather than leaving half of a run behind.
+  AtomicOutput h5_out(output, overwrite);
+  std::optional<AtomicOutput> csv_out, totals_out, comparison_out, by_year_out;
+  if (!csv.empty()) csv_out.emplace(csv, overwrite);
+  if (!totals_csv.empty()) totals_out.emplace(totals_csv, overwrite);
+  if (!comparison_csv.empty()) comparison_out.emplace(comparison_csv, overwrite);
+  if (!by_year_csv.empty()) by_year_out.emplace(by_year_csv, overwrite);
+  write_results_hdf5(h5_out, results, scenarios, context);
+  if (csv_out) write_results_csv(*csv_out, results);
+  if (totals_out) write_totals_csv(*totals_out, results);
+  if (comparison_out) write_comparison_csv(*comparison_out, results, scenarios);
+  if (by_year_out) write_comparison_by_year_csv(*by_year_out, results, scenarios);
+  auto ptr = [](std::optional<AtomicOutput>& o) { return o ? &*o : nullptr; };
+  commit_together({&h5_out, ptr(csv_out), ptr(totals_out), ptr(comparison_out), ptr(by_year_out)});
   if (!a.quiet) {
-    print_summary(std::cout, results, scenario);
-    if (scenarios.size() > 1) print_comparison(std::cout, results, scenarios);
+    const std::size_t width = terminal_columns(STDOUT_FILENO);
+    print_summary(std::cout, results, scenario, width);
+    if (scenarios.size() > 1) print_comparison(std::cout, results, scenarios, width);
     std::cout << "\nResults: " << output;
     for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
       if (!path.empty()) std::cout << ", " << path;
@@ -133,18 +163,38 @@ int main(int argc, char** argv) {
                                         build_type() + ")");
   app.require_subcommand(1);
 
+  // Integer options accept exponent forms (-r 1e4) and say "not an integer" for fractions.
+  const CLI::Validator integer(
+      [](std::string& text) {
+        try {
+          text = integer_text(text);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "INT");
+
   RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario: Monte Carlo forecast, results file and summary");
   run_cmd->add_option("scenario", run.scenario, "Scenario TOML file (default: the embedded subscription scenario)");
-  run_cmd->add_option("-r,--replications", run.replications, "Replications (default: the scenario's)")
+  run_cmd
+      ->add_option("-r,--replications", run.replications, "Replications (default: the scenario's)")
+      ->transform(integer)
       ->check(CLI::Range(1, 100000000));
-  run_cmd->add_option("-s,--seed", run.seed, "Random seed (default: the scenario's)");
-  run_cmd->add_option("-t,--threads", run.threads, "Threads (default: OMP_NUM_THREADS or all cores)")
+  run_cmd->add_option("-s,--seed", run.seed, "Random seed (default: the scenario's)")
+      ->transform(integer);
+  run_cmd
+      ->add_option("-t,--threads", run.threads, "Threads (default: OMP_NUM_THREADS or all cores)")
+      ->transform(integer)
       ->check(CLI::Range(1, 4096));
   run_cmd->add_option("-o,--output", run.output, "HDF5 results file (default: results/<scenario>.h5)");
   run_cmd->add_flag("-f,--force", run.force, "Overwrite existing output files");
-  run_cmd->add_option("--csv", run.csv, "Also write a CSV summary (default path: the output with .csv)")
-      ->expected(0, 1);
+  // A flag whose value can only be attached (--csv=PATH): a separate word is never taken as the
+  // path, so `--csv my.toml` cannot turn the scenario into the CSV output.
+  run_cmd->add_flag(
+      "--csv{}", run.csv,
+      "Also write a CSV summary: --csv next to the output (.csv), --csv=PATH elsewhere");
   run_cmd->add_flag("--expected", run.expected,
                     "Print the model's exact expectations (no sampling) instead of running Monte Carlo");
   run_cmd->add_flag("-q,--quiet", run.quiet, "No progress bar and no summary table");
@@ -165,10 +215,19 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("-f,--force", sweep.force, "Overwrite the output; discard an interrupted run's journal");
   sweep_cmd->add_flag("--resume", sweep.resume, "Continue an interrupted sweep from its journal");
   sweep_cmd->add_option("--shard", sweep.shard, "Run shard i of N (0-based), e.g. 3/16, for job arrays");
-  sweep_cmd->add_option("-r,--replications", sweep.replications, "Replications per point (default: the [sweep] table's)")
+  sweep_cmd
+      ->add_option("-r,--replications", sweep.replications,
+                   "Replications per point (default: the [sweep] table's)")
+      ->transform(integer)
       ->check(CLI::Range(1, 100000000));
-  sweep_cmd->add_option("-t,--threads", sweep.threads, "Threads per process")->check(CLI::Range(1, 4096));
+  sweep_cmd->add_option("-t,--threads", sweep.threads, "Threads per process")
+      ->transform(integer)
+      ->check(CLI::Range(1, 4096));
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar and no summary");
+  sweep_cmd->add_flag(
+      "--fingerprint", sweep.fingerprint,
+      "Print the sweep's fingerprint (a hash of the resolved scenario text, design points, seed "
+      "and replications; 16 hex digits) and exit, e.g. to name shard files");
 
   SensitivityArgs sens;
   CLI::App* sens_cmd = app.add_subcommand(
@@ -176,10 +235,15 @@ int main(int argc, char** argv) {
   sens_cmd->add_option("scenario", sens.scenario, "Scenario TOML file")->required();
   sens_cmd->add_option("-o,--output", sens.output, "HDF5 file (default: results/<scenario>.sensitivity.h5)");
   sens_cmd->add_flag("-f,--force", sens.force, "Overwrite the output");
-  sens_cmd->add_option("--samples", sens.samples, "Saltelli base sample size N (default: the table's, or 256)")
+  sens_cmd
+      ->add_option("--samples", sens.samples,
+                   "Saltelli base sample size N (default: the table's, or 256)")
+      ->transform(integer)
       ->check(CLI::Range(8, 10000000));
   sens_cmd->add_flag("--no-sobol", sens.no_sobol, "Only the one-at-a-time analysis");
-  sens_cmd->add_option("-t,--threads", sens.threads, "Threads per process")->check(CLI::Range(1, 4096));
+  sens_cmd->add_option("-t,--threads", sens.threads, "Threads per process")
+      ->transform(integer)
+      ->check(CLI::Range(1, 4096));
   sens_cmd->add_flag("-q,--quiet", sens.quiet, "No progress bar and no tables");
 
   MergeArgs merge;
@@ -187,6 +251,8 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("shards", merge.shards, "Shard files")->required();
   merge_cmd->add_option("-o,--output", merge.output, "Merged HDF5 file")->required();
   merge_cmd->add_flag("-f,--force", merge.force, "Overwrite the output");
+  merge_cmd->add_option("--scenario", merge.scenario,
+                        "Refuse shards not computed from this scenario file's current content");
 
   ReportArgs report;
   CLI::App* report_cmd = add_report_command(app, report);
@@ -199,8 +265,44 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && argc > 1 && argv[1][0] != '-') {
+      // An unknown command: name the closest one rather than "argument not expected".
+      std::vector<std::string> commands;
+      for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+      if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+        if (root) {
+          std::string list;
+          for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
+          const auto best = closest_match(argv[1], commands);
+          std::cerr << "clvsim: error: unknown command '" << argv[1] << "'"
+                    << (best ? " (did you mean '" + *best + "'?)" : std::string())
+                    << "; the commands are " << list << " (clvsim --help)\n";
+        }
+        return BAD_INPUT;
+      }
+    }
     const int code = root ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 1);
     return code == 0 ? SUCCESS : BAD_INPUT;
+  }
+
+  // A build without MPI started by mpirun or srun would run the whole command once per process,
+  // every copy writing the same output files.
+  if (!built_with_mpi()) {
+    const LaunchedRanks launched =
+        launched_ranks([](const char* name) { return std::getenv(name); });
+    if (launched.size > 1) {
+      std::cerr
+          << "clvsim: error: this clvsim was built without MPI, but an MPI launcher started it as "
+             "one of "
+          << (launched.variable.rfind("PMIX_RANK", 0) == 0 ||
+                      launched.variable.rfind("SLURM_PROCID", 0) == 0
+                  ? std::string("several")
+                  : std::to_string(launched.size))
+          << " processes (" << launched.variable
+          << "): each would run the whole command and overwrite the others' output; run it without "
+             "mpirun/srun, or build clvsim with MPI (docs: README, Building)\n";
+      return BAD_INPUT;
+    }
   }
 
   try {

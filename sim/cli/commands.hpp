@@ -25,6 +25,7 @@ struct SweepArgs {
   int threads = 0;
   std::optional<int> replications;
   std::string shard;  //!< "i/N", empty for the whole sweep
+  bool fingerprint = false;  //!< only print the sweep's fingerprint
 };
 
 struct SensitivityArgs {
@@ -39,6 +40,7 @@ struct SensitivityArgs {
 
 struct MergeArgs {
   std::vector<std::string> shards;
+  std::string scenario;  //!< if given, the shards must come from this scenario's current text
   std::string output;
   bool force = false;
 };

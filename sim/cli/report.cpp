@@ -37,6 +37,60 @@ std::string percent(double x, int decimals) {
   return std::isfinite(x) ? format_number(100.0 * x, decimals) + "%" : "-";
 }
 
+// A table whose column widths come from its content, so columns are always separated by at
+// least two spaces whatever the numbers. The first column is left-aligned, the others right.
+// A table wider than `width` is printed in several parts, each repeating the first column and
+// holding as many of the other columns as fit.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  void print(std::ostream& os, std::size_t width) const {
+    constexpr std::size_t gap = 2;
+    std::vector<std::size_t> w(header.size(), 0);
+    for (std::size_t c = 0; c < header.size(); ++c) w[c] = header[c].size();
+    for (const auto& r : rows)
+      for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], r[c].size());
+    if (w.empty()) return;
+    std::size_t first = 1;
+    while (first < w.size() || (first == 1 && w.size() == 1)) {
+      std::size_t last = first, used = w[0];
+      while (last < w.size() && (last == first || used + gap + w[last] <= width))
+        used += gap + w[last++];
+      if (first > 1) os << "\n";
+      auto line = [&](const std::vector<std::string>& r) {
+        std::string out = pad_right(r.empty() ? "" : r[0], w[0]);
+        for (std::size_t c = first; c < last; ++c)
+          out += std::string(gap, ' ') + pad_left(c < r.size() ? r[c] : "", w[c]);
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+        os << out << "\n";
+      };
+      line(header);
+      for (const auto& r : rows) line(r);
+      if (last == first) break;
+      first = last;
+    }
+  }
+};
+
+// Copy `text` to `os`, breaking lines longer than `width` at spaces; a continuation is indented
+// two spaces more than its line. Lines that fit (tables among them) are unchanged.
+void print_wrapped(std::ostream& os, const std::string& text, std::size_t width) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::size_t indent = std::min(line.find_first_not_of(' '), line.size());
+    const std::string more(indent + 2, ' ');
+    while (line.size() > width) {
+      std::size_t cut = line.rfind(' ', width);
+      if (cut == std::string::npos || cut <= more.size()) break;
+      os << line.substr(0, cut) << "\n";
+      line = more + line.substr(line.find_first_not_of(' ', cut));
+    }
+    os << line << "\n";
+  }
+}
+
 // Make the danger of unprofitable acquisition visible.
 void warn_ltv_cac(std::ostream& os, const ScenarioResults& res, const std::string& who) {
   std::size_t below = 0, defined = 0;
@@ -72,7 +126,9 @@ std::string format_number(double x, int decimals) {
   return (negative ? "-" : "") + grouped + frac;
 }
 
-void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario) {
+void print_summary(std::ostream& out, const RunResults& results, const Scenario& scenario,
+                   std::size_t width) {
+  std::ostringstream os;
   const ScenarioResults& res = results.scenarios.front();
   const std::string horizon = std::to_string(scenario.simulation.horizon) + " " + period_plural(scenario);
   os << "clvsim " << version() << "  " << scenario.name << ": " << horizon << ", "
@@ -94,22 +150,23 @@ void print_summary(std::ostream& os, const RunResults& results, const Scenario& 
       {"LTV/CAC", Total::LtvCac, 2},
       {"Payback (" + period_plural(scenario) + ")", Total::PaybackPeriods, 1},
   };
-  constexpr std::size_t label_width = 34, col = 15;
-  os << pad_right("", label_width) << pad_left("mean", col) << pad_left("5%", col)
-     << pad_left("50%", col) << pad_left("95%", col) << "\n";
+  Table table{{"", "mean", "5%", "50%", "95%"}, {}};
   for (const Row& row : rows) {
     const Stats st = summarize(res.across(row.total));
-    os << pad_right(row.label, label_width) << pad_left(format_number(st.mean, row.decimals), col)
-       << pad_left(format_number(st.q[0], row.decimals), col)
-       << pad_left(format_number(st.q[2], row.decimals), col)
-       << pad_left(format_number(st.q[4], row.decimals), col) << "\n";
+    table.rows.push_back(
+        {row.label, format_number(st.mean, row.decimals), format_number(st.q[0], row.decimals),
+         format_number(st.q[2], row.decimals), format_number(st.q[4], row.decimals)});
   }
+  table.print(os, width);
 
   os << "5% and 95%: the 90% interval over replications\n";
   warn_ltv_cac(os, res, "");
+  print_wrapped(out, os.str(), width);
 }
 
-void print_comparison(std::ostream& os, const RunResults& results, std::span<const Scenario> scenarios) {
+void print_comparison(std::ostream& out, const RunResults& results,
+                      std::span<const Scenario> scenarios, std::size_t width) {
+  std::ostringstream os;
   const Scenario& base = scenarios.front();
   const double ppy = periods_per_year(base.simulation.period);
   const std::string horizon = std::to_string(base.simulation.horizon) + " " + period_plural(base);
@@ -130,39 +187,47 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
       {"CAC", Total::Cac, 2},
       {"LTV/CAC", Total::LtvCac, 2},
   };
-  constexpr std::size_t lw = 26, w = 14;
+  constexpr std::size_t lw = 26;
   for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
     const ScenarioResults& res = results.scenarios[v];
     const Comparison c = compare(results.scenarios.front(), res, ppy);
     os << "\n" << res.name;
     if (!scenarios[v].description.empty()) os << ": " << scenarios[v].description;
-    os << "\n" << pad_right("", lw) << pad_left("base", w) << pad_left("variant", w) << pad_left("change", w)
-       << pad_left("change %", 10) << pad_left("90% interval (5%-95%)", 32) << pad_left("P(higher)", 11)
-       << "\n";
+    os << "\n";
+    Table table{{"", "base", "variant", "change", "change %", "90% interval (5%-95%)", "P(higher)"},
+                {}};
     for (const Row& row : rows) {
       const DeltaSummary& d = c.totals[static_cast<std::size_t>(row.total)];
       std::ostringstream interval;
       interval << "[" << signed_number(d.q_low, row.decimals) << ", " << signed_number(d.q_high, row.decimals)
                << "]";
-      os << pad_right(row.label, lw) << pad_left(format_number(d.base_mean, row.decimals), w)
-         << pad_left(format_number(d.variant_mean, row.decimals), w)
-         << pad_left(signed_number(d.mean, row.decimals), w)
-         << pad_left(std::isfinite(d.percent) ? signed_number(d.percent, 1) + "%" : "-", 10)
-         << pad_left(interval.str(), 32) << pad_left(percent(d.p_higher, 0), 11) << "\n";
+      table.rows.push_back({row.label, format_number(d.base_mean, row.decimals),
+                            format_number(d.variant_mean, row.decimals),
+                            signed_number(d.mean, row.decimals),
+                            std::isfinite(d.percent) ? signed_number(d.percent, 1) + "%" : "-",
+                            interval.str(), percent(d.p_higher, 0)});
     }
+    table.print(os, width);
     const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
     os << "  mean NPV change " << signed_number(npv.mean, 0) << ", 90% confidence interval of the mean ["
        << signed_number(npv.ci_low, 0) << ", " << signed_number(npv.ci_high, 0) << "]\n";
 
     for (const YearlyDelta& yd : c.by_year) {
       if (yd.metric != "profit" && yd.metric != "revenue") continue;
-      os << "  " << pad_right(yd.metric + " change by year [90% interval]", lw - 2);
+      // Years follow each other on the line and wrap, indented, at the width.
+      std::string line = "  " + pad_right(yd.metric + " change by year [90% interval]", lw - 2);
       for (std::size_t y = 0; y < yd.years.size(); ++y) {
         const DeltaSummary& d = yd.years[y];
-        os << "  year " << y + 1 << ": " << signed_number(d.mean, 0) << " [" << signed_number(d.q_low, 0)
-           << ", " << signed_number(d.q_high, 0) << "]";
+        const std::string item = "  year " + std::to_string(y + 1) + ": " +
+                                 signed_number(d.mean, 0) + " [" + signed_number(d.q_low, 0) +
+                                 ", " + signed_number(d.q_high, 0) + "]";
+        if (y > 0 && line.size() + item.size() > width) {
+          os << line << "\n";
+          line = std::string(lw, ' ');
+        }
+        line += item;
       }
-      os << "\n";
+      os << line << "\n";
     }
     if (std::isfinite(c.base_annual_retention) && std::isfinite(c.variant_annual_retention)) {
       os << "  annual retention " << percent(c.base_annual_retention, 1) << " -> "
@@ -189,6 +254,7 @@ void print_comparison(std::ostream& os, const RunResults& results, std::span<con
     warn_ltv_cac(warn, res, "in " + res.name + ", ");
     os << warn.str();
   }
+  print_wrapped(out, os.str(), width);
 }
 
 void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario) {
@@ -230,7 +296,7 @@ void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scena
   }
 }
 
-void print_expected(std::ostream& os, const Scenario& scenario) {
+void print_expected(std::ostream& os, const Scenario& scenario, std::size_t width) {
   const ModelParams m = resolve_nominal(scenario);
   const MetricLayout layout(scenario);
   const int T = m.horizon;
@@ -245,33 +311,39 @@ void print_expected(std::ostream& os, const Scenario& scenario) {
       {"active", Metric::ActiveCustomers}, {"new", Metric::NewCustomers},
       {"churned", Metric::ChurnedCustomers}, {"revenue", Metric::Revenue},
       {"profit", Metric::Profit},          {"npv", Metric::Npv}};
-  constexpr std::size_t w = 15;
-  os << pad_left(period_name(scenario.simulation.period), 7);
-  for (const auto& c : cols) os << pad_left(c.first, w);
-  os << "\n";
+  Table periods{{period_name(scenario.simulation.period)}, {}};
+  for (const auto& c : cols) periods.header.push_back(c.first);
   for (int t = 0; t < T; ++t) {
-    os << pad_left(std::to_string(t + 1), 7);
-    for (const auto& c : cols) os << pad_left(format_number(value(MetricLayout::fixed(c.second), t), 1), w);
-    os << "\n";
+    std::vector<std::string> row{std::to_string(t + 1)};
+    for (const auto& c : cols)
+      row.push_back(format_number(value(MetricLayout::fixed(c.second), t), 1));
+    periods.rows.push_back(std::move(row));
   }
+  periods.print(os, width);
 
   os << "\nFunnel in " << period_name(scenario.simulation.period) << " 1\n";
-  os << pad_right("stage", 20) << pad_left("entered", w) << pad_left("cost per entry", w) << "\n";
-  for (int s = 0; s < m.stages; ++s) {
-    os << pad_right(scenario.stages[s].name, 20) << pad_left(format_number(value(layout.entered_stage(s), 0), 1), w)
-       << pad_left(format_number(value(layout.cost_per_entered(s), 0), 2), w) << "\n";
-  }
-  os << pad_right("customer", 20) << pad_left(format_number(value(MetricLayout::fixed(Metric::NewCustomers), 0), 1), w)
-     << pad_left(format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2), w) << "\n";
+  Table funnel{{"stage", "entered", "cost per entry"}, {}};
+  for (int s = 0; s < m.stages; ++s)
+    funnel.rows.push_back({scenario.stages[s].name,
+                           format_number(value(layout.entered_stage(s), 0), 1),
+                           format_number(value(layout.cost_per_entered(s), 0), 2)});
+  funnel.rows.push_back({"customer",
+                         format_number(value(MetricLayout::fixed(Metric::NewCustomers), 0), 1),
+                         format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2)});
+  funnel.print(os, width);
 
   os << "\nCustomer lifetime value at acquisition (Markov chain, " << scenario.currency << ")\n";
+  Table ltv{{"segment", "value"}, {}};
   for (int k = 0; k < m.segments; ++k)
-    os << pad_right(scenario.segments[k].name, 20) << pad_left(format_number(m.ltv[k], 2), w) << "\n";
+    ltv.rows.push_back({scenario.segments[k].name, format_number(m.ltv[k], 2)});
+  ltv.print(os, width);
 
   os << "\nHorizon totals\n";
+  Table horizon{{"total", "expected"}, {}};
   const auto& infos = total_infos();
   for (std::size_t i = 0; i < infos.size(); ++i)
-    os << pad_right(infos[i].name, 20) << pad_left(format_number(totals[i], 2), w) << "\n";
+    horizon.rows.push_back({infos[i].name, format_number(totals[i], 2)});
+  horizon.print(os, width);
 }
 
 }  // namespace clvsim::cli

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -11,14 +12,18 @@
 namespace clvsim::cli {
 
 //! The Monte Carlo summary table of the base scenario: mean, 5%, 50%, 95% of the headline totals.
-void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario);
+//! Tables fit in `width` columns: columns are sized from their content and always separated; a
+//! table too wide for `width` is printed one row per block instead.
+void print_summary(std::ostream& os, const RunResults& results, const Scenario& scenario,
+                   std::size_t width = 80);
 
 //! The paired comparison of every variant with the base (scenarios[0]).
-void print_comparison(std::ostream& os, const RunResults& results, std::span<const Scenario> scenarios);
+void print_comparison(std::ostream& os, const RunResults& results,
+                      std::span<const Scenario> scenarios, std::size_t width = 80);
 
 //! The expected-value mode: per-period expectations, the funnel's first period and the
 //! Markov-chain customer value per segment.
-void print_expected(std::ostream& os, const Scenario& scenario);
+void print_expected(std::ostream& os, const Scenario& scenario, std::size_t width = 80);
 
 //! The sensitivity analysis: tornado ranked by swing, elasticities, Sobol' indices ranked by total.
 void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario);

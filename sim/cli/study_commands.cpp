@@ -1,6 +1,7 @@
 // clvsim sweep, sensitivity and merge: many model evaluations, distributed over MPI ranks.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <numeric>
@@ -63,6 +64,15 @@ int sweep_command(const SweepArgs& a, Communicator& comm, const std::string& com
   // Every point is checked before any is run: a bad value is bad input, not an error hours in.
   for (std::size_t i = 0; i < points.size(); ++i) (void)point_scenario(base, spec, points[i], i);
 
+  if (a.fingerprint) {
+    char hex[17];
+    std::snprintf(
+        hex, sizeof hex, "%016llx",
+        static_cast<unsigned long long>(sweep_fingerprint(base, points, seed, spec.replications)));
+    std::cout << hex << "\n";
+    return SUCCESS;
+  }
+
   std::string suffix = "sweep";
   if (shard.count > 1) suffix += ".shard" + std::to_string(shard.index) + "of" + std::to_string(shard.count);
   const std::string output = default_output(a.output, base, suffix);
@@ -70,6 +80,11 @@ int sweep_command(const SweepArgs& a, Communicator& comm, const std::string& com
   const std::uint64_t fingerprint = sweep_fingerprint(base, points, seed, spec.replications);
   const std::size_t width = sweep_columns().size();
 
+  check_outputs_are_not_inputs({output}, base.input_files);
+  // A sweep another process is still running is neither resumed nor discarded.
+  if (const std::string held = SweepJournal::in_use(output); !held.empty())
+    throw InputError("another clvsim process is still running this sweep (it holds " + held +
+                     "); wait for it to finish, or stop it and pass --resume to continue its work");
   // Journals of an interrupted run: continue them (--resume), discard them (--force), or stop.
   std::map<std::size_t, std::vector<double>> resumed;
   const bool journals = !SweepJournal::existing(output).empty();
@@ -174,6 +189,7 @@ int sensitivity_command(const SensitivityArgs& a, Communicator& comm, const std:
   (void)total_by_name(spec.metric);
   const std::string output = default_output(a.output, s, "sensitivity");
   const Overwrite overwrite = a.force ? Overwrite::Allow : Overwrite::Refuse;
+  check_outputs_are_not_inputs({output}, s.input_files);
   if (root) check_output_path(output, overwrite);
 
   ProgressBar bar(s.name + " sensitivity", root && !a.quiet && stderr_is_terminal());
@@ -189,7 +205,10 @@ int sensitivity_command(const SensitivityArgs& a, Communicator& comm, const std:
 }
 
 int merge_command(const MergeArgs& a) {
-  merge_sweep_shards(a.shards, a.output, a.force ? Overwrite::Allow : Overwrite::Refuse);
+  std::optional<std::string> text;
+  if (!a.scenario.empty()) text = read_scenario_file(a.scenario).source_text;
+  merge_sweep_shards(a.shards, a.output, a.force ? Overwrite::Allow : Overwrite::Refuse,
+                     text ? &*text : nullptr);
   std::cout << "Merged " << a.shards.size() << " shard files into " << a.output << "\n";
   return SUCCESS;
 }

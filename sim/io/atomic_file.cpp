@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,7 +52,59 @@ bool no_hard_links(int err) {
   return err == EPERM || err == EOPNOTSUPP || err == ENOTSUP || err == ENOSYS || err == EMLINK;
 }
 
+std::string sanitized_host() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "unknown-host";
+  std::string host(buf);
+  for (char& c : host) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
+    if (!keep) c = '_';
+  }
+  return host;
+}
+
+bool all_digits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
 }  // namespace
+
+std::string temp_owner_tag() {
+  return sanitized_host() + "." + std::to_string(::getpid());
+}
+
+int remove_stale_temporaries(const std::string& path) noexcept {
+  try {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    // The host part has no dots (sanitized_host), so "<host>.<pid>.<n>" splits unambiguously.
+    const std::string prefix = target.filename().string() + ".tmp." + sanitized_host() + ".";
+    int removed = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string rest = name.substr(prefix.size());
+      const auto dot = rest.find('.');
+      if (dot == std::string::npos || !all_digits(rest.substr(0, dot)) ||
+          !all_digits(rest.substr(dot + 1)))
+        continue;
+      const long pid = std::stol(rest.substr(0, dot));
+      if (pid <= 0 || pid == ::getpid()) continue;
+      // ESRCH: no such process. EPERM means it exists under another user: keep its file.
+      if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+      if (::unlink(entry.path().c_str()) == 0) ++removed;
+    }
+    return removed;
+  } catch (...) {
+    return 0;
+  }
+}
 
 void check_output_path(const std::string& path, Overwrite overwrite) {
   if (path.empty()) throw InputError("cannot write an output file with an empty name");
@@ -74,11 +128,50 @@ void check_output_path(const std::string& path, Overwrite overwrite) {
   }
 }
 
+namespace {
+
+// Whether two paths name the same file: the same inode if both exist, else the same
+// canonical path.
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) {
+    const bool same = fs::equivalent(a, b, ec);
+    if (!ec) return same;
+  }
+  const fs::path ca = fs::weakly_canonical(a, ec);
+  if (ec) return a == b;
+  const fs::path cb = fs::weakly_canonical(b, ec);
+  if (ec) return a == b;
+  return ca == cb;
+}
+
+}  // namespace
+
+void check_outputs_are_not_inputs(const std::vector<std::string>& outputs,
+                                  const std::vector<std::string>& inputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].empty()) continue;
+    for (const std::string& in : inputs) {
+      if (!in.empty() && same_file(outputs[i], in))
+        throw InputError("the output file " + outputs[i] + " is an input of this run (" +
+                         (in == outputs[i] ? in : in + ", the same file") +
+                         "); writing it would destroy the input: choose another output path");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!outputs[j].empty() && same_file(outputs[i], outputs[j]))
+        throw InputError("the output file " + outputs[i] + " is named twice (" + outputs[j] +
+                         "); give each output of a run its own path");
+    }
+  }
+}
+
 AtomicOutput::AtomicOutput(std::string final_path, Overwrite overwrite)
     : final_path_(std::move(final_path)), overwrite_(overwrite) {
   check_output_path(final_path_, overwrite_);
+  remove_stale_temporaries(final_path_);
   // Reserve the name with O_EXCL, so two writers can never share a temporary file.
-  const std::string base = final_path_ + ".tmp." + std::to_string(::getpid()) + ".";
+  const std::string base = final_path_ + ".tmp." + temp_owner_tag() + ".";
   for (int attempt = 0;; ++attempt) {
     std::string candidate = base + std::to_string(temp_counter.fetch_add(1));
     const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -99,14 +192,54 @@ AtomicOutput::~AtomicOutput() {
   if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
 }
 
-void AtomicOutput::commit() {
-  if (committed_) return;
+void AtomicOutput::write(const std::function<void(const std::string& temp_path)>& writer) {
+  try {
+    writer(temp_path_);
+  } catch (const RuntimeError& e) {
+    std::string message = e.what();
+    for (auto at = message.find(temp_path_); at != std::string::npos;
+         at = message.find(temp_path_, at))
+      message.replace(at, temp_path_.size(), final_path_);
+    throw RuntimeError(message);
+  }
+}
+
+void AtomicOutput::flush() {
+  if (flushed_ || committed_) return;
   // Make the contents durable before the rename publishes them: otherwise a crash soon after
   // could leave the final name pointing at an empty or partial file.
   if (const int err = sync_path(temp_path_, O_RDONLY); err != 0) {
-    throw RuntimeError("cannot write " + final_path_ + " (cannot flush " + temp_path_ + ": " +
-                       describe_errno(err) + ")");
+    throw RuntimeError("cannot write " + final_path_ +
+                       " (cannot flush it to disk: " + describe_errno(err) + ")");
   }
+  flushed_ = true;
+}
+
+void AtomicOutput::withdraw() noexcept {
+  if (committed_) ::unlink(final_path_.c_str());
+  committed_ = false;
+  temp_path_.clear();
+}
+
+void commit_together(const std::vector<AtomicOutput*>& outputs) {
+  for (AtomicOutput* o : outputs)
+    if (o) o->flush();
+  std::vector<AtomicOutput*> done;
+  try {
+    for (AtomicOutput* o : outputs) {
+      if (!o) continue;
+      o->commit();
+      done.push_back(o);
+    }
+  } catch (...) {
+    for (AtomicOutput* o : done) o->withdraw();
+    throw;
+  }
+}
+
+void AtomicOutput::commit() {
+  if (committed_) return;
+  flush();
   auto rename_failed = [&](int err) {
     return RuntimeError("cannot write " + final_path_ + " (renaming " + temp_path_ +
                         " failed: " + describe_errno(err) + ")");

@@ -1,11 +1,14 @@
 #include "clvsim/io/hdf5.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <type_traits>
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include "clvsim/error.hpp"
 
@@ -54,7 +57,15 @@ herr_t take_innermost(unsigned /*n*/, const H5E_error2_t* err, void* client) {
 std::string innermost_error() {
   std::string desc;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &desc);
-  return desc.empty() ? std::string("no HDF5 error description") : desc;
+  if (desc.empty()) return "no HDF5 error description";
+  // A failed system call is described as "file write failed: time = ..., errno = 28, error
+  // message = 'No space left on device', ..."; the system's message is the useful part.
+  const std::string key = "error message = '";
+  if (const auto at = desc.find(key); at != std::string::npos) {
+    const auto end = desc.find('\'', at + key.size());
+    if (end != std::string::npos) return desc.substr(at + key.size(), end - at - key.size());
+  }
+  return desc;
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
@@ -302,6 +313,21 @@ int Handle::close() noexcept {
   if (id_ < 0 || closer_ == nullptr) return 0;
   const int status = closer_(id_);
   id_ = -1;
+  return status;
+}
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+int Fd::close() noexcept {
+  if (fd_ < 0) return 0;
+  const int status = ::close(fd_);
+  fd_ = -1;
   return status;
 }
 
@@ -594,14 +620,37 @@ template std::vector<std::uint8_t> Group::read<std::uint8_t>(const std::string&,
 
 // --- File ---
 
+bool is_hdf5_file(const std::string& path) {
+  Quiet quiet;
+#if H5_VERSION_GE(1, 12, 0)
+  return H5Fis_accessible(path.c_str(), H5P_DEFAULT) > 0;
+#else
+  return H5Fis_hdf5(path.c_str()) > 0;
+#endif
+}
+
 File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
   Quiet quiet;
   const std::string action =
       mode == Mode::Create ? "cannot create HDF5 file" : "cannot open HDF5 file";
+  if (mode == Mode::Create) {
+    // The target is opened now, so a missing directory or a permission problem shows here; it
+    // receives the file's bytes only in close().
+    fd_ = detail::Fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+    if (!fd_.valid()) throw RuntimeError(path_ + ": " + action + " (" + std::strerror(errno) + ")");
+  }
   Handle fapl = make(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path_, action);
   // Closing the file closes everything opened from it, so close() really closes the file even
   // if a Group is still alive (AtomicOutput renames it right after).
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path_, action);
+  if (mode == Mode::Create) {
+    // A new file is built in memory and written out by close() with plain write(2). HDF5 itself
+    // never writes to disk: when a disk is full, its writes fail inside H5Dclose/H5Fclose and
+    // leave the library's file table in a state that crashes (or loops) at exit, and neither
+    // the core driver's backing store nor redirecting the descriptor afterwards avoids that.
+    // The cost: the file's size in memory while it is built, twice that during close().
+    check(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false), path_, action);
+  }
   // The creation property list lives as long as the call: closing it between a failed
   // H5Fcreate and fail() would clear the error stack we report from.
   Handle fcpl = make(H5Pcreate(H5P_FILE_CREATE), H5Pclose, path_, action);
@@ -626,9 +675,28 @@ void File::close() {
   if (!file_.valid()) return;
   Quiet quiet;
   root_.handle_.close();
-  if (mode_ == Mode::Create)
-    check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "cannot flush HDF5 file");
+  if (mode_ == Mode::ReadOnly) {
+    check(file_.close(), path_, "cannot close HDF5 file");
+    return;
+  }
+  check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "cannot flush HDF5 file");
+  const ssize_t size = H5Fget_file_image(file_.get(), nullptr, 0);
+  if (size < 0) fail(path_, "cannot write HDF5 file");
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file_.get(), image.data(), image.size()) != size)
+    fail(path_, "cannot write HDF5 file");
   check(file_.close(), path_, "cannot close HDF5 file");
+  const char* p = image.data();
+  std::size_t left = image.size();
+  while (left > 0) {
+    const ssize_t w = ::write(fd_.get(), p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) throw RuntimeError("cannot write " + path_ + " (" + std::strerror(errno) + ")");
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+  if (fd_.close() != 0)
+    throw RuntimeError("cannot write " + path_ + " (" + std::strerror(errno) + ")");
 }
 
 }  // namespace clvsim::h5

@@ -1,5 +1,7 @@
 #include "clvsim/io/results.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -186,12 +188,10 @@ void write_comparison(h5::Group& g, const ScenarioResults& base, const ScenarioR
 
 }  // namespace
 
-void write_results_hdf5(const std::string& path, const RunResults& results,
-                        std::span<const Scenario> scenarios, const RunContext& context,
-                        Overwrite overwrite) {
-  AtomicOutput output(path, overwrite);
-  {
-    h5::File file(output.temp_path(), h5::File::Mode::Create);
+void write_results_hdf5(AtomicOutput& output, const RunResults& results,
+                        std::span<const Scenario> scenarios, const RunContext& context) {
+  output.write([&](const std::string& temp) {
+    h5::File file(temp, h5::File::Mode::Create);
     h5::Group& root = file.root();
     const Scenario& base = scenarios.front();
     detail::write_provenance(root, {context.command_line, results.threads, context.ranks, results.wall_seconds,
@@ -221,8 +221,7 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
       }
     }
     file.close();
-  }
-  output.commit();
+  });
 }
 
 namespace {
@@ -231,18 +230,23 @@ namespace {
 // "nan" and "inf" as pandas reads them.
 constexpr int CSV_DIGITS = 10;
 
+// A stream reports only that it failed; errno still holds why (a full disk: ENOSPC or EFBIG).
+std::string write_failed(const std::string& path) {
+  const int err = errno;
+  return "cannot write " + path +
+         (err != 0 ? " (" + std::string(std::strerror(err)) + ")" : std::string());
+}
+
 template <class Body>
-void write_csv(const std::string& path, Overwrite overwrite, Body body) {
-  AtomicOutput output(path, overwrite);
-  {
-    std::ofstream os(output.temp_path());
-    if (!os) throw RuntimeError("cannot write " + output.temp_path());
+void write_csv(AtomicOutput& output, Body body) {
+  output.write([&](const std::string& temp) {
+    std::ofstream os(temp);
+    if (!os) throw RuntimeError("cannot write " + temp);
     os << std::setprecision(CSV_DIGITS);
     body(os);
     os.close();
-    if (!os) throw RuntimeError("error writing " + output.temp_path());
-  }
-  output.commit();
+    if (!os) throw RuntimeError(write_failed(temp));
+  });
 }
 
 void stats_header(std::ostream& os) {
@@ -259,8 +263,8 @@ void stats_row(std::ostream& os, const Stats& st, double expected) {
 
 }  // namespace
 
-void write_results_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
-  write_csv(path, overwrite, [&](std::ostream& os) {
+void write_results_csv(AtomicOutput& output, const RunResults& results) {
+  write_csv(output, [&](std::ostream& os) {
     os << "scenario,metric,period,";
     stats_header(os);
     for (const ScenarioResults& res : results.scenarios)
@@ -273,8 +277,8 @@ void write_results_csv(const std::string& path, const RunResults& results, Overw
   });
 }
 
-void write_totals_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
-  write_csv(path, overwrite, [&](std::ostream& os) {
+void write_totals_csv(AtomicOutput& output, const RunResults& results) {
+  write_csv(output, [&](std::ostream& os) {
     os << "scenario,total,";
     stats_header(os);
     for (const ScenarioResults& res : results.scenarios) {
@@ -308,10 +312,10 @@ std::string companion_csv_path(const std::string& csv, const std::string& suffix
   return (p.parent_path() / (p.stem().string() + suffix + ".csv")).string();
 }
 
-void write_comparison_csv(const std::string& path, const RunResults& results,
-                          std::span<const Scenario> scenarios, Overwrite overwrite) {
+void write_comparison_csv(AtomicOutput& output, const RunResults& results,
+                          std::span<const Scenario> scenarios) {
   const double ppy = periods_per_year(scenarios.front().simulation.period);
-  write_csv(path, overwrite, [&](std::ostream& os) {
+  write_csv(output, [&](std::ostream& os) {
     os << "variant,total," << DELTA_COLUMNS;
     for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
       const Comparison c = compare(results.scenarios.front(), results.scenarios[v], ppy);
@@ -324,10 +328,10 @@ void write_comparison_csv(const std::string& path, const RunResults& results,
   });
 }
 
-void write_comparison_by_year_csv(const std::string& path, const RunResults& results,
-                                  std::span<const Scenario> scenarios, Overwrite overwrite) {
+void write_comparison_by_year_csv(AtomicOutput& output, const RunResults& results,
+                                  std::span<const Scenario> scenarios) {
   const double ppy = periods_per_year(scenarios.front().simulation.period);
-  write_csv(path, overwrite, [&](std::ostream& os) {
+  write_csv(output, [&](std::ostream& os) {
     os << "variant,metric,year," << DELTA_COLUMNS;
     for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
       const Comparison c = compare(results.scenarios.front(), results.scenarios[v], ppy);
@@ -338,6 +342,42 @@ void write_comparison_by_year_csv(const std::string& path, const RunResults& res
         }
     }
   });
+}
+
+// One output alone: written, then committed.
+
+void write_results_hdf5(const std::string& path, const RunResults& results,
+                        std::span<const Scenario> scenarios, const RunContext& context,
+                        Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  write_results_hdf5(output, results, scenarios, context);
+  output.commit();
+}
+
+void write_results_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  write_results_csv(output, results);
+  output.commit();
+}
+
+void write_totals_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  write_totals_csv(output, results);
+  output.commit();
+}
+
+void write_comparison_csv(const std::string& path, const RunResults& results,
+                          std::span<const Scenario> scenarios, Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  write_comparison_csv(output, results, scenarios);
+  output.commit();
+}
+
+void write_comparison_by_year_csv(const std::string& path, const RunResults& results,
+                                  std::span<const Scenario> scenarios, Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  write_comparison_by_year_csv(output, results, scenarios);
+  output.commit();
 }
 
 }  // namespace clvsim

@@ -17,6 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <toml++/toml.h>
 
 #include "clvsim/distribution.hpp"
@@ -234,17 +238,40 @@ std::string toml_float(double x) {
   return out;
 }
 
-//! The whole content of a file, or the errno of the failure.
-int read_text(const std::string& path, std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return errno;
+//! Scenario files above this size are refused: real scenarios are a few kilobytes, and a
+//! device or a huge file given by mistake must not be read until memory runs out.
+constexpr std::size_t MAX_SCENARIO_BYTES = std::size_t{16} << 20;
+//! Tables of parameter draws may be much larger (a long chain of a posterior).
+constexpr std::size_t MAX_DRAWS_BYTES = std::size_t{1} << 30;
+
+//! The whole content of a regular file of at most `max_bytes`, or why it cannot be read (empty
+//! on success). Opened without blocking, so a FIFO does not hang the reader.
+std::string read_text(const std::string& path, std::string& text,
+                      std::size_t max_bytes = MAX_SCENARIO_BYTES) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return std::strerror(errno);
+  if (S_ISDIR(info.st_mode)) return "it is a directory, not a file";
+  if (!S_ISREG(info.st_mode))
+    return "it is not a regular file (a device, FIFO or socket cannot be read as one)";
+  const std::string limit = max_bytes == MAX_SCENARIO_BYTES ? "scenario files are limited to 16 MiB"
+                                                            : "such files are limited to 1 GiB";
+  if (static_cast<std::uintmax_t>(info.st_size) > max_bytes)
+    return "it is " + std::to_string(info.st_size) + " bytes; " + limit;
   char buf[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  return failed ? (err != 0 ? err : EIO) : 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::strerror(errno);
+    if (n == 0) return {};
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) return "it grew while being read; " + limit;
+  }
 }
 
 //! The dotted key written on line `line` (1-based) of `text`, under the last table header
@@ -393,8 +420,12 @@ class Reader {
   //! The merged document as TOML, in file order, headed by a comment naming the files.
   std::string resolved_text(const toml::table& root) const;
 
+  //! The bases read through extends, in the order they were read.
+  const std::vector<std::string>& bases_read() const { return files_read_; }
+
  private:
   std::string file_;  //!< the file named by the user; fallback for nodes without a path
+  std::vector<std::string> files_read_;
   Sources sources_;
 
   // ---- locations and written values ----
@@ -1623,10 +1654,9 @@ void Reader::read_parameter_draws(Scenario& s, const toml::table& root) const {
   const fs::path dir = fs::path(loc(fn).file).parent_path();
   const std::string path = (dir / fs::path(*rel)).lexically_normal().string();
   std::string text;
-  if (const int err = read_text(path, text))
+  if (const std::string err = read_text(path, text, MAX_DRAWS_BYTES); !err.empty())
     throw InputError::at(loc(fn), "parameter_draws.file", written(fn), "cannot be read",
-                         std::string(std::strerror(err)) + " (" + path +
-                             "); paths are relative to " +
+                         err + " (" + path + "); paths are relative to " +
                              (dir.empty() ? std::string("the current directory")
                                           : "the declaring file's directory " + dir.string()));
   ParameterDraws d = parse_parameter_draws_csv(text, path, loc(fn));
@@ -1705,11 +1735,12 @@ toml::table Reader::load(std::string_view text, const std::string& name,
     }
   }
   std::string base_text;
-  if (const int err = read_text(base, base_text))
+  if (const std::string err = read_text(base, base_text); !err.empty())
     throw InputError::at(
         loc(*ext), "extends", written(*ext), "cannot be read",
-        std::string(std::strerror(err)) + "; paths are relative to " +
+        err + "; paths are relative to " +
             (dir.empty() ? std::string("the current directory") : dir.lexically_normal().string()));
+  files_read_.push_back(base);
   chain.push_back(link);
   toml::table merged = load(base_text, base, fs::path(base).parent_path(), chain);
   chain.pop_back();
@@ -1818,9 +1849,12 @@ Scenario parse(std::string_view text, const std::string& name, const std::filesy
     merged["parameter_draws"].as_table()->insert_or_assign("file", rel.generic_string());
     s.source_text = reader.resolved_text(merged);
   }
+  if (!canonical.empty()) s.input_files.push_back(name);
+  for (const std::string& base : reader.bases_read()) s.input_files.push_back(base);
   validate(s);
   // After the scenario itself is known valid, so that its own errors come first.
   attach_parameter_draws(s);
+  if (s.parameter_draws) s.input_files.push_back(s.parameter_draws->file);
   return s;
 }
 
@@ -1833,8 +1867,8 @@ Scenario parse_scenario(std::string_view text, const std::string& source_name) {
 
 Scenario read_scenario_file(const std::string& path) {
   std::string text;
-  if (const int err = read_text(path, text))
-    throw InputError("cannot read scenario file '" + path + "' (" + std::strerror(err) + ")");
+  if (const std::string err = read_text(path, text); !err.empty())
+    throw InputError("cannot read scenario file '" + path + "' (" + err + ")");
   std::error_code ec;
   const auto canonical = std::filesystem::weakly_canonical(path, ec);
   return parse(text, path, std::filesystem::path(path).parent_path(),

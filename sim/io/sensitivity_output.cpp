@@ -13,8 +13,8 @@ void write_sensitivity_hdf5(const std::string& path, const SensitivityResult& r,
                             const SensitivitySpec& spec, int threads, int ranks, double wall_seconds,
                             const std::string& command_line, Overwrite overwrite) {
   AtomicOutput output(path, overwrite);
-  {
-    h5::File file(output.temp_path(), h5::File::Mode::Create);
+  output.write([&](const std::string& temp) {
+    h5::File file(temp, h5::File::Mode::Create);
     h5::Group& root = file.root();
     root.set_attr("kind", "sensitivity");
     detail::write_provenance(root, {command_line, threads, ranks, wall_seconds, scenario.name, scenario.source_file,
@@ -73,7 +73,7 @@ void write_sensitivity_hdf5(const std::string& path, const SensitivityResult& r,
     }
     root.write_strings("skipped", r.skipped);
     file.close();
-  }
+  });
   output.commit();
 }
 

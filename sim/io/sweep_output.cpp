@@ -1,6 +1,7 @@
 #include "clvsim/io/sweep_output.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,14 +53,44 @@ struct Header {
 
 SweepJournal::SweepJournal(const std::string& output, int rank, std::uint64_t fingerprint, std::size_t width)
     : path_(output + ".partial." + std::to_string(rank)) {
-  const bool fresh = !fs::exists(path_);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (!fs::exists(path_)) {
+    // A new journal appears with its header already in it: written under a temporary name
+    // (one that remove_stale_temporaries recognises, should the process die here) and linked
+    // into place, so a journal found by another run is never without its fingerprint.
+    const std::string temp =
+        output + ".tmp." + temp_owner_tag() + "." + std::to_string(1000000 + rank);
+    const int t = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (t < 0) throw RuntimeError("cannot create " + path_ + " (" + std::strerror(errno) + ")");
+    try {
+      const Header h{fingerprint, width};
+      write_all(t, MAGIC, sizeof MAGIC, path_);
+      write_all(t, &h, sizeof h, path_);
+      if (::fsync(t) != 0)
+        throw RuntimeError("cannot sync " + path_ + " (" + std::strerror(errno) + ")");
+    } catch (...) {
+      ::close(t);
+      ::unlink(temp.c_str());
+      throw;
+    }
+    ::close(t);
+    const int linked = ::link(temp.c_str(), path_.c_str()) == 0 ? 0 : errno;
+    ::unlink(temp.c_str());
+    if (linked != 0 && linked != EEXIST)
+      throw RuntimeError("cannot create " + path_ + " (" + std::strerror(linked) + ")");
+  }
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd_ < 0) throw RuntimeError("cannot open " + path_ + " (" + std::strerror(errno) + ")");
-  if (fresh) {
-    const Header h{fingerprint, width};
-    write_all(fd_, MAGIC, sizeof MAGIC, path_);
-    write_all(fd_, &h, sizeof h, path_);
-    ::fsync(fd_);
+  // Held until the journal is closed; released by the kernel if the process dies.
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK)
+      throw InputError(
+          path_ +
+          " is held by another clvsim process that is still running this sweep; wait for it "
+          "to finish, or stop it first");
+    throw RuntimeError("cannot lock " + path_ + " (" + std::strerror(err) + ")");
   }
 }
 
@@ -92,6 +123,17 @@ std::vector<std::string> SweepJournal::existing(const std::string& output) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string SweepJournal::in_use(const std::string& output) {
+  for (const std::string& path : existing(output)) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    if (held) return path;
+  }
+  return {};
 }
 
 std::map<std::size_t, std::vector<double>> SweepJournal::read(const std::string& output, std::uint64_t fingerprint,
@@ -134,8 +176,8 @@ void SweepJournal::remove_all(const std::string& output) {
 void write_sweep_hdf5(const std::string& path, const SweepTable& table, const SweepFileInfo& info,
                       Overwrite overwrite) {
   AtomicOutput output(path, overwrite);
-  {
-    h5::File file(output.temp_path(), h5::File::Mode::Create);
+  output.write([&](const std::string& temp) {
+    h5::File file(temp, h5::File::Mode::Create);
     h5::Group& root = file.root();
     root.set_attr("kind", table.points.size() == static_cast<std::size_t>(info.points_total) &&
                                   info.shard_count == 1
@@ -174,12 +216,14 @@ void write_sweep_hdf5(const std::string& path, const SweepTable& table, const Sw
     }
     root.write_strings("columns", columns);
     file.close();
-  }
+  });
   output.commit();
 }
 
-void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output, Overwrite overwrite) {
+void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output,
+                        Overwrite overwrite, const std::string* scenario_text) {
   if (shards.empty()) throw InputError("merge needs at least one shard file");
+  check_outputs_are_not_inputs({output}, shards);
   check_output_path(output, overwrite);
   SweepTable table;
   SweepFileInfo info;
@@ -187,6 +231,10 @@ void merge_sweep_shards(const std::vector<std::string>& shards, const std::strin
   double wall = 0.0;
   for (std::size_t s = 0; s < shards.size(); ++s) {
     if (!fs::exists(shards[s])) throw InputError(shards[s] + ": no such shard file");
+    if (!fs::is_regular_file(shards[s]) || !h5::is_hdf5_file(shards[s]))
+      throw InputError(shards[s] +
+                       " is not an HDF5 file (merge takes the shard files written by "
+                       "clvsim sweep --shard i/N)");
     h5::File f(shards[s], h5::File::Mode::ReadOnly);
     const h5::Group& root = f.root();
     if (!root.has_attr("kind") || root.attr_string("kind").rfind("sweep", 0) != 0)
@@ -195,6 +243,11 @@ void merge_sweep_shards(const std::vector<std::string>& shards, const std::strin
     const std::vector<std::string> operations = root.open_group("parameters").read_strings("operation");
     const std::vector<std::string> all_columns = root.read_strings("columns");
     const std::uint64_t fp = root.attr_uint("fingerprint");
+    if (scenario_text && root.attr_string("scenario_text") != *scenario_text)
+      throw InputError(
+          shards[s] +
+          " was computed from another version of the scenario (its stored scenario text "
+          "differs from the scenario given to merge); run its shard again");
     if (s == 0) {
       info.design = root.attr_string("design");
       info.seed = root.attr_uint("seed");

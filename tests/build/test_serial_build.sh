@@ -30,4 +30,18 @@ check $equal serial.h5 parallel.h5
 check "$serial" sweep sweep.toml -o s1.h5 -q
 check "$parallel" sweep sweep.toml -o s2.h5 -t 2 -q
 check $equal s1.h5 s2.h5
+# Started by an MPI launcher, the serial build refuses instead of running one full copy per
+# process, all writing the same file; one process alone still runs.
+OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$serial" run -r 5 -o launched.h5 -q >out.txt 2>err.txt
+check test $? -eq 2
+check grep -q "built without MPI" err.txt
+check test ! -e launched.h5
+PMI_SIZE=1 "$serial" run -r 5 -o alone.h5 -q 2>/dev/null
+check test -s alone.h5
+if command -v mpirun >/dev/null; then
+  mpirun --allow-run-as-root --oversubscribe -np 2 "$serial" run -r 5 -o mpirun.h5 -q >out.txt 2>err.txt
+  check test $? -ne 0
+  check grep -q "built without MPI" err.txt
+  check test ! -e mpirun.h5
+fi
 finish "serial build"

@@ -45,9 +45,31 @@ class Handle {
   std::int64_t id_ = -1;
   Closer closer_ = nullptr;
 };
+
+//! Owns a POSIX file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { close(); }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
+  //! Close now; returns close(2)'s status. A no-op on an empty descriptor.
+  int close() noexcept;
+
+ private:
+  int fd_ = -1;
+};
 }  // namespace detail
 
 class File;
+
+//! Whether `path` is a readable HDF5 file (false for a missing file or one in another format).
+[[nodiscard]] bool is_hdf5_file(const std::string& path);
 
 //! An open HDF5 group. Movable, not copyable; the group is closed when the object goes away.
 //!
@@ -137,6 +159,10 @@ class Group {
 
 //! An HDF5 file. Create truncates an existing file; ReadOnly opens one.
 //!
+//! A created file is built in memory and written to its path, in one sequence of plain writes,
+//! only by close(): destroyed without close() -- after an exception -- it writes nothing, and a
+//! failing write (a full disk) is an ordinary RuntimeError that leaves HDF5 in a sound state.
+//!
 //! Closing the file (close() or the destructor) closes every object opened from it, so a Group
 //! that outlives its File throws on use instead of keeping the file open behind your back.
 class File {
@@ -148,7 +174,7 @@ class File {
   File& operator=(File&&) noexcept = default;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
-  //! Closes quietly; call close() to see errors.
+  //! Closes quietly, writing nothing for a created file; call close() to write and see errors.
   ~File() = default;
 
   //! The root group "/". Throws if the file has been closed.
@@ -160,6 +186,7 @@ class File {
  private:
   std::string path_;
   Mode mode_;
+  detail::Fd fd_;  // the target of a created file, written by close()
   detail::Handle file_;
   Group root_;  // declared after file_, so destroyed before it
 };

@@ -39,6 +39,17 @@ void write_comparison_csv(const std::string& path, const RunResults& results,
 void write_comparison_by_year_csv(const std::string& path, const RunResults& results,
                                   std::span<const Scenario> scenarios, Overwrite overwrite);
 
+//! The same writers into an output's temporary file, without committing it: a run writes all
+//! its outputs, then commits them together (commit_together).
+void write_results_hdf5(AtomicOutput& output, const RunResults& results,
+                        std::span<const Scenario> scenarios, const RunContext& context);
+void write_results_csv(AtomicOutput& output, const RunResults& results);
+void write_totals_csv(AtomicOutput& output, const RunResults& results);
+void write_comparison_csv(AtomicOutput& output, const RunResults& results,
+                          std::span<const Scenario> scenarios);
+void write_comparison_by_year_csv(AtomicOutput& output, const RunResults& results,
+                                  std::span<const Scenario> scenarios);
+
 //! The path of a CSV that accompanies `csv`: its stem + suffix + ".csv", in the same directory.
 std::string companion_csv_path(const std::string& csv, const std::string& suffix);
 

@@ -16,6 +16,9 @@ namespace clvsim {
 //! "<output>.partial.<rank>". Each record is written and synced before the next point starts, so
 //! a process killed at any moment loses at most the point it was computing; a torn last record
 //! is detected by its checksum and ignored.
+//!
+//! The journal is locked (flock) while its sweep runs, so a second invocation can tell a sweep
+//! that is still running from one that was interrupted.
 class SweepJournal {
  public:
   SweepJournal(const std::string& output, int rank, std::uint64_t fingerprint, std::size_t width);
@@ -27,6 +30,8 @@ class SweepJournal {
 
   //! Journal files of `output` left by any rank of an earlier run.
   static std::vector<std::string> existing(const std::string& output);
+  //! The first journal of `output` that a running process holds, or empty if none is held.
+  static std::string in_use(const std::string& output);
   //! The completed points recorded in all of them. InputError if one belongs to another sweep
   //! (the scenario, design, seed or replications changed).
   static std::map<std::size_t, std::vector<double>> read(const std::string& output, std::uint64_t fingerprint,
@@ -72,6 +77,9 @@ void write_sweep_hdf5(const std::string& path, const SweepTable& table, const Sw
 
 //! Combine shard files into the file one run of the whole sweep writes (identical datasets).
 //! InputError if the shards come from different sweeps, overlap, or miss points.
-void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output, Overwrite overwrite);
+//! With `scenario_text`, every shard must have been computed from exactly that resolved
+//! scenario text (InputError otherwise): shards of an older version of a scenario are refused.
+void merge_sweep_shards(const std::vector<std::string>& shards, const std::string& output,
+                        Overwrite overwrite, const std::string* scenario_text = nullptr);
 
 }  // namespace clvsim

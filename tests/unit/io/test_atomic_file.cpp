@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -73,7 +74,7 @@ TEST_CASE("the temporary file sits next to the target", "[io][atomic]") {
   CHECK(output.final_path() == target);
   CHECK(fs::path(output.temp_path()).parent_path() == dir.path());
   CHECK_THAT(output.temp_path(),
-             Catch::StartsWith(target + ".tmp." + std::to_string(::getpid()) + "."));
+             Catch::StartsWith(target + ".tmp." + clvsim::temp_owner_tag() + "."));
   CHECK(fs::exists(output.temp_path()));
   CHECK_FALSE(fs::exists(target));
 
@@ -201,4 +202,87 @@ TEST_CASE("check_output_path rejects unwritable places and creates nothing", "[i
     CHECK_NOTHROW(check_output_path(dir.file("fresh.h5"), Overwrite::Refuse));
     CHECK(dir.entries().empty());
   }
+}
+
+namespace {
+
+// A pid that certainly names no process: a child that has exited and been reaped.
+pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return pid;
+}
+
+}  // namespace
+
+TEST_CASE("outputs of one run are committed together or not at all", "[io][atomic]") {
+  ScratchDir dir;
+  const std::string a = dir.file("run.h5"), b = dir.file("run.csv");
+  SECTION("both appear") {
+    AtomicOutput oa(a, Overwrite::Refuse), ob(b, Overwrite::Refuse);
+    write_text(oa.temp_path(), "h5");
+    write_text(ob.temp_path(), "csv");
+    clvsim::commit_together({&oa, &ob});
+    CHECK(fs::exists(a));
+    CHECK(fs::exists(b));
+  }
+  SECTION("a failing second commit takes the first one back") {
+    {
+      AtomicOutput oa(a, Overwrite::Allow), ob(b, Overwrite::Allow);
+      write_text(oa.temp_path(), "h5");
+      write_text(ob.temp_path(), "csv");
+      // A non-empty directory where the CSV goes: rename(2) over it fails.
+      fs::create_directories(dir.path() / "run.csv" / "inside");
+      CHECK_THROWS_AS(clvsim::commit_together({&oa, &ob}), clvsim::RuntimeError);
+      CHECK_FALSE(fs::exists(a));
+    }
+    // Neither the .h5 nor any temporary is left.
+    const auto names = dir.entries();
+    CHECK(names == std::vector<std::string>{"run.csv"});
+  }
+}
+
+TEST_CASE("temporaries of dead processes on this host are removed", "[io][atomic]") {
+  ScratchDir dir;
+  const std::string target = dir.file("out.h5");
+  const std::string tag = clvsim::temp_owner_tag();
+  const std::string host = tag.substr(0, tag.rfind('.'));
+  const std::string dead = target + ".tmp." + host + "." + std::to_string(dead_pid()) + ".0";
+  const std::string alive = target + ".tmp." + host + "." + std::to_string(::getppid()) + ".0";
+  const std::string other_host =
+      target + ".tmp.some-other-node." + std::to_string(dead_pid()) + ".0";
+  const std::string other_target =
+      dir.file("other.h5") + ".tmp." + host + "." + std::to_string(dead_pid()) + ".0";
+  for (const auto& p : {dead, alive, other_host, other_target}) write_text(p, "partial");
+  {
+    AtomicOutput out(target, Overwrite::Refuse);
+    write_text(out.temp_path(), "done");
+    out.commit();
+  }
+  CHECK_FALSE(fs::exists(dead));
+  CHECK(fs::exists(alive));         // its process still runs
+  CHECK(fs::exists(other_host));    // its process cannot be checked from here
+  CHECK(fs::exists(other_target));  // another output's business
+  CHECK(clvsim::remove_stale_temporaries(target) == 0);
+}
+
+TEST_CASE("an output may not be an input of the same run", "[io][atomic]") {
+  ScratchDir dir;
+  const std::string scenario = dir.file("my.toml");
+  write_text(scenario, "x");
+  CHECK_THROWS_WITH(clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), scenario}, {scenario}),
+                    Catch::Contains("is an input of this run"));
+  // The same file under another name: a symbolic link and a relative spelling.
+  fs::create_symlink(scenario, dir.file("link.toml"));
+  CHECK_THROWS_AS(clvsim::check_outputs_are_not_inputs({dir.file("link.toml")}, {scenario}),
+                  InputError);
+  CHECK_THROWS_AS(clvsim::check_outputs_are_not_inputs({dir.file("sub/../my.toml")}, {scenario}),
+                  InputError);
+  CHECK_THROWS_WITH(
+      clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), dir.file("a.h5")}, {scenario}),
+      Catch::Contains("named twice"));
+  CHECK_NOTHROW(clvsim::check_outputs_are_not_inputs({dir.file("a.h5"), "", dir.file("a.csv")},
+                                                     {scenario, ""}));
 }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include "clvsim/io/scenario_toml.hpp"
@@ -343,9 +345,39 @@ TEST_CASE("extends: errors name the file the value came from", "[io][extends][er
     fs::create_directory(dir.path / "sub");
     const std::string child = dir.write("child.toml", "extends = \"sub\"\n");
     CHECK_THAT(error_reading(child),
-               StartsWith(child + ":1:11: extends = \"sub\" cannot be read (Is a directory; "
-                                  "paths are relative to " +
+               StartsWith(child +
+                          ":1:11: extends = \"sub\" cannot be read (it is a directory, not a file; "
+                          "paths are relative to " +
                           dir.path.string() + ")"));
+  }
+  SECTION("a base that is a device or a FIFO is refused, not read without end") {
+    TempDir dir;
+    const std::string child = dir.write("child.toml", "extends = \"/dev/zero\"\n");
+    CHECK_THAT(error_reading(child),
+               Contains("extends = \"/dev/zero\" cannot be read (it is not a regular file"));
+    const std::string fifo = (dir.path / "pipe.toml").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::string child2 = dir.write("child2.toml", "extends = \"pipe.toml\"\n");
+    CHECK_THAT(error_reading(child2), Contains("cannot be read (it is not a regular file"));
+  }
+  SECTION("a base above the size limit is refused") {
+    TempDir dir;
+    const std::string big = (dir.path / "big.toml").string();
+    { std::ofstream(big) << "# big\n"; }
+    fs::resize_file(big, (std::uintmax_t{16} << 20) + 1);
+    const std::string child = dir.write("child.toml", "extends = \"big.toml\"\n");
+    CHECK_THAT(error_reading(child), Contains("limited to 16 MiB"));
+  }
+  SECTION("the files read are listed as the scenario's inputs") {
+    TempDir dir;
+    const std::string saas = std::string(CLVSIM_SOURCE_DIR) + "/scenarios/saas.toml";
+    const std::string base = dir.write("base.toml", "extends = \"" + saas + "\"\n");
+    const std::string child = dir.write("child.toml", "extends = \"base.toml\"\n");
+    const clvsim::Scenario s = clvsim::read_scenario_file(child);
+    REQUIRE(s.input_files.size() == 3);
+    CHECK(s.input_files[0] == child);
+    CHECK(fs::equivalent(s.input_files[1], base));
+    CHECK(fs::equivalent(s.input_files[2], saas));
   }
   SECTION("extends is not a string, or is empty") {
     CHECK(error_parsing("extends = 3\n", "x.toml") ==

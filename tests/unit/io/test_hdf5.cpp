@@ -1,5 +1,6 @@
 #include "clvsim/io/hdf5.hpp"
 
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include <catch2/catch.hpp>
 
@@ -325,4 +328,37 @@ TEST_CASE("files and groups move", "[io][hdf5]") {
   File file(path, File::Mode::ReadOnly);
   CHECK(file.path() == path);
   CHECK(file.root().read<std::uint8_t>("g/flags") == std::vector<std::uint8_t>{1, 0, 1});
+}
+
+TEST_CASE("a full disk while writing is an error, and HDF5 stays usable", "[io][hdf5]") {
+  ScratchDir dir;
+  // RLIMIT_FSIZE makes writes beyond 64 KiB fail with EFBIG, as a full disk fails with ENOSPC;
+  // SIGXFSZ is ignored so the write returns the error instead of killing the process.
+  struct rlimit old {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 64 * 1024;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::vector<double> values(100000, 1.5);
+  // The write or the close fails, with the system's reason, not HDF5's internal details.
+  const auto write_all = [&] {
+    File file(dir.file("full.h5"), File::Mode::Create);
+    file.root().write<double>("values", values);
+    file.close();
+  };
+  CHECK_THROWS_WITH(write_all(), Catch::Contains("full.h5") &&
+                                     Catch::Contains("(File too large)") &&
+                                     !Catch::Contains("errno"));
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  // The library is in a sound state: the next file is written and read back. (Before, HDF5
+  // kept the failed file open and crashed or looped when the process exited.)
+  {
+    File file(dir.file("after.h5"), File::Mode::Create);
+    file.root().write<double>("values", values);
+    file.close();
+  }
+  File back(dir.file("after.h5"), File::Mode::ReadOnly);
+  CHECK(back.root().read<double>("values") == values);
 }
