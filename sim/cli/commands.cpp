@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "optimize_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -189,6 +190,8 @@ int main(int argc, char** argv) {
 
   ReportArgs report;
   CLI::App* report_cmd = add_report_command(app, report);
+  OptimizeArgs optimize;
+  CLI::App* optimize_cmd = add_optimize_command(app, optimize);
 
   // MPI is initialised before parsing (it may rewrite argv) and finalised on return.
   const std::unique_ptr<Communicator> world = world_communicator(&argc, &argv);
@@ -210,6 +213,7 @@ int main(int argc, char** argv) {
     if (*init_cmd) return init_command(init_path, init_force);
     if (*merge_cmd) return merge_command(merge);
     if (*report_cmd) return report_command(report);
+    if (*optimize_cmd) return optimize_command(optimize, command_line);
   } catch (const InputError& e) {
     // Every rank reads the same input and fails the same way: one report is enough.
     if (root) std::cerr << "clvsim: error: " << e.what() << "\n";
