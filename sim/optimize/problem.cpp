@@ -8,6 +8,7 @@
 
 #include "clvsim/model.hpp"
 #include "clvsim/monte_carlo.hpp"
+#include "clvsim/parallel.hpp"
 #include "clvsim/optimize/optimize.hpp"
 #include "clvsim/suggest.hpp"
 #include "clvsim/variants.hpp"
@@ -237,13 +238,30 @@ double expected_objective(const Problem& p, std::span<const double> x) {
 std::vector<double> sample_metric(const Problem& p, std::span<const double> x, std::uint64_t seed,
                                   int replications, int threads) {
   const Scenario s = apply_plan(p, x);
-  RunOptions options;
-  options.replications = replications;
-  options.seed = seed;
-  options.use_seed = true;
-  options.threads = threads;
-  const RunResults r = run_monte_carlo(std::span<const Scenario>(&s, 1), options);
-  return r.scenarios.front().across(p.metric);
+  if (needs_customer_value(p.metric)) {
+    RunOptions options;
+    options.replications = replications;
+    options.seed = seed;
+    options.use_seed = true;
+    options.threads = threads;
+    const RunResults r = run_monte_carlo(std::span<const Scenario>(&s, 1), options);
+    return r.scenarios.front().across(p.metric);
+  }
+  // The same replications as run_monte_carlo (streams keyed by seed and replication), without
+  // the customer-value chain that only the LTV metrics need: most of a replication's cost.
+  const Valuation valuation = Valuation::WithoutCustomerValue;
+  const ModelParams nominal = resolve_nominal(s, valuation);
+  const bool uncertain = has_uncertainty(s);
+  const std::size_t size = static_cast<std::size_t>(MetricIndex{nominal.channels, nominal.segments, nominal.stages}.size()) *
+                           static_cast<std::size_t>(nominal.horizon);
+  std::vector<double> out(static_cast<std::size_t>(replications));
+  parallel_for(out.size(), threads, [&](std::size_t r) {
+    std::vector<double> metrics(size), totals(static_cast<std::size_t>(Total::Count_));
+    if (uncertain) simulate_replication(resolve(s, seed, r, valuation), seed, r, metrics, totals);
+    else simulate_replication(nominal, seed, r, metrics, totals);
+    out[r] = totals[static_cast<std::size_t>(p.metric)];
+  });
+  return out;
 }
 
 double cvar(std::span<const double> values, double level) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/monte_carlo.hpp"
 #include "clvsim/optimize/optimize.hpp"
 
 using namespace clvsim;
@@ -313,4 +314,20 @@ TEST_CASE("Bad [optimize] input names file, line and column", "[optimize]") {
     CHECK(m.find("bad.toml:2:") != std::string::npos);
     CHECK(m.find("did you mean 'channels.ads.spend'") != std::string::npos);
   }
+}
+
+TEST_CASE("The risk objective's replications are run_monte_carlo's, bit for bit", "[optimize]") {
+  Scenario s = read_scenario_file(std::string(CLVSIM_SOURCE_DIR) + "/scenarios/saas_optimize.toml");
+  s.simulation.horizon = 12;
+  const optimize::Problem p = optimize::make_problem(s, *s.optimize);
+  const std::vector<double> x{30000, 20000, 4.0};
+  const std::vector<double> fast = optimize::sample_metric(p, x, 5, 16, 2);
+  const Scenario plan = optimize::apply_plan(p, x);
+  RunOptions options;
+  options.replications = 16;
+  options.seed = 5;
+  options.use_seed = true;
+  options.threads = 1;
+  const RunResults r = run_monte_carlo(std::span<const Scenario>(&plan, 1), options);
+  CHECK(same_bits(fast, r.scenarios.front().across(Total::Npv)));
 }
