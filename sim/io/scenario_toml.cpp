@@ -1692,7 +1692,7 @@ OptimizeSpec::Variable Reader::read_optimize_variable(const toml::key& k, const 
   check_keys(*t, path, OPTIMIZE_VARIABLE_KEYS);
   OptimizeSpec::Variable v;
   v.pattern = k.str();
-  v.where = loc(k);
+  v.where = loc(n);  // the value: under extends, the key may be the base's
   const auto lo = number_at(*t, "min", join(path, "min"), "expected a finite number");
   if (!lo) fail_missing(loc(n), path, "min", "the smallest value the optimiser may choose");
   const auto hi = number_at(*t, "max", join(path, "max"), "expected a finite number");

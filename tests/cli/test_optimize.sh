@@ -46,7 +46,7 @@ bad() {  # bad NAME EXPECTED-LOCATION EXPECTED-TEXT, with the scenario's [optimi
   check grep -q "$3" err.txt
   check test ! -e "$1.h5"
 }
-bad unknown_path 3:1 "did you mean 'channels.paid_search.spend'" <<'TOML'
+bad unknown_path 3:31 "did you mean 'channels.paid_search.spend'" <<'TOML'
 [optimize.variables]
 "channels.paid_serch.spend" = { min = 0, max = 1 }
 TOML
