@@ -98,7 +98,7 @@ void print(std::ostream& os, const optimize::Result& r) {
      << ", retain " << format_number(e.marginal_retention_cost, 2) << " (ratio "
      << format_number(e.marginal_acquisition_cost / e.marginal_retention_cost, 2) << "x) at the margin;\n"
      << "  on average (the \"5-25x\" claim): acquire " << format_number(e.average_acquisition_cost, 2)
-     << " (CAC), retain one for a period " << format_number(e.average_retention_cost, 2) << " (ratio "
+     << " (CAC), retain one for a year " << format_number(e.average_retention_cost, 2) << " (ratio "
      << format_number(e.average_acquisition_cost / e.average_retention_cost, 2) << "x)\n";
 
   if (!r.frontier.empty()) {

@@ -81,7 +81,9 @@ EquityTest equity_test(const Problem& p, std::span<const double> x) {
       const double r = metrics[static_cast<std::size_t>(rate * T + t)];
       if (c > 0.0 && r < 1.0) retained += c * r / (1.0 - r);  // at risk - churned
     }
-    out.average_retention_cost = retained > 0.0 ? at[idx(Total::RetentionSpend)] / retained : NaN;
+    // Per customer-year kept, the unit the "5-25x" claim has in mind.
+    const double years = retained / periods_per_year(s.simulation.period);
+    out.average_retention_cost = years > 0.0 ? at[idx(Total::RetentionSpend)] / years : NaN;
   }
 
   // The budget's shadow price: re-optimise with the first budget's bound moved by +-0.1%.

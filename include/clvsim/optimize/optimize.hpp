@@ -125,7 +125,7 @@ struct EquityTest {
   std::vector<Marginal> levers;
   double shadow_price = 0.0;   //!< d(optimal expected metric)/d(first budget's bound), re-optimised
   double average_acquisition_cost = 0.0;  //!< (acquisition spend + referral rewards)/new customers
-  double average_retention_cost = 0.0;    //!< retention spend / customer-periods retained
+  double average_retention_cost = 0.0;    //!< retention spend / customer-years retained
   double marginal_acquisition_cost = 0.0; //!< of the acquisition levers not at a bound (mean)
   double marginal_retention_cost = 0.0;   //!< of the retention levers not at a bound (mean)
 };

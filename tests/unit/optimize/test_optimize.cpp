@@ -132,6 +132,9 @@ TEST_CASE("The optimiser finds the Blattberg-Deighton optimum of the first-order
     CHECK(eq.shadow_price == Approx(lambda_a).epsilon(2e-3));
     // Pfeifer's marginal acquisition cost: dA / d(new customers) = 1 / (l'(A) * periods).
     CHECK(eq.levers[0].marginal_cost_per_customer == Approx(1.0 / bd.dleads(sb.x[0])).epsilon(1e-4));
+    // Average costs: CAC = A / l(A); retention spend per customer-year kept = 12 R / s(R).
+    CHECK(eq.average_acquisition_cost == Approx(sb.x[0] / bd.leads(sb.x[0])).epsilon(1e-12));
+    CHECK(eq.average_retention_cost == Approx(12.0 * sb.x[1] / bd.s(sb.x[1])).epsilon(1e-10));
   }
 }
 
