@@ -122,15 +122,13 @@ Result run_optimize(const Scenario& s, const Settings& settings) {
 
   // Fresh replications: today's plan as written and the recommended plan, paired.
   if (settings.progress) settings.progress("re-evaluation on fresh replications", 0);
-  const std::vector<Scenario> both{p.base, apply_plan(p, res.plan)};
-  RunOptions options;
-  options.replications = spec.evaluation_replications;
-  options.seed = res.evaluation_seed;
-  options.use_seed = true;
-  options.threads = settings.threads;
-  const RunResults fresh = run_monte_carlo(both, options);
-  const std::vector<double> today_values = fresh.scenarios[0].across(p.metric);
-  const std::vector<double> plan_values = fresh.scenarios[1].across(p.metric);
+  // Today's plan as written (schedules included): no variable applied. Same seed: paired.
+  Problem as_written = p;
+  as_written.names.clear();
+  const std::vector<double> today_values =
+      sample_metric(as_written, {}, res.evaluation_seed, spec.evaluation_replications, settings.threads);
+  const std::vector<double> plan_values =
+      sample_metric(p, res.plan, res.evaluation_seed, spec.evaluation_replications, settings.threads);
   res.today_stats = summarize(today_values);
   res.plan_stats = summarize(plan_values);
   OptimizeSpec measure = spec;
