@@ -29,7 +29,8 @@ double seconds(F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string path = argc > 1 ? argv[1] : std::string(CLVSIM_SOURCE_DIR) + "/scenarios/saas_optimize.toml";
+  const std::string path =
+      argc > 1 ? argv[1] : std::string(CLVSIM_SOURCE_DIR) + "/scenarios/saas_optimize.toml";
   Scenario s = read_scenario_file(path);
   if (!s.optimize) {
     std::fprintf(stderr, "%s has no [optimize] table\n", path.c_str());
@@ -57,12 +58,15 @@ int main(int argc, char** argv) {
   const double t_all = seconds([&] { res = optimize::run_optimize(s, settings); });
 
   const double mc_eval = t_mc / n_mc;
-  std::printf("scenario %s, %d variables, %d threads\n", s.name.c_str(), static_cast<int>(p.size()), threads);
+  std::printf("scenario %s, %d variables, %d threads\n", s.name.c_str(), static_cast<int>(p.size()),
+              threads);
   std::printf("expected-value evaluations per second:          %10.1f\n", n_expected / t_expected);
-  std::printf("Monte Carlo evaluations per second (R = %d):   %10.2f  (%.1f expected evaluations each)\n", R,
-              n_mc / t_mc, mc_eval / (t_expected / n_expected));
+  std::printf(
+      "Monte Carlo evaluations per second (R = %d):   %10.2f  (%.1f expected evaluations each)\n",
+      R, n_mc / t_mc, mc_eval / (t_expected / n_expected));
   std::printf("expected-value optimum: %.3f s, %d evaluations\n", t_solve, sol.evaluations);
-  std::printf("whole analysis (%s): %.2f s = %.1f Monte Carlo evaluations; risk search %d evaluations\n",
-              optimize::objective_name(p.spec.objective), t_all, t_all / mc_eval, res.risk.evaluations);
+  std::printf(
+      "whole analysis (%s): %.2f s = %.1f Monte Carlo evaluations; risk search %d evaluations\n",
+      optimize::objective_name(p.spec.objective), t_all, t_all / mc_eval, res.risk.evaluations);
   return sink == 0.123 ? 1 : 0;
 }

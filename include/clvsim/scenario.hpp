@@ -325,7 +325,7 @@ struct Scenario {
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`
   //! [parameter_draws]; linked to its parameters by attach_parameter_draws().
   std::optional<ParameterDraws> parameter_draws;
-  std::optional<OptimizeSpec> optimize;          //!< [optimize], for `clvsim optimize`
+  std::optional<OptimizeSpec> optimize;  //!< [optimize], for `clvsim optimize`
 
   [[nodiscard]] int segment_index(const std::string& name) const;  //!< -1 when absent
   [[nodiscard]] int stage_index(const std::string& name) const;    //!< -1 when absent

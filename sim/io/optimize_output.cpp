@@ -8,9 +8,12 @@ namespace {
 
 const char* sense_name(OptimizeSpec::Budget::Sense s) {
   switch (s) {
-    case OptimizeSpec::Budget::Sense::AtMost: return "max";
-    case OptimizeSpec::Budget::Sense::AtLeast: return "min";
-    case OptimizeSpec::Budget::Sense::Equal: return "equals";
+    case OptimizeSpec::Budget::Sense::AtMost:
+      return "max";
+    case OptimizeSpec::Budget::Sense::AtLeast:
+      return "min";
+    case OptimizeSpec::Budget::Sense::Equal:
+      return "equals";
   }
   return "max";
 }
@@ -35,8 +38,8 @@ void write_optimize_hdf5(const std::string& path, const optimize::Result& r, int
     h5::File file(output.temp_path(), h5::File::Mode::Create);
     h5::Group& root = file.root();
     root.set_attr("kind", "optimize");
-    detail::write_provenance(root, {command_line, threads, 1, r.seconds, p.base.name, p.base.source_file,
-                                    p.base.source_text});
+    detail::write_provenance(root, {command_line, threads, 1, r.seconds, p.base.name,
+                                    p.base.source_file, p.base.source_text});
     root.set_attr("objective", optimize::objective_name(spec.objective));
     root.set_attr("objective_description", optimize::objective_description(spec));
     root.set_attr("metric", spec.metric);
@@ -95,14 +98,17 @@ void write_optimize_hdf5(const std::string& path, const optimize::Result& r, int
     ev.write("statistics", stats, {2, plan_row.size()});
     ev.set_dataset_attr("statistics", "rows", "today, plan");
     ev.set_dataset_attr("statistics", "columns", "mean, sd, std_error, q05, q25, q50, q75, q95, n");
-    ev.write("objective", std::vector<double>{r.today_objective.value, r.today_objective.low, r.today_objective.high,
-                                              r.plan_objective.value, r.plan_objective.low, r.plan_objective.high},
-             {2, 3});
+    ev.write(
+        "objective",
+        std::vector<double>{r.today_objective.value, r.today_objective.low, r.today_objective.high,
+                            r.plan_objective.value, r.plan_objective.low, r.plan_objective.high},
+        {2, 3});
     ev.set_dataset_attr("objective", "columns", "value, ci_low, ci_high");
     const DeltaSummary& d = r.difference;
-    ev.write("difference", std::vector<double>{d.mean, d.std_error, d.ci_low, d.ci_high, d.q_low, d.q_high, d.p_higher,
-                                               static_cast<double>(d.n)});
-    ev.set_dataset_attr("difference", "columns", "mean, std_error, ci_low, ci_high, q025, q975, p_better, n");
+    ev.write("difference", std::vector<double>{d.mean, d.std_error, d.ci_low, d.ci_high, d.q_low,
+                                               d.q_high, d.p_higher, static_cast<double>(d.n)});
+    ev.set_dataset_attr("difference", "columns",
+                        "mean, std_error, ci_low, ci_high, q025, q975, p_better, n");
 
     h5::Group eq = root.create_group("equity");
     std::vector<double> der, dpu, vpd, mc;

@@ -125,10 +125,10 @@ Result run_optimize(const Scenario& s, const Settings& settings) {
   // Today's plan as written (schedules included): no variable applied. Same seed: paired.
   Problem as_written = p;
   as_written.names.clear();
-  const std::vector<double> today_values =
-      sample_metric(as_written, {}, res.evaluation_seed, spec.evaluation_replications, settings.threads);
-  const std::vector<double> plan_values =
-      sample_metric(p, res.plan, res.evaluation_seed, spec.evaluation_replications, settings.threads);
+  const std::vector<double> today_values = sample_metric(
+      as_written, {}, res.evaluation_seed, spec.evaluation_replications, settings.threads);
+  const std::vector<double> plan_values = sample_metric(
+      p, res.plan, res.evaluation_seed, spec.evaluation_replications, settings.threads);
   res.today_stats = summarize(today_values);
   res.plan_stats = summarize(plan_values);
   OptimizeSpec measure = spec;
@@ -150,7 +150,8 @@ Result run_optimize(const Scenario& s, const Settings& settings) {
         const Solution sol = solve_expected(p, scale);
         f.x = sol.x;
         f.expected = sol.value;
-        f.risk = risk ? risk_measure(spec, sample_metric(p, sol.x, res.saa_seed, spec.replications, settings.threads))
+        f.risk = risk ? risk_measure(spec, sample_metric(p, sol.x, res.saa_seed, spec.replications,
+                                                         settings.threads))
                       : NaN;
       } catch (const InputError&) {
         // This budget level admits no plan within the bounds.

@@ -10,6 +10,7 @@
 namespace clvsim::optimize::detail {
 
 //! Expected metrics ([metric][period]) and totals of a scenario at its point values.
-void expected_run(const Scenario& s, Total metric, std::vector<double>& metrics, std::vector<double>& totals);
+void expected_run(const Scenario& s, Total metric, std::vector<double>& metrics,
+                  std::vector<double>& totals);
 
 }  // namespace clvsim::optimize::detail

@@ -8,8 +8,8 @@
 
 #include "clvsim/model.hpp"
 #include "clvsim/monte_carlo.hpp"
-#include "clvsim/parallel.hpp"
 #include "clvsim/optimize/optimize.hpp"
+#include "clvsim/parallel.hpp"
 #include "clvsim/suggest.hpp"
 #include "clvsim/variants.hpp"
 #include "detail.hpp"
@@ -28,7 +28,8 @@ std::string number(double x) {
 
 LeverKind kind_of(const std::string& pattern) {
   auto starts = [&](const char* prefix) { return pattern.rfind(prefix, 0) == 0; };
-  if (starts("channels.") || starts("funnel.") || starts("referral.")) return LeverKind::Acquisition;
+  if (starts("channels.") || starts("funnel.") || starts("referral."))
+    return LeverKind::Acquisition;
   if (starts("retention.") || starts("winback.")) return LeverKind::Retention;
   return LeverKind::Other;
 }
@@ -42,8 +43,9 @@ Total total_named(const OptimizeSpec& spec) {
   std::string accepted;
   for (const auto& n : names) accepted += (accepted.empty() ? "" : ", ") + n;
   const auto guess = closest_match(spec.metric, names);
-  throw InputError::at(spec.where, "optimize.metric", "\"" + spec.metric + "\"", "is not a horizon total",
-                       (guess ? "did you mean '" + *guess + "'? " : std::string()) + "accepted: " + accepted);
+  throw InputError::at(
+      spec.where, "optimize.metric", "\"" + spec.metric + "\"", "is not a horizon total",
+      (guess ? "did you mean '" + *guess + "'? " : std::string()) + "accepted: " + accepted);
 }
 
 bool needs_customer_value(Total t) {
@@ -62,21 +64,30 @@ std::vector<double> nonnan(std::span<const double> values) {
 
 const char* lever_kind_name(LeverKind k) {
   switch (k) {
-    case LeverKind::Acquisition: return "acquisition";
-    case LeverKind::Retention: return "retention";
-    case LeverKind::Other: return "other";
+    case LeverKind::Acquisition:
+      return "acquisition";
+    case LeverKind::Retention:
+      return "retention";
+    case LeverKind::Other:
+      return "other";
   }
   return "other";
 }
 
 const char* objective_name(OptimizeSpec::Objective o) {
   switch (o) {
-    case OptimizeSpec::Objective::Expected: return "expected";
-    case OptimizeSpec::Objective::Mean: return "mean";
-    case OptimizeSpec::Objective::Quantile: return "quantile";
-    case OptimizeSpec::Objective::Cvar: return "cvar";
-    case OptimizeSpec::Objective::Probability: return "probability";
-    case OptimizeSpec::Objective::MeanMinusSd: return "mean_minus_sd";
+    case OptimizeSpec::Objective::Expected:
+      return "expected";
+    case OptimizeSpec::Objective::Mean:
+      return "mean";
+    case OptimizeSpec::Objective::Quantile:
+      return "quantile";
+    case OptimizeSpec::Objective::Cvar:
+      return "cvar";
+    case OptimizeSpec::Objective::Probability:
+      return "probability";
+    case OptimizeSpec::Objective::MeanMinusSd:
+      return "mean_minus_sd";
   }
   return "expected";
 }
@@ -84,12 +95,18 @@ const char* objective_name(OptimizeSpec::Objective o) {
 std::string objective_description(const OptimizeSpec& spec) {
   const std::string pct = number(100.0 * spec.level) + "%";
   switch (spec.objective) {
-    case OptimizeSpec::Objective::Expected: return "expected " + spec.metric + " (exact)";
-    case OptimizeSpec::Objective::Mean: return "Monte Carlo mean of " + spec.metric;
-    case OptimizeSpec::Objective::Quantile: return pct + " quantile of " + spec.metric;
-    case OptimizeSpec::Objective::Cvar: return "CVaR " + pct + " (mean of the worst " + pct + ") of " + spec.metric;
-    case OptimizeSpec::Objective::Probability: return "P(" + spec.metric + " >= " + number(spec.target) + ")";
-    case OptimizeSpec::Objective::MeanMinusSd: return "mean - " + number(spec.k) + " sd of " + spec.metric;
+    case OptimizeSpec::Objective::Expected:
+      return "expected " + spec.metric + " (exact)";
+    case OptimizeSpec::Objective::Mean:
+      return "Monte Carlo mean of " + spec.metric;
+    case OptimizeSpec::Objective::Quantile:
+      return pct + " quantile of " + spec.metric;
+    case OptimizeSpec::Objective::Cvar:
+      return "CVaR " + pct + " (mean of the worst " + pct + ") of " + spec.metric;
+    case OptimizeSpec::Objective::Probability:
+      return "P(" + spec.metric + " >= " + number(spec.target) + ")";
+    case OptimizeSpec::Objective::MeanMinusSd:
+      return "mean - " + number(spec.k) + " sd of " + spec.metric;
   }
   return spec.metric;
 }
@@ -101,8 +118,9 @@ Problem make_problem(const Scenario& s, const OptimizeSpec& spec) {
   p.spec = spec;
   p.metric = total_named(spec);
   if (spec.variables.empty())
-    throw InputError::at(spec.where, "optimize.variables", "", "is missing or empty",
-                         "at least one decision variable: \"<key path>\" = { min = ..., max = ... }");
+    throw InputError::at(
+        spec.where, "optimize.variables", "", "is missing or empty",
+        "at least one decision variable: \"<key path>\" = { min = ..., max = ... }");
 
   Scenario probe = p.base;
   std::map<const Param*, std::string> owner;
@@ -119,17 +137,21 @@ Problem make_problem(const Scenario& s, const OptimizeSpec& spec) {
                                "component; docs/scenario.md lists every key");
     }
     if (!(v.min <= v.max) || !std::isfinite(v.min) || !std::isfinite(v.max))
-      throw InputError::at(v.where, key, "{ min = " + number(v.min) + ", max = " + number(v.max) + " }",
+      throw InputError::at(v.where, key,
+                           "{ min = " + number(v.min) + ", max = " + number(v.max) + " }",
                            "has bad bounds", "finite min <= max");
     double sum = 0.0;
     for (const Param* t : targets) {
       const auto [it, fresh] = owner.emplace(t, v.pattern);
       if (!fresh)
-        throw InputError::at(v.where, key, "", "sets " + t->path + ", which variable \"" + it->second + "\" also sets",
-                             "each parameter may belong to one decision variable");
+        throw InputError::at(
+            v.where, key, "",
+            "sets " + t->path + ", which variable \"" + it->second + "\" also sets",
+            "each parameter may belong to one decision variable");
       for (double b : {v.min, v.max})
         if (!in_domain(t->domain, b))
-          throw InputError::at(v.where, key, number(b), "is a bound outside " + t->path + "'s domain",
+          throw InputError::at(v.where, key, number(b),
+                               "is a bound outside " + t->path + "'s domain",
                                domain_description(t->domain));
       sum += t->value;
     }
@@ -152,8 +174,8 @@ Problem make_problem(const Scenario& s, const OptimizeSpec& spec) {
       const auto it = std::find(p.names.begin(), p.names.end(), pattern);
       if (it == p.names.end()) {
         const auto guess = closest_match(pattern, p.names);
-        throw InputError::at(b.where, "optimize.budgets." + b.name + ".terms.\"" + pattern + "\"", number(coef),
-                             "is not a decision variable",
+        throw InputError::at(b.where, "optimize.budgets." + b.name + ".terms.\"" + pattern + "\"",
+                             number(coef), "is not a decision variable",
                              (guess ? "did you mean '" + *guess + "'? " : std::string()) +
                                  "the keys of [optimize.variables]");
       }
@@ -169,11 +191,12 @@ Problem make_problem(const Scenario& s, const OptimizeSpec& spec) {
     const double tol = 1e-9 * std::max(1.0, std::fabs(c.bound));
     const bool ok = (b.sense == OptimizeSpec::Budget::Sense::AtMost && lo <= c.bound + tol) ||
                     (b.sense == OptimizeSpec::Budget::Sense::AtLeast && hi >= c.bound - tol) ||
-                    (b.sense == OptimizeSpec::Budget::Sense::Equal && lo <= c.bound + tol && hi >= c.bound - tol);
+                    (b.sense == OptimizeSpec::Budget::Sense::Equal && lo <= c.bound + tol &&
+                     hi >= c.bound - tol);
     if (!ok)
       throw InputError::at(b.where, "optimize.budgets." + b.name, number(c.bound),
-                           "cannot be met within the variables' bounds (they give between " + number(lo) +
-                               " and " + number(hi) + ")",
+                           "cannot be met within the variables' bounds (they give between " +
+                               number(lo) + " and " + number(hi) + ")",
                            "a bound the variables' [min, max] can reach");
     p.constraints.push_back(std::move(c));
   }
@@ -206,18 +229,26 @@ double max_violation(const Problem& p, std::span<const double> x) {
   for (const Constraint& c : p.constraints) {
     const double v = constraint_value(c, x) - c.bound;
     switch (c.sense) {
-      case OptimizeSpec::Budget::Sense::AtMost: worst = std::max(worst, v); break;
-      case OptimizeSpec::Budget::Sense::AtLeast: worst = std::max(worst, -v); break;
-      case OptimizeSpec::Budget::Sense::Equal: worst = std::max(worst, std::fabs(v)); break;
+      case OptimizeSpec::Budget::Sense::AtMost:
+        worst = std::max(worst, v);
+        break;
+      case OptimizeSpec::Budget::Sense::AtLeast:
+        worst = std::max(worst, -v);
+        break;
+      case OptimizeSpec::Budget::Sense::Equal:
+        worst = std::max(worst, std::fabs(v));
+        break;
     }
   }
   return worst;
 }
 
 namespace detail {
-void expected_run(const Scenario& s, Total metric, std::vector<double>& metrics, std::vector<double>& totals) {
-  const ModelParams m = resolve_nominal(
-      s, needs_customer_value(metric) ? Valuation::WithCustomerValue : Valuation::WithoutCustomerValue);
+void expected_run(const Scenario& s, Total metric, std::vector<double>& metrics,
+                  std::vector<double>& totals) {
+  const ModelParams m =
+      resolve_nominal(s, needs_customer_value(metric) ? Valuation::WithCustomerValue
+                                                      : Valuation::WithoutCustomerValue);
   const MetricIndex index{m.channels, m.segments, m.stages};
   metrics.assign(static_cast<std::size_t>(index.size()) * m.horizon, 0.0);
   totals.assign(static_cast<std::size_t>(Total::Count_), 0.0);
@@ -252,13 +283,17 @@ std::vector<double> sample_metric(const Problem& p, std::span<const double> x, s
   const Valuation valuation = Valuation::WithoutCustomerValue;
   const ModelParams nominal = resolve_nominal(s, valuation);
   const bool uncertain = has_uncertainty(s);
-  const std::size_t size = static_cast<std::size_t>(MetricIndex{nominal.channels, nominal.segments, nominal.stages}.size()) *
-                           static_cast<std::size_t>(nominal.horizon);
+  const std::size_t size =
+      static_cast<std::size_t>(
+          MetricIndex{nominal.channels, nominal.segments, nominal.stages}.size()) *
+      static_cast<std::size_t>(nominal.horizon);
   std::vector<double> out(static_cast<std::size_t>(replications));
   parallel_for(out.size(), threads, [&](std::size_t r) {
     std::vector<double> metrics(size), totals(static_cast<std::size_t>(Total::Count_));
-    if (uncertain) simulate_replication(resolve(s, seed, r, valuation), seed, r, metrics, totals);
-    else simulate_replication(nominal, seed, r, metrics, totals);
+    if (uncertain)
+      simulate_replication(resolve(s, seed, r, valuation), seed, r, metrics, totals);
+    else
+      simulate_replication(nominal, seed, r, metrics, totals);
     out[r] = totals[static_cast<std::size_t>(p.metric)];
   });
   return out;
@@ -281,13 +316,15 @@ double cvar(std::span<const double> values, double level) {
 double risk_measure(const OptimizeSpec& spec, std::span<const double> values) {
   switch (spec.objective) {
     case OptimizeSpec::Objective::Expected:
-    case OptimizeSpec::Objective::Mean: return summarize(values).mean;
+    case OptimizeSpec::Objective::Mean:
+      return summarize(values).mean;
     case OptimizeSpec::Objective::Quantile: {
       std::vector<double> v = nonnan(values);
       std::sort(v.begin(), v.end());
       return quantile_sorted(v, spec.level);
     }
-    case OptimizeSpec::Objective::Cvar: return cvar(values, spec.level);
+    case OptimizeSpec::Objective::Cvar:
+      return cvar(values, spec.level);
     case OptimizeSpec::Objective::Probability: {
       const std::vector<double> v = nonnan(values);
       std::size_t hit = 0;
@@ -316,7 +353,9 @@ Estimate risk_estimate(const OptimizeSpec& spec, std::span<const double> values)
   double se = NaN;
   switch (spec.objective) {
     case OptimizeSpec::Objective::Expected:
-    case OptimizeSpec::Objective::Mean: se = st.std_error; break;
+    case OptimizeSpec::Objective::Mean:
+      se = st.std_error;
+      break;
     case OptimizeSpec::Objective::Quantile: {
       // Distribution-free: the order statistics whose ranks bound n p by 1.96 binomial sd.
       const double np = n * spec.level, half = Z95 * std::sqrt(np * (1.0 - spec.level));
@@ -336,7 +375,9 @@ Estimate risk_estimate(const OptimizeSpec& spec, std::span<const double> values)
       se = std::sqrt((tail_var + (1.0 - a) * (e.value - q) * (e.value - q)) / (n * a));
       break;
     }
-    case OptimizeSpec::Objective::Probability: se = std::sqrt(e.value * (1.0 - e.value) / n); break;
+    case OptimizeSpec::Objective::Probability:
+      se = std::sqrt(e.value * (1.0 - e.value) / n);
+      break;
     case OptimizeSpec::Objective::MeanMinusSd: {
       // Delta method: Var(mean) + k^2 Var(sd), Var(sd) ~ (m4 - s^4) / (4 s^2 n).
       double m4 = 0.0;

@@ -39,7 +39,8 @@ struct Space {
     const Eigen::VectorXd u = u_of(z);
     std::vector<double> x(n);
     for (std::size_t i = 0; i < n; ++i)
-      x[i] = std::clamp(lo[i] + width[i] * u[static_cast<Eigen::Index>(i)], lo[i], lo[i] + width[i]);
+      x[i] =
+          std::clamp(lo[i] + width[i] * u[static_cast<Eigen::Index>(i)], lo[i], lo[i] + width[i]);
     return x;
   }
   [[nodiscard]] std::vector<double> z_of(std::span<const double> x) const {
@@ -107,7 +108,8 @@ Space make_space(const Problem& p, double bound_scale) {
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(E, Eigen::ComputeFullU | Eigen::ComputeFullV);
     svd.setThreshold(1e-12);
     sp.u0 = svd.solve(e);
-    if ((E * sp.u0 - e).norm() > 1e-9 * (1.0 + e.norm())) throw infeasible(p, "the equality budgets contradict each other");
+    if ((E * sp.u0 - e).norm() > 1e-9 * (1.0 + e.norm()))
+      throw infeasible(p, "the equality budgets contradict each other");
     const auto rank = svd.rank();
     sp.m = static_cast<std::size_t>(n - rank);
     sp.N = svd.matrixV().rightCols(n - rank);
@@ -147,7 +149,7 @@ struct NloptRun {
   nlopt_algorithm algorithm = NLOPT_LN_COBYLA;
   std::size_t dim = 0;
   bool maximize = true;
-  std::vector<double> lower, upper;  // empty: unbounded
+  std::vector<double> lower, upper;    // empty: unbounded
   const Eigen::MatrixXd* G = nullptr;  // inequalities G z - h (- t) <= 0
   const Eigen::VectorXd* h = nullptr;
   bool slack = false;  // the last variable t is subtracted from every inequality (feasibility)
@@ -184,13 +186,16 @@ void constraints_cb(unsigned m, double* result, unsigned, const double* z, doubl
   for (unsigned j = 0; j < m; ++j) result[j] = v[j] - (run->slack ? z[k] : 0.0);
 }
 
-std::pair<std::vector<double>, double> run_nlopt(const NloptRun& r, std::vector<double> start, int& evaluations) {
+std::pair<std::vector<double>, double> run_nlopt(const NloptRun& r, std::vector<double> start,
+                                                 int& evaluations) {
   nlopt_srand(20070101);  // for any stochastic algorithm; the ones used here are deterministic
   nlopt_opt opt = nlopt_create(r.algorithm, static_cast<unsigned>(r.dim));
   if (!opt) throw RuntimeError("NLopt could not create its optimiser");
   Callback cb{&r, opt, nullptr, 0};
-  if (r.maximize) nlopt_set_max_objective(opt, objective_cb, &cb);
-  else nlopt_set_min_objective(opt, objective_cb, &cb);
+  if (r.maximize)
+    nlopt_set_max_objective(opt, objective_cb, &cb);
+  else
+    nlopt_set_min_objective(opt, objective_cb, &cb);
   if (!r.lower.empty()) nlopt_set_lower_bounds(opt, r.lower.data());
   if (!r.upper.empty()) nlopt_set_upper_bounds(opt, r.upper.data());
   std::vector<double> tol;
@@ -240,12 +245,14 @@ std::vector<double> interior_point(const Problem& p, const Space& sp, std::vecto
   int evals = 0;
   auto [z, t] = run_nlopt(r, z0, evals);
   z.pop_back();
-  if (sp.worst(z) > 1e-9) throw infeasible(p, "the smallest violation found is " + std::to_string(sp.worst(z)));
+  if (sp.worst(z) > 1e-9)
+    throw infeasible(p, "the smallest violation found is " + std::to_string(sp.worst(z)));
   return z;
 }
 
 // Move z toward the interior point just far enough to meet every inequality.
-std::vector<double> repair(const Space& sp, std::vector<double> z, const std::vector<double>& inside) {
+std::vector<double> repair(const Space& sp, std::vector<double> z,
+                           const std::vector<double>& inside) {
   const Eigen::VectorXd gz = sp.g(z), gi = sp.g(inside);
   double theta = 0.0;
   for (Eigen::Index j = 0; j < gz.size(); ++j)
@@ -258,7 +265,8 @@ std::vector<double> repair(const Space& sp, std::vector<double> z, const std::ve
 
 // Halton point i (1-based) in [0, 1)^n: deterministic multistart points.
 std::vector<double> halton(std::size_t i, std::size_t n) {
-  static const int primes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71};
+  static const int primes[] = {2,  3,  5,  7,  11, 13, 17, 19, 23, 29,
+                               31, 37, 41, 43, 47, 53, 59, 61, 67, 71};
   std::vector<double> u(n);
   for (std::size_t d = 0; d < n; ++d) {
     const int b = primes[d % 20];
@@ -334,7 +342,8 @@ Solution solve_risk(const Problem& p, std::span<const double> expected_optimum, 
   const std::vector<double> anchor = sp.worst(ze) > 1e-12 ? inside : ze;
   std::vector<std::vector<double>> starts{anchor, repair(sp, sp.z_of(p.today), anchor)};
   for (int k = 1; k <= p.spec.starts; ++k)
-    starts.push_back(repair(sp, sp.z_of(from_u(sp, halton(static_cast<std::size_t>(k), sp.n))), anchor));
+    starts.push_back(
+        repair(sp, sp.z_of(from_u(sp, halton(static_cast<std::size_t>(k), sp.n))), anchor));
 
   double best_value = -HUGE_VAL;
   std::vector<double> best_z = anchor;

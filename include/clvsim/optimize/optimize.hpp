@@ -37,13 +37,13 @@ struct Constraint {
 
 //! A checked optimisation problem.
 struct Problem {
-  Scenario base;      //!< today's plan, as written
+  Scenario base;  //!< today's plan, as written
   OptimizeSpec spec;
   Total metric = Total::Npv;
   std::vector<std::string> names;  //!< variable patterns
   std::vector<LeverKind> kinds;
   std::vector<double> lower, upper;
-  std::vector<double> today;       //!< mean of the matched parameters' point values
+  std::vector<double> today;  //!< mean of the matched parameters' point values
   std::vector<Constraint> constraints;
 
   [[nodiscard]] std::size_t size() const { return names.size(); }
@@ -89,7 +89,7 @@ Estimate risk_estimate(const OptimizeSpec& spec, std::span<const double> values)
 //! One solver run.
 struct Solution {
   std::vector<double> x;
-  double value = 0.0;     //!< the objective it maximised (expected metric, or SAA risk measure)
+  double value = 0.0;  //!< the objective it maximised (expected metric, or SAA risk measure)
   int evaluations = 0;
   std::string algorithm;
 };
@@ -113,9 +113,9 @@ Solution solve_risk(const Problem& p, std::span<const double> expected_optimum, 
 struct Marginal {
   std::string variable;
   LeverKind kind = LeverKind::Other;
-  double derivative = 0.0;       //!< d(expected metric)/dx
-  double dollars_per_unit = 0.0; //!< the lever's coefficient in the first budget (NaN: none)
-  double value_per_dollar = 0.0; //!< derivative / dollars_per_unit
+  double derivative = 0.0;        //!< d(expected metric)/dx
+  double dollars_per_unit = 0.0;  //!< the lever's coefficient in the first budget (NaN: none)
+  double value_per_dollar = 0.0;  //!< derivative / dollars_per_unit
   bool at_bound = false;
   //! Acquisition: d(acquisition spend)/d(new customers); retention: d(retention spend) /
   //! d(customers kept), customers kept = -d(churned customers). NaN otherwise.
@@ -123,11 +123,11 @@ struct Marginal {
 };
 struct EquityTest {
   std::vector<Marginal> levers;
-  double shadow_price = 0.0;   //!< d(optimal expected metric)/d(first budget's bound), re-optimised
-  double average_acquisition_cost = 0.0;  //!< (acquisition spend + referral rewards)/new customers
-  double average_retention_cost = 0.0;    //!< retention spend / customer-years retained
-  double marginal_acquisition_cost = 0.0; //!< of the acquisition levers not at a bound (mean)
-  double marginal_retention_cost = 0.0;   //!< of the retention levers not at a bound (mean)
+  double shadow_price = 0.0;  //!< d(optimal expected metric)/d(first budget's bound), re-optimised
+  double average_acquisition_cost = 0.0;   //!< (acquisition spend + referral rewards)/new customers
+  double average_retention_cost = 0.0;     //!< retention spend / customer-years retained
+  double marginal_acquisition_cost = 0.0;  //!< of the acquisition levers not at a bound (mean)
+  double marginal_retention_cost = 0.0;    //!< of the retention levers not at a bound (mean)
 };
 EquityTest equity_test(const Problem& p, std::span<const double> x);
 
@@ -143,18 +143,18 @@ struct FrontierPoint {
 //! The whole analysis: optimum, fresh re-evaluation against today, equity test, frontier.
 struct Result {
   Problem problem;
-  std::vector<double> today;           //!< today's values (mean of each variable's parameters)
-  Solution expected;                   //!< the expected-value optimum
-  Solution risk;                       //!< the risk-aware optimum (x empty: expected objective)
-  std::vector<double> plan;            //!< the recommended plan: risk optimum, else expected
-  double today_expected = 0.0;         //!< expected metric of today's plan as written
+  std::vector<double> today;    //!< today's values (mean of each variable's parameters)
+  Solution expected;            //!< the expected-value optimum
+  Solution risk;                //!< the risk-aware optimum (x empty: expected objective)
+  std::vector<double> plan;     //!< the recommended plan: risk optimum, else expected
+  double today_expected = 0.0;  //!< expected metric of today's plan as written
   double plan_expected = 0.0;
   std::uint64_t saa_seed = 0;
-  std::uint64_t evaluation_seed = 0;   //!< the fresh replications' seed
+  std::uint64_t evaluation_seed = 0;  //!< the fresh replications' seed
   int evaluation_replications = 0;
-  Stats today_stats, plan_stats;       //!< the metric on the fresh replications
+  Stats today_stats, plan_stats;             //!< the metric on the fresh replications
   Estimate today_objective, plan_objective;  //!< the risk measure on fresh replications
-  DeltaSummary difference;             //!< plan - today, paired on the fresh replications
+  DeltaSummary difference;                   //!< plan - today, paired on the fresh replications
   EquityTest equity;
   std::vector<FrontierPoint> frontier;
   double seconds = 0.0;

@@ -18,14 +18,16 @@ namespace {
 
 const std::string DATA = std::string(CLVSIM_SOURCE_DIR) + "/tests/data/optimize/";
 
-Scenario bd_scenario() { return read_scenario_file(DATA + "blattberg_deighton.toml"); }
+Scenario bd_scenario() {
+  return read_scenario_file(DATA + "blattberg_deighton.toml");
+}
 
 // The Blattberg & Deighton model of tests/data/optimize/blattberg_deighton.toml in closed form
 // (docs/optimize.md): NPV(A, R) = l(A) G(R) - A Gamma, from the model's definition, not the engine.
 struct BlattbergDeighton {
-  double L = 400, ha = 20000;           // acquisition ceiling and half-saturation spend
+  double L = 400, ha = 20000;            // acquisition ceiling and half-saturation spend
   double c0 = 0.06, rmax = 0.6, hr = 5;  // churn, retention ceiling and half-saturation
-  double e = 50;                        // margin per customer per month
+  double e = 50;                         // margin per customer per month
   int T = 60;
   double gamma = 1.0 / std::pow(1.12, 1.0 / 12.0);
 
@@ -42,7 +44,8 @@ struct BlattbergDeighton {
   double G(double x) const {
     double g = 0.0;
     for (int u = 1; u <= T; ++u)
-      for (int i = 1; i <= T - u; ++i) g += std::pow(gamma, u + i) * std::pow(s(x), i - 1) * (s(x) * e - x);
+      for (int i = 1; i <= T - u; ++i)
+        g += std::pow(gamma, u + i) * std::pow(s(x), i - 1) * (s(x) * e - x);
     return g;
   }
   double dG(double x) const {
@@ -72,8 +75,8 @@ struct BlattbergDeighton {
   double acquisition_optimum(double r) const { return std::sqrt(L * ha * G(r) / Gamma()) - ha; }
 };
 
-OptimizeSpec::Budget budget(std::vector<std::pair<std::string, double>> terms, OptimizeSpec::Budget::Sense sense,
-                            double bound) {
+OptimizeSpec::Budget budget(std::vector<std::pair<std::string, double>> terms,
+                            OptimizeSpec::Budget::Sense sense, double bound) {
   OptimizeSpec::Budget b;
   b.name = "budget";
   b.terms = std::move(terms);
@@ -88,17 +91,20 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 
 }  // namespace
 
-TEST_CASE("The closed form of the Blattberg-Deighton scenario is the engine's expectation", "[optimize]") {
+TEST_CASE("The closed form of the Blattberg-Deighton scenario is the engine's expectation",
+          "[optimize]") {
   const Scenario s = bd_scenario();
   const optimize::Problem p = optimize::make_problem(s, *s.optimize);
   const BlattbergDeighton bd;
-  for (const auto& x : std::vector<std::vector<double>>{{10000, 2}, {0, 0}, {55000, 11.5}, {200000, 40}}) {
+  for (const auto& x :
+       std::vector<std::vector<double>>{{10000, 2}, {0, 0}, {55000, 11.5}, {200000, 40}}) {
     const double closed = bd.npv(x[0], x[1]);
     CHECK(optimize::expected_objective(p, x) == Approx(closed).epsilon(1e-11).margin(1e-6));
   }
 }
 
-TEST_CASE("The optimiser finds the Blattberg-Deighton optimum of the first-order conditions", "[optimize]") {
+TEST_CASE("The optimiser finds the Blattberg-Deighton optimum of the first-order conditions",
+          "[optimize]") {
   const Scenario s = bd_scenario();
   const optimize::Problem p = optimize::make_problem(s, *s.optimize);
   const BlattbergDeighton bd;
@@ -109,13 +115,15 @@ TEST_CASE("The optimiser finds the Blattberg-Deighton optimum of the first-order
   CHECK(sol.x[1] == Approx(r).epsilon(1e-5));
   CHECK(sol.value >= bd.npv(a, r) - 1e-9 * std::fabs(bd.npv(a, r)));
 
-  SECTION("at an interior optimum under a binding budget the marginal values per dollar are equal") {
+  SECTION(
+      "at an interior optimum under a binding budget the marginal values per dollar are equal") {
     // A budget of a third of the unconstrained optimum's spend: A + 3000 R = B. At the optimum
     // l'(A) G(R) - Gamma = lambda and l(A) G'(R) = 3000 lambda (docs/optimize.md).
     OptimizeSpec spec = *s.optimize;
     const double B = (a + 3000.0 * r) / 3.0;
-    spec.budgets.push_back(budget({{"channels.ads.spend", 1.0}, {"retention.spend_per_customer", 3000.0}},
-                                  OptimizeSpec::Budget::Sense::Equal, B));
+    spec.budgets.push_back(
+        budget({{"channels.ads.spend", 1.0}, {"retention.spend_per_customer", 3000.0}},
+               OptimizeSpec::Budget::Sense::Equal, B));
     const optimize::Problem pb = optimize::make_problem(s, spec);
     const optimize::Solution sb = optimize::solve_expected(pb);
     CHECK(sb.x[0] + 3000.0 * sb.x[1] == Approx(B).epsilon(1e-12));
@@ -131,7 +139,8 @@ TEST_CASE("The optimiser finds the Blattberg-Deighton optimum of the first-order
     CHECK(eq.levers[1].value_per_dollar == Approx(lambda_a).epsilon(2e-3));
     CHECK(eq.shadow_price == Approx(lambda_a).epsilon(2e-3));
     // Pfeifer's marginal acquisition cost: dA / d(new customers) = 1 / (l'(A) * periods).
-    CHECK(eq.levers[0].marginal_cost_per_customer == Approx(1.0 / bd.dleads(sb.x[0])).epsilon(1e-4));
+    CHECK(eq.levers[0].marginal_cost_per_customer ==
+          Approx(1.0 / bd.dleads(sb.x[0])).epsilon(1e-4));
     // Average costs: CAC = A / l(A); retention spend per customer-year kept = 12 R / s(R).
     CHECK(eq.average_acquisition_cost == Approx(sb.x[0] / bd.leads(sb.x[0])).epsilon(1e-12));
     CHECK(eq.average_retention_cost == Approx(12.0 * sb.x[1] / bd.s(sb.x[1])).epsilon(1e-10));
@@ -171,9 +180,11 @@ TEST_CASE("On two levers the expected optimum matches an exhaustive grid", "[opt
 TEST_CASE("Budgets hold to rounding at the returned optimum", "[optimize]") {
   Scenario s = read_scenario_file(std::string(CLVSIM_SOURCE_DIR) + "/scenarios/saas_optimize.toml");
   OptimizeSpec spec = *s.optimize;
-  // Today's total, and content at most 15% of the two channels: content - 0.15 (search + content) <= 0.
-  spec.budgets.push_back(budget({{"channels.content.spend", 0.85}, {"channels.paid_search.spend", -0.15}},
-                                OptimizeSpec::Budget::Sense::AtMost, 0.0));
+  // Today's total, and content at most 15% of the two channels: content - 0.15 (search + content)
+  // <= 0.
+  spec.budgets.push_back(
+      budget({{"channels.content.spend", 0.85}, {"channels.paid_search.spend", -0.15}},
+             OptimizeSpec::Budget::Sense::AtMost, 0.0));
   const optimize::Problem p = optimize::make_problem(s, spec);
   const optimize::Solution sol = optimize::solve_expected(p);
   const double total = optimize::constraint_value(p.constraints[0], sol.x);
@@ -188,7 +199,8 @@ TEST_CASE("Budgets hold to rounding at the returned optimum", "[optimize]") {
   CHECK(optimize::constraint_value(p.constraints[1], sol.x) >= -1e-6 * total);
 }
 
-TEST_CASE("The risk-aware optimum is not beaten by any grid point beyond Monte Carlo error", "[optimize]") {
+TEST_CASE("The risk-aware optimum is not beaten by any grid point beyond Monte Carlo error",
+          "[optimize]") {
   Scenario s = bd_scenario();
   s.simulation.horizon = 24;
   // Uncertain churn, so the lower tail depends on the plan.
@@ -213,7 +225,8 @@ TEST_CASE("The risk-aware optimum is not beaten by any grid point beyond Monte C
   for (int i = 0; i <= steps; ++i)
     for (int j = 0; j <= steps; ++j) {
       const std::vector<double> x{60000.0 * i / steps, 20.0 * j / steps};
-      best = std::max(best, optimize::risk_measure(spec, optimize::sample_metric(p, x, 7, spec.replications, 2)));
+      best = std::max(best, optimize::risk_measure(
+                                spec, optimize::sample_metric(p, x, 7, spec.replications, 2)));
     }
   CHECK(best <= r.value + 4.0 * se);
 }
@@ -242,7 +255,7 @@ TEST_CASE("Risk measures follow their definitions", "[optimize]") {
   std::vector<double> v;
   for (int i = 1; i <= 100; ++i) v.push_back(i);
   OptimizeSpec spec;
-  CHECK(optimize::cvar(v, 0.05) == Approx(3.0));       // mean of 1..5
+  CHECK(optimize::cvar(v, 0.05) == Approx(3.0));  // mean of 1..5
   CHECK(optimize::cvar(v, 0.055) == Approx((15.0 + 0.5 * 6.0) / 5.5));
   spec.objective = OptimizeSpec::Objective::Probability;
   spec.target = 91;
@@ -267,23 +280,27 @@ TEST_CASE("Bad [optimize] input names file, line and column", "[optimize]") {
     return "";
   };
   SECTION("unknown path with a suggestion") {
-    const std::string m = error_of("[optimize.variables]\n\"channels.ads.spnd\" = { min = 0, max = 1 }\n");
+    const std::string m =
+        error_of("[optimize.variables]\n\"channels.ads.spnd\" = { min = 0, max = 1 }\n");
     CHECK(m.find("bad.toml:3:") != std::string::npos);
     CHECK(m.find("did you mean 'channels.ads.spend'") != std::string::npos);
   }
   SECTION("bounds with min above max") {
-    const std::string m = error_of("[optimize.variables]\n\"channels.ads.spend\" = { min = 5, max = 1 }\n");
+    const std::string m =
+        error_of("[optimize.variables]\n\"channels.ads.spend\" = { min = 5, max = 1 }\n");
     CHECK(m.find("bad.toml:3:") != std::string::npos);
     CHECK(m.find("min <= max") != std::string::npos);
   }
   SECTION("a bound outside the parameter's domain") {
-    const std::string m = error_of("[optimize.variables]\n\"channels.ads.spend\" = { min = -5, max = 1 }\n");
+    const std::string m =
+        error_of("[optimize.variables]\n\"channels.ads.spend\" = { min = -5, max = 1 }\n");
     CHECK(m.find("bad.toml:3:") != std::string::npos);
     CHECK(m.find("domain") != std::string::npos);
   }
   SECTION("an infeasible budget") {
     const std::string m = error_of(
-        "[optimize.budgets.total]\nterms = { \"channels.ads.spend\" = 1, \"retention.spend_per_customer\" = 1 }\n"
+        "[optimize.budgets.total]\nterms = { \"channels.ads.spend\" = 1, "
+        "\"retention.spend_per_customer\" = 1 }\n"
         "min = 1e9\n");
     CHECK(m.find("bad.toml:2:") != std::string::npos);
     CHECK(m.find("cannot be met") != std::string::npos);
@@ -291,13 +308,15 @@ TEST_CASE("Bad [optimize] input names file, line and column", "[optimize]") {
   SECTION("budgets that contradict each other") {
     const std::string m = error_of(
         "[optimize.budgets.a]\nterms = { \"channels.ads.spend\" = 1 }\nmin = 100000\n"
-        "[optimize.budgets.b]\nterms = { \"channels.ads.spend\" = 1, \"retention.spend_per_customer\" = 1000 }\n"
+        "[optimize.budgets.b]\nterms = { \"channels.ads.spend\" = 1, "
+        "\"retention.spend_per_customer\" = 1000 }\n"
         "max = 50000\n");
-    const Scenario s = parse_scenario(base +
-                                          "[optimize.budgets.a]\nterms = { \"channels.ads.spend\" = 1 }\nmin = 100000\n"
-                                          "[optimize.budgets.b]\nterms = { \"channels.ads.spend\" = 1, "
-                                          "\"retention.spend_per_customer\" = 1000 }\nmax = 50000\n",
-                                      "bad.toml");
+    const Scenario s = parse_scenario(
+        base +
+            "[optimize.budgets.a]\nterms = { \"channels.ads.spend\" = 1 }\nmin = 100000\n"
+            "[optimize.budgets.b]\nterms = { \"channels.ads.spend\" = 1, "
+            "\"retention.spend_per_customer\" = 1000 }\nmax = 50000\n",
+        "bad.toml");
     const optimize::Problem p = optimize::make_problem(s, *s.optimize);
     try {
       (void)optimize::solve_expected(p);
@@ -313,7 +332,8 @@ TEST_CASE("Bad [optimize] input names file, line and column", "[optimize]") {
     CHECK(m.find("did you mean") != std::string::npos);
   }
   SECTION("a budget naming no variable") {
-    const std::string m = error_of("[optimize.budgets.total]\nterms = { \"channels.ads.spen\" = 1 }\nmax = 5\n");
+    const std::string m =
+        error_of("[optimize.budgets.total]\nterms = { \"channels.ads.spen\" = 1 }\nmax = 5\n");
     CHECK(m.find("bad.toml:2:") != std::string::npos);
     CHECK(m.find("did you mean 'channels.ads.spend'") != std::string::npos);
   }
