@@ -112,12 +112,13 @@ struct ModelParams {
   [[nodiscard]] double hazard_at(int k, int tau) const;
 };
 
-//! Resolve `s` for replication `replication`: uncertain parameters are drawn.
-ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication);
-
 //! Whether resolving computes customer value (Markov-chain LTV and payback curves), which only
 //! the LTV, LTV/CAC and payback metrics need.
 enum class Valuation { WithCustomerValue, WithoutCustomerValue };
+
+//! Resolve `s` for replication `replication`: uncertain parameters are drawn.
+ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication,
+                    Valuation valuation = Valuation::WithCustomerValue);
 
 //! Resolve `s` at its point values (uncertain parameters at their means).
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation = Valuation::WithCustomerValue);

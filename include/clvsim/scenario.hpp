@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "clvsim/error.hpp"
@@ -273,6 +274,44 @@ struct ParameterDraws {
   [[nodiscard]] SourceLocation where_value(std::size_t row, std::size_t column) const;
 };
 
+//! What `clvsim optimize` chooses, under which budgets, and for which objective ([optimize]).
+//! docs/optimize.md defines every field.
+struct OptimizeSpec {
+  //! A decision variable: every parameter matched by `pattern` is set to its value (so a
+  //! per-period schedule such as channels.<name>.spend gets the same value in every period).
+  struct Variable {
+    std::string pattern;
+    double min = 0.0;
+    double max = 0.0;
+    SourceLocation where;
+  };
+  //! A linear constraint sum_i coefficient_i * x_i (<=, =, >=) bound over the variables.
+  struct Budget {
+    enum class Sense { AtMost, Equal, AtLeast };
+    std::string name;
+    std::vector<std::pair<std::string, double>> terms;  //!< (variable pattern, coefficient)
+    Sense sense = Sense::AtMost;
+    double bound = 0.0;
+    bool bound_is_today = false;  //!< the bound is the terms' value at today's plan
+    SourceLocation where;
+  };
+  enum class Objective { Expected, Mean, Quantile, Cvar, Probability, MeanMinusSd };
+
+  std::vector<Variable> variables;
+  std::vector<Budget> budgets;
+  Objective objective = Objective::Expected;
+  std::string metric = "npv";          //!< a horizon total (docs/results.md)
+  double level = 0.05;                 //!< quantile and CVaR level
+  double target = 0.0;                 //!< Probability: P(metric >= target)
+  double k = 1.0;                      //!< MeanMinusSd: mean - k sd
+  int replications = 200;              //!< sample-average approximation: fixed replications
+  int evaluation_replications = 2000;  //!< fresh replications for the final comparison
+  int starts = 4;                      //!< multistart: extra starting points of the risk search
+  std::uint64_t seed = 0;              //!< 0: the scenario's seed
+  std::vector<double> frontier = {0.5, 0.75, 1.0, 1.25, 1.5};  //!< first budget's bound, scaled
+  SourceLocation where;
+};
+
 struct Scenario {
   std::string name = "scenario";
   std::string description;
@@ -296,6 +335,7 @@ struct Scenario {
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`
   //! [parameter_draws]; linked to its parameters by attach_parameter_draws().
   std::optional<ParameterDraws> parameter_draws;
+  std::optional<OptimizeSpec> optimize;  //!< [optimize], for `clvsim optimize`
 
   [[nodiscard]] int segment_index(const std::string& name) const;  //!< -1 when absent
   [[nodiscard]] int stage_index(const std::string& name) const;    //!< -1 when absent

@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "optimize_command.hpp"
 
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -258,6 +259,8 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = add_report_command(app, report);
   FitArgs fit;
   CLI::App* fit_cmd = add_fit_command(app, fit);
+  OptimizeArgs optimize;
+  CLI::App* optimize_cmd = add_optimize_command(app, optimize);
 
   // MPI is initialised before parsing (it may rewrite argv) and finalised on return.
   const std::unique_ptr<Communicator> world = world_communicator(&argc, &argv);
@@ -316,6 +319,7 @@ int main(int argc, char** argv) {
     if (*merge_cmd) return merge_command(merge);
     if (*report_cmd) return report_command(report);
     if (*fit_cmd) return fit_command(fit, command_line);
+    if (*optimize_cmd) return optimize_command(optimize, command_line);
   } catch (const InputError& e) {
     // Every rank reads the same input and fails the same way: one report is enough.
     if (root) std::cerr << "clvsim: error: " << e.what() << "\n";

@@ -286,11 +286,12 @@ std::array<double, 3> ModelParams::funnel_probs(int s, int nurtured) const {
   return {adv, drop, std::max(0.0, 1.0 - adv - drop)};
 }
 
-ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication) {
+ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication,
+                    Valuation valuation) {
   const double* row = nullptr;
   if (const auto& d = s.parameter_draws; d && d->rows() > 0)
     row = &d->values[parameter_draws_row(d->rows(), seed, replication) * d->columns.size()];
-  return build(s, ParamReader(true, seed, replication, row), Valuation::WithCustomerValue);
+  return build(s, ParamReader(true, seed, replication, row), valuation);
 }
 
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {

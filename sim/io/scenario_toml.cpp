@@ -41,9 +41,9 @@ constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
 // Written values longer than this are shown in a short form in messages.
 constexpr std::size_t MAX_SHOWN = 60;
 
-const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels",       "segments",
-                        "retention", "winback",     "referral", "pipeline",       "variants",
-                        "sweep",     "sensitivity", "extends",  "parameter_draws"};
+const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels",        "segments",
+                        "retention", "winback",     "referral", "pipeline",        "variants",
+                        "sweep",     "sensitivity", "extends",  "parameter_draws", "optimize"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
     "period",         "horizon",    "replications", "seed", "annual_discount_rate",
@@ -79,6 +79,27 @@ const Names SENSITIVITY_KEYS = {"parameters", "relative_change", "metric",
                                 "samples",    "sobol",           "ranges"};
 const Names RANGE_KEYS = {"low", "high"};
 const Names PARAMETER_DRAWS_KEYS = {"file", "rename"};
+const Names OPTIMIZE_KEYS = {"objective",
+                             "metric",
+                             "level",
+                             "target",
+                             "k",
+                             "replications",
+                             "evaluation_replications",
+                             "starts",
+                             "seed",
+                             "frontier",
+                             "variables",
+                             "budgets"};
+const Names OPTIMIZE_VARIABLE_KEYS = {"min", "max"};
+const Names OPTIMIZE_BUDGET_KEYS = {"terms", "max", "min", "equals"};
+const std::vector<std::pair<std::string, OptimizeSpec::Objective>> OBJECTIVES = {
+    {"expected", OptimizeSpec::Objective::Expected},
+    {"mean", OptimizeSpec::Objective::Mean},
+    {"quantile", OptimizeSpec::Objective::Quantile},
+    {"cvar", OptimizeSpec::Objective::Cvar},
+    {"probability", OptimizeSpec::Objective::Probability},
+    {"mean_minus_sd", OptimizeSpec::Objective::MeanMinusSd}};
 const std::vector<std::pair<std::string, Design>> DESIGNS = {
     {"grid", Design::Grid}, {"latin_hypercube", Design::LatinHypercube}, {"sobol", Design::Sobol}};
 // The Saltelli estimators need a few base samples to say anything at all.
@@ -827,6 +848,9 @@ class Reader {
   void read_sensitivity(Scenario& s, const toml::table& root) const;
   void read_parameter_draws(Scenario& s, const toml::table& root) const;
   SensitivitySpec::Range read_range(const toml::key& k, const toml::node& n) const;
+  void read_optimize(Scenario& s, const toml::table& root) const;
+  OptimizeSpec::Variable read_optimize_variable(const toml::key& k, const toml::node& n) const;
+  OptimizeSpec::Budget read_optimize_budget(const toml::key& k, const toml::node& n) const;
 };
 
 void Reader::read_scenario_table(Scenario& s, const toml::table& root) const {
@@ -1679,6 +1703,177 @@ void Reader::read_parameter_draws(Scenario& s, const toml::table& root) const {
   s.parameter_draws = std::move(d);
 }
 
+// ---- [optimize]: what `clvsim optimize` chooses (docs/optimize.md) ----
+
+void Reader::read_optimize(Scenario& s, const toml::table& root) const {
+  const auto* t = table_at(root, "optimize", "optimize",
+                           "an [optimize] table with objective, [optimize.variables] and "
+                           "[optimize.budgets.<name>]");
+  if (!t) return;
+  check_keys(*t, "optimize", OPTIMIZE_KEYS);
+  OptimizeSpec spec;
+  spec.where = loc(*t);
+  if (auto o = choice_at<OptimizeSpec::Objective>(*t, "objective", "optimize.objective", OBJECTIVES,
+                                                  "objective"))
+    spec.objective = *o;
+  Names totals;
+  for (const auto& info : total_infos()) totals.push_back(info.name);
+  if (auto m = string_at(*t, "metric", "optimize.metric",
+                         "expected the name of a horizon total: " + list(totals, true))) {
+    if (!contains(totals, *m)) {
+      const toml::node& n = *t->get("metric");
+      throw InputError::at(loc(n), "optimize.metric", written(n), "is not a horizon total",
+                           did_you_mean(*m, totals, true));
+    }
+    spec.metric = *m;
+  }
+  const std::string level_rule =
+      "must be a number > 0 and < 1: the share of the lower tail (0.05: the worst 5%)";
+  if (auto v = number_at(*t, "level", "optimize.level", level_rule)) {
+    if (!(*v > 0.0 && *v < 1.0)) {
+      const toml::node& n = *t->get("level");
+      throw InputError::at(loc(n), "optimize.level", written(n), "is out of range", level_rule);
+    }
+    spec.level = *v;
+  }
+  if (auto v = number_at(*t, "target", "optimize.target",
+                         "expected a finite number: the metric's target"))
+    spec.target = *v;
+  if (auto v = number_at(*t, "k", "optimize.k",
+                         "expected a number >= 0: the multiple of the sd subtracted")) {
+    if (*v < 0.0) {
+      const toml::node& n = *t->get("k");
+      throw InputError::at(loc(n), "optimize.k", written(n), "is negative", "a number >= 0");
+    }
+    spec.k = *v;
+  }
+  if (auto v = int_at(
+          *t, "replications", "optimize.replications", 2, INT_LIMIT,
+          "must be an integer >= 2: the fixed replications of the sample-average approximation"))
+    spec.replications = static_cast<int>(*v);
+  if (auto v =
+          int_at(*t, "evaluation_replications", "optimize.evaluation_replications", 2, INT_LIMIT,
+                 "must be an integer >= 2: fresh replications of the final comparison"))
+    spec.evaluation_replications = static_cast<int>(*v);
+  if (auto v =
+          int_at(*t, "starts", "optimize.starts", 0, 1000,
+                 "must be an integer in [0, 1000]: extra starting points of the risk-aware search"))
+    spec.starts = static_cast<int>(*v);
+  if (auto v = int_at(*t, "seed", "optimize.seed", 0, std::numeric_limits<std::int64_t>::max(),
+                      "must be an integer >= 0; 0 means the scenario's simulation.seed"))
+    spec.seed = static_cast<std::uint64_t>(*v);
+  if (const toml::node* n = t->get("frontier")) {
+    const std::string accepted =
+        "expected a list of numbers > 0 scaling the first budget, such as [0.5, 1.0, 1.5]";
+    const auto* a = n->as_array();
+    if (!a) fail_type(*n, "optimize.frontier", "an array", accepted);
+    spec.frontier.clear();
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::node& e = (*a)[i];
+      const std::string epath = indexed("optimize.frontier", i);
+      if (!e.is_integer() && !e.is_floating_point()) fail_type(e, epath, "a number", accepted);
+      const double x = finite_number(e, epath, accepted);
+      if (!(x > 0.0)) throw InputError::at(loc(e), epath, written(e), "is not > 0", accepted);
+      spec.frontier.push_back(x);
+    }
+  }
+  const std::string what = "[optimize.variables] with \"<key path>\" = { min = ..., max = ... }";
+  const auto* vars = table_at(*t, "variables", "optimize.variables", what);
+  if (!vars) fail_missing(spec.where, "optimize", "variables", what);
+  if (vars->empty()) throw InputError::at(loc(*vars), "optimize.variables", "", "is empty", what);
+  for (const auto& [k, n] : in_file_order(*vars))
+    spec.variables.push_back(read_optimize_variable(*k, *n));
+  if (const auto* budgets =
+          table_at(*t, "budgets", "optimize.budgets",
+                   "[optimize.budgets.<name>] tables with terms and max, min or equals")) {
+    for (const auto& [k, n] : in_file_order(*budgets))
+      spec.budgets.push_back(read_optimize_budget(*k, *n));
+  }
+  s.optimize = std::move(spec);
+}
+
+OptimizeSpec::Variable Reader::read_optimize_variable(const toml::key& k,
+                                                      const toml::node& n) const {
+  const std::string path = "optimize.variables." + key_part(k.str());
+  if (nested_keys(n, OPTIMIZE_VARIABLE_KEYS)) fail_nested_keys(k, n, path);
+  const std::string accepted =
+      "expected { min = ..., max = ... }: the range the optimiser may choose from";
+  const auto* t = n.as_table();
+  if (!t) fail_type(n, path, "a table", accepted);
+  if (k.str().empty())
+    throw InputError::at(loc(k), path, "", "is an empty key path",
+                         "expected the dotted key path of a parameter, in quotes, such as "
+                         "\"channels.paid_search.spend\"");
+  check_keys(*t, path, OPTIMIZE_VARIABLE_KEYS);
+  OptimizeSpec::Variable v;
+  v.pattern = k.str();
+  v.where = loc(n);  // the value: under extends, the key may be the base's
+  const auto lo = number_at(*t, "min", join(path, "min"), "expected a finite number");
+  if (!lo) fail_missing(loc(n), path, "min", "the smallest value the optimiser may choose");
+  const auto hi = number_at(*t, "max", join(path, "max"), "expected a finite number");
+  if (!hi) fail_missing(loc(n), path, "max", "the largest value the optimiser may choose");
+  if (!(*lo <= *hi)) {
+    const toml::node& h = *t->get("max");
+    throw InputError::at(loc(h), join(path, "max"), written(h),
+                         "is below min = " + written(*t->get("min")), "bounds need min <= max");
+  }
+  v.min = *lo;
+  v.max = *hi;
+  return v;
+}
+
+OptimizeSpec::Budget Reader::read_optimize_budget(const toml::key& k, const toml::node& n) const {
+  const std::string path = "optimize.budgets." + key_part(k.str());
+  const auto* t = n.as_table();
+  if (!t)
+    fail_type(
+        n, path, "a table",
+        "expected terms = { \"<variable>\" = <coefficient>, ... } and one of max, min or equals");
+  check_keys(*t, path, OPTIMIZE_BUDGET_KEYS);
+  OptimizeSpec::Budget b;
+  b.name = k.str();
+  b.where = loc(n);
+  const std::string terms_what =
+      "{ \"<variable>\" = <coefficient>, ... }: the budget's linear terms";
+  const auto* terms = table_at(*t, "terms", join(path, "terms"), terms_what);
+  if (!terms) fail_missing(loc(n), path, "terms", terms_what);
+  for (const auto& [tk, tn] : in_file_order(*terms)) {
+    const std::string tpath = join(path, "terms") + "." + key_part(tk->str());
+    if (tn->is_table()) fail_nested_keys(*tk, *tn, tpath);
+    if (!tn->is_integer() && !tn->is_floating_point())
+      fail_type(*tn, tpath, "a number", terms_what);
+    b.terms.emplace_back(tk->str(), finite_number(*tn, tpath, terms_what));
+  }
+  const std::vector<std::pair<const char*, OptimizeSpec::Budget::Sense>> senses = {
+      {"max", OptimizeSpec::Budget::Sense::AtMost},
+      {"min", OptimizeSpec::Budget::Sense::AtLeast},
+      {"equals", OptimizeSpec::Budget::Sense::Equal}};
+  const std::string bound_what =
+      "exactly one of max, min or equals: a number, or \"today\" for the terms' value in today's "
+      "plan";
+  const toml::node* found = nullptr;
+  for (const auto& [key, sense] : senses) {
+    const toml::node* v = t->get(key);
+    if (!v) continue;
+    if (found)
+      throw InputError::at(loc(*v), join(path, key), written(*v), "is a second bound", bound_what);
+    found = v;
+    b.sense = sense;
+    if (v->is_string()) {
+      if (v->as_string()->get() != "today")
+        throw InputError::at(loc(*v), join(path, key), written(*v), "is not a number or \"today\"",
+                             bound_what);
+      b.bound_is_today = true;
+    } else {
+      if (!v->is_integer() && !v->is_floating_point())
+        fail_type(*v, join(path, key), "a number", bound_what);
+      b.bound = finite_number(*v, join(path, key), bound_what);
+    }
+  }
+  if (!found) fail_missing(loc(n), path, "max", bound_what);
+  return b;
+}
+
 Scenario Reader::build(const toml::table& root) {
   Scenario s;
   check_keys(root, "", TOP_KEYS);
@@ -1695,6 +1890,7 @@ Scenario Reader::build(const toml::table& root) {
   read_sweep(s, root);
   read_sensitivity(s, root);
   read_parameter_draws(s, root);
+  read_optimize(s, root);
   return s;
 }
 
