@@ -1,5 +1,6 @@
 #include "clvsim/io/results.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -200,6 +201,8 @@ void write_results_hdf5(const std::string& path, const RunResults& results,
     root.set_attr("horizon", static_cast<std::int64_t>(base.simulation.horizon));
     root.set_attr("currency", base.currency);
     root.write("quantile_probabilities", std::vector<double>(QUANTILES.begin(), QUANTILES.end()));
+    root.set_attr("quantile_exact_up_to", static_cast<std::int64_t>(StreamingStats::EXACT_QUANTILES));
+    root.set_attr("quantile_relative_error", std::ldexp(1.0, -HISTOGRAM_BITS));
     std::vector<std::int64_t> periods;
     for (int t = 1; t <= base.simulation.horizon; ++t) periods.push_back(t);
     root.write("period", periods);
