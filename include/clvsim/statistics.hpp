@@ -58,23 +58,28 @@ class LogHistogram {
 //! Summary statistics of a stream of values fed in blocks, in a fixed order: the same blocks in
 //! the same order give bit-identical results. Mean and variance are exact up to rounding: each
 //! block by two passes, blocks merged by Chan, Golub and LeVeque's update. Quantiles are exact
-//! (as summarize()) while at most EXACT_QUANTILES values have been seen, and then come from a
-//! LogHistogram: each order statistic within a relative error of 2^-HISTOGRAM_BITS, so a
-//! quantile q interpolated between order statistics a and b of the same sign within
+//! (as summarize()) for a stream announced to hold at most EXACT_QUANTILES values, and otherwise
+//! come from a LogHistogram: each order statistic within a relative error of 2^-HISTOGRAM_BITS,
+//! so a quantile q interpolated between order statistics a and b of the same sign within
 //! 2^-HISTOGRAM_BITS |q|. NaN is left out, as in summarize(). Memory does not grow with the
 //! number of values beyond EXACT_QUANTILES.
 class StreamingStats {
  public:
   static constexpr std::size_t EXACT_QUANTILES = 1024;
 
+  //! `values`: how many values the stream will hold (NaN included), which decides exact or
+  //! histogram quantiles; if more come, the exact values move to the histogram.
+  explicit StreamingStats(std::size_t values = EXACT_QUANTILES + 1) : exact_mode_(values <= EXACT_QUANTILES) {}
+
   void add_block(std::span<const double> values);
   [[nodiscard]] Stats result() const;
 
  private:
+  bool exact_mode_ = false;
   std::size_t n_ = 0, finite_ = 0, pos_inf_ = 0, neg_inf_ = 0;
   double mean_ = 0.0, m2_ = 0.0;  // of the finite values
-  std::vector<double> exact_;     // every value while n_ <= EXACT_QUANTILES
-  LogHistogram histogram_;        // every value after
+  std::vector<double> exact_;     // every value, in exact mode while n_ <= EXACT_QUANTILES
+  LogHistogram histogram_;        // every value otherwise
 };
 
 }  // namespace clvsim

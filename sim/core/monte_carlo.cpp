@@ -123,8 +123,10 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     row += cells[v];
   }
   std::vector<std::vector<StreamingStats>> level(V), delta(V);
+  const StreamingStats empty(static_cast<std::size_t>(R));
   for (int v = 0; v < V; ++v) {
-    level[v].resize(cells[v]);
+    level[v].assign(cells[v], empty);
+    out.scenarios[v].period_stats.resize(cells[v]);
   }
   // Variants share the base's layout unless their channels, segments or stages differ; pair by
   // metric name and period.
@@ -137,7 +139,8 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
       for (int t = 0; t < x.periods; ++t)
         base_cell[v].push_back(mb < 0 ? static_cast<std::size_t>(-1) : static_cast<std::size_t>(mb) * b.periods + t);
     }
-    delta[v].resize(cells[v]);
+    delta[v].assign(cells[v], empty);
+    out.scenarios[v].paired_delta.resize(cells[v]);
   }
 
   // Blocks of replications: simulate in parallel into the block's trajectories, then fold each
@@ -178,36 +181,32 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     for (int v = 1; v < V; ++v)
       for (std::size_t c = 0; c < cells[v]; ++c)
         if (base_cell[v][c] != static_cast<std::size_t>(-1)) tasks.emplace_back(v, c);
+    // After the last block each accumulator gives its statistics and is released at once.
+    const bool last = r0 + nb == static_cast<std::size_t>(R);
     parallel_for(tasks.size(), out.threads, [&](std::size_t i) {
       const auto [v, c] = tasks[i];
       std::vector<double>& x = scratch[static_cast<std::size_t>(thread_num()) % scratch.size()];
+      StreamingStats& acc = i < levels ? level[v][c] : delta[v][c];
       if (i < levels) {
         for (std::size_t b = 0; b < nb; ++b) x[b] = block[b * row + offset[v] + c];
-        level[v][c].add_block({x.data(), nb});
       } else {
         const std::size_t cb = base_cell[v][c];
         for (std::size_t b = 0; b < nb; ++b) x[b] = block[b * row + offset[v] + c] - block[b * row + cb];
-        delta[v][c].add_block({x.data(), nb});
+      }
+      acc.add_block({x.data(), nb});
+      if (last) {
+        (i < levels ? out.scenarios[v].period_stats : out.scenarios[v].paired_delta)[c] = acc.result();
+        acc = StreamingStats();
       }
     });
   }
-  for (int v = 0; v < V; ++v) {
-    ScenarioResults& res = out.scenarios[v];
-    res.period_stats.resize(cells[v]);
-    for (std::size_t c = 0; c < cells[v]; ++c) res.period_stats[c] = level[v][c].result();
-    if (v > 0) {
-      res.paired_delta.resize(cells[v]);
-      constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-      for (std::size_t c = 0; c < cells[v]; ++c) {
-        if (base_cell[v][c] == static_cast<std::size_t>(-1)) {
-          Stats none;
-          none.mean = none.sd = none.std_error = nan;
-          none.q.fill(nan);
-          res.paired_delta[c] = none;
-        } else {
-          res.paired_delta[c] = delta[v][c].result();
-        }
-      }
+  // Differences from a metric the base does not have.
+  for (int v = 1; v < V; ++v) {
+    for (std::size_t c = 0; c < cells[v]; ++c) {
+      if (base_cell[v][c] != static_cast<std::size_t>(-1)) continue;
+      Stats& none = out.scenarios[v].paired_delta[c];
+      none.mean = none.sd = none.std_error = std::numeric_limits<double>::quiet_NaN();
+      none.q.fill(none.mean);
     }
   }
   if (options.progress) options.progress(total_jobs, total_jobs);

@@ -112,7 +112,7 @@ void StreamingStats::add_block(std::span<const double> values) {
       ++nb;
       sum += x;
     }
-    if (n_ <= EXACT_QUANTILES) {
+    if (exact_mode_ && n_ <= EXACT_QUANTILES) {
       exact_.push_back(x);
     } else {
       if (!exact_.empty()) {
@@ -158,7 +158,7 @@ Stats StreamingStats::result() const {
   const bool any_inf = pos_inf_ + neg_inf_ > 0;
   s.sd = n_ > 1 ? (any_inf ? nan : std::sqrt(m2_ / static_cast<double>(n_ - 1))) : 0.0;
   s.std_error = s.sd / std::sqrt(static_cast<double>(n_));
-  if (!exact_.empty()) {
+  if (exact_mode_ && n_ <= EXACT_QUANTILES) {
     std::vector<double> v = exact_;
     std::sort(v.begin(), v.end());
     for (std::size_t i = 0; i < QUANTILES.size(); ++i) s.q[i] = quantile_sorted(v, QUANTILES[i]);

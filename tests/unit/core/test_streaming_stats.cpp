@@ -21,7 +21,7 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 const double REL = std::ldexp(1.0, -HISTOGRAM_BITS);  // relative error of an order statistic
 
 Stats streamed(const std::vector<double>& v, std::size_t block) {
-  StreamingStats s;
+  StreamingStats s(v.size());
   for (std::size_t i = 0; i < v.size(); i += block)
     s.add_block(std::span<const double>(v).subspan(i, std::min(block, v.size() - i)));
   return s.result();
@@ -90,7 +90,7 @@ TEST_CASE("Streaming mean and sd equal a two-pass computation", "[statistics][st
 
 TEST_CASE("Streaming quantiles: exact up to the limit, then within the stated bound", "[statistics][streaming]") {
   std::mt19937_64 rng(5);
-  SECTION("at most EXACT_QUANTILES values: the same as summarize") {
+  SECTION("a stream of at most EXACT_QUANTILES values: the same as summarize") {
     std::vector<double> v(StreamingStats::EXACT_QUANTILES);
     std::lognormal_distribution<double> d(3.0, 1.0);
     for (double& x : v) x = d(rng);
@@ -99,6 +99,18 @@ TEST_CASE("Streaming quantiles: exact up to the limit, then within the stated bo
     const Stats a = streamed(v, 100), b = summarize(v);
     CHECK(a.n == b.n);
     for (std::size_t i = 0; i < QUANTILES.size(); ++i) CHECK(a.q[i] == b.q[i]);
+    // Announced as longer: the histogram, within its bound.
+    StreamingStats longer(v.size() + 1);
+    longer.add_block(v);
+    check_quantiles(longer.result(), v);
+    // Longer than announced: the exact values move to the histogram.
+    std::vector<double> more = v;
+    more.insert(more.end(), v.begin(), v.begin() + 100);
+    check_quantiles(streamed(std::vector<double>(v), 1024), v);
+    StreamingStats grown(v.size());
+    grown.add_block(v);
+    grown.add_block(std::span<const double>(v).first(100));
+    check_quantiles(grown.result(), more);
   }
   SECTION("lognormal, normal across zero, and with never-paying infinities") {
     const int kind = GENERATE(0, 1, 2);
