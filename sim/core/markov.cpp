@@ -16,8 +16,8 @@ constexpr double INF = std::numeric_limits<double>::infinity();
 // Per-customer quantities shared by the chain, the value and the payback curve.
 struct OneCustomer {
   int segments = 0;
-  int tenures = 1;  // L, the last absorbing in tenure
-  int window = 0;   // W lapsed buckets
+  int tenures = 1;           // L, the last absorbing in tenure
+  int window = 0;            // W lapsed buckets
   std::vector<double> earn;  // [K] expected contribution of a survivor in segment k, migrating
 
   explicit OneCustomer(const ModelParams& m)
@@ -63,7 +63,8 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
   Matrix beta = W > 0 ? Matrix(cap.solve(Matrix((gamma * h).asDiagonal()))) : Matrix::Zero(K, K);
 
   // Down to tenure 0; alpha and beta hold tenure tau + 1, next_* receive tenure tau.
-  std::vector<double> next_alpha(static_cast<std::size_t>(K)), next_beta(static_cast<std::size_t>(K * K));
+  std::vector<double> next_alpha(static_cast<std::size_t>(K)),
+      next_beta(static_cast<std::size_t>(K * K));
   for (int tau = L - 2; tau >= 0; --tau) {
     for (int k = 0; k < K; ++k) {
       const double hk = m.hazard_at(k, tau);
@@ -117,7 +118,8 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
   const double q = m.winback_success;
 
   // u[i * K + j]: mass of the first run started in segment i that is active in segment j.
-  std::vector<double> u(KK, 0.0), next(KK, 0.0), h(static_cast<std::size_t>(K)), r(static_cast<std::size_t>(K));
+  std::vector<double> u(KK, 0.0), next(KK, 0.0), h(static_cast<std::size_t>(K)),
+      r(static_cast<std::size_t>(K));
   for (int i = 0; i < K; ++i) u[i * K + i] = 1.0;
   // With win-back: lapse flows of the last W steps (ring), restart kernel R and first-run
   // rewards f, then the renewal.
@@ -156,7 +158,8 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
       for (int j = 0; j < K; ++j) {
         const double survive = u[i * K + j] * (1.0 - h[j]);
         if (survive == 0.0) continue;
-        for (int k = 0; k < K; ++k) next[i * K + k] += survive * m.migration[static_cast<std::size_t>(j) * K + k];
+        for (int k = 0; k < K; ++k)
+          next[i * K + k] += survive * m.migration[static_cast<std::size_t>(j) * K + k];
       }
     std::swap(u, next);
   }
@@ -171,14 +174,17 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
       for (int i = 0; i < K; ++i) {
         double s = 0.0;
         for (int j = 0; j < K; ++j) {
-          const Eigen::Map<const Eigen::VectorXd> R(&kij[(static_cast<std::size_t>(i) * K + j) * N + 1], n);
-          const Eigen::Map<const Eigen::VectorXd> past(&reversed[static_cast<std::size_t>(j) * N + N - n], n);
+          const Eigen::Map<const Eigen::VectorXd> R(
+              &kij[(static_cast<std::size_t>(i) * K + j) * N + 1], n);
+          const Eigen::Map<const Eigen::VectorXd> past(
+              &reversed[static_cast<std::size_t>(j) * N + N - n], n);
           s += R.dot(past);
         }
         a[static_cast<std::size_t>(n) * K + i] += s;
       }
       for (int i = 0; i < K; ++i)
-        reversed[static_cast<std::size_t>(i) * N + N - 1 - n] = a[static_cast<std::size_t>(n) * K + i];
+        reversed[static_cast<std::size_t>(i) * N + N - 1 - n] =
+            a[static_cast<std::size_t>(n) * K + i];
     }
   }
   for (int i = 0; i < K; ++i) {
@@ -223,7 +229,8 @@ CustomerChain customer_chain(const ModelParams& m) {
       const double q = m.winback_success;
       ch.reward[from] -= m.winback_cost;
       active_step(from, k, 0, q);  // won back: active at tenure 0 for this period
-      if (d + 1 < ch.window && q < 1.0) entries.emplace_back(from, ch.lapsed_state(k, d + 1), 1.0 - q);
+      if (d + 1 < ch.window && q < 1.0)
+        entries.emplace_back(from, ch.lapsed_state(k, d + 1), 1.0 - q);
     }
   }
   ch.transition.resize(n, n);

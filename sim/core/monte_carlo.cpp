@@ -30,7 +30,8 @@ std::pair<int, int> year_periods(int y, int periods, double periods_per_year) {
 }
 
 // The per-replication values a paired comparison needs, from one replication's trajectory.
-void keep_for_comparison(ScenarioResults& res, std::size_t r, std::span<const double> metrics, double ppy) {
+void keep_for_comparison(ScenarioResults& res, std::size_t r, std::span<const double> metrics,
+                         double ppy) {
   const int T = res.periods;
   for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
     const int m = res.layout.index(YEARLY_METRICS[i].name);
@@ -77,7 +78,8 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   const Scenario& first = scenarios.front();
   RunResults out;
   out.seed = options.use_seed ? options.seed : first.simulation.seed;
-  out.replications = options.replications > 0 ? options.replications : first.simulation.replications;
+  out.replications =
+      options.replications > 0 ? options.replications : first.simulation.replications;
   out.threads = options.threads > 0 ? options.threads : max_threads();
   out.streams = options.streams;
   const int R = out.replications;
@@ -137,7 +139,8 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     for (int m = 0; m < x.layout.size(); ++m) {
       const int mb = b.layout.index(x.layout.metrics()[m].name);
       for (int t = 0; t < x.periods; ++t)
-        base_cell[v].push_back(mb < 0 ? static_cast<std::size_t>(-1) : static_cast<std::size_t>(mb) * b.periods + t);
+        base_cell[v].push_back(mb < 0 ? static_cast<std::size_t>(-1)
+                                      : static_cast<std::size_t>(mb) * b.periods + t);
     }
     delta[v].assign(cells[v], empty);
     out.scenarios[v].paired_delta.resize(cells[v]);
@@ -162,7 +165,8 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
       const std::span<double> metrics(&block[b * row + offset[v]], cells[v]);
       const std::span<double> totals(&res.totals[r * static_cast<std::size_t>(Total::Count_)],
                                      static_cast<std::size_t>(Total::Count_));
-      const std::uint64_t seed = out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
+      const std::uint64_t seed =
+          out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
       if (uncertain[v]) {
         const ModelParams m = resolve(scenarios[v], seed, r);
         simulate_replication(m, seed, r, metrics, totals, states[thread_num()]);
@@ -191,11 +195,13 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
         for (std::size_t b = 0; b < nb; ++b) x[b] = block[b * row + offset[v] + c];
       } else {
         const std::size_t cb = base_cell[v][c];
-        for (std::size_t b = 0; b < nb; ++b) x[b] = block[b * row + offset[v] + c] - block[b * row + cb];
+        for (std::size_t b = 0; b < nb; ++b)
+          x[b] = block[b * row + offset[v] + c] - block[b * row + cb];
       }
       acc.add_block({x.data(), nb});
       if (last) {
-        (i < levels ? out.scenarios[v].period_stats : out.scenarios[v].paired_delta)[c] = acc.result();
+        (i < levels ? out.scenarios[v].period_stats : out.scenarios[v].paired_delta)[c] =
+            acc.result();
         acc = StreamingStats();
       }
     });

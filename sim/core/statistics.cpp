@@ -52,8 +52,12 @@ namespace {
 
 constexpr int DROPPED_BITS = 52 - HISTOGRAM_BITS;
 
-std::uint64_t key_of(double magnitude) { return std::bit_cast<std::uint64_t>(magnitude) >> DROPPED_BITS; }
-double value_of(std::uint64_t key) { return std::bit_cast<double>(key << DROPPED_BITS); }
+std::uint64_t key_of(double magnitude) {
+  return std::bit_cast<std::uint64_t>(magnitude) >> DROPPED_BITS;
+}
+double value_of(std::uint64_t key) {
+  return std::bit_cast<double>(key << DROPPED_BITS);
+}
 
 }  // namespace
 
@@ -72,19 +76,26 @@ void LogHistogram::Side::add(std::uint64_t key) {
 
 void LogHistogram::add(double x) {
   ++n_;
-  if (x == 0.0) ++zero_;
-  else if (x == INFINITY) ++pos_inf_;
-  else if (x == -INFINITY) ++neg_inf_;
-  else if (x > 0.0) positive_.add(key_of(x));
-  else negative_.add(key_of(-x));
+  if (x == 0.0)
+    ++zero_;
+  else if (x == INFINITY)
+    ++pos_inf_;
+  else if (x == -INFINITY)
+    ++neg_inf_;
+  else if (x > 0.0)
+    positive_.add(key_of(x));
+  else
+    negative_.add(key_of(-x));
 }
 
-void LogHistogram::order_statistics(std::span<const std::size_t> ranks, std::span<double> out) const {
+void LogHistogram::order_statistics(std::span<const std::size_t> ranks,
+                                    std::span<double> out) const {
   // Walk the values in ascending order: -inf, negatives by decreasing magnitude, zero,
   // positives, +inf; `below` counts the values passed.
   std::vector<std::size_t> order(ranks.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ranks[a] < ranks[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ranks[a] < ranks[b]; });
   std::size_t next = 0, below = 0;
   auto take = [&](std::size_t count, double value) {
     while (next < order.size() && ranks[order[next]] < below + count) out[order[next++]] = value;
@@ -151,10 +162,14 @@ Stats StreamingStats::result() const {
     return s;
   }
   // As summarize(): an infinite value makes the mean infinite (NaN with both signs) and the sd NaN.
-  if (pos_inf_ > 0 && neg_inf_ > 0) s.mean = nan;
-  else if (pos_inf_ > 0) s.mean = INFINITY;
-  else if (neg_inf_ > 0) s.mean = -INFINITY;
-  else s.mean = mean_;
+  if (pos_inf_ > 0 && neg_inf_ > 0)
+    s.mean = nan;
+  else if (pos_inf_ > 0)
+    s.mean = INFINITY;
+  else if (neg_inf_ > 0)
+    s.mean = -INFINITY;
+  else
+    s.mean = mean_;
   const bool any_inf = pos_inf_ + neg_inf_ > 0;
   s.sd = n_ > 1 ? (any_inf ? nan : std::sqrt(m2_ / static_cast<double>(n_ - 1))) : 0.0;
   s.std_error = s.sd / std::sqrt(static_cast<double>(n_));

@@ -104,10 +104,11 @@ half_saturation = 1.0
 
 TEST_CASE("Customer value equals the sparse LU solution of the chain", "[markov]") {
   SECTION("sBG and constant churn, three-way migration, retention spend, win-back") {
-    const std::string winback = GENERATE(std::string(""),
-                                         std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"),
-                                         std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"),
-                                         std::string("[winback]\nattempt_cost = 9\nsuccess_probability = 0.35\nwindow = 1\n"));
+    const std::string winback = GENERATE(
+        std::string(""),
+        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"),
+        std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"),
+        std::string("[winback]\nattempt_cost = 9\nsuccess_probability = 0.35\nwindow = 1\n"));
     const ModelParams m = resolve_nominal(parse_scenario(std::string(RICH) + winback, "rich.toml"));
     check_against_oracle(m, 150);  // beyond the tenure cap of 60
   }
@@ -119,15 +120,18 @@ TEST_CASE("Customer value equals the sparse LU solution of the chain", "[markov]
     }
   }
   SECTION("constant churn only: one tenure state") {
-    std::string toml = std::string(RICH) + "[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n";
-    for (const char* sbg : {"churn_sbg = { alpha = 0.8, beta = 6.0 }", "churn_sbg = { alpha = 2.0, beta = 9.0 }"})
+    std::string toml =
+        std::string(RICH) + "[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n";
+    for (const char* sbg :
+         {"churn_sbg = { alpha = 0.8, beta = 6.0 }", "churn_sbg = { alpha = 2.0, beta = 9.0 }"})
       toml.replace(toml.find(sbg), std::string(sbg).size(), "churn = 0.07");
     const ModelParams m = resolve_nominal(parse_scenario(toml, "constant.toml"));
     REQUIRE(m.ltv_tenure_cap == 1);
     check_against_oracle(m, 80);
   }
   SECTION("no discounting") {
-    const std::string toml = std::string(RICH) + "[winback]\nattempt_cost = 2\nsuccess_probability = 0.2\nwindow = 3\n";
+    const std::string toml =
+        std::string(RICH) + "[winback]\nattempt_cost = 2\nsuccess_probability = 0.2\nwindow = 3\n";
     Scenario s = parse_scenario(toml, "rich.toml");
     s.simulation.annual_discount_rate.value = 0.0;
     check_against_oracle(resolve_nominal(s), 120);

@@ -73,12 +73,14 @@ TEST_CASE("Streaming mean and sd equal a two-pass computation", "[statistics][st
   const std::size_t n = GENERATE(1u, 2u, 1000u, 1024u, 1025u, 5000u, 100001u);
   const std::size_t block = GENERATE(1u, 7u, 1024u);
   std::vector<double> v(n);
-  for (double& x : v) x = 1e6 + 250.0 * normal(rng);  // an offset that would cancel a naive sum of squares
+  for (double& x : v)
+    x = 1e6 + 250.0 * normal(rng);  // an offset that would cancel a naive sum of squares
   if (n > 3) v[n / 3] = NaN;
   const Stats s = streamed(v, block);
   double mean = 0.0, sd = 0.0;
   two_pass(v, mean, sd);
-  CHECK(s.n == static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](double x) { return !std::isnan(x); })));
+  CHECK(s.n == static_cast<std::size_t>(
+                   std::count_if(v.begin(), v.end(), [](double x) { return !std::isnan(x); })));
   CHECK(s.mean == Approx(mean).epsilon(1e-12));
   if (s.n > 1) {
     CHECK(s.sd == Approx(sd).epsilon(1e-12));
@@ -88,7 +90,8 @@ TEST_CASE("Streaming mean and sd equal a two-pass computation", "[statistics][st
   }
 }
 
-TEST_CASE("Streaming quantiles: exact up to the limit, then within the stated bound", "[statistics][streaming]") {
+TEST_CASE("Streaming quantiles: exact up to the limit, then within the stated bound",
+          "[statistics][streaming]") {
   std::mt19937_64 rng(5);
   SECTION("a stream of at most EXACT_QUANTILES values: the same as summarize") {
     std::vector<double> v(StreamingStats::EXACT_QUANTILES);
@@ -137,7 +140,8 @@ TEST_CASE("Streaming quantiles: exact up to the limit, then within the stated bo
   }
 }
 
-TEST_CASE("LogHistogram represents every value within 2^-HISTOGRAM_BITS", "[statistics][streaming]") {
+TEST_CASE("LogHistogram represents every value within 2^-HISTOGRAM_BITS",
+          "[statistics][streaming]") {
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> expo(-300.0, 300.0);
   std::vector<double> v;
@@ -154,7 +158,9 @@ TEST_CASE("LogHistogram represents every value within 2^-HISTOGRAM_BITS", "[stat
   for (std::size_t i = 0; i < ranks.size(); ++i) {
     const double x = v[ranks[i]];
     INFO(x);
-    if (std::isinf(x) || x == 0.0) CHECK(out[i] == x);
-    else CHECK(std::fabs(out[i] - x) <= REL * std::fabs(x));
+    if (std::isinf(x) || x == 0.0)
+      CHECK(out[i] == x);
+    else
+      CHECK(std::fabs(out[i] - x) <= REL * std::fabs(x));
   }
 }
