@@ -6,7 +6,7 @@ packages=(
   g++ cmake make pkg-config git
   libeigen3-dev libtomlplusplus-dev libhdf5-dev librandom123-dev libcli11-dev libboost-dev catch2 libnlopt-dev
   libopenmpi-dev openmpi-bin
-  python3-numpy python3-h5py python3-matplotlib python3-xlsxwriter
+  python3-numpy python3-h5py python3-pandas python3-matplotlib python3-xlsxwriter
   chromium
   clang libclang-rt-14-dev
 )

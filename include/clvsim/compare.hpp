@@ -50,7 +50,4 @@ struct Comparison {
 //! periods into years.
 Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, double periods_per_year);
 
-//! Number of (possibly partial) years in `periods` periods.
-int year_count(int periods, double periods_per_year);
-
 }  // namespace clvsim

@@ -13,6 +13,12 @@
 // at its entry state (tenure 0), with gamma = 1 / (1 + i) per period: margin is first earned in
 // the period after acquisition, after the first retention test. For constant retention s and
 // margin m this is m s / (1 + i - s) (Gupta, Lehmann & Stuart 2004).
+//
+// The chain is triangular in tenure but for the cap state and the win-back loop back to tenure 0,
+// so customer_value() never forms it: the value is one backward pass over tenure with two K x K
+// solves, O(L K^3), and the payback curve a forward recursion, O(N K^3) without win-back and a
+// renewal equation, O(N^2 K^2), with it (docs/model.md, section 6). customer_chain() builds the
+// matrix form, the definition the tests check both against.
 
 #include <vector>
 
@@ -43,7 +49,7 @@ struct CustomerChain {
 //! Build the chain of one customer of `m`.
 CustomerChain customer_chain(const ModelParams& m);
 
-//! LTV per segment and payback curves of length `periods`.
+//! LTV per segment and payback curves of length `periods`, without forming the chain.
 CustomerValue customer_value(const ModelParams& m, int periods);
 
 }  // namespace clvsim

@@ -3,9 +3,12 @@
 // The Monte Carlo driver: replications of one or more scenarios in one parallel pool.
 //
 // Replication r of every scenario uses the streams keyed by (seed, r), so scenarios given
-// together are compared on common random numbers. Results are stored by (scenario, replication)
-// index and reduced in a fixed order: bit-identical for any thread count.
+// together are compared on common random numbers. Replications run in blocks of
+// REPLICATION_BLOCK by global index; each block's trajectories are summarised in index order and
+// the blocks merged in index order: bit-identical for any thread count, and memory independent
+// of the number of replications but for the horizon (and yearly) totals.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -15,6 +18,7 @@
 
 #include "clvsim/engine.hpp"
 #include "clvsim/scenario.hpp"
+#include "clvsim/statistics.hpp"
 
 namespace clvsim {
 
@@ -34,28 +38,55 @@ struct RunOptions {
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
-//! Results of one scenario.
+//! Per-replication yearly values kept for the comparisons by year: flows summed over the year's
+//! periods, stocks at the year's last period.
+struct YearlyMetric {
+  const char* name;
+  bool flow;
+};
+inline constexpr std::array<YearlyMetric, 4> YEARLY_METRICS = {
+    {{"profit", true}, {"revenue", true}, {"discounted_profit", true}, {"active_customers", false}}};
+
+//! Number of (possibly partial) years in `periods` periods.
+int year_count(int periods, double periods_per_year);
+
+//! Replications are summarised in blocks of this many, by global index, in index order; memory
+//! does not grow with the number of replications except for the per-replication values below.
+inline constexpr std::size_t REPLICATION_BLOCK = 1024;
+
+//! Results of one scenario. Per-period metrics are summarised as replications complete
+//! (StreamingStats); only the values that paired comparisons need are kept per replication.
 struct ScenarioResults {
   std::string name;
   MetricLayout layout;
   int periods = 0;
   int replications = 0;
-  std::vector<double> metrics;           //!< [replication][metric][period]
+  int years = 0;
+  std::vector<Stats> period_stats;       //!< [metric][period] over replications
+  //! [metric][period] of the per-replication differences from the run's first scenario; empty
+  //! for the first scenario itself.
+  std::vector<Stats> paired_delta;
   std::vector<double> totals;            //!< [replication][Total]
+  //! [replication][YEARLY_METRICS][year]; only when several scenarios run together.
+  std::vector<double> yearly;
+  //! [replication] mean per-period retention rate over the horizon (NaN if none); only when
+  //! several scenarios run together.
+  std::vector<double> mean_retention;
   std::vector<double> expected_metrics;  //!< [metric][period], expected-value mode at point values
   std::vector<double> expected_totals;   //!< [Total]
   std::vector<double> nominal_ltv;       //!< [segment] LTV at point values
 
   explicit ScenarioResults(const Scenario& s) : name(s.name), layout(s) {}
 
-  [[nodiscard]] std::span<const double> metric(std::size_t r, int m) const {
-    return {&metrics[(r * layout.size() + m) * periods], static_cast<std::size_t>(periods)};
+  [[nodiscard]] const Stats& stats(int m, int t) const {
+    return period_stats[static_cast<std::size_t>(m) * periods + t];
   }
   [[nodiscard]] double total(std::size_t r, Total t) const {
     return totals[r * static_cast<std::size_t>(Total::Count_) + static_cast<std::size_t>(t)];
   }
-  //! Values of metric m at period t across replications.
-  [[nodiscard]] std::vector<double> across(int m, int t) const;
+  [[nodiscard]] double year_value(std::size_t r, std::size_t metric, int year) const {
+    return yearly[(r * YEARLY_METRICS.size() + metric) * years + year];
+  }
   //! Values of a total across replications.
   [[nodiscard]] std::vector<double> across(Total x) const;
 };

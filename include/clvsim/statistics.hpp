@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <vector>
 
 namespace clvsim {
 
@@ -27,5 +29,57 @@ Stats summarize(std::span<const double> values);
 
 //! The p-quantile of sorted values by linear interpolation.
 double quantile_sorted(std::span<const double> sorted, double p);
+
+//! A histogram of doubles with log-linear buckets: a value's bucket is its sign, binary exponent
+//! and first HISTOGRAM_BITS mantissa bits, and stands for its lower edge (the value with the
+//! remaining mantissa bits cleared), so every finite value is represented within a relative
+//! error of 2^-HISTOGRAM_BITS (below 4.9e-4; exact for integers below 2^(HISTOGRAM_BITS + 1) and
+//! for 0). Infinities are counted apart. Counts add, so the result does not depend on the order
+//! of insertion; memory is 4 bytes per bucket between the smallest and largest magnitude seen
+//! (2^HISTOGRAM_BITS buckets per power of two), independent of the number of values.
+inline constexpr int HISTOGRAM_BITS = 11;
+class LogHistogram {
+ public:
+  void add(double x);  //!< not NaN
+  [[nodiscard]] std::size_t count() const { return n_; }
+  //! Representatives of the order statistics of the given ranks (0-based, < count()).
+  void order_statistics(std::span<const std::size_t> ranks, std::span<double> out) const;
+
+ private:
+  struct Side {  // magnitudes of one sign
+    std::uint64_t first = 0;              // key of counts[0]
+    std::vector<std::uint32_t> counts;
+    void add(std::uint64_t key);
+  };
+  Side positive_, negative_;
+  std::size_t zero_ = 0, pos_inf_ = 0, neg_inf_ = 0, n_ = 0;
+};
+
+//! Summary statistics of a stream of values fed in blocks, in a fixed order: the same blocks in
+//! the same order give bit-identical results. Mean and variance are exact up to rounding: each
+//! block by two passes, blocks merged by Chan, Golub and LeVeque's update. Quantiles are exact
+//! (as summarize()) for a stream announced to hold at most EXACT_QUANTILES values, and otherwise
+//! come from a LogHistogram: each order statistic within a relative error of 2^-HISTOGRAM_BITS,
+//! so a quantile q interpolated between order statistics a and b of the same sign within
+//! 2^-HISTOGRAM_BITS |q|. NaN is left out, as in summarize(). Memory does not grow with the
+//! number of values beyond EXACT_QUANTILES.
+class StreamingStats {
+ public:
+  static constexpr std::size_t EXACT_QUANTILES = 1024;
+
+  //! `values`: how many values the stream will hold (NaN included), which decides exact or
+  //! histogram quantiles; if more come, the exact values move to the histogram.
+  explicit StreamingStats(std::size_t values = EXACT_QUANTILES + 1) : exact_mode_(values <= EXACT_QUANTILES) {}
+
+  void add_block(std::span<const double> values);
+  [[nodiscard]] Stats result() const;
+
+ private:
+  bool exact_mode_ = false;
+  std::size_t n_ = 0, finite_ = 0, pos_inf_ = 0, neg_inf_ = 0;
+  double mean_ = 0.0, m2_ = 0.0;  // of the finite values
+  std::vector<double> exact_;     // every value, in exact mode while n_ <= EXACT_QUANTILES
+  LogHistogram histogram_;        // every value otherwise
+};
 
 }  // namespace clvsim

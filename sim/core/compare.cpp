@@ -26,18 +26,7 @@ double variance_of(const std::vector<double>& v, double mean) {
   return s / static_cast<double>(v.size() - 1);
 }
 
-// Periods [first, last) of year y.
-std::pair<int, int> year_periods(int y, int periods, double periods_per_year) {
-  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
-  return {std::min(periods, y * ppy), std::min(periods, (y + 1) * ppy)};
-}
-
 }  // namespace
-
-int year_count(int periods, double periods_per_year) {
-  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
-  return (periods + ppy - 1) / ppy;
-}
 
 DeltaSummary summarize_delta(std::span<const double> base, std::span<const double> variant) {
   std::vector<double> b, v, d;
@@ -76,36 +65,21 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
   CLVSIM_EXPECT(base.replications == variant.replications && base.periods == variant.periods);
   Comparison c;
   c.variant = variant.name;
-  const int R = base.replications, T = base.periods;
+  const int R = base.replications;
   for (int i = 0; i < static_cast<int>(Total::Count_); ++i) {
     const auto t = static_cast<Total>(i);
     c.totals.push_back(summarize_delta(base.across(t), variant.across(t)));
   }
 
   // Yearly deltas: flows summed over the year's periods, stocks at the year's last period.
-  const int years = year_count(T, periods_per_year);
-  const std::vector<std::pair<std::string, bool>> yearly = {
-      {"profit", true}, {"revenue", true}, {"discounted_profit", true}, {"active_customers", false}};
-  for (const auto& [name, flow] : yearly) {
-    YearlyDelta yd{name, {}};
-    const int mb = base.layout.index(name), mv = variant.layout.index(name);
-    for (int y = 0; y < years; ++y) {
-      const auto [first, last] = year_periods(y, T, periods_per_year);
-      std::vector<double> b(static_cast<std::size_t>(R)), v(static_cast<std::size_t>(R));
+  CLVSIM_EXPECT(base.yearly.size() == variant.yearly.size() && !base.yearly.empty());
+  std::vector<double> b(static_cast<std::size_t>(R)), v(static_cast<std::size_t>(R));
+  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
+    YearlyDelta yd{YEARLY_METRICS[i].name, {}};
+    for (int y = 0; y < base.years; ++y) {
       for (int r = 0; r < R; ++r) {
-        const auto sb = base.metric(r, mb), sv = variant.metric(r, mv);
-        double xb = 0.0, xv = 0.0;
-        if (flow) {
-          for (int t = first; t < last; ++t) {
-            xb += sb[t];
-            xv += sv[t];
-          }
-        } else {
-          xb = sb[last - 1];
-          xv = sv[last - 1];
-        }
-        b[r] = xb;
-        v[r] = xv;
+        b[r] = base.year_value(r, i, y);
+        v[r] = variant.year_value(r, i, y);
       }
       yd.years.push_back(summarize_delta(b, v));
     }
@@ -115,18 +89,9 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
   // Retention: the horizon's mean per-period retention rate, annualised, averaged over
   // replications.
   auto annual_retention = [&](const ScenarioResults& res) {
-    const int m = res.layout.index("retention_rate");
     std::vector<double> per_rep;
-    for (int r = 0; r < R; ++r) {
-      double s = 0.0;
-      int n = 0;
-      for (double x : res.metric(r, m))
-        if (!std::isnan(x)) {
-          s += x;
-          ++n;
-        }
-      if (n > 0) per_rep.push_back(std::pow(s / n, periods_per_year));
-    }
+    for (double x : res.mean_retention)
+      if (!std::isnan(x)) per_rep.push_back(std::pow(x, periods_per_year));
     return mean_of(per_rep);
   };
   c.base_annual_retention = annual_retention(base);

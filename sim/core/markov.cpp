@@ -4,29 +4,209 @@
 #include <cmath>
 #include <limits>
 
-#include <Eigen/SparseLU>
+#include <Eigen/Dense>
 
 #include "clvsim/model.hpp"
 
 namespace clvsim {
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+// Per-customer quantities shared by the chain, the value and the payback curve.
+struct OneCustomer {
+  int segments = 0;
+  int tenures = 1;           // L, the last absorbing in tenure
+  int window = 0;            // W lapsed buckets
+  std::vector<double> earn;  // [K] expected contribution of a survivor in segment k, migrating
+
+  explicit OneCustomer(const ModelParams& m)
+      : segments(m.segments), tenures(m.ltv_tenure_cap), window(m.winback ? m.winback_window : 0) {
+    const int K = segments;
+    earn.assign(static_cast<std::size_t>(K), 0.0);
+    for (int k = 0; k < K; ++k) {
+      for (int j = 0; j < K; ++j) {
+        const double e =
+            m.orders_per_period[j] * m.order_value[j] * m.gross_margin[j] - m.cost_to_serve[j];
+        earn[k] += m.migration[k * K + j] * e;
+      }
+    }
+  }
+  // Reward of an active customer of segment k whose churn probability this period is h.
+  [[nodiscard]] double reward(const ModelParams& m, int k, double h) const {
+    return (1.0 - h) * earn[k] - m.retention_per_customer;
+  }
+};
+
+// Discounted value u(k, 0) of a customer active at tenure 0 (before the period's churn test),
+// by one backward pass over tenure (docs/model.md, section 6). Every active value is affine in
+// the values z of the first lapsed state, u(., tau) = alpha_tau + B_tau z; the cap state gives
+// alpha and B at L - 1 by a K x K solve, the pass down to tau = 0 is O(L K^3), and win-back closes
+// the loop z = c_W (q u(., 0) - attempt_cost) by a second K x K solve. Empty when singular.
+std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& c) {
+  const int K = c.segments, L = c.tenures, W = c.window;
+  const double gamma = 1.0 / (1.0 + m.discount_rate);
+  using Matrix = Eigen::MatrixXd;
+  using Vector = Eigen::VectorXd;
+
+  // The cap state L - 1: (I - gamma S M) x = r + gamma H z.
+  Matrix a = Matrix::Identity(K, K);
+  Vector r(K), h(K);
+  for (int k = 0; k < K; ++k) {
+    h[k] = m.hazard_at(k, L - 1);
+    r[k] = c.reward(m, k, h[k]);
+    for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h[k]) * m.migration[k * K + j];
+  }
+  const Eigen::FullPivLU<Matrix> cap(a);
+  if (!cap.isInvertible()) return {};
+  Vector alpha = cap.solve(r);
+  Matrix beta = W > 0 ? Matrix(cap.solve(Matrix((gamma * h).asDiagonal()))) : Matrix::Zero(K, K);
+
+  // Down to tenure 0; alpha and beta hold tenure tau + 1, next_* receive tenure tau.
+  std::vector<double> next_alpha(static_cast<std::size_t>(K)),
+      next_beta(static_cast<std::size_t>(K * K));
+  for (int tau = L - 2; tau >= 0; --tau) {
+    for (int k = 0; k < K; ++k) {
+      const double hk = m.hazard_at(k, tau);
+      const double g = gamma * (1.0 - hk);
+      const double* row = &m.migration[static_cast<std::size_t>(k) * K];
+      double x = 0.0;
+      for (int j = 0; j < K; ++j) x += row[j] * alpha[j];
+      next_alpha[k] = c.reward(m, k, hk) + g * x;
+      if (W > 0) {
+        for (int i = 0; i < K; ++i) {
+          double y = 0.0;
+          for (int j = 0; j < K; ++j) y += row[j] * beta(j, i);
+          next_beta[k * K + i] = g * y + (i == k ? gamma * hk : 0.0);
+        }
+      }
+    }
+    for (int k = 0; k < K; ++k) alpha[k] = next_alpha[k];
+    if (W > 0)
+      for (int k = 0; k < K; ++k)
+        for (int i = 0; i < K; ++i) beta(k, i) = next_beta[k * K + i];
+  }
+
+  Vector v0 = alpha;
+  if (W > 0) {
+    // Lapsed (k, d) is worth -attempt_cost + q u(k, 0) + gamma (1 - q) u_lapsed(k, d + 1), so
+    // z = c_W (q u(., 0) - attempt_cost) with c_W = sum_{e < W} (gamma (1 - q))^e.
+    const double q = m.winback_success;
+    double cw = 0.0, f = 1.0;
+    for (int e = 0; e < W; ++e, f *= gamma * (1.0 - q)) cw += f;
+    const Matrix lhs = Matrix::Identity(K, K) - cw * q * beta;
+    const Vector rhs = alpha - cw * m.winback_cost * beta * Vector::Ones(K);
+    const Eigen::FullPivLU<Matrix> loop(lhs);
+    if (!loop.isInvertible()) return {};
+    v0 = loop.solve(rhs);
+  }
+  std::vector<double> out(v0.data(), v0.data() + K);
+  for (double x : out)
+    if (!std::isfinite(x)) return {};
+  return out;
+}
+
+// Undiscounted cumulative contribution C_k(n), n = 1..N, of a customer acquired into segment k:
+// a forward recursion on the first run from tenure 0 (whose tenure equals its age, so the
+// distribution is K numbers per step), and, with win-back, the renewal equation
+// a(n) = f(n) + sum_{t=1..n} R(t) a(n - t) for restarts at tenure 0 (docs/model.md, section 6).
+void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vector<double>& out) {
+  const int K = c.segments, L = c.tenures, W = c.window;
+  const auto KK = static_cast<std::size_t>(K) * K;
+  out.assign(static_cast<std::size_t>(K) * N, 0.0);
+  if (N <= 0) return;
+  const double q = m.winback_success;
+
+  // u[i * K + j]: mass of the first run started in segment i that is active in segment j.
+  std::vector<double> u(KK, 0.0), next(KK, 0.0), h(static_cast<std::size_t>(K)),
+      r(static_cast<std::size_t>(K));
+  for (int i = 0; i < K; ++i) u[i * K + i] = 1.0;
+  // With win-back: lapse flows of the last W steps (ring), restart kernel R and first-run
+  // rewards f, then the renewal.
+  std::vector<double> lapse(W > 0 ? KK * W : 0, 0.0), kernel(W > 0 ? KK * N : 0, 0.0);
+  std::vector<double> a(static_cast<std::size_t>(K) * N, 0.0);  // a[n * K + i]
+  for (int t = 0; t < N; ++t) {
+    const int tau = std::min(t, L - 1);
+    for (int j = 0; j < K; ++j) {
+      h[j] = m.hazard_at(j, tau);
+      r[j] = c.reward(m, j, h[j]);
+    }
+    for (int i = 0; i < K; ++i) {
+      double g = 0.0;
+      for (int j = 0; j < K; ++j) g += u[i * K + j] * r[j];
+      a[static_cast<std::size_t>(t) * K + i] = g;
+    }
+    if (W > 0) {
+      // Customers lapsed d + 1 steps after lapsing at age t - 1 - d; then this step's lapses.
+      double weight = 1.0;
+      for (int d = 0; d < W && d < t; ++d, weight *= 1.0 - q) {
+        const double* l = &lapse[static_cast<std::size_t>((t - 1 - d) % W) * KK];
+        for (int i = 0; i < K; ++i) {
+          for (int j = 0; j < K; ++j) {
+            const double mass = weight * l[i * K + j];
+            a[static_cast<std::size_t>(t) * K + i] -= m.winback_cost * mass;
+            kernel[static_cast<std::size_t>(t) * KK + i * K + j] += q * mass;
+          }
+        }
+      }
+      double* l = &lapse[static_cast<std::size_t>(t % W) * KK];
+      for (int i = 0; i < K; ++i)
+        for (int j = 0; j < K; ++j) l[i * K + j] = u[i * K + j] * h[j];
+    }
+    std::fill(next.begin(), next.end(), 0.0);
+    for (int i = 0; i < K; ++i)
+      for (int j = 0; j < K; ++j) {
+        const double survive = u[i * K + j] * (1.0 - h[j]);
+        if (survive == 0.0) continue;
+        for (int k = 0; k < K; ++k)
+          next[i * K + k] += survive * m.migration[static_cast<std::size_t>(j) * K + k];
+      }
+    std::swap(u, next);
+  }
+  if (W > 0) {
+    // A restart at age t in segment j continues as a new customer of segment j. Kernels by
+    // (i, j) over t and the solution reversed in time make each sum a contiguous dot product.
+    std::vector<double> kij(KK * N), reversed(static_cast<std::size_t>(K) * N);
+    for (std::size_t ij = 0; ij < KK; ++ij)
+      for (int t = 0; t < N; ++t) kij[ij * N + t] = kernel[static_cast<std::size_t>(t) * KK + ij];
+    for (int j = 0; j < K; ++j) reversed[static_cast<std::size_t>(j) * N + N - 1] = a[j];
+    for (int n = 1; n < N; ++n) {
+      for (int i = 0; i < K; ++i) {
+        double s = 0.0;
+        for (int j = 0; j < K; ++j) {
+          const Eigen::Map<const Eigen::VectorXd> R(
+              &kij[(static_cast<std::size_t>(i) * K + j) * N + 1], n);
+          const Eigen::Map<const Eigen::VectorXd> past(
+              &reversed[static_cast<std::size_t>(j) * N + N - n], n);
+          s += R.dot(past);
+        }
+        a[static_cast<std::size_t>(n) * K + i] += s;
+      }
+      for (int i = 0; i < K; ++i)
+        reversed[static_cast<std::size_t>(i) * N + N - 1 - n] =
+            a[static_cast<std::size_t>(n) * K + i];
+    }
+  }
+  for (int i = 0; i < K; ++i) {
+    double total = 0.0;
+    for (int n = 0; n < N; ++n) {
+      total += a[static_cast<std::size_t>(n) * K + i];
+      out[static_cast<std::size_t>(i) * N + n] = total;
+    }
+  }
+}
+
+}  // namespace
 
 CustomerChain customer_chain(const ModelParams& m) {
   CustomerChain ch;
+  const OneCustomer c(m);
   const int K = m.segments;
   ch.segments = K;
-  ch.tenures = m.ltv_tenure_cap;
-  ch.window = m.winback ? m.winback_window : 0;
+  ch.tenures = c.tenures;
+  ch.window = c.window;
   const int L = ch.tenures;
   const int n = ch.size();
-
-  // Expected contribution of a customer who survives in segment k and then migrates.
-  std::vector<double> earn(K, 0.0);
-  for (int k = 0; k < K; ++k) {
-    for (int j = 0; j < K; ++j) {
-      const double e = m.orders_per_period[j] * m.order_value[j] * m.gross_margin[j] - m.cost_to_serve[j];
-      earn[k] += m.migration[k * K + j] * e;
-    }
-  }
 
   std::vector<Eigen::Triplet<double>> entries;
   ch.reward = Eigen::VectorXd::Zero(n);
@@ -34,7 +214,7 @@ CustomerChain customer_chain(const ModelParams& m) {
   auto active_step = [&](int from, int k, int tau, double w) {
     const double h = m.hazard_at(k, tau);
     const double s = 1.0 - h;
-    ch.reward[from] += w * (s * earn[k] - m.retention_per_customer);
+    ch.reward[from] += w * c.reward(m, k, h);
     const int next = std::min(tau + 1, L - 1);
     for (int j = 0; j < K; ++j) {
       const double p = w * s * m.migration[k * K + j];
@@ -49,7 +229,8 @@ CustomerChain customer_chain(const ModelParams& m) {
       const double q = m.winback_success;
       ch.reward[from] -= m.winback_cost;
       active_step(from, k, 0, q);  // won back: active at tenure 0 for this period
-      if (d + 1 < ch.window && q < 1.0) entries.emplace_back(from, ch.lapsed_state(k, d + 1), 1.0 - q);
+      if (d + 1 < ch.window && q < 1.0)
+        entries.emplace_back(from, ch.lapsed_state(k, d + 1), 1.0 - q);
     }
   }
   ch.transition.resize(n, n);
@@ -58,39 +239,14 @@ CustomerChain customer_chain(const ModelParams& m) {
 }
 
 CustomerValue customer_value(const ModelParams& m, int periods) {
-  const CustomerChain ch = customer_chain(m);
-  const int K = m.segments;
-  const int n = ch.size();
+  const OneCustomer c(m);
   const double gamma = 1.0 / (1.0 + m.discount_rate);
   CustomerValue out;
-
-  // (I - gamma P) u = r.
-  Eigen::SparseMatrix<double> a(n, n);
-  a.setIdentity();
-  a -= gamma * Eigen::SparseMatrix<double>(ch.transition);
-  a.makeCompressed();
-  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
-  lu.compute(a);
-  Eigen::VectorXd u;
-  if (lu.info() == Eigen::Success) u = lu.solve(ch.reward);
-  const bool solved = lu.info() == Eigen::Success && u.allFinite();
-  out.ltv.resize(K);
-  for (int k = 0; k < K; ++k) {
-    out.ltv[k] = solved ? gamma * u[ch.active_state(k, 0)]
-                        : std::numeric_limits<double>::infinity();  // no discounting, no churn
-  }
-
-  // Cumulative undiscounted contribution of one new customer per segment: x_n = x_0 P^(n-1).
-  out.cumulative_contribution.assign(static_cast<std::size_t>(K) * periods, 0.0);
-  Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, K);
-  for (int k = 0; k < K; ++k) x(ch.active_state(k, 0), k) = 1.0;
-  Eigen::VectorXd total = Eigen::VectorXd::Zero(K);
-  const Eigen::SparseMatrix<double> pt = ch.transition.transpose();
-  for (int step = 0; step < periods; ++step) {
-    total += x.transpose() * ch.reward;
-    for (int k = 0; k < K; ++k) out.cumulative_contribution[static_cast<std::size_t>(k) * periods + step] = total[k];
-    x = pt * x;
-  }
+  const std::vector<double> v0 = tenure_zero_values(m, c);
+  out.ltv.assign(static_cast<std::size_t>(m.segments), INF);  // singular: no discounting, no churn
+  if (!v0.empty())
+    for (int k = 0; k < m.segments; ++k) out.ltv[k] = gamma * v0[k];
+  payback_curves(m, c, periods, out.cumulative_contribution);
   return out;
 }
 

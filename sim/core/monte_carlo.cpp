@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <limits>
+#include <utility>
 
 #include "clvsim/model.hpp"
 #include "clvsim/parallel.hpp"
@@ -20,12 +23,47 @@ std::uint64_t independent_seed(std::uint64_t seed, std::size_t v) {
   return z ^ (z >> 31);
 }
 
+// Periods [first, last) of year y.
+std::pair<int, int> year_periods(int y, int periods, double periods_per_year) {
+  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return {std::min(periods, y * ppy), std::min(periods, (y + 1) * ppy)};
+}
+
+// The per-replication values a paired comparison needs, from one replication's trajectory.
+void keep_for_comparison(ScenarioResults& res, std::size_t r, std::span<const double> metrics,
+                         double ppy) {
+  const int T = res.periods;
+  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
+    const int m = res.layout.index(YEARLY_METRICS[i].name);
+    const double* x = &metrics[static_cast<std::size_t>(m) * T];
+    for (int y = 0; y < res.years; ++y) {
+      const auto [first, last] = year_periods(y, T, ppy);
+      double v = 0.0;
+      if (YEARLY_METRICS[i].flow)
+        for (int t = first; t < last; ++t) v += x[t];
+      else
+        v = x[last - 1];
+      res.yearly[(r * YEARLY_METRICS.size() + i) * res.years + y] = v;
+    }
+  }
+  const int m = res.layout.index("retention_rate");
+  double sum = 0.0;
+  int n = 0;
+  for (int t = 0; t < T; ++t) {
+    const double x = metrics[static_cast<std::size_t>(m) * T + t];
+    if (!std::isnan(x)) {
+      sum += x;
+      ++n;
+    }
+  }
+  res.mean_retention[r] = n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace
 
-std::vector<double> ScenarioResults::across(int m, int t) const {
-  std::vector<double> v(static_cast<std::size_t>(replications));
-  for (int r = 0; r < replications; ++r) v[r] = metric(r, m)[t];
-  return v;
+int year_count(int periods, double periods_per_year) {
+  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return (periods + ppy - 1) / ppy;
 }
 
 std::vector<double> ScenarioResults::across(Total x) const {
@@ -40,11 +78,13 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   const Scenario& first = scenarios.front();
   RunResults out;
   out.seed = options.use_seed ? options.seed : first.simulation.seed;
-  out.replications = options.replications > 0 ? options.replications : first.simulation.replications;
+  out.replications =
+      options.replications > 0 ? options.replications : first.simulation.replications;
   out.threads = options.threads > 0 ? options.threads : max_threads();
   out.streams = options.streams;
   const int R = out.replications;
   const int V = static_cast<int>(scenarios.size());
+  const bool paired = V > 1;
 
   // Set-up: layouts, storage, and the parameters of scenarios without uncertainty (shared).
   std::vector<ModelParams> nominal;
@@ -59,8 +99,12 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     res.periods = s.simulation.horizon;
     res.replications = R;
     const auto M = static_cast<std::size_t>(res.layout.size());
-    res.metrics.resize(static_cast<std::size_t>(R) * M * res.periods);
     res.totals.resize(static_cast<std::size_t>(R) * static_cast<std::size_t>(Total::Count_));
+    if (paired) {
+      res.years = year_count(res.periods, periods_per_year(first.simulation.period));
+      res.yearly.resize(static_cast<std::size_t>(R) * YEARLY_METRICS.size() * res.years);
+      res.mean_retention.resize(static_cast<std::size_t>(R));
+    }
     nominal.push_back(resolve_nominal(s));
     uncertain.push_back(has_uncertainty(s));
     res.expected_metrics.resize(M * res.periods);
@@ -69,32 +113,109 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     res.nominal_ltv = nominal.back().ltv;
     out.scenarios.push_back(std::move(res));
   }
+  const double ppy = periods_per_year(first.simulation.period);
 
-  // One pool over (replication, scenario): replication-major so a scenario's variants of the
-  // same replication run close together.
-  const std::size_t jobs = static_cast<std::size_t>(R) * V;
+  // Accumulators: per scenario and cell (metric, period), and per variant and cell for the
+  // paired differences from the first scenario.
+  std::vector<std::size_t> cells(V), offset(V);  // trajectory size and its place in a block row
+  std::size_t row = 0;
+  for (int v = 0; v < V; ++v) {
+    cells[v] = static_cast<std::size_t>(out.scenarios[v].layout.size()) * out.scenarios[v].periods;
+    offset[v] = row;
+    row += cells[v];
+  }
+  std::vector<std::vector<StreamingStats>> level(V), delta(V);
+  const StreamingStats empty(static_cast<std::size_t>(R));
+  for (int v = 0; v < V; ++v) {
+    level[v].assign(cells[v], empty);
+    out.scenarios[v].period_stats.resize(cells[v]);
+  }
+  // Variants share the base's layout unless their channels, segments or stages differ; pair by
+  // metric name and period.
+  std::vector<std::vector<std::size_t>> base_cell(V);
+  for (int v = 1; v < V; ++v) {
+    const ScenarioResults& b = out.scenarios[0];
+    const ScenarioResults& x = out.scenarios[v];
+    for (int m = 0; m < x.layout.size(); ++m) {
+      const int mb = b.layout.index(x.layout.metrics()[m].name);
+      for (int t = 0; t < x.periods; ++t)
+        base_cell[v].push_back(mb < 0 ? static_cast<std::size_t>(-1)
+                                      : static_cast<std::size_t>(mb) * b.periods + t);
+    }
+    delta[v].assign(cells[v], empty);
+    out.scenarios[v].paired_delta.resize(cells[v]);
+  }
+
+  // Blocks of replications: simulate in parallel into the block's trajectories, then fold each
+  // cell's values into its accumulator in replication order (in parallel over cells).
+  const std::size_t B = std::min<std::size_t>(REPLICATION_BLOCK, static_cast<std::size_t>(R));
+  std::vector<double> block(B * row);
+  std::vector<std::vector<double>> scratch(static_cast<std::size_t>(std::max(1, out.threads)),
+                                           std::vector<double>(B));
+  const std::size_t total_jobs = static_cast<std::size_t>(R) * V;
   std::atomic<std::size_t> done{0};
   std::vector<ReplicationState> states(static_cast<std::size_t>(std::max(out.threads, 1)));
-  parallel_for(jobs, out.threads, [&](std::size_t job) {
-    const auto r = static_cast<std::uint64_t>(job / V);
-    const auto v = static_cast<std::size_t>(job % V);
-    ScenarioResults& res = out.scenarios[v];
-    const std::size_t M = static_cast<std::size_t>(res.layout.size());
-    const std::size_t T = static_cast<std::size_t>(res.periods);
-    const std::span<double> metrics(&res.metrics[r * M * T], M * T);
-    const std::span<double> totals(&res.totals[r * static_cast<std::size_t>(Total::Count_)],
-                                   static_cast<std::size_t>(Total::Count_));
-    const std::uint64_t seed = out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
-    if (uncertain[v]) {
-      const ModelParams m = resolve(scenarios[v], seed, r);
-      simulate_replication(m, seed, r, metrics, totals, states[thread_num()]);
-    } else {
-      simulate_replication(nominal[v], seed, r, metrics, totals, states[thread_num()]);
+  for (std::size_t r0 = 0; r0 < static_cast<std::size_t>(R); r0 += B) {
+    const std::size_t nb = std::min(B, static_cast<std::size_t>(R) - r0);
+    parallel_for(nb * V, out.threads, [&](std::size_t job) {
+      const std::size_t b = job / V;
+      const auto v = static_cast<std::size_t>(job % V);
+      const std::uint64_t r = r0 + b;
+      ScenarioResults& res = out.scenarios[v];
+      const std::span<double> metrics(&block[b * row + offset[v]], cells[v]);
+      const std::span<double> totals(&res.totals[r * static_cast<std::size_t>(Total::Count_)],
+                                     static_cast<std::size_t>(Total::Count_));
+      const std::uint64_t seed =
+          out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
+      if (uncertain[v]) {
+        const ModelParams m = resolve(scenarios[v], seed, r);
+        simulate_replication(m, seed, r, metrics, totals, states[thread_num()]);
+      } else {
+        simulate_replication(nominal[v], seed, r, metrics, totals, states[thread_num()]);
+      }
+      if (paired) keep_for_comparison(res, r, metrics, ppy);
+      const std::size_t now = done.fetch_add(1) + 1;
+      if (options.progress && thread_num() == 0) options.progress(now, total_jobs);
+    });
+    // Fold tasks: (v, cell) levels, then (v >= 1, cell) differences.
+    std::vector<std::pair<int, std::size_t>> tasks;
+    for (int v = 0; v < V; ++v)
+      for (std::size_t c = 0; c < cells[v]; ++c) tasks.emplace_back(v, c);
+    const std::size_t levels = tasks.size();
+    for (int v = 1; v < V; ++v)
+      for (std::size_t c = 0; c < cells[v]; ++c)
+        if (base_cell[v][c] != static_cast<std::size_t>(-1)) tasks.emplace_back(v, c);
+    // After the last block each accumulator gives its statistics and is released at once.
+    const bool last = r0 + nb == static_cast<std::size_t>(R);
+    parallel_for(tasks.size(), out.threads, [&](std::size_t i) {
+      const auto [v, c] = tasks[i];
+      std::vector<double>& x = scratch[static_cast<std::size_t>(thread_num()) % scratch.size()];
+      StreamingStats& acc = i < levels ? level[v][c] : delta[v][c];
+      if (i < levels) {
+        for (std::size_t b = 0; b < nb; ++b) x[b] = block[b * row + offset[v] + c];
+      } else {
+        const std::size_t cb = base_cell[v][c];
+        for (std::size_t b = 0; b < nb; ++b)
+          x[b] = block[b * row + offset[v] + c] - block[b * row + cb];
+      }
+      acc.add_block({x.data(), nb});
+      if (last) {
+        (i < levels ? out.scenarios[v].period_stats : out.scenarios[v].paired_delta)[c] =
+            acc.result();
+        acc = StreamingStats();
+      }
+    });
+  }
+  // Differences from a metric the base does not have.
+  for (int v = 1; v < V; ++v) {
+    for (std::size_t c = 0; c < cells[v]; ++c) {
+      if (base_cell[v][c] != static_cast<std::size_t>(-1)) continue;
+      Stats& none = out.scenarios[v].paired_delta[c];
+      none.mean = none.sd = none.std_error = std::numeric_limits<double>::quiet_NaN();
+      none.q.fill(none.mean);
     }
-    const std::size_t now = done.fetch_add(1) + 1;
-    if (options.progress && thread_num() == 0) options.progress(now, jobs);
-  });
-  if (options.progress) options.progress(jobs, jobs);
+  }
+  if (options.progress) options.progress(total_jobs, total_jobs);
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

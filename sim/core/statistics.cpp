@@ -1,6 +1,7 @@
 #include "clvsim/statistics.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -42,6 +43,158 @@ Stats summarize(std::span<const double> values) {
   s.std_error = s.sd / std::sqrt(static_cast<double>(v.size()));
   std::sort(v.begin(), v.end());
   for (std::size_t i = 0; i < QUANTILES.size(); ++i) s.q[i] = quantile_sorted(v, QUANTILES[i]);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr int DROPPED_BITS = 52 - HISTOGRAM_BITS;
+
+std::uint64_t key_of(double magnitude) {
+  return std::bit_cast<std::uint64_t>(magnitude) >> DROPPED_BITS;
+}
+double value_of(std::uint64_t key) {
+  return std::bit_cast<double>(key << DROPPED_BITS);
+}
+
+}  // namespace
+
+void LogHistogram::Side::add(std::uint64_t key) {
+  if (counts.empty()) {
+    first = key;
+    counts.assign(1, 0);
+  } else if (key < first) {
+    counts.insert(counts.begin(), static_cast<std::size_t>(first - key), 0);
+    first = key;
+  } else if (key >= first + counts.size()) {
+    counts.resize(static_cast<std::size_t>(key - first + 1), 0);
+  }
+  ++counts[static_cast<std::size_t>(key - first)];
+}
+
+void LogHistogram::add(double x) {
+  ++n_;
+  if (x == 0.0)
+    ++zero_;
+  else if (x == INFINITY)
+    ++pos_inf_;
+  else if (x == -INFINITY)
+    ++neg_inf_;
+  else if (x > 0.0)
+    positive_.add(key_of(x));
+  else
+    negative_.add(key_of(-x));
+}
+
+void LogHistogram::order_statistics(std::span<const std::size_t> ranks,
+                                    std::span<double> out) const {
+  // Walk the values in ascending order: -inf, negatives by decreasing magnitude, zero,
+  // positives, +inf; `below` counts the values passed.
+  std::vector<std::size_t> order(ranks.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ranks[a] < ranks[b]; });
+  std::size_t next = 0, below = 0;
+  auto take = [&](std::size_t count, double value) {
+    while (next < order.size() && ranks[order[next]] < below + count) out[order[next++]] = value;
+    below += count;
+  };
+  take(neg_inf_, -INFINITY);
+  for (std::size_t i = negative_.counts.size(); i-- > 0;)
+    if (negative_.counts[i] > 0) take(negative_.counts[i], -value_of(negative_.first + i));
+  take(zero_, 0.0);
+  for (std::size_t i = 0; i < positive_.counts.size(); ++i)
+    if (positive_.counts[i] > 0) take(positive_.counts[i], value_of(positive_.first + i));
+  take(pos_inf_, INFINITY);
+}
+
+void StreamingStats::add_block(std::span<const double> values) {
+  // Two passes over the block's finite values, then the pairwise update of the running moments.
+  std::size_t nb = 0;
+  double sum = 0.0;
+  for (double x : values) {
+    if (std::isnan(x)) continue;
+    ++n_;
+    if (std::isinf(x)) {
+      ++(x > 0.0 ? pos_inf_ : neg_inf_);
+    } else {
+      ++nb;
+      sum += x;
+    }
+    if (exact_mode_ && n_ <= EXACT_QUANTILES) {
+      exact_.push_back(x);
+    } else {
+      if (!exact_.empty()) {
+        for (double e : exact_) histogram_.add(e);
+        exact_.clear();
+        exact_.shrink_to_fit();
+      }
+      histogram_.add(x);
+    }
+  }
+  if (nb == 0) return;
+  const double mb = sum / static_cast<double>(nb);
+  double m2b = 0.0;
+  for (double x : values)
+    if (std::isfinite(x)) m2b += (x - mb) * (x - mb);
+  if (finite_ == 0) {
+    mean_ = mb;
+    m2_ = m2b;
+  } else {
+    const double na = static_cast<double>(finite_), nbd = static_cast<double>(nb);
+    const double n = na + nbd;
+    const double delta = mb - mean_;
+    mean_ += delta * (nbd / n);
+    m2_ += m2b + delta * delta * (na * nbd / n);
+  }
+  finite_ += nb;
+}
+
+Stats StreamingStats::result() const {
+  Stats s;
+  s.n = n_;
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  if (n_ == 0) {
+    s.mean = s.sd = s.std_error = nan;
+    s.q.fill(nan);
+    return s;
+  }
+  // As summarize(): an infinite value makes the mean infinite (NaN with both signs) and the sd NaN.
+  if (pos_inf_ > 0 && neg_inf_ > 0)
+    s.mean = nan;
+  else if (pos_inf_ > 0)
+    s.mean = INFINITY;
+  else if (neg_inf_ > 0)
+    s.mean = -INFINITY;
+  else
+    s.mean = mean_;
+  const bool any_inf = pos_inf_ + neg_inf_ > 0;
+  s.sd = n_ > 1 ? (any_inf ? nan : std::sqrt(m2_ / static_cast<double>(n_ - 1))) : 0.0;
+  s.std_error = s.sd / std::sqrt(static_cast<double>(n_));
+  if (exact_mode_ && n_ <= EXACT_QUANTILES) {
+    std::vector<double> v = exact_;
+    std::sort(v.begin(), v.end());
+    for (std::size_t i = 0; i < QUANTILES.size(); ++i) s.q[i] = quantile_sorted(v, QUANTILES[i]);
+    return s;
+  }
+  // The order statistics around each quantile, from the histogram, then quantile_sorted's rule.
+  std::array<std::size_t, 2 * QUANTILES.size()> ranks{};
+  std::array<double, 2 * QUANTILES.size()> values{};
+  std::array<double, QUANTILES.size()> frac{};
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {
+    const double h = QUANTILES[i] * static_cast<double>(n_ - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    ranks[2 * i] = lo;
+    ranks[2 * i + 1] = std::min(lo + 1, n_ - 1);
+    frac[i] = h - static_cast<double>(lo);
+  }
+  histogram_.order_statistics(ranks, values);
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {
+    const double a = values[2 * i], b = values[2 * i + 1];
+    s.q[i] = a == b || frac[i] == 0.0 ? a : a + frac[i] * (b - a);
+  }
   return s;
 }
 

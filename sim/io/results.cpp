@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -38,7 +39,7 @@ Series summarize_series(const ScenarioResults& res, int metric) {
   Series s;
   s.quantiles.resize(Q * T);
   for (int t = 0; t < T; ++t) {
-    const Stats st = summarize(res.across(metric, t));
+    const Stats& st = res.stats(metric, t);
     s.mean.push_back(st.mean);
     s.sd.push_back(st.sd);
     s.std_error.push_back(st.std_error);
@@ -164,22 +165,19 @@ void write_comparison(h5::Group& g, const ScenarioResults& base, const ScenarioR
     write_deltas(yg, yd.years);
   }
 
-  // Per-period differences of every metric.
+  // Per-period differences of every metric, summarised as the replications ran.
   h5::Group periods = g.create_group("metrics");
-  const int T = base.periods;
+  const int T = variant.periods;
   const std::size_t Q = QUANTILES.size();
-  for (int m = 0; m < base.layout.size(); ++m) {
+  for (int m = 0; m < variant.layout.size(); ++m) {
     std::vector<double> mean, se, q(Q * static_cast<std::size_t>(T));
     for (int t = 0; t < T; ++t) {
-      const std::vector<double> b = base.across(m, t), v = variant.across(m, t);
-      std::vector<double> d;
-      for (std::size_t r = 0; r < b.size(); ++r) d.push_back(v[r] - b[r]);
-      const Stats st = summarize(d);
+      const Stats& st = variant.paired_delta[static_cast<std::size_t>(m) * T + t];
       mean.push_back(st.mean);
       se.push_back(st.std_error);
       for (std::size_t k = 0; k < Q; ++k) q[k * T + t] = st.q[k];
     }
-    h5::Group mg = periods.create_group(base.layout.metrics()[m].name);
+    h5::Group mg = periods.create_group(variant.layout.metrics()[m].name);
     mg.write("delta_mean", mean);
     mg.write("delta_std_error", se);
     mg.write("delta_quantiles", q, {Q, static_cast<std::size_t>(T)});
@@ -203,6 +201,8 @@ void write_results_hdf5(AtomicOutput& output, const RunResults& results,
     root.set_attr("horizon", static_cast<std::int64_t>(base.simulation.horizon));
     root.set_attr("currency", base.currency);
     root.write("quantile_probabilities", std::vector<double>(QUANTILES.begin(), QUANTILES.end()));
+    root.set_attr("quantile_exact_up_to", static_cast<std::int64_t>(StreamingStats::EXACT_QUANTILES));
+    root.set_attr("quantile_relative_error", std::ldexp(1.0, -HISTOGRAM_BITS));
     std::vector<std::int64_t> periods;
     for (int t = 1; t <= base.simulation.horizon; ++t) periods.push_back(t);
     root.write("period", periods);
@@ -271,7 +271,7 @@ void write_results_csv(AtomicOutput& output, const RunResults& results) {
       for (int m = 0; m < res.layout.size(); ++m)
         for (int t = 0; t < res.periods; ++t) {
           os << res.name << ',' << res.layout.metrics()[m].name << ',' << t + 1 << ',';
-          stats_row(os, summarize(res.across(m, t)),
+          stats_row(os, res.stats(m, t),
                     res.expected_metrics[static_cast<std::size_t>(m) * res.periods + t]);
         }
   });

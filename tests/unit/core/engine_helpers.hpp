@@ -2,9 +2,13 @@
 
 // Shared helpers for engine tests: loading scenarios and removing their uncertainty.
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/engine.hpp"
+#include "clvsim/model.hpp"
 #include "clvsim/scenario.hpp"
 
 namespace clvsim::test {
@@ -22,6 +26,36 @@ inline Scenario load_example(const std::string& name) {
 inline Scenario without_uncertainty(Scenario s) {
   for_each_param(s, [](Param& p) { p.dist.reset(); });
   return s;
+}
+
+//! Every replication's trajectory, [replication][metric][period], for tests that need the
+//! per-replication values the Monte Carlo driver only summarises: replication r of
+//! run_monte_carlo (common streams, seed `seed`) computed alone.
+struct Trajectories {
+  int periods = 0, metrics = 0, replications = 0;
+  std::vector<double> values;
+  [[nodiscard]] std::vector<double> across(int m, int t) const {
+    std::vector<double> v;
+    for (int r = 0; r < replications; ++r)
+      v.push_back(values[(static_cast<std::size_t>(r) * metrics + m) * periods + t]);
+    return v;
+  }
+};
+
+inline Trajectories simulate_trajectories(const Scenario& s, int replications, std::uint64_t seed) {
+  Trajectories out;
+  out.periods = s.simulation.horizon;
+  out.metrics = MetricLayout(s).size();
+  out.replications = replications;
+  const std::size_t size = static_cast<std::size_t>(out.metrics) * out.periods;
+  out.values.resize(size * replications);
+  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
+  for (int r = 0; r < replications; ++r) {
+    const ModelParams m = resolve(s, seed, static_cast<std::uint64_t>(r));
+    simulate_replication(m, seed, static_cast<std::uint64_t>(r),
+                         std::span<double>(&out.values[size * r], size), totals);
+  }
+  return out;
 }
 
 }  // namespace clvsim::test

@@ -60,7 +60,7 @@ void check_mean_against_expected(const Scenario& s, int replications, std::uint6
     const int m = r.layout.index(name);
     REQUIRE(m >= 0);
     for (int t : {0, T / 2, T - 1}) {
-      const Stats st = summarize(r.across(m, t));
+      const Stats& st = r.stats(m, t);
       const double exact = r.expected_metrics[static_cast<std::size_t>(m) * T + t];
       INFO(s.name << ": " << name << " in period " << t + 1 << ": MC mean " << st.mean << " +- "
                   << st.std_error << ", expected " << exact);
@@ -137,7 +137,7 @@ TEST_CASE("sBG survival equals B(alpha, beta + t) / B(alpha, beta) for Fader & H
       const std::vector<Scenario> one{s};
       const RunResults res = run_monte_carlo(one, opt);
       for (int t : {1, 4, 12}) {
-        const Stats st = summarize(res.scenarios[0].across(active, t - 1));
+        const Stats& st = res.scenarios[0].stats(active, t - 1);
         const double survival = std::exp(log_beta(f.alpha, f.beta + t) - log_beta(f.alpha, f.beta));
         CHECK(std::fabs(st.mean - 1000.0 * survival) <= 4.0 * st.std_error);
       }
@@ -228,20 +228,28 @@ TEST_CASE("B2B lead nurturing arithmetic in expected-value mode", "[engine][b2b]
 }
 
 TEST_CASE("Replications are bit-identical for any thread count", "[engine][threads]") {
-  const Scenario s = test::load_example("saas");  // with its uncertain parameters
+  // More than two blocks of replications, so the blocks' summaries are merged.
+  Scenario s = test::load_example("saas");  // with its uncertain parameters
+  s.simulation.horizon = 6;
+  s.simulation.ltv_tenure_cap = 24;
   const std::vector<Scenario> one{s};
-  std::vector<std::vector<double>> metrics, totals;
+  std::vector<std::vector<double>> stats, totals;
   for (int threads : {1, 2, 4}) {
     RunOptions opt;
-    opt.replications = 24;
+    opt.replications = static_cast<int>(2 * REPLICATION_BLOCK + 37);
     opt.threads = threads;
     const RunResults r = run_monte_carlo(one, opt);
-    metrics.push_back(r.scenarios[0].metrics);
+    std::vector<double> flat;
+    for (const Stats& st : r.scenarios[0].period_stats) {
+      flat.insert(flat.end(), {st.mean, st.sd, st.std_error, static_cast<double>(st.n)});
+      flat.insert(flat.end(), st.q.begin(), st.q.end());
+    }
+    stats.push_back(flat);
     totals.push_back(r.scenarios[0].totals);
   }
-  for (std::size_t i = 1; i < metrics.size(); ++i) {
-    REQUIRE(metrics[i].size() == metrics[0].size());
-    CHECK(std::memcmp(metrics[i].data(), metrics[0].data(), metrics[0].size() * sizeof(double)) == 0);
+  for (std::size_t i = 1; i < stats.size(); ++i) {
+    REQUIRE(stats[i].size() == stats[0].size());
+    CHECK(std::memcmp(stats[i].data(), stats[0].data(), stats[0].size() * sizeof(double)) == 0);
     CHECK(std::memcmp(totals[i].data(), totals[0].data(), totals[0].size() * sizeof(double)) == 0);
   }
 }

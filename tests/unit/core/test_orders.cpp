@@ -16,6 +16,7 @@
 #include "clvsim/model.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/statistics.hpp"
+#include "engine_helpers.hpp"
 #include "stat_helpers.hpp"
 
 using namespace clvsim;
@@ -60,14 +61,6 @@ Scenario donations_cohort() {
   return parse_scenario(toml, "donations.toml");
 }
 
-RunResults monte_carlo(const Scenario& s, int replications, std::uint64_t seed) {
-  RunOptions opt;
-  opt.replications = replications;
-  opt.seed = seed;
-  opt.use_seed = true;
-  const std::vector<Scenario> one{s};
-  return run_monte_carlo(one, opt);
-}
 
 }  // namespace
 
@@ -118,9 +111,8 @@ TEST_CASE("Bernoulli orders on sBG dropout equal the BG/BB closed form E[X(n)]",
 TEST_CASE("Bernoulli orders: Monte Carlo mean within 4 standard errors of E[X(n)]",
           "[engine][orders][bgbb]") {
   const Scenario s = donations_cohort();
-  const RunResults res = monte_carlo(s, 1000, 2010);
-  const ScenarioResults& r = res.scenarios.front();
-  const int orders = r.layout.index("orders");
+  const test::Trajectories r = test::simulate_trajectories(s, 1000, 2010);
+  const int orders = MetricLayout(s).index("orders");
   std::vector<double> cumulative(static_cast<std::size_t>(r.replications), 0.0);
   for (int n = 1; n <= OPPORTUNITIES; ++n) {
     const std::vector<double> period = r.across(orders, n - 1);
@@ -149,9 +141,8 @@ TEST_CASE("Bernoulli orders of a fixed active count are Binomial(n, p)", "[engin
           "[segments.only]\nchurn = 0.0\norder_model = \"bernoulli\"\norders_per_period = " +
           exact(c.p) + "\norder_value = 1\ninitial_customers = " + std::to_string(c.n) + "\n";
       const Scenario s = parse_scenario(toml, "binomial.toml");
-      const RunResults res = monte_carlo(s, 1000, 77);
-      const ScenarioResults& r = res.scenarios.front();
-      const int orders = r.layout.index("orders");
+      const test::Trajectories r = test::simulate_trajectories(s, 1000, 77);
+      const int orders = MetricLayout(s).index("orders");
       test::Moments m;
       for (int t = 0; t < r.periods; ++t)
         for (double o : r.across(orders, t)) {

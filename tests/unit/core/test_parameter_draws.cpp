@@ -202,7 +202,13 @@ TEST_CASE("Parameter draws: bit-identical results for any thread count",
     RunOptions opt;
     opt.replications = 40;
     opt.threads = threads;
-    metrics.push_back(run_monte_carlo(one, opt).scenarios[0].metrics);
+    const RunResults r = run_monte_carlo(one, opt);
+    std::vector<double> flat = r.scenarios[0].totals;
+    for (const Stats& st : r.scenarios[0].period_stats) {
+      flat.insert(flat.end(), {st.mean, st.sd, st.std_error, static_cast<double>(st.n)});
+      flat.insert(flat.end(), st.q.begin(), st.q.end());
+    }
+    metrics.push_back(flat);
   }
   for (std::size_t i = 1; i < metrics.size(); ++i) {
     REQUIRE(metrics[i].size() == metrics[0].size());
@@ -289,7 +295,7 @@ TEST_CASE("Parameter draws: the Monte Carlo mean is the average of the rows' exp
   const ScenarioResults& r = res.scenarios.front();
   for (int metric : {orders, active}) {
     for (int t : {0, 5, T - 1}) {
-      const Stats st = summarize(r.across(metric, t));
+      const Stats& st = r.stats(metric, t);
       const double e = exact[static_cast<std::size_t>(metric) * T + t];
       INFO(layout.metrics()[static_cast<std::size_t>(metric)].name
            << " in year " << t + 1 << ": MC " << st.mean << " +- " << st.std_error << ", exact "

@@ -1,0 +1,166 @@
+// Streaming statistics against direct computations on all the values: mean and sd by two passes,
+// quantiles from the sorted values (summarize), with the documented error bound.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "clvsim/statistics.hpp"
+
+using namespace clvsim;
+
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+const double REL = std::ldexp(1.0, -HISTOGRAM_BITS);  // relative error of an order statistic
+
+Stats streamed(const std::vector<double>& v, std::size_t block) {
+  StreamingStats s(v.size());
+  for (std::size_t i = 0; i < v.size(); i += block)
+    s.add_block(std::span<const double>(v).subspan(i, std::min(block, v.size() - i)));
+  return s.result();
+}
+
+// Direct two-pass mean and sd of the non-NaN values, in long double.
+void two_pass(const std::vector<double>& v, double& mean, double& sd) {
+  long double sum = 0.0L;
+  std::size_t n = 0;
+  for (double x : v)
+    if (!std::isnan(x)) {
+      sum += x;
+      ++n;
+    }
+  const long double m = sum / n;
+  long double ss = 0.0L;
+  for (double x : v)
+    if (!std::isnan(x)) ss += (x - m) * (x - m);
+  mean = static_cast<double>(m);
+  sd = static_cast<double>(std::sqrt(ss / (n - 1)));
+}
+
+// The stated bound: each order statistic within REL of its value, so the interpolated quantile
+// within REL times the interpolation of the magnitudes.
+void check_quantiles(const Stats& s, std::vector<double> v) {
+  std::erase_if(v, [](double x) { return std::isnan(x); });
+  std::sort(v.begin(), v.end());
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {
+    const double exact = quantile_sorted(v, QUANTILES[i]);
+    const double h = QUANTILES[i] * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const std::size_t hi = std::min(lo + 1, v.size() - 1);
+    const double t = h - static_cast<double>(lo);
+    INFO("p = " << QUANTILES[i] << ": streamed " << s.q[i] << ", exact " << exact);
+    if (std::isinf(exact)) {
+      CHECK(s.q[i] == exact);
+      continue;
+    }
+    const double bound = REL * ((1.0 - t) * std::fabs(v[lo]) + t * std::fabs(v[hi]));
+    CHECK(std::fabs(s.q[i] - exact) <= bound * (1.0 + 1e-12));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Streaming mean and sd equal a two-pass computation", "[statistics][streaming]") {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const std::size_t n = GENERATE(1u, 2u, 1000u, 1024u, 1025u, 5000u, 100001u);
+  const std::size_t block = GENERATE(1u, 7u, 1024u);
+  std::vector<double> v(n);
+  for (double& x : v)
+    x = 1e6 + 250.0 * normal(rng);  // an offset that would cancel a naive sum of squares
+  if (n > 3) v[n / 3] = NaN;
+  const Stats s = streamed(v, block);
+  double mean = 0.0, sd = 0.0;
+  two_pass(v, mean, sd);
+  CHECK(s.n == static_cast<std::size_t>(
+                   std::count_if(v.begin(), v.end(), [](double x) { return !std::isnan(x); })));
+  CHECK(s.mean == Approx(mean).epsilon(1e-12));
+  if (s.n > 1) {
+    CHECK(s.sd == Approx(sd).epsilon(1e-12));
+    CHECK(s.std_error == Approx(sd / std::sqrt(static_cast<double>(s.n))).epsilon(1e-12));
+  } else {
+    CHECK(s.sd == 0.0);
+  }
+}
+
+TEST_CASE("Streaming quantiles: exact up to the limit, then within the stated bound",
+          "[statistics][streaming]") {
+  std::mt19937_64 rng(5);
+  SECTION("a stream of at most EXACT_QUANTILES values: the same as summarize") {
+    std::vector<double> v(StreamingStats::EXACT_QUANTILES);
+    std::lognormal_distribution<double> d(3.0, 1.0);
+    for (double& x : v) x = d(rng);
+    v[10] = NaN;
+    v[20] = INF;
+    const Stats a = streamed(v, 100), b = summarize(v);
+    CHECK(a.n == b.n);
+    for (std::size_t i = 0; i < QUANTILES.size(); ++i) CHECK(a.q[i] == b.q[i]);
+    // Announced as longer: the histogram, within its bound.
+    StreamingStats longer(v.size() + 1);
+    longer.add_block(v);
+    check_quantiles(longer.result(), v);
+    // Longer than announced: the exact values move to the histogram.
+    std::vector<double> more = v;
+    more.insert(more.end(), v.begin(), v.begin() + 100);
+    check_quantiles(streamed(std::vector<double>(v), 1024), v);
+    StreamingStats grown(v.size());
+    grown.add_block(v);
+    grown.add_block(std::span<const double>(v).first(100));
+    check_quantiles(grown.result(), more);
+  }
+  SECTION("lognormal, normal across zero, and with never-paying infinities") {
+    const int kind = GENERATE(0, 1, 2);
+    std::vector<double> v(200000);
+    std::lognormal_distribution<double> ln(8.0, 1.5);
+    std::normal_distribution<double> nd(-50.0, 400.0);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      v[i] = kind == 1 ? nd(rng) : ln(rng);
+      if (kind == 2 && i % 5 == 0) v[i] = INF;  // 20%: the 95% quantile is +inf
+    }
+    const Stats s = streamed(v, 1024);
+    check_quantiles(s, v);
+    if (kind == 2) {
+      CHECK(s.mean == INF);
+      CHECK(std::isnan(s.sd));
+    }
+  }
+  SECTION("whole numbers below 2^(HISTOGRAM_BITS + 1) are exact") {
+    std::vector<double> v(50000);
+    std::poisson_distribution<int> p(300.0);
+    for (double& x : v) x = p(rng);
+    const Stats s = streamed(v, 1024), exact = summarize(v);
+    for (std::size_t i = 0; i < QUANTILES.size(); ++i) CHECK(s.q[i] == exact.q[i]);
+  }
+}
+
+TEST_CASE("LogHistogram represents every value within 2^-HISTOGRAM_BITS",
+          "[statistics][streaming]") {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> expo(-300.0, 300.0);
+  std::vector<double> v;
+  for (int i = 0; i < 2000; ++i) v.push_back((i % 2 ? -1.0 : 1.0) * std::pow(10.0, expo(rng)));
+  v.push_back(0.0);
+  v.push_back(-INF);
+  LogHistogram h;
+  for (double x : v) h.add(x);
+  std::sort(v.begin(), v.end());
+  std::vector<std::size_t> ranks(v.size());
+  for (std::size_t i = 0; i < ranks.size(); ++i) ranks[i] = ranks.size() - 1 - i;  // any order
+  std::vector<double> out(v.size());
+  h.order_statistics(ranks, out);
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    const double x = v[ranks[i]];
+    INFO(x);
+    if (std::isinf(x) || x == 0.0)
+      CHECK(out[i] == x);
+    else
+      CHECK(std::fabs(out[i] - x) <= REL * std::fabs(x));
+  }
+}
