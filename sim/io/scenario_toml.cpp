@@ -26,6 +26,7 @@
 #include "clvsim/distribution.hpp"
 #include "clvsim/engine.hpp"
 #include "clvsim/io/parameter_draws_csv.hpp"
+#include "clvsim/optimize/optimize.hpp"
 #include "clvsim/parameter_draws.hpp"
 #include "clvsim/suggest.hpp"
 
@@ -2051,6 +2052,9 @@ Scenario parse(std::string_view text, const std::string& name, const std::filesy
   // After the scenario itself is known valid, so that its own errors come first.
   attach_parameter_draws(s);
   if (s.parameter_draws) s.input_files.push_back(s.parameter_draws->file);
+  // An [optimize] table is checked against the scenario by every command, as [sweep] is: a
+  // file with a broken table is a broken file, whatever is asked of it.
+  if (s.optimize) (void)optimize::make_problem(s, *s.optimize);
   return s;
 }
 

@@ -148,9 +148,9 @@ Problem make_problem(const Scenario& s, const OptimizeSpec& spec) {
             v.where, key, "",
             "sets " + t->path + ", which variable \"" + it->second + "\" also sets",
             "each parameter may belong to one decision variable");
-      for (double b : {v.min, v.max})
+      for (const auto& [end, b] : {std::pair{".min", v.min}, std::pair{".max", v.max}})
         if (!in_domain(t->domain, b))
-          throw InputError::at(v.where, key, number(b),
+          throw InputError::at(v.where, key + end, number(b),
                                "is a bound outside " + t->path + "'s domain",
                                domain_description(t->domain));
       sum += t->value;

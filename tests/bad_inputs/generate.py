@@ -259,7 +259,8 @@ class Generator:
                 elif parts[0] in ("sweep", "sensitivity") and len(parts) >= 3:
                     ikey = parts[2]  # the key path swept or varied: the value lands on it
                 base = v[:m.start(2)] + "%s" + v[m.end(2):]
-                if last != "add":  # adding -0.8 may well be valid
+                # Adding -0.8 may well be valid, and so may a budget's negative coefficient.
+                if last not in ("add", "terms"):
                     put(base % "-0.8", "negative_inner_%s" % ik[-1], ikey)
                 put(base % '"x"', "string_inner_%s" % ik[-1], ikey)
                 put(base % "nan", "nan_inner_%s" % ik[-1], ikey)
