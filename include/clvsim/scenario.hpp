@@ -43,6 +43,8 @@ struct Interval {
 [[nodiscard]] Interval domain_interval(Domain d);
 [[nodiscard]] const char* domain_description(Domain d);
 [[nodiscard]] bool in_domain(Domain d, double x);
+//! What is wrong with a value outside the domain, e.g. "is not a probability".
+[[nodiscard]] const char* domain_violation(Domain d);
 
 //! An uncertainty distribution for a parameter, drawn once per replication.
 struct Distribution {
@@ -93,7 +95,7 @@ struct SimulationSettings {
   Param annual_discount_rate{0.10, Domain::NonNegative};
   //! Periods after which sBG retention is held constant in LTV; 0 = LTV_TENURE_CAP_YEARS years.
   int ltv_tenure_cap = 0;
-  int ltv_horizon = 0;         //!< periods of the payback curve; 0 = max(tenure cap, horizon)
+  int ltv_horizon = 0;         //!< periods of the payback curve; 0 = max(min(tenure cap, 20 years), horizon)
 };
 
 //! Default LTV tenure cap in years: a length of time, so that the cap means the same in any

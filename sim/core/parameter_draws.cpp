@@ -36,22 +36,6 @@ std::string declared(const ParameterDraws& d) {
   return "; the draws are parameter_draws.file at " + w;
 }
 
-const char* outside(Domain d) {
-  switch (d) {
-    case Domain::Real:
-      return "is not a finite number";
-    case Domain::NonNegative:
-      return "is negative";
-    case Domain::Positive:
-      return "is not positive";
-    case Domain::Probability:
-      return "is not a probability";
-    case Domain::Count:
-      return "is not a valid count";
-  }
-  return "is out of range";
-}
-
 SourceLocation column_location(const ParameterDraws& d, std::size_t j) {
   if (j < d.column_where.size()) return d.column_where[j];
   return SourceLocation{d.file, 0, 0};
@@ -126,7 +110,7 @@ void attach_parameter_draws(Scenario& s) {
       const double x = d.at(r, j);
       if (!in_domain(domain, x))
         throw InputError::at(d.where_value(r, j), d.columns[j], number(x),
-                             std::string(outside(domain)) + " in draw " + std::to_string(r + 1),
+                             std::string(domain_violation(domain)) + " in draw " + std::to_string(r + 1),
                              std::string(domain_description(domain)) + declared(d));
       sum += x;
     }

@@ -28,6 +28,22 @@ const char* domain_description(Domain d) {
   return "";
 }
 
+const char* domain_violation(Domain d) {
+  switch (d) {
+    case Domain::Real:
+      return "is not a finite number";
+    case Domain::NonNegative:
+      return "is negative";
+    case Domain::Positive:
+      return "is not positive";
+    case Domain::Probability:
+      return "is not a probability";
+    case Domain::Count:
+      return "is not a valid count";
+  }
+  return "is out of range";
+}
+
 bool in_domain(Domain d, double x) {
   if (!std::isfinite(x)) return false;
   const Interval iv = domain_interval(d);

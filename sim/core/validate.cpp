@@ -71,22 +71,6 @@ std::string key_of(const Param& p) {
   return p.path.empty() ? "(unnamed parameter)" : p.path;
 }
 
-const char* out_of_domain(Domain d) {
-  switch (d) {
-    case Domain::Real:
-      return "is not a finite number";
-    case Domain::NonNegative:
-      return "is negative";
-    case Domain::Positive:
-      return "is not positive";
-    case Domain::Probability:
-      return "is not a probability";
-    case Domain::Count:
-      return "is not a valid count";
-  }
-  return "is out of range";
-}
-
 //! "; 12 looks like a percent: write 0.12 for 12%", for a fraction written as a percent.
 //! Values from 2 to 100 are taken for percents (1.4 is as likely a slip of the decimal point).
 std::string percent_hint(double x) {
@@ -106,7 +90,7 @@ void check_param(const Param& p) {
   if (!in_domain(p.domain, p.value)) {
     const bool too_big = p.domain == Domain::Count && p.value > MAX_COUNT;
     throw InputError::at(
-        p.where, key_of(p), show(p), too_big ? "is above 2^53" : out_of_domain(p.domain),
+        p.where, key_of(p), show(p), too_big ? "is above 2^53" : domain_violation(p.domain),
         std::string(domain_description(p.domain)) +
             (too_big ? ", the largest count the samplers handle exactly" : "") +
             (p.domain == Domain::Probability ? percent_hint(p.value) : std::string()));
