@@ -263,7 +263,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     m.ltv.assign(static_cast<std::size_t>(K), std::numeric_limits<double>::quiet_NaN());
     return m;
   }
-  const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon : std::max(tenure_cap, T);
+  // By default the payback curve spans the tenure cap, but never more than the default cap's
+  // years: a longer explicit cap refines the value (O(states)) without making the payback curve,
+  // whose cost grows faster with win-back, as long.
+  const int default_cap =
+      LTV_TENURE_CAP_YEARS * static_cast<int>(periods_per_year(s.simulation.period));
+  const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon
+                                             : std::max(std::min(tenure_cap, default_cap), T);
   CustomerValue cv = customer_value(m, N);
   m.ltv = std::move(cv.ltv);
   m.payback_periods = N;

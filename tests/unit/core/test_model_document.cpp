@@ -539,6 +539,17 @@ TEST_CASE("The default LTV tenure cap is 20 years whatever the period", "[engine
   const ModelParams a = resolve_nominal(saas), b = resolve_nominal(saas_240);
   CHECK(a.ltv == b.ltv);
   CHECK(a.payback_curve == b.payback_curve);
+
+  // A cap longer than 20 years refines the value but leaves the payback curve at 20 years
+  // (docs/model.md §6); an explicit ltv_horizon is kept. The value can only rise with the cap
+  // (the hazard held at h(L-1) is above every later sBG hazard).
+  Scenario long_cap = saas;
+  long_cap.simulation.ltv_tenure_cap = 1'000'000;
+  const ModelParams c = resolve_nominal(long_cap);
+  CHECK(c.payback_periods == 240);
+  CHECK(c.ltv[0] >= a.ltv[0]);
+  long_cap.simulation.ltv_horizon = 500;
+  CHECK(resolve_nominal(long_cap).payback_periods == 500);
 }
 
 TEST_CASE("Payback interpolates within the period and has defined edge cases", "[engine][docs]") {
