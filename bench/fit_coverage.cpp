@@ -16,17 +16,6 @@ using namespace clvsim;
 using namespace clvsim::fit;
 
 namespace {
-double binomial_p_value(int k, int n, double p) {
-  auto pmf = [&](int i) {
-    return std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
-                    i * std::log(p) + (n - i) * std::log1p(-p));
-  };
-  double lower = 0.0, upper = 0.0;
-  for (int i = 0; i <= k; ++i) lower += pmf(i);
-  for (int i = k; i <= n; ++i) upper += pmf(i);
-  return std::min(1.0, 2.0 * std::min(lower, upper));
-}
-
 void report(const char* model, const char* name, int covered, int n) {
   std::printf("%-6s %-6s covered %4d / %4d = %.3f   binomial p-value vs 0.95: %.3f\n", model, name,
               covered, n, static_cast<double>(covered) / n, binomial_p_value(covered, n, 0.95));

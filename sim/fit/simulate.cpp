@@ -1,5 +1,7 @@
 #include "clvsim/fit/simulate.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -38,6 +40,17 @@ RfSummary simulate_bgbb(const BgbbParams& params, int customers, int periods, Ra
   for (const auto& [key, count] : cells)
     s.rows.push_back({std::get<0>(key), std::get<1>(key), periods, count});
   return s;
+}
+
+double binomial_p_value(int k, int n, double p) {
+  auto pmf = [&](int i) {
+    return std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
+                    i * std::log(p) + (n - i) * std::log1p(-p));
+  };
+  double lower = 0.0, upper = 0.0;
+  for (int i = 0; i <= k; ++i) lower += pmf(i);
+  for (int i = k; i <= n; ++i) upper += pmf(i);
+  return std::min(1.0, 2.0 * std::min(lower, upper));
 }
 
 }  // namespace clvsim::fit

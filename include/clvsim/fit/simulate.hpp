@@ -17,4 +17,8 @@ SurvivalData simulate_sbg(double alpha, double beta, int customers, int periods,
 //! period with probability 1 - theta, then a transaction with probability p.
 RfSummary simulate_bgbb(const BgbbParams& params, int customers, int periods, RandomStream& rng);
 
+//! Two-sided exact binomial test of H0: P(success) = p after k successes in n trials, for
+//! coverage studies: p-value = min(1, 2 min(P(X <= k), P(X >= k))).
+double binomial_p_value(int k, int n, double p);
+
 }  // namespace clvsim::fit

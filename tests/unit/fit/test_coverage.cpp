@@ -13,18 +13,6 @@ using namespace clvsim;
 using namespace clvsim::fit;
 
 namespace {
-// Two-sided exact binomial test of H0: P(cover) = p, p-value = 2 min(P(X <= k), P(X >= k)).
-double binomial_p_value(int k, int n, double p) {
-  auto pmf = [&](int i) {
-    return std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
-                    i * std::log(p) + (n - i) * std::log1p(-p));
-  };
-  double lower = 0.0, upper = 0.0;
-  for (int i = 0; i <= k; ++i) lower += pmf(i);
-  for (int i = k; i <= n; ++i) upper += pmf(i);
-  return std::min(1.0, 2.0 * std::min(lower, upper));
-}
-
 bool covers(const Parameter& p, double truth) {
   return p.lower <= truth && truth <= p.upper;
 }
