@@ -188,7 +188,8 @@ void check_unique(const Items& items, const char* what, const std::string& prefi
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string& name = items[i].name;
     if (name.empty())
-      throw InputError::at(items[i].where, prefix, "\"\"", std::string("has an empty ") + what + " name",
+      throw InputError::at(items[i].where, prefix, "\"\"",
+                           std::string("has an empty ") + what + " name",
                            std::string("every ") + what + " needs a name");
     for (std::size_t j = 0; j < i; ++j)
       if (name == items[j].name)
@@ -268,10 +269,11 @@ void check_rates(const Scenario& s) {
   const Param& r = s.simulation.annual_discount_rate;
   const double hi = largest(r);
   if (hi > 1.0)
-    throw InputError::at(r.where, key_of(r), show(r), "is above 1",
-                         "must be a fraction per year in [0, 1], e.g. 0.10 for 10%" +
-                             (percent_hint(hi).empty() ? std::string("; rates above 100% a year are not accepted")
-                                                       : percent_hint(hi)));
+    throw InputError::at(
+        r.where, key_of(r), show(r), "is above 1",
+        "must be a fraction per year in [0, 1], e.g. 0.10 for 10%" +
+            (percent_hint(hi).empty() ? std::string("; rates above 100% a year are not accepted")
+                                      : percent_hint(hi)));
   for (const Segment& seg : s.segments) {
     const Param& cv = seg.order_value_cv;
     if (largest(cv) > MAX_ORDER_VALUE_CV)
@@ -295,7 +297,8 @@ void check_transformed_support(const Param& p) {
                        std::string(domain_description(p.domain)) +
                            "; a variant's add or scale applies to every draw of an uncertain "
                            "parameter, whose support here reaches " +
-                           number(iv.lo) + "; use scale by a positive factor, or set a new distribution");
+                           number(iv.lo) +
+                           "; use scale by a positive factor, or set a new distribution");
 }
 
 //! Customers and prospects the model can hold at the end of the horizon, as a sum of bounded
@@ -312,8 +315,9 @@ void check_growth(const Scenario& s) {
   const double T = s.simulation.horizon;
   const auto fail = [&](const Param& p, const std::string& problem, const std::string& how) {
     throw InputError::at(p.where, key_of(p), show(p), problem,
-                         how + "; counts must stay <= 2^53 = 9007199254740992, the largest count "
-                               "the samplers handle exactly (docs/model.md, \"Limits\")");
+                         how +
+                             "; counts must stay <= 2^53 = 9007199254740992, the largest count "
+                             "the samplers handle exactly (docs/model.md, \"Limits\")");
   };
   std::vector<Part> parts;
   const auto add_counts = [&](const std::vector<Param>& ps) {
@@ -332,7 +336,8 @@ void check_growth(const Scenario& s) {
     const Param* blame = nullptr;
     for (const Param& spend : ch.spend) {
       const bool linear = ch.response == Response::Linear;
-      const double leads = linear ? largest(spend) / smallest(ch.cost_per_lead) : largest(ch.max_leads);
+      const double leads =
+          linear ? largest(spend) / smallest(ch.cost_per_lead) : largest(ch.max_leads);
       if (blame && !(leads > most)) continue;
       most = leads;
       blame = !linear ? &ch.max_leads : largest(spend) > MAX_COUNT ? &spend : &ch.cost_per_lead;
@@ -356,12 +361,14 @@ void check_growth(const Scenario& s) {
                           rounded(leads_per_period);
   if (!(people <= MAX_COUNT))
     fail(*largest_part->blame,
-         "brings up to " + rounded(people) + " people into the model within the horizon, more than 2^53",
+         "brings up to " + rounded(people) +
+             " people into the model within the horizon, more than 2^53",
          sum);
   for (const Segment& seg : s.segments) {
     const double orders = people * largest(seg.orders_per_period);
     if (!(orders <= MAX_COUNT))
-      fail(seg.orders_per_period, "gives up to " + rounded(orders) + " orders in a period, more than 2^53",
+      fail(seg.orders_per_period,
+           "gives up to " + rounded(orders) + " orders in a period, more than 2^53",
            "orders per period = customers x orders_per_period, with up to " + rounded(people) +
                " customers (" + sum + ")");
     const double referred = people * largest(seg.referrals_per_customer);
@@ -471,6 +478,44 @@ void check_sensitivity(const SensitivitySpec& spec) {
 
 }  // namespace
 
+namespace {
+
+//! Names of channels, segments and stages become metric names (new_customers_<channel>,
+//! active_<segment>, entered_<stage>): a name whose metric is already taken (a segment called
+//! "customers" gives active_customers) would make two metrics of one name in the results.
+void check_metric_names(const Scenario& s) {
+  const MetricLayout layout(s);
+  const auto& metrics = layout.metrics();
+  for (int i = MetricIndex::fixed(Metric::Count_); i < layout.size(); ++i) {
+    const std::string& name = metrics[static_cast<std::size_t>(i)].name;
+    const auto first = std::find_if(metrics.begin(), metrics.end(),
+                                    [&](const MetricInfo& m) { return m.name == name; });
+    if (first - metrics.begin() == i) continue;
+    std::string table, item;
+    SourceLocation where;
+    if (i < layout.active_by_segment(0)) {
+      const auto& c = s.channels[static_cast<std::size_t>(i - layout.new_by_channel(0))];
+      table = "channels", item = c.name, where = c.where;
+    } else if (i < layout.entered_stage(0)) {
+      const auto& k = s.segments[static_cast<std::size_t>(i - layout.active_by_segment(0))];
+      table = "segments", item = k.name, where = k.where;
+    } else {
+      const int st =
+          i < layout.cost_per_entered(0) ? i - layout.entered_stage(0) : i - layout.cost_per_entered(0);
+      const auto& g = s.stages[static_cast<std::size_t>(st)];
+      table = "funnel", item = g.name, where = g.where;
+    }
+    throw InputError::at(
+        where, table + "." + item, "",
+        "names the metric '" + name + "', which another metric already has",
+        std::string("another name for this ") + (table == "funnel"     ? "stage"
+                                                 : table == "channels" ? "channel"
+                                                                       : "segment"));
+  }
+}
+
+}  // namespace
+
 void validate(const Scenario& s) {
   const auto& sim = s.simulation;
   check_int(s, "simulation.horizon", sim.horizon, 1, "must be an integer number of periods >= 1");
@@ -478,8 +523,8 @@ void validate(const Scenario& s) {
   check_int(s, "simulation.ltv_tenure_cap", sim.ltv_tenure_cap, 0,
             "must be an integer number of periods >= 0; 0 means 20 years of periods");
   check_int(s, "simulation.ltv_horizon", sim.ltv_horizon, 0,
-            "must be an integer number of periods >= 0; 0 means the longer of the tenure "
-            "cap and the horizon");
+            "must be an integer number of periods >= 0; 0 means the longer of the horizon "
+            "and the tenure cap, at most 20 years of periods");
 
   // A Bernoulli order rate is a purchase probability (whatever domain code gave it).
   for (const auto& seg : s.segments) {
@@ -589,6 +634,7 @@ void validate(const Scenario& s) {
 
   if (s.sweep) check_sweep(*s.sweep);
   if (s.sensitivity) check_sensitivity(*s.sensitivity);
+  check_metric_names(s);
 }
 
 }  // namespace clvsim

@@ -222,6 +222,16 @@ TEST_CASE("structure: sizes, references, names and integers", "[core][validate]"
     CHECK_THAT(error_of(s),
                StartsWith("f.toml:30:1: channels.search.entry_stage = 2 is not a stage index"));
   }
+  SECTION("a name whose metric another metric already has") {
+    // active_<segment> and new_customers_<channel> would repeat fixed metrics' names.
+    s.segments[1].name = "customers";
+    CHECK_THAT(error_of(s), StartsWith("f.toml:20:1: segments.customers names the metric "
+                                       "'active_customers', which another metric already has"));
+    s.segments[1].name = "premium";
+    s.channels[0].name = "referral";
+    CHECK_THAT(error_of(s), StartsWith("f.toml:30:1: channels.referral names the metric "
+                                       "'new_customers_referral'"));
+  }
   SECTION("a repeated segment name") {
     s.segments[1].name = "basic";
     CHECK_THAT(error_of(s), Contains("segments.basic repeats a segment name"));
