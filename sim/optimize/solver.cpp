@@ -218,6 +218,20 @@ std::pair<std::vector<double>, double> run_nlopt(const NloptRun& r, std::vector<
   return {start, value};
 }
 
+// A run over the budget space's free coordinates: the unit box when bounded, and its inequalities.
+NloptRun run_in(const Space& sp, nlopt_algorithm algorithm) {
+  NloptRun r;
+  r.algorithm = algorithm;
+  r.dim = sp.m;
+  if (sp.box) {
+    r.lower.assign(sp.m, 0.0);
+    r.upper.assign(sp.m, 1.0);
+  }
+  r.G = &sp.G;
+  r.h = &sp.h;
+  return r;
+}
+
 // A point that meets every inequality with the largest margin up to 0.1 (minimise t subject to
 // G z - h <= t): a linear programme, which COBYLA's linear models solve exactly.
 std::vector<double> interior_point(const Problem& p, const Space& sp, std::vector<double> z0) {
@@ -301,16 +315,8 @@ Solution solve_expected(const Problem& p, double bound_scale) {
     sol.algorithm = "none (the budgets fix the plan)";
     return sol;
   }
-  NloptRun r;
   const bool bobyqa = sp.box && sp.G.rows() == 0 && sp.m >= 2;
-  r.algorithm = bobyqa ? NLOPT_LN_BOBYQA : NLOPT_LN_COBYLA;
-  r.dim = sp.m;
-  if (sp.box) {
-    r.lower.assign(sp.m, 0.0);
-    r.upper.assign(sp.m, 1.0);
-  }
-  r.G = &sp.G;
-  r.h = &sp.h;
+  NloptRun r = run_in(sp, bobyqa ? NLOPT_LN_BOBYQA : NLOPT_LN_COBYLA);
   r.f = [&](const double* zz) { return expected_objective(p, sp.x_of(zz)); };
   // A second run from the first's end, with a smaller first step, polishes the optimum.
   for (double step : {0.1, 0.01}) {
@@ -350,15 +356,7 @@ Solution solve_risk(const Problem& p, std::span<const double> expected_optimum, 
   for (const auto& z0 : starts) {
     std::vector<double> z = z0;
     if (sp.m > 0) {
-      NloptRun r;
-      r.algorithm = NLOPT_LN_COBYLA;
-      r.dim = sp.m;
-      if (sp.box) {
-        r.lower.assign(sp.m, 0.0);
-        r.upper.assign(sp.m, 1.0);
-      }
-      r.G = &sp.G;
-      r.h = &sp.h;
+      NloptRun r = run_in(sp, NLOPT_LN_COBYLA);
       r.step = 0.1;
       r.xtol = 1e-3;
       r.ftol = 0.0;
