@@ -39,11 +39,13 @@ std::string percent(double x, int decimals) {
 
 // A table whose column widths come from its content, so columns are always separated by at
 // least two spaces whatever the numbers. The first column is left-aligned, the others right.
-// A table wider than `width` is printed in several parts, each repeating the first column and
-// holding as many of the other columns as fit.
+// A table wider than `width` is printed in several parts, each repeating the first `fixed`
+// columns (the labels, and for example the base a comparison refers to) and holding as many of
+// the other columns as fit. A row of empty cells prints as a blank line.
 struct Table {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
+  std::size_t fixed = 1;
 
   void print(std::ostream& os, std::size_t width) const {
     constexpr std::size_t gap = 2;
@@ -52,16 +54,21 @@ struct Table {
     for (const auto& r : rows)
       for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], r[c].size());
     if (w.empty()) return;
-    std::size_t first = 1;
-    while (first < w.size() || (first == 1 && w.size() == 1)) {
-      std::size_t last = first, used = w[0];
+    const std::size_t lead = std::clamp<std::size_t>(fixed, 1, w.size());
+    std::size_t lead_width = w[0];
+    for (std::size_t c = 1; c < lead; ++c) lead_width += gap + w[c];
+    std::size_t first = lead;
+    while (first < w.size() || (first == lead && lead == w.size())) {
+      std::size_t last = first, used = lead_width;
       while (last < w.size() && (last == first || used + gap + w[last] <= width))
         used += gap + w[last++];
-      if (first > 1) os << "\n";
+      if (first > lead) os << "\n";
       auto line = [&](const std::vector<std::string>& r) {
-        std::string out = pad_right(r.empty() ? "" : r[0], w[0]);
+        auto cell = [&](std::size_t c) { return c < r.size() ? r[c] : std::string(); };
+        std::string out = pad_right(cell(0), w[0]);
+        for (std::size_t c = 1; c < lead; ++c) out += std::string(gap, ' ') + pad_left(cell(c), w[c]);
         for (std::size_t c = first; c < last; ++c)
-          out += std::string(gap, ' ') + pad_left(c < r.size() ? r[c] : "", w[c]);
+          out += std::string(gap, ' ') + pad_left(cell(c), w[c]);
         while (!out.empty() && out.back() == ' ') out.pop_back();
         os << out << "\n";
       };
@@ -168,11 +175,25 @@ void print_comparison(std::ostream& out, const RunResults& results,
                       std::span<const Scenario> scenarios, std::size_t width) {
   std::ostringstream os;
   const Scenario& base = scenarios.front();
+  const ScenarioResults& base_res = results.scenarios.front();
   const double ppy = periods_per_year(base.simulation.period);
   const std::string horizon = std::to_string(base.simulation.horizon) + " " + period_plural(base);
   os << "\nVariants against the base '" << base.name << "' (paired: replication r of each variant uses "
      << (results.streams == Streams::Common ? "the base's random numbers" : "INDEPENDENT random numbers")
      << ")\n";
+  std::vector<Comparison> cmp;
+  for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
+    const ScenarioResults& res = results.scenarios[v];
+    cmp.push_back(compare(base_res, res, ppy));
+    os << "  " << res.name;
+    if (!scenarios[v].description.empty()) os << ": " << scenarios[v].description;
+    os << "\n";
+  }
+  os << "\n";
+
+  // One side-by-side table: each quantity's mean for the base and every variant, then the mean
+  // change and its 90% interval under each variant. The base column is repeated when the table
+  // has to be printed in parts.
   struct Row {
     std::string label;
     Total total;
@@ -181,66 +202,93 @@ void print_comparison(std::ostream& out, const RunResults& results,
   const std::string cur = " (" + base.currency + ")";
   const std::vector<Row> rows = {
       {"NPV" + cur, Total::Npv, 0},
-      {"Profit, " + horizon, Total::Profit, 0},
-      {"Revenue, " + horizon, Total::Revenue, 0},
+      {"Profit, " + horizon + cur, Total::Profit, 0},
+      {"Revenue, " + horizon + cur, Total::Revenue, 0},
       {"Active customers at end", Total::ActiveCustomers, 0},
-      {"CAC", Total::Cac, 2},
+      {"New customers, " + horizon, Total::NewCustomers, 0},
+      {"Acquisition spend" + cur, Total::AcquisitionSpend, 0},
+      {"Retention spend" + cur, Total::RetentionSpend, 0},
+      {"CAC" + cur, Total::Cac, 2},
       {"LTV/CAC", Total::LtvCac, 2},
   };
-  constexpr std::size_t lw = 26;
-  for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
-    const ScenarioResults& res = results.scenarios[v];
-    const Comparison c = compare(results.scenarios.front(), res, ppy);
-    os << "\n" << res.name;
-    if (!scenarios[v].description.empty()) os << ": " << scenarios[v].description;
-    os << "\n";
-    Table table{{"", "base", "variant", "change", "change %", "90% interval (5%-95%)", "P(higher)"},
-                {}};
-    for (const Row& row : rows) {
-      const DeltaSummary& d = c.totals[static_cast<std::size_t>(row.total)];
-      std::ostringstream interval;
-      interval << "[" << signed_number(d.q_low, row.decimals) << ", " << signed_number(d.q_high, row.decimals)
-               << "]";
-      table.rows.push_back({row.label, format_number(d.base_mean, row.decimals),
-                            format_number(d.variant_mean, row.decimals),
-                            signed_number(d.mean, row.decimals),
-                            std::isfinite(d.percent) ? signed_number(d.percent, 1) + "%" : "-",
-                            interval.str(), percent(d.p_higher, 0)});
+  Table table{{"", "base"}, {}, 2};
+  for (std::size_t v = 1; v < results.scenarios.size(); ++v) table.header.push_back(results.scenarios[v].name);
+  const std::size_t V = cmp.size();
+  for (const Row& row : rows) {
+    const auto t = static_cast<std::size_t>(row.total);
+    std::vector<std::string> mean{row.label, format_number(summarize(base_res.across(row.total)).mean, row.decimals)};
+    std::vector<std::string> change{"  change", ""}, low{"  change 5%", ""}, high{"  change 95%", ""};
+    for (std::size_t v = 0; v < V; ++v) {
+      const DeltaSummary& d = cmp[v].totals[t];
+      mean.push_back(format_number(summarize(results.scenarios[v + 1].across(row.total)).mean, row.decimals));
+      change.push_back(signed_number(d.mean, row.decimals));
+      low.push_back(signed_number(d.q_low, row.decimals));
+      high.push_back(signed_number(d.q_high, row.decimals));
     }
-    table.print(os, width);
-    const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
-    os << "  mean NPV change " << signed_number(npv.mean, 0) << ", 90% confidence interval of the mean ["
-       << signed_number(npv.ci_low, 0) << ", " << signed_number(npv.ci_high, 0) << "]\n";
+    for (auto* r : {&mean, &change, &low, &high}) table.rows.push_back(std::move(*r));
+  }
+  if (V > 0 && std::isfinite(cmp[0].base_annual_retention)) {
+    std::vector<std::string> level{"Annual retention", percent(cmp[0].base_annual_retention, 1)};
+    std::vector<std::string> points{"  change (points)", ""};
+    for (const Comparison& c : cmp) {
+      level.push_back(percent(c.variant_annual_retention, 1));
+      points.push_back(std::isfinite(c.variant_annual_retention)
+                           ? signed_number(100.0 * (c.variant_annual_retention - c.base_annual_retention), 1)
+                           : "-");
+    }
+    table.rows.push_back(std::move(level));
+    table.rows.push_back(std::move(points));
+  }
+  table.print(os, width);
+  os << "Means over " << format_number(static_cast<double>(results.replications), 0)
+     << " replications; change: variant - base in the same replication, averaged.\n"
+        "change 5% and 95%: the 90% interval of the change (5th to 95th percentile over replications).\n";
 
-    for (const YearlyDelta& yd : c.by_year) {
-      if (yd.metric != "profit" && yd.metric != "revenue") continue;
-      // Years follow each other on the line and wrap, indented, at the width.
-      std::string line = "  " + pad_right(yd.metric + " change by year [90% interval]", lw - 2);
-      for (std::size_t y = 0; y < yd.years.size(); ++y) {
-        const DeltaSummary& d = yd.years[y];
-        const std::string item = "  year " + std::to_string(y + 1) + ": " +
-                                 signed_number(d.mean, 0) + " [" + signed_number(d.q_low, 0) +
-                                 ", " + signed_number(d.q_high, 0) + "]";
-        if (y > 0 && line.size() + item.size() > width) {
-          os << line << "\n";
-          line = std::string(lw, ' ');
-        }
-        line += item;
+  // The change by year, one row per year and quantity, one column per variant.
+  const std::vector<std::pair<std::string, int>> yearly = {
+      {"profit", 0}, {"revenue", 0}, {"new_customers", 0}, {"churned_customers", 0}};
+  Table years{{"change by year"}, {}, 1};
+  for (std::size_t v = 1; v < results.scenarios.size(); ++v) years.header.push_back(results.scenarios[v].name);
+  for (const auto& [metric, decimals] : yearly) {
+    std::vector<const YearlyDelta*> per_variant;
+    for (const Comparison& c : cmp)
+      for (const YearlyDelta& yd : c.by_year)
+        if (yd.metric == metric) per_variant.push_back(&yd);
+    if (per_variant.size() != V || V == 0) continue;
+    std::string name = metric;
+    std::replace(name.begin(), name.end(), '_', ' ');
+    for (std::size_t y = 0; y < per_variant[0]->years.size(); ++y) {
+      std::vector<std::string> change{name + ", year " + std::to_string(y + 1)}, low{"  5%"}, high{"  95%"};
+      for (const YearlyDelta* yd : per_variant) {
+        const DeltaSummary& d = yd->years[y];
+        change.push_back(signed_number(d.mean, decimals));
+        low.push_back(signed_number(d.q_low, decimals));
+        high.push_back(signed_number(d.q_high, decimals));
       }
-      os << line << "\n";
+      for (auto* r : {&change, &low, &high}) years.rows.push_back(std::move(*r));
     }
-    if (std::isfinite(c.base_annual_retention) && std::isfinite(c.variant_annual_retention)) {
-      os << "  annual retention " << percent(c.base_annual_retention, 1) << " -> "
-         << percent(c.variant_annual_retention, 1) << " ("
-         << signed_number(100.0 * (c.variant_annual_retention - c.base_annual_retention), 1)
-         << " points): profit " << signed_number(c.totals[static_cast<std::size_t>(Total::Profit)].percent, 1)
-         << "%, NPV " << signed_number(npv.percent, 1) << "%\n";
-    }
+  }
+  if (!years.rows.empty()) {
+    os << "\n";
+    years.print(os, width);
+    os << "Flows summed over each year's " << period_plural(base)
+       << " (the last year may be partial); 5% and 95%: the 90% interval of the change.\n";
+  }
+
+  // What the table cannot show: the precision of the mean change, and the warnings.
+  for (std::size_t v = 0; v < V; ++v) {
+    const ScenarioResults& res = results.scenarios[v + 1];
+    const Comparison& c = cmp[v];
+    const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
+    const DeltaSummary& rev = c.totals[static_cast<std::size_t>(Total::Revenue)];
+    os << "\n" << res.name << ": mean NPV change " << signed_number(npv.mean, 0)
+       << ", 90% confidence interval of the mean [" << signed_number(npv.ci_low, 0) << ", "
+       << signed_number(npv.ci_high, 0) << "]; NPV higher in " << percent(npv.p_higher, 0)
+       << " of replications\n";
     if (std::isfinite(c.marginal_ltv_cac)) {
       os << "  marginal LTV/CAC (extra customer value acquired per extra unit of acquisition cost): "
          << format_number(c.marginal_ltv_cac, 2) << "\n";
     }
-    const DeltaSummary& rev = c.totals[static_cast<std::size_t>(Total::Revenue)];
     if (rev.mean > 0.0 && npv.mean < 0.0) {
       os << "  WARNING: this variant grows revenue by " << signed_number(rev.mean, 0) << " but lowers NPV by "
          << format_number(-npv.mean, 0) << ": growth that destroys value.\n";

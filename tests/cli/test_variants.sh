@@ -13,7 +13,7 @@ cd "$tmp"
 check test $? -eq 0
 check grep -q "Variants against the base" out.txt
 check grep -q "retention_plus_5" out.txt
-check grep -q "annual retention" out.txt
+check grep -q "^Annual retention  " out.txt
 check test -s v_comparison.csv
 check grep -q "^retention_plus_5,npv," v_comparison.csv
 check grep -q "^retention_plus_5,profit,1," v_comparison_by_year.csv
