@@ -108,7 +108,7 @@ void write_optimize_hdf5(const std::string& path, const optimize::Result& r, int
     ev.write("difference", std::vector<double>{d.mean, d.std_error, d.ci_low, d.ci_high, d.q_low,
                                                d.q_high, d.p_higher, static_cast<double>(d.n)});
     ev.set_dataset_attr("difference", "columns",
-                        "mean, std_error, ci_low, ci_high, q025, q975, p_better, n");
+                        "mean, std_error, ci90_low, ci90_high, q05, q95, p_better, n");
 
     h5::Group eq = root.create_group("equity");
     std::vector<double> der, dpu, vpd, mc;

@@ -356,6 +356,7 @@ void write_fit_hdf5(const std::string& path, const FittedScenario& s,
                     const std::string& command_line) {
   h5::File file(path, h5::File::Mode::Create);
   h5::Group& root = file.root();
+  root.set_attr("kind", "fit");
   root.set_attr("clvsim_version", version());
   root.set_attr("git_revision", git_revision());
   root.set_attr("command_line", command_line);

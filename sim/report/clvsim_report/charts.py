@@ -100,6 +100,32 @@ def interval_bars(labels, mean, low, high, units, unit, title, xlabel="", color=
     return to_svg(fig)
 
 
+def grouped_interval_bars(categories, series, units, unit, title, xlabel=""):
+    """Bars of means with interval whiskers, one group per category (e.g. a year) and one bar per
+    series (e.g. a plan) in each group. series: list of (label, mean, low, high)."""
+    fig, ax = figure(6.4, 3.2)
+    n = max(len(series), 1)
+    width = 0.8 / n
+    xs = np.arange(len(categories))
+    for k, (lab, mean, low, high) in enumerate(series):
+        mean, low, high = (np.asarray(a, dtype=float) for a in (mean, low, high))
+        xk = xs - 0.4 + width * (k + 0.5)
+        ax.bar(xk, mean, width=width * 0.9, color=PALETTE[k % len(PALETTE)], alpha=0.85, label=lab)
+        yerr = np.clip(np.nan_to_num(np.array([mean - low, high - mean])), 0, None)
+        ax.errorbar(xk, mean, yerr=yerr, fmt="none", ecolor="#1d2430", capsize=3, lw=1)
+    ax.axhline(0, color="#1d2430", lw=0.8)
+    ax.set_xticks(xs, categories)
+    ax.grid(axis="x", visible=False)
+    ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    ax.yaxis.set_major_formatter(axis_formatter(units, unit))
+    if len(series) > 1:  # below the axes: the bars may use the whole height
+        ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1),
+                  ncol=min(len(series), 4))
+    return to_svg(fig)
+
+
 def waterfall(labels, deltas, total_label, units, title):
     """Contributions that add up to a total change: floating bars, then the total."""
     fig, ax = figure(6.8, 3.6)
@@ -273,3 +299,108 @@ def _compact(v, units, unit):
     if unit == "percent":
         return f"{100 * v:.0f}%"
     return f"{v:,.3g}"
+
+
+def dot_intervals(labels, values, intervals, units, unit, title, log=False, reference=None):
+    """Estimates as dots with one or more nested intervals each (a forest plot), one row per label.
+
+    intervals: list of (low[], high[], caption, line width), widest first."""
+    n = len(labels)
+    fig, ax = figure(6.4, 0.42 * n + 1.3)
+    ys = np.arange(n)[::-1]
+    for k, (low, high, caption, lw) in enumerate(intervals):
+        ax.hlines(ys, low, high, color=BLUE if k == 0 else ORANGE, lw=lw, label=caption)
+    ax.plot(values, ys, "o", color="#1d2430", ms=5, label="estimate")
+    if reference is not None:
+        ax.axvline(reference, color=GREY, lw=0.8, ls="--")
+    if log:
+        from matplotlib.ticker import LogLocator, NullFormatter
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.xaxis.set_major_formatter(axis_formatter(units, unit))
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.set_yticks(ys, labels)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncol=len(intervals) + 1)
+    ax.set_title(title)
+    return to_svg(fig)
+
+
+def tracking(x, actual, fitted, holdout, units, unit, title, xlabel, labels=("actual", "fitted")):
+    """Observed against fitted values per period, the holdout periods shaded (the tracking plot)."""
+    fig, ax = figure()
+    x = np.asarray(x)
+    holdout = np.asarray(holdout, bool)
+    if holdout.any():
+        start = x[holdout].min() - 0.5
+        ax.axvspan(start, x.max() + 0.5, color=GREY, alpha=0.12, lw=0, label="holdout")
+    ax.plot(x, actual, color="#1d2430", lw=1.6, marker="o" if len(x) <= 40 else None, ms=3, label=labels[0])
+    ax.plot(x, fitted, color=ORANGE, lw=1.6, ls="--", label=labels[1])
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.margins(x=0.01)
+    ax.yaxis.set_major_formatter(axis_formatter(units, unit))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    return to_svg(fig)
+
+
+def stacked_columns(categories, parts, units, unit, title):
+    """One column per category (e.g. today's plan and the optimum), stacked from parts, each part
+    labelled with its amount. parts: list of (label, [value per category])."""
+    fig, ax = figure(6.4, 3.6)
+    xs = np.arange(len(categories))
+    bottom = np.zeros(len(categories))
+    tallest = max(float(np.sum([np.asarray(v, dtype=float) for _, v in parts], axis=0).max()), 1e-12)
+    for k, (lab, vals) in enumerate(parts):
+        vals = np.asarray(vals, dtype=float)
+        ax.bar(xs, vals, bottom=bottom, width=0.55, color=PALETTE[k % len(PALETTE)], alpha=0.85, label=lab)
+        for x, b, v in zip(xs, bottom, vals):
+            if v >= 0.07 * tallest:  # label only segments tall enough to hold it
+                ax.text(x, b + v / 2, units.format(v, unit), ha="center", va="center", fontsize=7.5, color="white")
+        bottom += vals
+    ax.set_xticks(xs, categories)
+    ax.grid(axis="x", visible=False)
+    ax.yaxis.set_major_formatter(axis_formatter(units, unit))
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title)
+    return to_svg(fig)
+
+
+def xy_lines(series, units, xunit, yunit, title, xlabel, marks=()):
+    """Curves y(x) with markers, e.g. an efficient frontier. series: list of (label, x, y);
+    marks: points to highlight, list of (label, x, y)."""
+    fig, ax = figure()
+    for k, (lab, x, y) in enumerate(series):
+        ax.plot(x, y, color=PALETTE[k % len(PALETTE)], lw=1.6, marker="o", ms=4, label=lab)
+    for lab, x, y in marks:
+        ax.plot([x], [y], marker="*", ms=13, color=RED, ls="none", label=lab)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(axis_formatter(units, xunit))
+    ax.yaxis.set_major_formatter(axis_formatter(units, yunit))
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    return to_svg(fig)
+
+
+def hbars(labels, values, units, unit, title, reference=None, reference_label=""):
+    """One horizontal bar per label (e.g. the value of the next dollar on each lever)."""
+    n = len(labels)
+    fig, ax = figure(6.4, 0.45 * n + 1.3)
+    ys = np.arange(n)[::-1]
+    vals = np.asarray(values, dtype=float)
+    ax.barh(ys, vals, color=[GREEN if v >= 0 else RED for v in vals], alpha=0.85, height=0.6)
+    ax.axvline(0, color="#1d2430", lw=0.8)
+    if reference is not None and math.isfinite(reference):
+        ax.axvline(reference, color=BLUE, lw=1.2, ls="--", label=reference_label)
+        ax.legend(fontsize=8, frameon=False, loc="best")
+    ax.set_yticks(ys, labels)
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_formatter(axis_formatter(units, unit))
+    ax.set_title(title)
+    return to_svg(fig)

@@ -13,7 +13,8 @@ nav{background:#f4f6fa;padding:8px 12px;border-radius:6px;font-size:0.92em}
 nav a{margin-right:14px;color:#2b5797;text-decoration:none}
 table{border-collapse:collapse;margin:8px 0 4px;font-size:0.9em;font-variant-numeric:tabular-nums}
 th,td{padding:4px 10px;border-bottom:1px solid #e3e7ee;text-align:right;white-space:nowrap}
-th{white-space:normal;vertical-align:bottom}
+th{white-space:normal;vertical-align:bottom;overflow-wrap:anywhere}
+table{max-width:100%}
 td.l{min-width:11em}
 th{background:#f4f6fa;font-weight:600}
 td.l,th.l{text-align:left;white-space:normal}

@@ -96,12 +96,48 @@ class ScenarioResults:
         return text(self.group["totals"][name].attrs.get("unit", ""))
 
     def yearly(self):
-        """Per-replication yearly totals {name: array [years, R]} when the file holds them, else None."""
+        """The plan's per-replication yearly totals (`yearly/`, docs/results.md) as a Yearly, or
+        None for files written before they existed."""
         if "yearly" not in self.group:
             return None
-        g = self.group["yearly"]
-        out = {}
-        for k in g.keys():
-            if isinstance(g[k], h5py.Dataset) and g[k].ndim == 2:
-                out[k] = g[k][()]
-        return out or None
+        return Yearly(self.group["yearly"], self.probabilities, self.file_name)
+
+
+class Yearly:
+    """One plan's yearly figures: `yearly/year` [Y], `yearly/<metric>` [Y, R] per replication
+    (flows summed over the year's periods, stocks at its end) and `yearly/summary/<metric>/`
+    (mean, sd, std_error [Y]; quantiles [Y, 5] at the root's quantile probabilities)."""
+
+    def __init__(self, group, probabilities, file_name):
+        self.year = require(group, "year", file_name)[()]
+        self.probabilities = [round(float(p), 4) for p in probabilities]
+        self.values, self.units, self.kinds = {}, {}, {}
+        for name, d in group.items():
+            if isinstance(d, h5py.Dataset) and d.ndim == 2:
+                if d.shape[0] != len(self.year):
+                    raise BadInput(f"{file_name}: {d.name} has {d.shape[0]} years, yearly/year {len(self.year)}")
+                self.values[name] = d[()]
+                self.units[name] = text(d.attrs.get("unit", ""))
+                self.kinds[name] = text(d.attrs.get("kind", ""))
+        self.summary = group.get("summary")
+
+    def names(self):
+        return list(self.values)
+
+    def has(self, name):
+        return name in self.values
+
+    def stats(self, name, interval):
+        """(mean, low, high) per year: the file's summary when it holds the interval's quantiles,
+        else computed from the per-replication values with the same quantile definition."""
+        from .fmt import quantile
+
+        lo_p, hi_p = (round(p, 4) for p in interval)
+        s = self.summary.get(name) if self.summary is not None else None
+        if s is not None and "mean" in s and "quantiles" in s and lo_p in self.probabilities \
+                and hi_p in self.probabilities:
+            q = s["quantiles"][()]
+            return (s["mean"][()], q[:, self.probabilities.index(lo_p)], q[:, self.probabilities.index(hi_p)])
+        v = self.values[name]
+        mean = np.array([np.nanmean(row) if np.any(~np.isnan(row)) else np.nan for row in v])
+        return (mean, np.array([quantile(row, lo_p) for row in v]), np.array([quantile(row, hi_p) for row in v]))

@@ -1,8 +1,8 @@
 """One module per kind of results file.
 
 A module declares ``KINDS`` (the values of the root attribute ``kind`` it reads) and
-``build(context, page)``. Files without a ``kind`` attribute are run files: ``variants`` when they
-hold a ``/comparison`` group, else ``run``. Adding a kind is adding a module here.
+``build(context, page)``. Files without a ``kind`` attribute are fit files when they hold
+a ``/fits`` group, else run files: ``variants`` when they hold a ``/comparison`` group, else ``run``. Adding a kind is adding a module here.
 """
 import importlib
 import pkgutil
@@ -32,7 +32,8 @@ def detect(f, path):
     if kind is None:
         if "clvsim_version" not in f.attrs:
             raise BadInput(f"{path}: not a clvsim results file (no clvsim_version attribute at the root)")
-        kind = "variants" if "comparison" in f else "run"
+        # Files written before every kind of results file carried its kind attribute.
+        kind = "fit" if "fits" in f else ("variants" if "comparison" in f else "run")
     if kind not in registry:
         known = ", ".join(sorted(registry))
         raise BadInput(f"{path}: results of kind '{kind}' have no report (this version reports on: {known})")

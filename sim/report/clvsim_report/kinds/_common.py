@@ -96,9 +96,12 @@ def provenance(ctx, page):
     if text:
         page.subsection("Scenario")
         page.raw(f"<pre>{_esc(text)}</pre>")
-    page.paragraph("Run the command above with the scenario text saved to the scenario file to reproduce "
-                   "the results: the same seed and replications give bit-identical results for any "
-                   "number of threads and MPI ranks.")
+    if text:
+        page.paragraph("Run the command above with the scenario text saved to the scenario file to reproduce "
+                       "the results: the same seed and replications give bit-identical results for any "
+                       "number of threads and MPI ranks.")
+    else:
+        page.paragraph("Run the command above on the same data files to reproduce the results.")
 
 
 def _esc(s):

@@ -23,7 +23,6 @@ def build(ctx: Context, page):
     headline(ctx, page, base)
     summary_section(ctx, page, base, "Horizon totals", "totals")
     forecast_section(ctx, page, base, "Forecast", "forecast")
-    yearly_means_section(ctx, page, {"base": base})
     yearly_section(ctx, page, {"base": base})
     provenance(ctx, page)
 
@@ -129,29 +128,87 @@ def _unit_suffix(ctx, unit):
     return ""
 
 
+#: Yearly figures drawn with their intervals when the file holds each replication's yearly totals.
+YEARLY_FIGURES = ["revenue", "profit", "discounted_profit", "new_customers", "churned_customers",
+                  "active_customers"]
+YEARLY_LABELS = {"discounted_profit": "NPV contribution", "active_customers": "Active customers at year end",
+                 "new_customers": "New customers", "churned_customers": "Churned customers"}
+
+
+def yearly_label(name):
+    return YEARLY_LABELS.get(name, label(name))
+
+
+def yearly_unit(name, file_unit):
+    if file_unit:
+        return unit_of(name, file_unit)
+    return "customers" if name.endswith("_customers") else "money"
+
+
 def yearly_section(ctx, page, scenarios):
-    """Yearly figures from per-replication yearly totals, when the file holds them."""
+    """Yearly figures with their 90% intervals from each plan's per-replication yearly totals
+    (`yearly/`); files written before those existed get the exact yearly means instead."""
     yearly = {k: r.yearly() for k, r in scenarios.items()}
-    if not any(v for v in yearly.values()):
+    yearly = {k: y for k, y in yearly.items() if y is not None}
+    if not yearly:
+        yearly_means_section(ctx, page, scenarios)
         return
     page.section("Yearly figures", "yearly")
-    for sname, data in yearly.items():
-        if not data:
-            continue
-        if len(scenarios) > 1:
-            page.subsection(sname)
-        names = list(data)
-        years = next(iter(data.values())).shape[0]
+    first = next(iter(yearly.values()))
+    years = [f"year {int(y)}" for y in first.year]
+    names = [n for n in YEARLY_FIGURES if any(y.has(n) for y in yearly.values())]
+    page.paragraph(f"From each replication's yearly totals: revenue, profit, NPV contribution (profit "
+                   f"discounted to the start) and new and churned customers are summed over the year's "
+                   f"{ctx.period_name}s, active customers taken at the year's end; the last year may be "
+                   f"partial. Bars are means, whiskers the {INTERVAL_LABEL}. Summing per-{ctx.period_name} "
+                   f"quantiles would not give these intervals.")
+    page.begin_grid()
+    for name in names:
+        series, unit = [], None
+        for plan, y in yearly.items():
+            if y.has(name):
+                mean, low, high = y.stats(name, INTERVAL)
+                series.append((plan, mean, low, high))
+                unit = yearly_unit(name, y.units[name])
+        page.chart(charts.grouped_interval_bars(years, series, ctx.units, unit,
+                                                f"{yearly_label(name)} by year" + _unit_suffix(ctx, unit)),
+                   f"{yearly_label(name)} of " + (f"each plan" if len(series) > 1 else "the plan")
+                   + f" by year: mean and {INTERVAL_SHORT} (5th to 95th percentile) over replications.")
+    page.end_grid()
+    for plan, y in yearly.items():
+        if len(yearly) > 1:
+            page.subsection(plan)
         rows = []
         for name in names:
-            unit = "money" if name not in ("new_customers", "churned_customers", "active_customers") else "customers"
-            for y in range(years):
-                v = data[name][y]
-                rows.append([label(name), str(y + 1), ctx.fmt(float(np.nanmean(v)), name, unit),
-                             ctx.fmt(quantile(v, INTERVAL[0]), name, unit),
-                             ctx.fmt(quantile(v, INTERVAL[1]), name, unit)])
-        page.table(["quantity", "year", "mean", "5%", "95%"], rows, left_columns=1,
-                   note=f"From each replication's yearly total; {INTERVAL_LABEL}.")
+            if not y.has(name):
+                continue
+            unit = yearly_unit(name, y.units[name])
+            mean, low, high = y.stats(name, INTERVAL)
+            rows.append([yearly_label(name)] + [ctx.units.format(float(m), unit) for m in mean])
+            rows.append([f"  {INTERVAL_SHORT}"] + [f"{ctx.units.format(float(a), unit)} to {ctx.units.format(float(b), unit)}"
+                                                    for a, b in zip(low, high)])
+        page.table(["yearly figure"] + years, rows,
+                   note=f"Means over replications and the {INTERVAL_LABEL}, from each replication's yearly "
+                        f"totals.")
+
+
+def yearly_rows(ctx, scenarios):
+    """Workbook rows (scenario, quantity, unit, year, mean, 5%, 95%): from the per-replication yearly
+    totals when the file holds them, else the exact yearly means without an interval."""
+    rows = []
+    for sname, res in scenarios.items():
+        y = res.yearly()
+        if y is not None:
+            for name in [n for n in YEARLY_FIGURES if y.has(n)] + [n for n in y.names() if n not in YEARLY_FIGURES]:
+                unit = yearly_unit(name, y.units[name])
+                mean, low, high = y.stats(name, INTERVAL)
+                rows += [[sname, name, unit, int(yr), float(m), float(a), float(b)]
+                         for yr, m, a, b in zip(y.year, mean, low, high)]
+        else:
+            years, data = yearly_means(ctx, res)
+            for name, unit, vals in data:
+                rows += [[sname, name, unit, yr, v, None, None] for yr, v in zip(years, vals)]
+    return rows
 
 
 def yearly_means(ctx, res):
@@ -236,15 +293,11 @@ def workbook_common(ctx, book, scenarios):
     book.sheet("Summary", f"{attr_name(ctx)}: horizon totals", header, rows,
                ["text", "text"] + [lambda r: _row_unit(r)] * 5,
                note=f"Statistics over replications; {INTERVAL_LABEL}.")
-    yrows = []
-    for sname, res in scenarios.items():
-        years, data = yearly_means(ctx, res)
-        for name, unit, vals in data:
-            yrows += [[sname, name, unit, y, v] for y, v in zip(years, vals)]
-    book.sheet("Yearly", "Yearly figures (means)", ["scenario", "quantity", "unit", "year", "mean"], yrows,
-               ["text", "text", "text", "int", lambda r: r[2]],
-               note="Means over replications: flows summed over the year, active customers and NPV at the "
-                    "year's end.")
+    book.sheet("Yearly", "Yearly figures", ["scenario", "quantity", "unit", "year", "mean", "5%", "95%"],
+               yearly_rows(ctx, scenarios), ["text", "text", "text", "int"] + [lambda r: r[2]] * 3,
+               note=f"Means over replications: flows summed over the year, stocks at the year's end; 5% and "
+                    f"95%: the {INTERVAL_LABEL}, from each replication's yearly totals (empty for files "
+                    f"without them).")
     prow, header = [], None
     for sname, res in scenarios.items():
         header, rows = per_period_rows(ctx, sname, res)

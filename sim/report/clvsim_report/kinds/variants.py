@@ -43,9 +43,9 @@ def build(ctx: Context, page):
     run.headline(ctx, page, base)
     side_by_side(ctx, page, base, variants)
     changes(ctx, page, base, variants)
+    change_by_year(ctx, page, variants)
     run.forecast_section(ctx, page, base, "Forecast of the base", "forecast")
     plans = {"base": base, **{v.name: v.results for v in variants}}
-    run.yearly_means_section(ctx, page, plans)
     run.yearly_section(ctx, page, plans)
     provenance(ctx, page)
 
@@ -107,7 +107,6 @@ def changes(ctx, page, base, variants):
                    note=f"{INTERVAL_LABEL} of the per-replication change variant − base. The standard error "
                         f"is the Monte Carlo precision of the mean change (it shrinks with more replications).")
         page.begin_grid()
-        by_year_chart(ctx, page, v)
         page.chart(waterfall_chart(ctx, v), "Where the change in profit over the horizon comes from: the mean "
                    "change of each part of profit (docs/model.md §5); costs enter with their sign, so a "
                    "larger spend is a negative bar. The parts add up to the change in profit.")
@@ -115,17 +114,50 @@ def changes(ctx, page, base, variants):
         page.end_grid()
 
 
-def by_year_chart(ctx, page, v):
-    g = v.comparison.get("by_year")
-    if g is None or "profit" not in g:
+#: Quantities of the change by year, in this order, when every variant's comparison holds them.
+BY_YEAR = ["profit", "revenue", "discounted_profit", "new_customers", "churned_customers", "active_customers"]
+
+
+def _lower(text):
+    """Lower-case the first word of a label unless it is an acronym (NPV, LTV)."""
+    head, _, rest = text.partition(" ")
+    return (head if head.isupper() else head.lower()) + (" " + rest if rest else "")
+
+
+def change_by_year(ctx, page, variants):
+    """The paired change variant − base by year (`/comparison/<name>/by_year`), every variant side
+    by side: one chart and one table row per quantity."""
+    groups = [v.comparison.get("by_year") for v in variants]
+    if not variants or any(g is None for g in groups):
         return
-    years = g["year"][()]
-    p = g["profit"]
-    mean = p["delta_mean"][()]
-    iv, note = yearly_interval(p)
-    page.chart(charts.interval_bars([f"year {int(y)}" for y in years], mean, iv[:, 0], iv[:, 1], ctx.units,
-                                    "money", f"Change in profit by year: {v.name}", color=None),
-               f"Mean change in each year's profit with its interval ({note}).")
+    have = [q for q in BY_YEAR if all(q in g for g in groups)]
+    if not have:
+        return
+    page.section("Change by year", "by-year")
+    years = [f"year {int(y)}" for y in groups[0]["year"][()]]
+    notes = {yearly_interval(g[have[0]])[1] for g in groups}
+    note = "; ".join(sorted(notes))
+    page.paragraph(f"The paired change variant − base in each year (flows summed over the year's "
+                   f"{ctx.period_name}s, active customers at the year's end): bars are the mean change, "
+                   f"whiskers its {note}.")
+    page.begin_grid()
+    rows = []
+    for q in have:
+        unit = run.yearly_unit(q, "")
+        series = []
+        for v, g in zip(variants, groups):
+            iv, _ = yearly_interval(g[q])
+            mean = g[q]["delta_mean"][()]
+            series.append((v.name, mean, iv[:, 0], iv[:, 1]))
+            rows.append([run.yearly_label(q), v.name] + [
+                f"{ctx.units.format(float(m), unit, True)} ({ctx.units.format(float(a), unit, True)} to "
+                f"{ctx.units.format(float(b), unit, True)})" for m, a, b in zip(mean, iv[:, 0], iv[:, 1])])
+        page.chart(charts.grouped_interval_bars(years, series, ctx.units, unit,
+                                                f"Change in {_lower(run.yearly_label(q))} by year"),
+                   f"Mean change in each year's {_lower(run.yearly_label(q))}, variant − base, with its interval.")
+    page.end_grid()
+    page.table(["quantity", "variant"] + years, rows, left_columns=2,
+               note=f"Mean change (interval): {note} of the per-replication change.")
 
 
 def yearly_interval(g):
@@ -201,12 +233,12 @@ def workbook(ctx, book):
         g = v.comparison.get("by_year")
         if g is None:
             continue
-        for q in ("revenue", "profit", "discounted_profit", "active_customers"):
+        for q in BY_YEAR:
             if q not in g:
                 continue
             s = g[q]
             iv, pct = yearly_interval(s)
-            unit = "customers" if q == "active_customers" else "money"
+            unit = run.yearly_unit(q, "")
             for i, y in enumerate(g["year"][()]):
                 rows.append([v.name, q, unit, int(y), float(s["base_mean"][i]), float(s["variant_mean"][i]),
                              float(s["delta_mean"][i]), float(iv[i, 0]), float(iv[i, 1]),
