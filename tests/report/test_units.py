@@ -40,4 +40,21 @@ for n in (1, 2, 5, 100, 1001):
 check(quantile([1.0, math.inf, math.inf], 0.9), math.inf)
 check(quantile([math.nan, 2.0, 4.0], 0.5), 3.0)
 assert math.isnan(quantile([math.nan], 0.5))
+# Fit intervals: the 90% interval of an estimate is z ± 1.645 se(z) on the scale where the file's
+# 95% interval is z ± 1.96 se(z). Built here from known scales: log (a positive parameter) and
+# logit (a probability); an interval no scale reproduces gives None rather than a guess.
+from clvsim_report.kinds.fit import interval90  # noqa: E402
+
+z95, z90 = 1.959963984540054, 1.6448536269514722
+est, se = 0.668, 0.155  # se on the log scale
+lo, hi = est * math.exp(-z95 * se), est * math.exp(z95 * se)
+a, b = interval90(est, lo, hi, se * se)
+assert abs(a - est * math.exp(-z90 * se)) < 1e-12 and abs(b - est * math.exp(z90 * se)) < 1e-12, (a, b)
+p, se = 0.2, 0.3  # se on the logit scale
+logit = math.log(p / (1 - p))
+inv = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+a, b = interval90(p, inv(logit - z95 * se), inv(logit + z95 * se), se * se)
+assert abs(a - inv(logit - z90 * se)) < 1e-12 and abs(b - inv(logit + z90 * se)) < 1e-12, (a, b)
+assert interval90(1.0, 0.5, 3.0, 0.01) is None
+
 print("ok")
