@@ -137,6 +137,8 @@ class Yearly:
         if s is not None and "mean" in s and "quantiles" in s and lo_p in self.probabilities \
                 and hi_p in self.probabilities:
             q = s["quantiles"][()]
+            if q.ndim == 2 and q.shape[0] != len(self.year) and q.shape[1] == len(self.year):
+                q = q.T  # [5, Y], the orientation of the per-period quantiles
             return (s["mean"][()], q[:, self.probabilities.index(lo_p)], q[:, self.probabilities.index(hi_p)])
         v = self.values[name]
         mean = np.array([np.nanmean(row) if np.any(~np.isnan(row)) else np.nan for row in v])
