@@ -14,7 +14,8 @@ Z95 = 1.959963984540054
 Z90 = 1.6448536269514722
 
 MODELS = {"sbg": "shifted-beta-geometric churn", "geometric": "geometric churn",
-          "bgbb": "BG/BB repeat buying", "gamma_gamma": "gamma-gamma spend per transaction"}
+          "bgbb": "BG/BB repeat buying", "gamma_gamma": "gamma-gamma spend per transaction",
+          "linear_channel": "leads proportional to spend", "saturating_channel": "leads saturating with spend"}
 
 # The transformed scales of the estimates (docs/calibration.md): the interval is z ± z_p se(z) on
 # the scale where the estimator is asymptotically normal, mapped back.
@@ -160,7 +161,7 @@ def tracking_section(ctx, page, holdouts):
         page.begin_grid()
         page.chart(charts.tracking(period, actual, forecast, hold, ctx.units, "count",
                                    f"{lab}: {quantity}", "period"),
-                   f"Observed (solid) and fitted (dashed) {quantity} per period.")
+                   f"Observed (solid) and fitted (dashed), by period: {quantity}.")
         flow = "per period" in quantity
         if flow:
             page.chart(charts.tracking(period, np.cumsum(actual), np.cumsum(forecast), hold, ctx.units, "count",
