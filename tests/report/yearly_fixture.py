@@ -77,23 +77,25 @@ def write_by_year(group, name, base, variant):
 
 def main(path):
     with h5py.File(path, "r+") as f:
+        variants = list(f.get("variants", {}))
         if "yearly" in f:
             print(f"{path} already holds yearly/: left as it is")
-            return
-        ppy = int(round(float(f.attrs["periods_per_year"])))
-        t = len(f["period"][()])
-        years = list(range(1, (t + ppy - 1) // ppy + 1))
-        probabilities = f["quantile_probabilities"][()]
-        base = yearly_values(f, years, ppy)
-        write_yearly(f, years, base, probabilities)
-        for name in f.get("variants", {}):
-            values = yearly_values(f[f"variants/{name}"], years, ppy)
-            write_yearly(f[f"variants/{name}"], years, values, probabilities)
+        else:
+            ppy = int(round(float(f.attrs["periods_per_year"])))
+            t = len(f["period"][()])
+            years = list(range(1, (t + ppy - 1) // ppy + 1))
+            probabilities = f["quantile_probabilities"][()]
+            write_yearly(f, years, yearly_values(f, years, ppy), probabilities)
+            for name in variants:
+                g = f[f"variants/{name}"]
+                write_yearly(g, years, yearly_values(g, years, ppy), probabilities)
+            print(f"{path}: added the yearly/ fixture ({len(years)} years)")
+        for name in variants:
             by_year = f[f"comparison/{name}/by_year"]
             for metric in ("new_customers", "churned_customers"):
                 if metric not in by_year:
-                    write_by_year(by_year, metric, base[metric], values[metric])
-    print(f"{path}: added the yearly/ fixture ({len(years)} years)")
+                    write_by_year(by_year, metric, f[f"yearly/{metric}"][()], f[f"variants/{name}/yearly/{metric}"][()])
+                    print(f"{path}: added comparison/{name}/by_year/{metric} from the yearly values")
 
 
 if __name__ == "__main__":
