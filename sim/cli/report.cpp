@@ -54,9 +54,17 @@ struct Table {
     for (const auto& r : rows)
       for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], r[c].size());
     if (w.empty()) return;
-    const std::size_t lead = std::clamp<std::size_t>(fixed, 1, w.size());
-    std::size_t lead_width = w[0];
-    for (std::size_t c = 1; c < lead; ++c) lead_width += gap + w[c];
+    std::size_t lead = std::clamp<std::size_t>(fixed, 1, w.size());
+    auto width_of_lead = [&] {
+      std::size_t sum = w[0];
+      for (std::size_t c = 1; c < lead; ++c) sum += gap + w[c];
+      return sum;
+    };
+    std::size_t widest = 0;
+    for (std::size_t c = lead; c < w.size(); ++c) widest = std::max(widest, w[c]);
+    // On a terminal too narrow for the repeated columns beside another one, repeat the labels only.
+    if (lead > 1 && widest > 0 && width_of_lead() + gap + widest > width) lead = 1;
+    const std::size_t lead_width = width_of_lead();
     std::size_t first = lead;
     while (first < w.size() || (first == lead && lead == w.size())) {
       std::size_t last = first, used = lead_width;
@@ -173,7 +181,12 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
 
 void print_comparison(std::ostream& out, const RunResults& results,
                       std::span<const Scenario> scenarios, std::size_t width) {
+  // Prose is wrapped at the width; tables are laid out to fit it and printed as they are.
   std::ostringstream os;
+  auto flush = [&] {
+    print_wrapped(out, os.str(), width);
+    os.str("");
+  };
   const Scenario& base = scenarios.front();
   const ScenarioResults& base_res = results.scenarios.front();
   const double ppy = periods_per_year(base.simulation.period);
@@ -239,7 +252,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
     table.rows.push_back(std::move(level));
     table.rows.push_back(std::move(points));
   }
-  table.print(os, width);
+  flush();
+  table.print(out, width);
   os << "Means over " << format_number(static_cast<double>(results.replications), 0)
      << " replications; change: variant - base in the same replication, averaged.\n"
         "change 5% and 95%: the 90% interval of the change (5th to 95th percentile over replications).\n";
@@ -270,7 +284,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
   }
   if (!years.rows.empty()) {
     os << "\n";
-    years.print(os, width);
+    flush();
+    years.print(out, width);
     os << "Flows summed over each year's " << period_plural(base)
        << " (the last year may be partial); 5% and 95%: the 90% interval of the change.\n";
   }
@@ -302,7 +317,7 @@ void print_comparison(std::ostream& out, const RunResults& results,
     warn_ltv_cac(warn, res, "in " + res.name + ", ");
     os << warn.str();
   }
-  print_wrapped(out, os.str(), width);
+  flush();
 }
 
 void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario) {

@@ -154,6 +154,11 @@ print("ok")
 PY
 check grep -q "^ok$" table.txt || cat table.txt
 
+# A narrow terminal: the base is no longer repeated, every line still fits.
+COLUMNS=50 "$clvsim" run many.toml -r 60 -o many.h5 -f >out50.txt 2>err.txt
+check test "$(awk '{ if (length > m) m = length } END { print m + 0 }' out50.txt)" -le 50
+check test "$(grep -c '^NPV (USD) ' out50.txt)" -eq 9  # one part for the base, one per variant
+
 # A wide terminal: the table of three variants is one part, one header line.
 COLUMNS=160 "$clvsim" run "$src/scenarios/saas_variants.toml" -r 20 -o three.h5 >wide.txt 2>err.txt
 check test "$(grep -c '^ *base  retention_plus_5  budget_to_retention  referral_off$' wide.txt)" -eq 1
