@@ -41,7 +41,8 @@ std::string percent(double x, int decimals) {
 // least two spaces whatever the numbers. The first column is left-aligned, the others right.
 // A table wider than `width` is printed in several parts, each repeating the first `fixed`
 // columns (the labels, and for example the base a comparison refers to) and holding as many of
-// the other columns as fit. A row of empty cells prints as a blank line.
+// the other columns as fit. A row of empty cells prints as a blank line. A header cell may hold
+// several lines ('\n'), bottom-aligned.
 struct Table {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
@@ -49,8 +50,16 @@ struct Table {
 
   void print(std::ostream& os, std::size_t width) const {
     constexpr std::size_t gap = 2;
+    std::vector<std::vector<std::string>> head(header.size());
+    std::size_t head_lines = 1;
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      std::istringstream in(header[c]);
+      for (std::string piece; std::getline(in, piece);) head[c].push_back(piece);
+      head_lines = std::max(head_lines, head[c].size());
+    }
     std::vector<std::size_t> w(header.size(), 0);
-    for (std::size_t c = 0; c < header.size(); ++c) w[c] = header[c].size();
+    for (std::size_t c = 0; c < header.size(); ++c)
+      for (const std::string& piece : head[c]) w[c] = std::max(w[c], piece.size());
     for (const auto& r : rows)
       for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], r[c].size());
     if (w.empty()) return;
@@ -80,13 +89,39 @@ struct Table {
         while (!out.empty() && out.back() == ' ') out.pop_back();
         os << out << "\n";
       };
-      line(header);
+      for (std::size_t k = 0; k < head_lines; ++k) {
+        std::vector<std::string> r(header.size());
+        for (std::size_t c = 0; c < header.size(); ++c) {
+          const std::size_t skip = head_lines - head[c].size();  // bottom-aligned
+          if (k >= skip) r[c] = head[c][k - skip];
+        }
+        line(r);
+      }
       for (const auto& r : rows) line(r);
       if (last == first) break;
       first = last;
     }
   }
 };
+
+// A name for a column header, broken after underscores into lines of at most `max` characters
+// (longer pieces stay whole), so that a long variant name does not widen its column.
+std::string header_name(const std::string& name, std::size_t max = 20) {
+  std::string out, line;
+  std::size_t start = 0;
+  while (start < name.size()) {
+    std::size_t end = name.find('_', start);
+    end = end == std::string::npos ? name.size() : end + 1;
+    const std::string piece = name.substr(start, end - start);
+    if (!line.empty() && line.size() + piece.size() > max) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += piece;
+    start = end;
+  }
+  return out + line;
+}
 
 // Copy `text` to `os`, breaking lines longer than `width` at spaces; a continuation is indented
 // two spaces more than its line. Lines that fit (tables among them) are unchanged.
@@ -225,7 +260,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
       {"LTV/CAC", Total::LtvCac, 2},
   };
   Table table{{"", "base"}, {}, 2};
-  for (std::size_t v = 1; v < results.scenarios.size(); ++v) table.header.push_back(results.scenarios[v].name);
+  for (std::size_t v = 1; v < results.scenarios.size(); ++v)
+    table.header.push_back(header_name(results.scenarios[v].name));
   const std::size_t V = cmp.size();
   for (const Row& row : rows) {
     const auto t = static_cast<std::size_t>(row.total);
@@ -262,7 +298,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
   const std::vector<std::pair<std::string, int>> yearly = {
       {"profit", 0}, {"revenue", 0}, {"new_customers", 0}, {"churned_customers", 0}};
   Table years{{"change by year"}, {}, 1};
-  for (std::size_t v = 1; v < results.scenarios.size(); ++v) years.header.push_back(results.scenarios[v].name);
+  for (std::size_t v = 1; v < results.scenarios.size(); ++v)
+    years.header.push_back(header_name(results.scenarios[v].name));
   for (const auto& [metric, decimals] : yearly) {
     std::vector<const YearlyDelta*> per_variant;
     for (const Comparison& c : cmp)

@@ -71,6 +71,20 @@ def near(shown, exact, decimals, what):
     assert abs(number(shown) - exact) <= tol, (what, shown, exact)
 
 
+def header_names(lines, i):
+    """The column names of the header ending at line i: long names are broken over the lines above
+    it, right-aligned like the column, so pieces that end at the same column are joined."""
+    cells = lambda line: {m.end(): m.group(0) for m in re.finditer(r"\S+(?: \S+)*", line)}  # noqa: E731
+    names = cells(lines[i])
+    k = i - 1
+    while k >= 0 and lines[k].strip():
+        for end, piece in cells(lines[k]).items():
+            assert end in names, (lines[k], "a header piece that ends in no column")
+            names[end] = piece + names[end]
+        k -= 1
+    return [names[e] for e in sorted(names)]
+
+
 def parse(path):
     """{variant: {(row label, sub-row): cell}} and the base column, from every part of the table."""
     lines = open(path).read().split("\n")
@@ -81,7 +95,7 @@ def parse(path):
         tokens = re.split(r"\s{2,}", lines[i].strip())
         if tokens and tokens[0] == "base" and lines[i].startswith(" "):
             parts += 1
-            names = tokens[1:]
+            names = header_names(lines, i)[1:]
             i += 1
             label = None
             while i < len(lines) and lines[i].strip() and not lines[i].startswith("Means over"):
@@ -134,9 +148,10 @@ for path in sys.argv[2:]:
 
 # The change by year: profit of year 2 for every variant, against the yearly deltas in the file.
 text = open(sys.argv[2]).read()
-block = text[text.index("change by year"):]
-lines = block.split("\n")
-names = re.split(r"\s{2,}", lines[0].strip())[1:]
+lines = text.split("\n")
+start = next(i for i, l in enumerate(lines) if l.startswith("change by year"))
+names = header_names(lines, start)[1:]
+lines = lines[start:]
 for k, line in enumerate(lines):
     if line.startswith("profit, year 2"):
         means = re.split(r"\s{2,}", line.strip())[1:]
