@@ -83,7 +83,8 @@ struct Table {
       auto line = [&](const std::vector<std::string>& r) {
         auto cell = [&](std::size_t c) { return c < r.size() ? r[c] : std::string(); };
         std::string out = pad_right(cell(0), w[0]);
-        for (std::size_t c = 1; c < lead; ++c) out += std::string(gap, ' ') + pad_left(cell(c), w[c]);
+        for (std::size_t c = 1; c < lead; ++c)
+          out += std::string(gap, ' ') + pad_left(cell(c), w[c]);
         for (std::size_t c = first; c < last; ++c)
           out += std::string(gap, ' ') + pad_left(cell(c), w[c]);
         while (!out.empty() && out.back() == ' ') out.pop_back();
@@ -180,11 +181,12 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
                    std::size_t width) {
   std::ostringstream os;
   const ScenarioResults& res = results.scenarios.front();
-  const std::string horizon = std::to_string(scenario.simulation.horizon) + " " + period_plural(scenario);
+  const std::string horizon =
+      std::to_string(scenario.simulation.horizon) + " " + period_plural(scenario);
   os << "clvsim " << version() << "  " << scenario.name << ": " << horizon << ", "
      << results.replications << " replications, seed " << results.seed << ", " << results.threads
-     << (results.threads == 1 ? " thread, " : " threads, ") << format_number(results.wall_seconds, 2)
-     << " s\n\n";
+     << (results.threads == 1 ? " thread, " : " threads, ")
+     << format_number(results.wall_seconds, 2) << " s\n\n";
   struct Row {
     std::string label;
     Total total;
@@ -226,8 +228,10 @@ void print_comparison(std::ostream& out, const RunResults& results,
   const ScenarioResults& base_res = results.scenarios.front();
   const double ppy = periods_per_year(base.simulation.period);
   const std::string horizon = std::to_string(base.simulation.horizon) + " " + period_plural(base);
-  os << "\nVariants against the base '" << base.name << "' (paired: replication r of each variant uses "
-     << (results.streams == Streams::Common ? "the base's random numbers" : "INDEPENDENT random numbers")
+  os << "\nVariants against the base '" << base.name
+     << "' (paired: replication r of each variant uses "
+     << (results.streams == Streams::Common ? "the base's random numbers"
+                                            : "INDEPENDENT random numbers")
      << ")\n";
   std::vector<Comparison> cmp;
   for (std::size_t v = 1; v < results.scenarios.size(); ++v) {
@@ -265,11 +269,14 @@ void print_comparison(std::ostream& out, const RunResults& results,
   const std::size_t V = cmp.size();
   for (const Row& row : rows) {
     const auto t = static_cast<std::size_t>(row.total);
-    std::vector<std::string> mean{row.label, format_number(summarize(base_res.across(row.total)).mean, row.decimals)};
-    std::vector<std::string> change{"  change", ""}, low{"  change 5%", ""}, high{"  change 95%", ""};
+    std::vector<std::string> mean{
+        row.label, format_number(summarize(base_res.across(row.total)).mean, row.decimals)};
+    std::vector<std::string> change{"  change", ""}, low{"  change 5%", ""},
+        high{"  change 95%", ""};
     for (std::size_t v = 0; v < V; ++v) {
       const DeltaSummary& d = cmp[v].totals[t];
-      mean.push_back(format_number(summarize(results.scenarios[v + 1].across(row.total)).mean, row.decimals));
+      mean.push_back(
+          format_number(summarize(results.scenarios[v + 1].across(row.total)).mean, row.decimals));
       change.push_back(signed_number(d.mean, row.decimals));
       low.push_back(signed_number(d.q_low, row.decimals));
       high.push_back(signed_number(d.q_high, row.decimals));
@@ -281,9 +288,10 @@ void print_comparison(std::ostream& out, const RunResults& results,
     std::vector<std::string> points{"  change (points)", ""};
     for (const Comparison& c : cmp) {
       level.push_back(percent(c.variant_annual_retention, 1));
-      points.push_back(std::isfinite(c.variant_annual_retention)
-                           ? signed_number(100.0 * (c.variant_annual_retention - c.base_annual_retention), 1)
-                           : "-");
+      points.push_back(
+          std::isfinite(c.variant_annual_retention)
+              ? signed_number(100.0 * (c.variant_annual_retention - c.base_annual_retention), 1)
+              : "-");
     }
     table.rows.push_back(std::move(level));
     table.rows.push_back(std::move(points));
@@ -292,7 +300,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
   table.print(out, width);
   os << "Means over " << format_number(static_cast<double>(results.replications), 0)
      << " replications; change: variant - base in the same replication, averaged.\n"
-        "change 5% and 95%: the 90% interval of the change (5th to 95th percentile over replications).\n";
+        "change 5% and 95%: the 90% interval of the change (5th to 95th percentile over "
+        "replications).\n";
 
   // The change by year, one row per year and quantity, one column per variant.
   const std::vector<std::pair<std::string, int>> yearly = {
@@ -309,7 +318,8 @@ void print_comparison(std::ostream& out, const RunResults& results,
     std::string name = metric;
     std::replace(name.begin(), name.end(), '_', ' ');
     for (std::size_t y = 0; y < per_variant[0]->years.size(); ++y) {
-      std::vector<std::string> change{name + ", year " + std::to_string(y + 1)}, low{"  5%"}, high{"  95%"};
+      std::vector<std::string> change{name + ", year " + std::to_string(y + 1)}, low{"  5%"},
+          high{"  95%"};
       for (const YearlyDelta* yd : per_variant) {
         const DeltaSummary& d = yd->years[y];
         change.push_back(signed_number(d.mean, decimals));
@@ -333,21 +343,25 @@ void print_comparison(std::ostream& out, const RunResults& results,
     const Comparison& c = cmp[v];
     const DeltaSummary& npv = c.totals[static_cast<std::size_t>(Total::Npv)];
     const DeltaSummary& rev = c.totals[static_cast<std::size_t>(Total::Revenue)];
-    os << "\n" << res.name << ": mean NPV change " << signed_number(npv.mean, 0)
+    os << "\n"
+       << res.name << ": mean NPV change " << signed_number(npv.mean, 0)
        << ", 90% confidence interval of the mean [" << signed_number(npv.ci_low, 0) << ", "
        << signed_number(npv.ci_high, 0) << "]; NPV higher in " << percent(npv.p_higher, 0)
        << " of replications\n";
     if (std::isfinite(c.marginal_ltv_cac)) {
-      os << "  marginal LTV/CAC (extra customer value acquired per extra unit of acquisition cost): "
+      os << "  marginal LTV/CAC (extra customer value acquired per extra unit of acquisition "
+            "cost): "
          << format_number(c.marginal_ltv_cac, 2) << "\n";
     }
     if (rev.mean > 0.0 && npv.mean < 0.0) {
-      os << "  WARNING: this variant grows revenue by " << signed_number(rev.mean, 0) << " but lowers NPV by "
-         << format_number(-npv.mean, 0) << ": growth that destroys value.\n";
+      os << "  WARNING: this variant grows revenue by " << signed_number(rev.mean, 0)
+         << " but lowers NPV by " << format_number(-npv.mean, 0)
+         << ": growth that destroys value.\n";
     }
     if (std::isfinite(c.marginal_ltv_cac) && c.marginal_ltv_cac < 1.0 &&
         c.totals[static_cast<std::size_t>(Total::AcquisitionSpend)].mean > 0.0) {
-      os << "  WARNING: each extra unit of acquisition spend buys " << format_number(c.marginal_ltv_cac, 2)
+      os << "  WARNING: each extra unit of acquisition spend buys "
+         << format_number(c.marginal_ltv_cac, 2)
          << " of customer value (marginal LTV/CAC below 1).\n";
     }
     std::ostringstream warn;
@@ -364,10 +378,12 @@ void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scena
      << r.evaluations << " evaluations\n\n";
   std::vector<std::size_t> order(P);
   for (std::size_t j = 0; j < P; ++j) order[j] = j;
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return r.oat[a].swing > r.oat[b].swing; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return r.oat[a].swing > r.oat[b].swing; });
   os << "One at a time (tornado), largest swing first\n";
-  os << pad_right("parameter", 44) << pad_left("low", 12) << pad_left("high", 12) << pad_left(r.metric + " at low", 16)
-     << pad_left(r.metric + " at high", 16) << pad_left("swing", 15) << pad_left("elasticity", 12) << "\n";
+  os << pad_right("parameter", 44) << pad_left("low", 12) << pad_left("high", 12)
+     << pad_left(r.metric + " at low", 16) << pad_left(r.metric + " at high", 16)
+     << pad_left("swing", 15) << pad_left("elasticity", 12) << "\n";
   for (std::size_t j : order) {
     const auto& p = r.parameters[j];
     const auto& o = r.oat[j];
@@ -381,16 +397,19 @@ void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scena
     for (std::size_t j = 0; j < P; ++j) by_total[j] = j;
     std::stable_sort(by_total.begin(), by_total.end(),
                      [&](auto a, auto b) { return r.sobol->total[a] > r.sobol->total[b]; });
-    os << "\nVariance-based (Sobol') indices, all parameters uniform on [low, high] at once, N = " << r.samples
+    os << "\nVariance-based (Sobol') indices, all parameters uniform on [low, high] at once, N = "
+       << r.samples << "\n";
+    os << pad_right("parameter", 44) << pad_left("first order", 14) << pad_left("total", 10)
        << "\n";
-    os << pad_right("parameter", 44) << pad_left("first order", 14) << pad_left("total", 10) << "\n";
     for (std::size_t j : by_total)
-      os << pad_right(r.parameters[j].pattern, 44) << pad_left(format_number(r.sobol->first_order[j], 3), 14)
+      os << pad_right(r.parameters[j].pattern, 44)
+         << pad_left(format_number(r.sobol->first_order[j], 3), 14)
          << pad_left(format_number(r.sobol->total[j], 3), 10) << "\n";
   }
   if (!r.skipped.empty()) {
     os << "\nLeft out (" << r.skipped.size() << "):";
-    for (std::size_t k = 0; k < r.skipped.size() && k < 8; ++k) os << (k ? "; " : " ") << r.skipped[k];
+    for (std::size_t k = 0; k < r.skipped.size() && k < 8; ++k)
+      os << (k ? "; " : " ") << r.skipped[k];
     if (r.skipped.size() > 8) os << "; ...";
     os << "\n";
   }
@@ -407,10 +426,12 @@ void print_expected(std::ostream& os, const Scenario& scenario, std::size_t widt
 
   os << "clvsim " << version() << "  " << scenario.name
      << ": expected values (exact means of the model at the parameters' point values)\n\n";
-  const std::vector<std::pair<std::string, Metric>> cols = {
-      {"active", Metric::ActiveCustomers}, {"new", Metric::NewCustomers},
-      {"churned", Metric::ChurnedCustomers}, {"revenue", Metric::Revenue},
-      {"profit", Metric::Profit},          {"npv", Metric::Npv}};
+  const std::vector<std::pair<std::string, Metric>> cols = {{"active", Metric::ActiveCustomers},
+                                                            {"new", Metric::NewCustomers},
+                                                            {"churned", Metric::ChurnedCustomers},
+                                                            {"revenue", Metric::Revenue},
+                                                            {"profit", Metric::Profit},
+                                                            {"npv", Metric::Npv}};
   Table periods{{period_name(scenario.simulation.period)}, {}};
   for (const auto& c : cols) periods.header.push_back(c.first);
   for (int t = 0; t < T; ++t) {

@@ -20,7 +20,8 @@ void print_summary(std::ostream& os, const RunResults& results, const Scenario& 
 //! The paired comparison of every variant with the base (scenarios[0]): one side-by-side table
 //! of the base and every variant (means, and per variant the mean change and its 90% interval),
 //! the change by year, then the precision of the mean NPV change and the warnings. The table fits
-//! `width` columns; when it cannot, it is printed in parts that each repeat the labels and the base.
+//! `width` columns; when it cannot, it is printed in parts that each repeat the labels and the
+//! base.
 void print_comparison(std::ostream& os, const RunResults& results,
                       std::span<const Scenario> scenarios, std::size_t width = 80);
 
