@@ -53,7 +53,9 @@ import numpy as np
 f = h5py.File(sys.argv[1], "r")
 variants = list(f["comparison"].keys())
 assert len(variants) == 8, variants
-horizon = f"{int(f.attrs['horizon'])} {f.attrs['period'].decode() if isinstance(f.attrs['period'], bytes) else f.attrs['period']}s"
+period = f.attrs["period"]
+period = period.decode() if isinstance(period, bytes) else period
+horizon = f"{int(f.attrs['horizon'])} {period}s"
 cur = " (USD)"
 rows = {f"NPV{cur}": ("npv", 0), f"Profit, {horizon}{cur}": ("profit", 0),
         f"Revenue, {horizon}{cur}": ("revenue", 0), "Active customers at end": ("active_customers", 0),

@@ -2,7 +2,8 @@
 
 A module declares ``KINDS`` (the values of the root attribute ``kind`` it reads) and
 ``build(context, page)``. Files without a ``kind`` attribute are fit files when they hold
-a ``/fits`` group, else run files: ``variants`` when they hold a ``/comparison`` group, else ``run``. Adding a kind is adding a module here.
+a ``/fits`` group, else run files: ``variants`` when they hold a ``/comparison`` group, else
+``run``. Adding a kind is adding a module here.
 """
 import importlib
 import pkgutil
