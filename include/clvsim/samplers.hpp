@@ -8,7 +8,8 @@
 //   gamma        Marsaglia & Tsang (2000); shape < 1 by Stuart's power transform
 //   poisson      inversion by sequential search (mean < 10); PTRS, Hoermann (1993) otherwise
 //   binomial     inversion, BINV of Kachitvichyanukul & Schmeiser (1988) (n min(p,1-p) < 10);
-//                BTRS, Hoermann (1993) otherwise
+//                BTRS, Hoermann (1993) otherwise, its acceptance test by pmf ratios within 15 of
+//                the mode and by Stirling log-ratios beyond
 //   multinomial  conditional binomials, category by category
 //   beta         ratio of gammas; triangular by inversion
 //   uniform_index  Lemire (2019) multiply-and-reject on 64-bit words (needs `next_u64()`)
@@ -207,7 +208,9 @@ Count binomial_inversion(Rng& rng, Count n, double p) {
 template <class Rng>
 Count binomial_btrs(Rng& rng, Count count, double p) {
   // BTRS: transformed rejection with squeeze (Hoermann 1993, "The generation of binomial random
-  // variates"). The acceptance test uses log-ratios with Stirling tails, accurate for any n.
+  // variates"). An attempt the squeeze does not accept is tested against pmf(k) / pmf(m), m the
+  // mode: near the mode (|k - m| <= 15) as a product of pmf ratios, as the paper's step 3.2 does,
+  // further out as log-ratios with Stirling tails, accurate for any n.
   const double n = static_cast<double>(count);
   const double q = 1.0 - p;
   const double spq = std::sqrt(n * p * q);
@@ -215,12 +218,11 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
   const double a = -0.0873 + 0.0248 * b + 0.01 * p;
   const double c = n * p + 0.5;
   const double vr = 0.92 - 4.2 / b;
-  // The constants of the acceptance bound (alpha, the mode's terms) are computed on the first
-  // attempt that needs them, since most attempts are accepted by the squeeze, then reused. The
-  // bound adds the same terms in the same order as written out in full: the draws are unchanged.
-  bool have_mode_terms = false;
-  double alpha = 0.0, big_a = 0.0, big_b = 0.0, mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0,
-         mode_prod = 0.0;
+  // The constants of the acceptance tests are computed on the first attempt that needs them,
+  // since most attempts are accepted by the squeeze, then reused.
+  bool have_bound_terms = false, have_mode_terms = false;
+  double alpha = 0.0, m = 0.0, r = 0.0, nr = 0.0;
+  double big_a = 0.0, big_b = 0.0, mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0, mode_prod = 0.0;
   for (;;) {
     const double u = rng.uniform() - 0.5;
     double v = rng.uniform();
@@ -228,9 +230,26 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
     const double k = std::floor((2.0 * a / us + b) * u + c);
     if (k < 0.0 || k > n) continue;
     if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
-    if (!have_mode_terms) {
+    if (!have_bound_terms) {
       alpha = (2.83 + 5.1 / b) * spq;
-      const double m = std::floor((n + 1.0) * p);
+      m = std::floor((n + 1.0) * p);
+      r = p / q;
+      nr = (n + 1.0) * r;
+      have_bound_terms = true;
+    }
+    v = v * alpha / (a / (us * us) + b);
+    if (std::fabs(k - m) <= 15.0) {
+      // pmf(i) / pmf(i - 1) = (n - i + 1) p / (i q) = (n + 1) r / i - r.
+      double f = 1.0;
+      if (m < k) {
+        for (double i = m + 1.0; i <= k; i += 1.0) f *= nr / i - r;
+      } else {
+        for (double i = k + 1.0; i <= m; i += 1.0) v *= nr / i - r;
+      }
+      if (v <= f) return static_cast<Count>(k);
+      continue;
+    }
+    if (!have_mode_terms) {
       big_a = (n + 2.0) * p;
       big_b = (n + 2.0) * q;
       mode_bd0 = detail::bd0(m + 1.0, big_a) + detail::bd0(n - m + 1.0, big_b);
@@ -239,12 +258,11 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
       rest_tail = stirling_tail(n - m);
       have_mode_terms = true;
     }
-    v = std::log(v * alpha / (a / (us * us) + b));
     // log(pmf(k) / pmf(m)) via Stirling with tails and bd0 around A + B = n + 2.
     const double bound = mode_bd0 - detail::bd0(k + 1.0, big_a) - detail::bd0(n - k + 1.0, big_b) +
                          0.5 * std::log((k + 1.0) * (n - k + 1.0) / mode_prod) + mode_tail +
                          rest_tail - stirling_tail(k) - stirling_tail(n - k);
-    if (v <= bound) return static_cast<Count>(k);
+    if (std::log(v) <= bound) return static_cast<Count>(k);
   }
 }
 

@@ -202,6 +202,58 @@ TEST_CASE("binomial matches the exact pmf in both regimes and on the p > 1/2 pat
   check_binomial_pmf(500, 0.6, N, CELL + 20);
   check_binomial_pmf(100'000, 0.5, N, CELL + 21);
   check_binomial_pmf(30, 0.45, N, CELL + 22);  // small n in BTRS: Stirling table, k <= 9
+  // sd = 9.7: BTRS's acceptance test by pmf ratios within 15 of the mode and by Stirling
+  // log-ratios beyond both decide many attempts.
+  check_binomial_pmf(2000, 0.05, N, CELL + 23);
+}
+
+namespace {
+// BTRS with the Stirling log-ratio acceptance test at every k (the library's sampler uses pmf
+// ratio products within 15 of the mode instead): the same attempts, the same bound.
+Count btrs_log_test_everywhere(RandomStream& rng, Count count, double p) {
+  const double n = static_cast<double>(count);
+  const double q = 1.0 - p;
+  const double spq = std::sqrt(n * p * q);
+  const double b = 1.15 + 2.53 * spq;
+  const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const double c = n * p + 0.5;
+  const double vr = 0.92 - 4.2 / b;
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double m = std::floor((n + 1.0) * p);
+  const double big_a = (n + 2.0) * p, big_b = (n + 2.0) * q;
+  using clvsim::detail::bd0;
+  using clvsim::detail::stirling_tail;
+  for (;;) {
+    const double u = rng.uniform() - 0.5;
+    const double v = rng.uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + c);
+    if (k < 0.0 || k > n) continue;
+    if (us >= 0.07 && v <= vr) return static_cast<Count>(k);
+    const double bound = bd0(m + 1.0, big_a) + bd0(n - m + 1.0, big_b) - bd0(k + 1.0, big_a) -
+                         bd0(n - k + 1.0, big_b) +
+                         0.5 * std::log((k + 1.0) * (n - k + 1.0) / ((m + 1.0) * (n - m + 1.0))) +
+                         stirling_tail(m) + stirling_tail(n - m) - stirling_tail(k) -
+                         stirling_tail(n - k);
+    if (std::log(v * alpha / (a / (us * us) + b)) <= bound) return static_cast<Count>(k);
+  }
+}
+}  // namespace
+
+TEST_CASE("BTRS's acceptance by pmf ratio products decides as the Stirling log-ratio test does",
+          "[samplers]") {
+  // Both compute pmf(k) / pmf(m) to within a few units in the last place, so they can only
+  // disagree when the uniform falls within rounding of the bound: never in these 10^6 draws.
+  const std::vector<std::pair<Count, double>> cases = {
+      {40, 0.3}, {1000, 0.01}, {2000, 0.05}, {500, 0.4}, {100'000, 0.5}, {Count{1} << 40, 0.2}};
+  std::uint64_t cell = CELL + 140;  // 140-145
+  for (const auto& [n, p] : cases) {
+    RandomStream a = test_stream(cell), b = test_stream(cell);
+    ++cell;
+    for (int i = 0; i < 1'000'000 / static_cast<int>(cases.size()); ++i)
+      REQUIRE(clvsim::detail::binomial_btrs(a, n, p) == btrs_log_test_everywhere(b, n, p));
+    REQUIRE(a.draws() == b.draws());
+  }
 }
 
 TEST_CASE("binomial mean n p and variance n p (1 - p) within 4 SE", "[samplers]") {
