@@ -40,13 +40,15 @@ enum Kind : int {
   Multinomial2,
   Multinomial3,
   MultinomialMore,
+  BinomialThenMultinomial,
   GammaSum,
   NoDraw,  // a call the draw policy answers without a stream (n = 0, p = 0 or 1, fixed value)
   Kinds
 };
 constexpr std::array<const char*, Kinds> NAMES = {
     "binomial, inversion (BINV)", "binomial, BTRS", "Poisson, inversion", "Poisson, PTRS",
-    "multinomial, 2 categories", "multinomial, 3 categories", "multinomial, more", "gamma (order values)",
+    "multinomial, 2 categories", "multinomial, 3 categories", "multinomial, more",
+    "binomial + multinomial, 1 stream", "gamma (order values)",
     "answered without drawing"};
 
 Kind kind_of(const DrawRecord& d) {
@@ -69,6 +71,7 @@ Kind kind_of(const DrawRecord& d) {
 struct Call {
   std::uint64_t replication;
   DrawRecord record;
+  DrawRecord then{};  // a multinomial continuing the record's stream (then.continues), if any
 };
 
 // Replays the calls once through the engine's draw policy; returns a checksum.
@@ -78,6 +81,14 @@ double replay(const std::vector<Call>& calls, std::uint64_t seed) {
   for (const Call& c : calls) {
     const SampleDraws draw(seed, c.replication);
     const DrawRecord& d = c.record;
+    if (c.then.continues) {
+      // The binomial's n and the multinomial's categories; the split is of what the binomial
+      // leaves (as the engine draws it), whatever n - x the recording saw.
+      sink += static_cast<double>(draw.binomial_then_multinomial(
+          d.n, *d.p, {}, std::span<const BinomialProb>(c.then.p, c.then.categories - 1),
+          std::span<Count>(out.data(), c.then.categories), d.purpose, d.where));
+      continue;
+    }
     switch (d.kind) {
       case DrawRecord::Kind::Binomial: sink += static_cast<double>(draw.binomial(d.n, *d.p, d.purpose, d.where)); break;
       case DrawRecord::Kind::Poisson: sink += static_cast<double>(draw.poisson(d.x, d.purpose, d.where)); break;
@@ -101,6 +112,21 @@ double replay_plain(const std::vector<Call>& calls, std::uint64_t seed) {
   std::array<double, 16> probs{};
   for (const Call& c : calls) {
     const DrawRecord& d = c.record;
+    if (c.then.continues) {
+      RandomStream rng(seed, c.replication, d.purpose, d.where);
+      const Count x = clvsim::binomial(rng, d.n, d.p->p);
+      double left = 1.0;
+      for (std::size_t j = 0; j + 1 < c.then.categories; ++j) {
+        probs[j] = c.then.p[j].p * left;
+        left -= probs[j];
+      }
+      probs[c.then.categories - 1] = std::max(0.0, left);
+      if (x < d.n)
+        clvsim::multinomial(rng, d.n - x, std::span<const double>(probs.data(), c.then.categories),
+                            std::span<Count>(out.data(), c.then.categories));
+      sink += static_cast<double>(x + out[0]);
+      continue;
+    }
     switch (d.kind) {
       case DrawRecord::Kind::Binomial: {
         if (d.n == 0 || d.p->p <= 0.0) break;
@@ -190,7 +216,15 @@ int main(int argc, char** argv) {
   for (int r = 0; r < R; ++r) {
     log.clear();
     trace_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state, log);
-    for (const DrawRecord& d : log) calls[kind_of(d)].push_back({static_cast<std::uint64_t>(r), d});
+    for (std::size_t i = 0; i < log.size(); ++i) {
+      const DrawRecord& d = log[i];
+      if (i + 1 < log.size() && log[i + 1].continues) {
+        calls[BinomialThenMultinomial].push_back({static_cast<std::uint64_t>(r), d, log[i + 1]});
+        ++i;
+      } else {
+        calls[kind_of(d)].push_back({static_cast<std::uint64_t>(r), d});
+      }
+    }
   }
 
   // Cost of one stream set-up and its first block of 4 words (what every drawing call pays).

@@ -59,6 +59,27 @@ class SampleDraws {
     RandomStream rng(seed_, rep_, what, where);
     clvsim::multinomial(rng, n, cond, out);
   }
+  //! Two events of one cell from one stream: x ~ Binomial(n, p), then the n - x others split by
+  //! Multinomial(n - x; probs) into `out` (as multinomial() draws it, continuing the stream).
+  //! Returns x. One stream set-up where two separate streams would take two.
+  Count binomial_then_multinomial(Count n, const BinomialProb& p, std::span<const double> probs,
+                                  std::span<const BinomialProb> cond, std::span<Count> out, Purpose what,
+                                  std::uint64_t where) const {
+    (void)probs;
+    if (n == 0) {
+      std::fill(out.begin(), out.end(), 0);
+      return 0;
+    }
+    if (static_cast<double>(n) > MAX_COUNT) count_overflow(what, where, rep_, static_cast<double>(n));
+    RandomStream rng(seed_, rep_, what, where);
+    const Count x = clvsim::binomial(rng, n, p);
+    if (x == n) {
+      std::fill(out.begin(), out.end(), 0);
+    } else {
+      clvsim::multinomial(rng, n - x, cond, out);
+    }
+    return x;
+  }
   //! Total value of `orders` orders of mean `mean` and coefficient of variation `cv`: a sum of
   //! gamma variates is gamma with the shapes added.
   double order_value(double orders, double mean, double cv, Purpose what, std::uint64_t where) const {
@@ -91,6 +112,13 @@ class MeanDraws {
     }
     out[p.size() - 1] = rest;
   }
+  double binomial_then_multinomial(double n, const BinomialProb& p, std::span<const double> probs,
+                                   std::span<const BinomialProb> cond, std::span<double> out, Purpose what,
+                                   std::uint64_t where) const {
+    const double x = binomial(n, p, what, where);
+    multinomial(n - x, probs, cond, out, what, where);
+    return x;
+  }
   double order_value(double orders, double mean, double, Purpose, std::uint64_t) const {
     return orders * mean;
   }
@@ -106,6 +134,7 @@ struct DrawRecord {
   double x = 0.0, mean = 0.0, cv = 0.0;  //!< Poisson mean in x; orders, mean and cv of order values
   const BinomialProb* p = nullptr;       //!< binomial probability, or multinomial conditionals
   std::size_t categories = 0;            //!< multinomial categories
+  bool continues = false;                //!< drawn from the previous record's stream, after it
 };
 
 //! Samples exactly like SampleDraws and appends every call to `log`.
@@ -128,6 +157,17 @@ class RecordDraws {
                    std::span<Count> out, Purpose what, std::uint64_t where) const {
     log_->push_back({DrawRecord::Kind::Multinomial, what, where, n, 0.0, 0.0, 0.0, cond.data(), out.size()});
     draw_.multinomial(n, probs, cond, out, what, where);
+  }
+  //! Recorded as the binomial, then the multinomial of the n - x others (if any) continuing it.
+  Count binomial_then_multinomial(Count n, const BinomialProb& p, std::span<const double> probs,
+                                  std::span<const BinomialProb> cond, std::span<Count> out, Purpose what,
+                                  std::uint64_t where) const {
+    const Count x = draw_.binomial_then_multinomial(n, p, probs, cond, out, what, where);
+    log_->push_back({DrawRecord::Kind::Binomial, what, where, n, 0.0, 0.0, 0.0, &p, 0});
+    if (n > x)
+      log_->push_back({DrawRecord::Kind::Multinomial, what, where, n - x, 0.0, 0.0, 0.0, cond.data(), out.size(),
+                       true});
+    return x;
   }
   double order_value(double orders, double mean, double cv, Purpose what, std::uint64_t where) const {
     log_->push_back({DrawRecord::Kind::OrderValue, what, where, 0, orders, mean, cv, nullptr, 0});

@@ -19,8 +19,8 @@ namespace clvsim {
 enum class Purpose : std::uint32_t {
   Parameter = 1,        //!< uncertain parameter draws; cell = hash of the key path
   WinBack = 2,          //!< cell = (period, segment)
-  Churn = 3,            //!< cell = (period, segment * tenures + tenure)
-  Migration = 4,        //!< cell = (period, segment * tenures + tenure)
+  Churn = 3,            //!< cell = (period, segment * tenures + tenure): churn, then migration
+  Migration = 4,        //!< not drawn since migration continues the Churn stream of its cell
   Orders = 5,           //!< cell = (period, segment)
   Revenue = 6,          //!< cell = (period, segment)
   Referral = 7,         //!< cell = (period, segment)

@@ -144,16 +144,19 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         if (n == C{}) continue;
         at_risk += n;
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
-        const C lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
-        churned_by[k] += lost;
-        const C stay = n - lost;
         const int nt = std::min(tau + 1, L - 1);
+        C lost{};
         if (!m.any_migration) {
-          next[k * L + nt] += stay;
+          lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
+          next[k * L + nt] += n - lost;
         } else {
-          draw.multinomial(stay, row, conditionals(m.migration_draw, k, K - 1), split, Purpose::Migration, where);
+          // The survivors' migration continues the cell's churn stream.
+          lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
+                                                conditionals(m.migration_draw, k, K - 1), split, Purpose::Churn,
+                                                where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
         }
+        churned_by[k] += lost;
       }
       churned += churned_by[k];
     }

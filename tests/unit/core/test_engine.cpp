@@ -53,9 +53,12 @@ void check_mean_against_expected(const Scenario& s, int replications, std::uint6
   const RunResults res = run_monte_carlo(one, opt);
   const ScenarioResults& r = res.scenarios.front();
   const int T = r.periods;
-  const std::vector<std::string> linear = {
+  std::vector<std::string> linear = {
       "revenue", "gross_margin", "profit", "npv", "active_customers", "new_customers",
       "churned_customers", "won_back_customers", "orders", "leads", "referred_prospects"};
+  // Active customers by segment: where migration shows.
+  for (int k = 0; k < r.layout.segments; ++k)
+    linear.push_back(r.layout.metrics()[r.layout.active_by_segment(k)].name);
   for (const std::string& name : linear) {
     const int m = r.layout.index(name);
     REQUIRE(m >= 0);
