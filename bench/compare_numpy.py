@@ -8,7 +8,11 @@ replications it prints each tool's times and the ratio peer / clvsim (min, media
 repeats), on CPU time (user + system of the process, robust to other load on the machine) and
 on wall time.
 
-Usage: compare_numpy.py [--clvsim build/clvsim] [--replications 100 1000 10000] [--repeats 5]
+With --baseline OTHER_CLVSIM, a second clvsim build (e.g. of an earlier commit) is timed in the
+same interleaved rounds, and its ratios are printed beside: before and after under the same load.
+
+Usage: compare_numpy.py [--clvsim build/clvsim] [--baseline PATH] [--replications 100 1000 10000]
+                        [--repeats 5]
 """
 
 import argparse
@@ -46,32 +50,38 @@ def main():
     ap.add_argument("--clvsim", default=os.path.join(HERE, "..", "build", "clvsim"))
     ap.add_argument("--replications", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--baseline", help="another clvsim executable, timed in the same rounds")
     args = ap.parse_args()
 
+    tools = [("clvsim", args.clvsim)] + ([("baseline", args.baseline)] if args.baseline else [])
     print(f"default scenario, one thread, {args.repeats} interleaved repeats; "
           "ratio = NumPy time / clvsim time (min / median / max)")
-    print(f"{'R':>7} {'clvsim cpu s':>14} {'numpy cpu s':>13} {'ratio (cpu)':>22} {'ratio (wall)':>22}")
+    print(f"{'R':>7} {'build':>9} {'clvsim cpu s':>13} {'numpy cpu s':>12} {'ratio (cpu)':>22} "
+          f"{'ratio (wall)':>22}")
     with tempfile.TemporaryDirectory() as tmp:
         h5 = os.path.join(tmp, "saas.h5")
         npz = os.path.join(tmp, "saas.npz")
-        clvsim = [args.clvsim, "run", SCENARIO, "-t", "1", "-q", "-f", "-o", h5]
-        peer = [sys.executable, PEER, SCENARIO, "-o", npz]
-        timed(clvsim + ["-r", "10"])  # warm the file cache
-        timed(peer + ["-r", "10"])
+        commands = {name: [path, "run", SCENARIO, "-t", "1", "-q", "-f", "-o", h5] for name, path in tools}
+        commands["numpy"] = [sys.executable, PEER, SCENARIO, "-o", npz]
+        for cmd in commands.values():
+            timed(cmd + ["-r", "10"])  # warm the file cache
         for R in args.replications:
-            c_wall, c_cpu, p_wall, p_cpu = [], [], [], []
+            wall = {name: [] for name in commands}
+            cpu = {name: [] for name in commands}
+            names = list(commands)
             for i in range(args.repeats):
-                # Alternate which tool goes first, so neither always follows the other.
-                order = [("c", clvsim), ("p", peer)] if i % 2 == 0 else [("p", peer), ("c", clvsim)]
-                for who, cmd in order:
-                    wall, cpu = timed(cmd + ["-r", str(R)])
-                    (c_wall if who == "c" else p_wall).append(wall)
-                    (c_cpu if who == "c" else p_cpu).append(cpu)
-            r_cpu = triple([p / c for p, c in zip(p_cpu, c_cpu)])
-            r_wall = triple([p / c for p, c in zip(p_wall, c_wall)])
-            print(f"{R:>7} {statistics.median(c_cpu):>14.3f} {statistics.median(p_cpu):>13.3f} "
-                  f"{r_cpu[0]:>6.2f} /{r_cpu[1]:>6.2f} /{r_cpu[2]:>6.2f} "
-                  f"{r_wall[0]:>6.2f} /{r_wall[1]:>6.2f} /{r_wall[2]:>6.2f}", flush=True)
+                # Rotate which tool goes first, so none always follows another.
+                for name in names[i % len(names):] + names[:i % len(names)]:
+                    w, c = timed(commands[name] + ["-r", str(R)])
+                    wall[name].append(w)
+                    cpu[name].append(c)
+            for name, _ in tools:
+                r_cpu = triple([p / c for p, c in zip(cpu["numpy"], cpu[name])])
+                r_wall = triple([p / c for p, c in zip(wall["numpy"], wall[name])])
+                print(f"{R:>7} {name:>9} {statistics.median(cpu[name]):>13.3f} "
+                      f"{statistics.median(cpu['numpy']):>12.3f} "
+                      f"{r_cpu[0]:>6.2f} /{r_cpu[1]:>6.2f} /{r_cpu[2]:>6.2f} "
+                      f"{r_wall[0]:>6.2f} /{r_wall[1]:>6.2f} /{r_wall[2]:>6.2f}", flush=True)
     return 0
 
 
