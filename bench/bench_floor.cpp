@@ -46,10 +46,11 @@ enum Kind : int {
   Kinds
 };
 constexpr std::array<const char*, Kinds> NAMES = {
-    "binomial, inversion (BINV)", "binomial, BTRS", "Poisson, inversion", "Poisson, PTRS",
-    "multinomial, 2 categories", "multinomial, 3 categories", "multinomial, more",
-    "binomial + multinomial, 1 stream", "gamma (order values)",
-    "answered without drawing"};
+    "binomial, inversion (BINV)", "binomial, BTRS",
+    "Poisson, inversion",         "Poisson, PTRS",
+    "multinomial, 2 categories",  "multinomial, 3 categories",
+    "multinomial, more",          "binomial + multinomial, 1 stream",
+    "gamma (order values)",       "answered without drawing"};
 
 Kind kind_of(const DrawRecord& d) {
   switch (d.kind) {

@@ -63,14 +63,15 @@ class SampleDraws {
   //! Multinomial(n - x; probs) into `out` (as multinomial() draws it, continuing the stream).
   //! Returns x. One stream set-up where two separate streams would take two.
   Count binomial_then_multinomial(Count n, const BinomialProb& p, std::span<const double> probs,
-                                  std::span<const BinomialProb> cond, std::span<Count> out, Purpose what,
-                                  std::uint64_t where) const {
+                                  std::span<const BinomialProb> cond, std::span<Count> out,
+                                  Purpose what, std::uint64_t where) const {
     (void)probs;
     if (n == 0) {
       std::fill(out.begin(), out.end(), 0);
       return 0;
     }
-    if (static_cast<double>(n) > MAX_COUNT) count_overflow(what, where, rep_, static_cast<double>(n));
+    if (static_cast<double>(n) > MAX_COUNT)
+      count_overflow(what, where, rep_, static_cast<double>(n));
     RandomStream rng(seed_, rep_, what, where);
     const Count x = clvsim::binomial(rng, n, p);
     if (x == n) {
@@ -113,8 +114,8 @@ class MeanDraws {
     out[p.size() - 1] = rest;
   }
   double binomial_then_multinomial(double n, const BinomialProb& p, std::span<const double> probs,
-                                   std::span<const BinomialProb> cond, std::span<double> out, Purpose what,
-                                   std::uint64_t where) const {
+                                   std::span<const BinomialProb> cond, std::span<double> out,
+                                   Purpose what, std::uint64_t where) const {
     const double x = binomial(n, p, what, where);
     multinomial(n - x, probs, cond, out, what, where);
     return x;
@@ -160,13 +161,13 @@ class RecordDraws {
   }
   //! Recorded as the binomial, then the multinomial of the n - x others (if any) continuing it.
   Count binomial_then_multinomial(Count n, const BinomialProb& p, std::span<const double> probs,
-                                  std::span<const BinomialProb> cond, std::span<Count> out, Purpose what,
-                                  std::uint64_t where) const {
+                                  std::span<const BinomialProb> cond, std::span<Count> out,
+                                  Purpose what, std::uint64_t where) const {
     const Count x = draw_.binomial_then_multinomial(n, p, probs, cond, out, what, where);
     log_->push_back({DrawRecord::Kind::Binomial, what, where, n, 0.0, 0.0, 0.0, &p, 0});
     if (n > x)
-      log_->push_back({DrawRecord::Kind::Multinomial, what, where, n - x, 0.0, 0.0, 0.0, cond.data(), out.size(),
-                       true});
+      log_->push_back({DrawRecord::Kind::Multinomial, what, where, n - x, 0.0, 0.0, 0.0,
+                       cond.data(), out.size(), true});
     return x;
   }
   double order_value(double orders, double mean, double cv, Purpose what, std::uint64_t where) const {

@@ -222,7 +222,8 @@ Count binomial_btrs(Rng& rng, Count count, double p) {
   // since most attempts are accepted by the squeeze, then reused.
   bool have_bound_terms = false, have_mode_terms = false;
   double alpha = 0.0, m = 0.0, r = 0.0, nr = 0.0;
-  double big_a = 0.0, big_b = 0.0, mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0, mode_prod = 0.0;
+  double big_a = 0.0, big_b = 0.0, mode_bd0 = 0.0, mode_tail = 0.0, rest_tail = 0.0,
+         mode_prod = 0.0;
   for (;;) {
     const double u = rng.uniform() - 0.5;
     double v = rng.uniform();

@@ -152,8 +152,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
-                                                conditionals(m.migration_draw, k, K - 1), split, Purpose::Churn,
-                                                where);
+                                                conditionals(m.migration_draw, k, K - 1), split,
+                                                Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
         }
         churned_by[k] += lost;

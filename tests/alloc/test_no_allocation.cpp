@@ -35,18 +35,42 @@ void* counted_aligned(std::size_t size, std::align_val_t align) {
 }
 }  // namespace
 
-void* operator new(std::size_t size) { return counted(size); }
-void* operator new(std::size_t size, std::align_val_t a) { return counted_aligned(size, a); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_aligned(size, a); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void* operator new[](std::size_t size) { return counted(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t size) {
+  return counted(size);
+}
+void* operator new(std::size_t size, std::align_val_t a) {
+  return counted_aligned(size, a);
+}
+void* operator new[](std::size_t size, std::align_val_t a) {
+  return counted_aligned(size, a);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void* operator new[](std::size_t size) {
+  return counted(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -71,7 +95,8 @@ TEST_CASE("the counting operator new sees allocations", "[alloc]") {
 TEST_CASE("simulate_replication allocates nothing once its state is warm", "[alloc]") {
   // Each example exercises other paths of the engine: sBG tenure cells, migration, win-back,
   // Poisson orders with gamma values, Bernoulli orders, the nurtured funnel, the pipeline.
-  for (const char* name : {"saas", "ecommerce", "bank", "b2b", "b2b_nurturing", "donations", "growth_trap"}) {
+  for (const char* name :
+       {"saas", "ecommerce", "bank", "b2b", "b2b_nurturing", "donations", "growth_trap"}) {
     INFO(name);
     const clvsim::Scenario s =
         clvsim::read_scenario_file(std::string(CLVSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml");
