@@ -22,9 +22,23 @@ class InputError : public std::runtime_error {
  public:
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 
-  //! Build the canonical message for a bad value at a dotted key path.
+  //! Build the canonical message for a bad value at a dotted key path. The parts stay available
+  //! (where(), key(), value(), problem(), accepted()) for callers that present them apart, such
+  //! as the Python module's exception.
   static InputError at(const SourceLocation& where, const std::string& key, const std::string& value,
                        const std::string& problem, const std::string& accepted);
+
+  //! Where the bad value was written; empty when unknown or when built from a message alone.
+  [[nodiscard]] const SourceLocation& where() const noexcept { return where_; }
+  //! The dotted key path; empty when built from a message alone.
+  [[nodiscard]] const std::string& key() const noexcept { return key_; }
+  [[nodiscard]] const std::string& value() const noexcept { return value_; }
+  [[nodiscard]] const std::string& problem() const noexcept { return problem_; }
+  [[nodiscard]] const std::string& accepted() const noexcept { return accepted_; }
+
+ private:
+  SourceLocation where_;
+  std::string key_, value_, problem_, accepted_;
 };
 
 //! A failure that is not the user's input: I/O, numerical breakdown, internal error. Exit code 1.

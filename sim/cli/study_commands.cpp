@@ -120,17 +120,7 @@ int sweep_command(const SweepArgs& a, Communicator& comm, const std::string& com
 
   const Block slice = block_of(points.size(), shard.index, shard.count);
   if (root) {
-    SweepTable table;
-    for (const auto& p : spec.parameters) {
-      table.parameters.push_back(p.pattern);
-      table.operations.push_back(op_name(p.op));
-    }
-    table.columns = sweep_columns();
-    for (std::size_t i = slice.first; i < slice.last; ++i) {
-      table.points.push_back(static_cast<std::int64_t>(i));
-      table.values.push_back(points[i]);
-      table.rows.push_back(rows.at(i));
-    }
+    const SweepTable table = sweep_table(spec, points, rows, slice.first, slice.last);
     SweepFileInfo info;
     info.design = design_name(spec.design);
     info.seed = seed;

@@ -18,7 +18,13 @@ InputError InputError::at(const SourceLocation& where, const std::string& key,
   if (!value.empty()) msg += " = " + value;
   msg += " " + problem;
   if (!accepted.empty()) msg += " (" + accepted + ")";
-  return InputError(msg);
+  InputError e(msg);
+  e.where_ = where;
+  e.key_ = key;
+  e.value_ = value;
+  e.problem_ = problem;
+  e.accepted_ = accepted;
+  return e;
 }
 
 namespace detail {

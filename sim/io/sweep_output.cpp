@@ -12,6 +12,8 @@
 
 #include "clvsim/error.hpp"
 #include "clvsim/io/hdf5.hpp"
+#include "clvsim/sweep.hpp"
+#include "clvsim/variants.hpp"
 #include "provenance.hpp"
 
 namespace clvsim {
@@ -171,6 +173,23 @@ std::map<std::size_t, std::vector<double>> SweepJournal::read(const std::string&
 
 void SweepJournal::remove_all(const std::string& output) {
   for (const std::string& path : existing(output)) fs::remove(path);
+}
+
+SweepTable sweep_table(const SweepSpec& spec, const std::vector<std::vector<double>>& points,
+                       const std::map<std::size_t, std::vector<double>>& rows, std::size_t first,
+                       std::size_t last) {
+  SweepTable table;
+  for (const auto& p : spec.parameters) {
+    table.parameters.push_back(p.pattern);
+    table.operations.push_back(op_name(p.op));
+  }
+  table.columns = sweep_columns();
+  for (std::size_t i = first; i < last; ++i) {
+    table.points.push_back(static_cast<std::int64_t>(i));
+    table.values.push_back(points[i]);
+    table.rows.push_back(rows.at(i));
+  }
+  return table;
 }
 
 void write_sweep_hdf5(const std::string& path, const SweepTable& table, const SweepFileInfo& info,

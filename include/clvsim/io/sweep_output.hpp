@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clvsim/io/atomic_file.hpp"
+#include "clvsim/scenario.hpp"
 
 namespace clvsim {
 
@@ -52,6 +53,12 @@ struct SweepTable {
   std::vector<std::vector<double>> values;  //!< [row][parameter]
   std::vector<std::vector<double>> rows;    //!< [row][column]
 };
+
+//! The table of the design's points [first, last): each point's index, parameter values and row.
+//! `rows` must hold every point of the range.
+SweepTable sweep_table(const SweepSpec& spec, const std::vector<std::vector<double>>& points,
+                       const std::map<std::size_t, std::vector<double>>& rows, std::size_t first,
+                       std::size_t last);
 
 //! Provenance and identity of a sweep file.
 struct SweepFileInfo {

@@ -1,0 +1,293 @@
+"""clvsim: Monte Carlo forecasts of customer economics, for notebooks.
+
+The same engine as the ``clvsim`` command (docs/python.md)::
+
+    import clvsim
+    s = clvsim.Scenario.from_file("scenarios/saas.toml")
+    s.set("segments.basic.churn_multiplier", 0.9)
+    r = s.run(replications=2000, seed=1, threads=4)
+    r.base.stats("profit")          # per-period statistics (pandas)
+    r.base.totals["npv"]            # per-replication totals
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+from . import _clvsim
+from ._results import (Comparison, FitResults, OptimizeResults, Results, ScenarioResults,
+                       SensitivityResults, SweepResults, read, _read_owned)
+
+__version__ = _clvsim.__version__
+git_revision = _clvsim.git_revision
+
+__all__ = [
+    "Scenario",
+    "InputError",
+    "Results",
+    "ScenarioResults",
+    "Comparison",
+    "ExpectedResults",
+    "SweepResults",
+    "SensitivityResults",
+    "OptimizeResults",
+    "FitResults",
+    "read",
+    "max_threads",
+]
+
+
+class InputError(ValueError):
+    """Bad input: the scenario, an override or an option. The message is the command line's;
+    the parts are attributes (None when they do not apply):
+
+    key       the dotted key path, e.g. "segments.basic.churn"
+    value     the bad value as written
+    problem   what is wrong, e.g. "is not a probability"
+    accepted  what is accepted, e.g. "must be in [0, 1]"
+    file, line, column   where it was written (line and column None when unknown)
+    """
+
+    def __init__(self, message, key=None, value=None, problem=None, accepted=None, file=None,
+                 line=None, column=None):
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.value = value
+        self.problem = problem
+        self.accepted = accepted
+        self.file = file
+        self.line = line
+        self.column = column
+
+    @property
+    def location(self) -> str | None:
+        """"file:line:column", "file", or None."""
+        if self.file is None:
+            return None
+        return self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
+
+
+_clvsim._set_input_error(InputError)
+
+
+def max_threads() -> int:
+    """Threads a run uses by default (OMP_NUM_THREADS, or every core)."""
+    return _clvsim.max_threads()
+
+
+@contextmanager
+def _scratch(name: str):
+    # The command line's writer fills a private temporary file, read back by the one reader.
+    d = tempfile.mkdtemp(prefix="clvsim-")
+    try:
+        yield os.path.join(d, name)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _number(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{what} = {value!r} is not a number (set, scale and add take a number)",
+                         key=what, value=repr(value), problem="is not a number", accepted="a number")
+    return float(value)
+
+
+class ExpectedResults:
+    """Expected-value mode: the model's exact expectation at the parameters' point values."""
+
+    def __init__(self, items):
+        self._items = {}
+        for d in items:
+            T = d["periods"]
+            names = [m[0] for m in d["metrics"]]
+            values = np.asarray(d["values"]).reshape(len(names), T)
+            kinds = ("flow", "stock", "ratio")
+            self._items[d["name"]] = {
+                "metrics": pd.DataFrame(values.T, columns=pd.Index(names, name="metric"),
+                                        index=pd.Index(np.arange(1, T + 1), name="period")),
+                "metric_info": pd.DataFrame([(m[0], m[1], kinds[m[2]], m[3]) for m in d["metrics"]],
+                                            columns=["metric", "unit", "kind", "description"]).set_index("metric"),
+                "totals": pd.Series(d["total_values"], index=pd.Index([t[0] for t in d["totals"]], name="total"),
+                                    name=d["name"]),
+                "ltv": pd.Series(d["ltv"], index=pd.Index(d["segments"], name="segment"), name="ltv"),
+            }
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(self._items)
+
+    def metrics(self, scenario: str | None = None) -> pd.DataFrame:
+        """Per-period expectations: one row per period, one column per metric."""
+        return self._items[scenario or self.scenarios[0]]["metrics"]
+
+    def metric_info(self, scenario: str | None = None) -> pd.DataFrame:
+        return self._items[scenario or self.scenarios[0]]["metric_info"]
+
+    def totals(self, scenario: str | None = None) -> pd.Series:
+        """Expected horizon totals."""
+        return self._items[scenario or self.scenarios[0]]["totals"]
+
+    @property
+    def all_totals(self) -> pd.DataFrame:
+        """Expected horizon totals of every scenario: one column per scenario."""
+        return pd.DataFrame({k: v["totals"] for k, v in self._items.items()})
+
+    def ltv(self, scenario: str | None = None) -> pd.Series:
+        return self._items[scenario or self.scenarios[0]]["ltv"]
+
+    def __repr__(self):
+        return f"<clvsim.ExpectedResults {', '.join(self.scenarios)}>"
+
+
+class Scenario:
+    """A scenario (docs/scenario.md), read from a file, a TOML string or a dict, changed by dotted
+    key path with the checks and messages of the command line, and run."""
+
+    def __init__(self, source=None):
+        """A file name (str or os.PathLike), a dict of TOML tables, or None for the default
+        scenario. Scenario.from_toml reads TOML text."""
+        if source is None:
+            self._s = _clvsim._Scenario.default()
+        elif isinstance(source, dict):
+            self._s = _clvsim._Scenario.from_dict(source)
+        elif isinstance(source, (str, os.PathLike)):
+            self._s = _clvsim._Scenario.from_file(os.fspath(source))
+        elif isinstance(source, _clvsim._Scenario):
+            self._s = source
+        else:
+            raise TypeError("Scenario(source): a file name, a dict, or None for the default scenario")
+
+    @classmethod
+    def from_file(cls, path) -> "Scenario":
+        return cls(_clvsim._Scenario.from_file(os.fspath(path)))
+
+    @classmethod
+    def from_toml(cls, text: str, name: str = "<string>") -> "Scenario":
+        """Scenario TOML text; `name` stands for the file in messages. A relative `extends` is
+        read from the current directory."""
+        return cls(_clvsim._Scenario.from_toml(text, name))
+
+    @classmethod
+    def from_dict(cls, tables: dict) -> "Scenario":
+        """A dict of TOML tables, e.g. {"scenario": {"name": "x"}, "segments": {...}}. Messages
+        locate values in the TOML text the dict becomes (Scenario.text)."""
+        return cls(_clvsim._Scenario.from_dict(tables))
+
+    @classmethod
+    def default(cls) -> "Scenario":
+        """The embedded default scenario (`clvsim init` writes it)."""
+        return cls(None)
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def set(self, key: str, value) -> "Scenario":
+        """Set every parameter matched by `key` (a dotted key path, `*` for any one component)
+        to `value`, as a variant's `set` would: the same checks and messages (InputError). The
+        scenario is unchanged if the change is refused."""
+        self._s.set(key, _number(value, key))
+        return self
+
+    def scale(self, key: str, factor) -> "Scenario":
+        """Multiply the matched parameters (their draws too, for uncertain ones) by `factor`."""
+        self._s.scale(key, _number(factor, key))
+        return self
+
+    def add(self, key: str, amount) -> "Scenario":
+        """Add `amount` to the matched parameters (their draws too, for uncertain ones)."""
+        self._s.add(key, _number(amount, key))
+        return self
+
+    def add_variant(self, name: str, *, set: dict | None = None, scale: dict | None = None,
+                    add: dict | None = None, description: str = "") -> "Scenario":
+        """Declare a variant, as [variants.<name>] of a scenario file: run() then runs it on the
+        base's random numbers and reports its paired comparison."""
+        items = lambda d: [(k, _number(v, k)) for k, v in (d or {}).items()]
+        self._s.add_variant(name, description, items(set), items(scale), items(add))
+        return self
+
+    def remove_variants(self) -> "Scenario":
+        self._s.remove_variants()
+        return self
+
+    def get(self, key: str):
+        """The point value of the parameter at `key`, or {path: value} when `key` matches several."""
+        found = self._s.get(key)
+        return found[0][1] if len(found) == 1 and found[0][0] == key else dict(found)
+
+    def copy(self) -> "Scenario":
+        return Scenario(self._s.copy())
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def parameters(self) -> list[str]:
+        """Every parameter key path (arrays once, without their index)."""
+        return self._s.parameters()
+
+    # --- facts -------------------------------------------------------------------------------
+
+    name = property(lambda self: self._s.name)
+    description = property(lambda self: self._s.description)
+    currency = property(lambda self: self._s.currency)
+    source_file = property(lambda self: self._s.source_file)
+    period = property(lambda self: self._s.period, doc="day, week, month, quarter or year")
+    periods_per_year = property(lambda self: self._s.periods_per_year)
+    horizon = property(lambda self: self._s.horizon, doc="periods simulated")
+    replications = property(lambda self: self._s.replications)
+    seed = property(lambda self: self._s.seed)
+    segments = property(lambda self: self._s.segments)
+    channels = property(lambda self: self._s.channels)
+    variants = property(lambda self: self._s.variants, doc="names of the declared variants")
+    changes = property(lambda self: self._s.changes, doc="the set/scale/add made in Python, in order")
+    text = property(lambda self: self._s.text,
+                    doc="the scenario text stored with results: as read, with the changes made in Python")
+
+    def __repr__(self):
+        v = f", variants {', '.join(self.variants)}" if self.variants else ""
+        return f"<clvsim.Scenario {self.name!r}: {self.horizon} {self.period}s{v}>"
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def run(self, replications: int | None = None, seed: int | None = None, threads: int = 0, *,
+            variants: bool = True, independent_streams: bool = False, progress=None) -> Results:
+        """Monte Carlo: `replications` (default the scenario's) on `seed` (default the
+        scenario's) with `threads` (0: every core), the base and its variants on common random
+        numbers. The same as `clvsim run`, bit for bit. The GIL is released while it runs;
+        Ctrl-C stops it (KeyboardInterrupt). `progress(done, total)` is called now and then."""
+        with _scratch("run.h5") as path:
+            _clvsim.run(self._s, path, replications, seed, threads, variants, independent_streams, progress)
+            return _read_owned(path)
+
+    def expected(self, variants: bool = True) -> ExpectedResults:
+        """Expected-value mode (`clvsim run --expected`): exact expectations, no sampling."""
+        return ExpectedResults(_clvsim.expected(self._s, variants))
+
+    def sweep(self, replications: int | None = None, threads: int = 0, *, progress=None) -> SweepResults:
+        """The scenario's [sweep] (`clvsim sweep`): one row of statistics per design point."""
+        with _scratch("sweep.h5") as path:
+            _clvsim.sweep(self._s, path, replications, threads, progress)
+            return _read_owned(path)
+
+    def sensitivity(self, samples: int | None = None, sobol: bool = True, threads: int = 0, *,
+                    progress=None) -> SensitivityResults:
+        """The sensitivity analysis of [sensitivity] (or of every parameter without one), as
+        `clvsim sensitivity`."""
+        with _scratch("sensitivity.h5") as path:
+            _clvsim.sensitivity(self._s, path, samples, sobol, threads, progress)
+            return _read_owned(path)
+
+    def optimize(self, replications: int | None = None, evaluation_replications: int | None = None,
+                 threads: int = 0, *, progress=None) -> OptimizeResults:
+        """The optimisation of [optimize] (`clvsim optimize`). `progress(stage, evaluations)`."""
+        with _scratch("optimize.h5") as path:
+            _clvsim.optimize(self._s, path, replications, evaluation_replications, threads, progress)
+            return _read_owned(path)
