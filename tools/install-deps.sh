@@ -7,6 +7,7 @@ packages=(
   libeigen3-dev libtomlplusplus-dev libhdf5-dev librandom123-dev libcli11-dev libboost-dev catch2 libnlopt-dev
   libopenmpi-dev openmpi-bin
   python3-numpy python3-h5py python3-pandas python3-matplotlib python3-xlsxwriter
+  python3-dev pybind11-dev python3-pybind11 python3-pytest
   chromium
   clang libclang-rt-14-dev
 )

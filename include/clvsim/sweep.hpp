@@ -62,7 +62,9 @@ Scenario point_scenario(const Scenario& base, const SweepSpec& spec, std::span<c
                         std::size_t point);
 
 //! One point's row (sweep_columns() order): `replications` Monte Carlo replications on `seed`.
-std::vector<double> run_point(const Scenario& point, int replications, std::uint64_t seed, int threads);
+//! `progress` is the run's (RunOptions::progress): it may throw to stop the point.
+std::vector<double> run_point(const Scenario& point, int replications, std::uint64_t seed, int threads,
+                              const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 //! A slice of a sweep for batch schedulers: shard `index` of `count` runs the index-th contiguous
 //! block of the design's points.
@@ -79,6 +81,10 @@ struct SweepRunOptions {
   std::function<void(std::size_t point, const std::vector<double>& row)> on_point;
   //! Called on rank 0 as its points complete.
   std::function<void(std::size_t done, std::size_t total)> progress;
+  //! Passed to each point's run as its progress (replications of the point done and total): an
+  //! exception it throws stops the sweep, as any failure does, and is rethrown (a cancelled
+  //! sweep's points already done are still passed to on_point).
+  std::function<void(std::size_t done, std::size_t total)> point_progress;
 };
 
 //! Compute the shard's points that are not done, split in contiguous blocks across the ranks of

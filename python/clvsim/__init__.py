@@ -12,7 +12,10 @@ The same engine as the ``clvsim`` command (docs/python.md)::
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -40,6 +43,7 @@ __all__ = [
     "FitResults",
     "read",
     "max_threads",
+    "fit",
 ]
 
 
@@ -99,6 +103,56 @@ def _number(value, what):
     return float(value)
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(k, path):
+    if not isinstance(k, str):
+        raise InputError(f"{path or 'the dict'} has a key {k!r} that is not a string (TOML keys are strings)",
+                         key=path or None, value=repr(k), problem="is not a string key", accepted="str keys")
+    return k if _BARE_KEY.match(k) else json.dumps(k)
+
+
+def _toml_value(v, path):
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return "nan" if math.isnan(f) else ("inf" if f == math.inf else "-inf" if f == -math.inf else repr(f))
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_toml_key(k, path)} = {_toml_value(x, f'{path}.{k}')}" for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_toml_value(x, f"{path}[{i}]") for i, x in enumerate(v)) + "]"
+    raise InputError(f"{path} = {v!r} is not a TOML value (a number, string, bool, list or dict)",
+                     key=path, value=repr(v), problem="is not a TOML value",
+                     accepted="a number, string, bool, list or dict")
+
+
+def _toml_text(tables: dict) -> str:
+    """A dict of TOML tables as TOML text, keys in the dict's order (the order of channels,
+    segments and stages matters)."""
+    lines = []
+
+    def table(d, path):
+        subtables = []
+        for k, v in d.items():
+            key = _toml_key(k, path)
+            if isinstance(v, dict) and v and not path.startswith("variants."):
+                subtables.append((f"{path}.{key}" if path else key, v))
+            else:
+                lines.append(f"{key} = {_toml_value(v, f'{path}.{k}' if path else k)}")
+        for p, v in subtables:
+            lines.append(f"\n[{p}]")
+            table(v, p)
+
+    table(tables, "")
+    return "\n".join(lines) + "\n"
+
+
 class ExpectedResults:
     """Expected-value mode: the model's exact expectation at the parameters' point values."""
 
@@ -156,7 +210,7 @@ class Scenario:
         if source is None:
             self._s = _clvsim._Scenario.default()
         elif isinstance(source, dict):
-            self._s = _clvsim._Scenario.from_dict(source)
+            self._s = _clvsim._Scenario.from_toml(_toml_text(source), "<dict>")
         elif isinstance(source, (str, os.PathLike)):
             self._s = _clvsim._Scenario.from_file(os.fspath(source))
         elif isinstance(source, _clvsim._Scenario):
@@ -178,7 +232,7 @@ class Scenario:
     def from_dict(cls, tables: dict) -> "Scenario":
         """A dict of TOML tables, e.g. {"scenario": {"name": "x"}, "segments": {...}}. Messages
         locate values in the TOML text the dict becomes (Scenario.text)."""
-        return cls(_clvsim._Scenario.from_dict(tables))
+        return cls(_clvsim._Scenario.from_toml(_toml_text(tables), "<dict>"))
 
     @classmethod
     def default(cls) -> "Scenario":
@@ -291,3 +345,28 @@ class Scenario:
         with _scratch("optimize.h5") as path:
             _clvsim.optimize(self._s, path, replications, evaluation_replications, threads, progress)
             return _read_owned(path)
+
+
+def fit(output, *, subscriptions=None, transactions=None, cohorts=None, rf_summary=None, funnel=None,
+        channels=None, base=None, period="month", horizon=None, draws=1000, seed=20070101, segment=None,
+        calibration_end=None, as_of=None, cohort_size=None, calibration_periods=None, layout="csv",
+        id_column="customer_id", date_column="date", amount_column="amount", start_column="start",
+        end_column="end", segment_column=None, stages=None, response=None, order_value=None,
+        force=False) -> FitResults:
+    """`clvsim fit` (docs/calibration.md): fit churn, repeat buying, spend, funnel and channels to
+    data files, and write the scenario `output`, its joint draws (<stem>.draws.csv) and the fit
+    report (<stem>.fit.h5). Each argument is the command's option of the same name (stages: a
+    comma-separated string or a list). Returns the fit report read back, with `.scenario` (the
+    written scenario, ready to run), `.text` (the printed report) and `.files`."""
+    options = {k: v for k, v in locals().items() if v is not None}
+    for k in ("output", "subscriptions", "transactions", "cohorts", "rf_summary", "funnel", "channels", "base"):
+        if k in options:
+            options[k] = os.fspath(options[k])
+    if isinstance(options.get("stages"), (list, tuple)):
+        options["stages"] = ",".join(options["stages"])
+    out = _clvsim.fit(options)
+    result = read(out["report"])
+    result.scenario = Scenario.from_file(out["scenario"])
+    result.text = out["text"]
+    result.files = {"scenario": out["scenario"], "draws": out["draws"], "report": out["report"]}
+    return result

@@ -20,6 +20,7 @@
 #include "clvsim/build_info.hpp"
 #include "clvsim/communicator.hpp"
 #include "clvsim/engine.hpp"
+#include "clvsim/fit/io/fit_run.hpp"
 #include "clvsim/error.hpp"
 #include "clvsim/io/optimize_output.hpp"
 #include "clvsim/io/results.hpp"
@@ -58,6 +59,14 @@ class Interruptible {
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     if (!user_.is_none()) user_(done, total);
   }
+  // Signals only, now and then.
+  void poll() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < CHECK_INTERVAL) return;
+    last_ = now;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
   void operator()(const std::string& stage, int evaluations) {
     // The optimiser's stages: signals and the user's function only (no fraction done).
     (void)evaluations;
@@ -81,61 +90,6 @@ std::function<void(std::size_t, std::size_t)> progress_function(Interruptible& i
   return [&i](std::size_t d, std::size_t n) { i(d, n); };
 }
 
-// --- Scenario from a Python dict -------------------------------------------------------------
-
-toml::array to_toml_array(const py::sequence& list, const std::string& path);
-
-// TOML has no null: a None anywhere is bad input named by its key path.
-toml::table to_toml_table(const py::dict& d, const std::string& path) {
-  toml::table t;
-  for (const auto& [k, v] : d) {
-    if (!py::isinstance<py::str>(k))
-      throw InputError((path.empty() ? std::string("the dict") : path) + " has a key " +
-                       py::repr(k).cast<std::string>() + " that is not a string (TOML keys are strings)");
-    const std::string key = k.cast<std::string>();
-    const std::string sub = path.empty() ? key : path + "." + key;
-    const py::handle value = v;
-    if (py::isinstance<py::bool_>(value)) t.insert(key, value.cast<bool>());
-    else if (py::isinstance<py::int_>(value)) t.insert(key, value.cast<std::int64_t>());
-    else if (py::isinstance<py::float_>(value)) t.insert(key, value.cast<double>());
-    else if (py::isinstance<py::str>(value)) t.insert(key, value.cast<std::string>());
-    else if (py::isinstance<py::dict>(value)) t.insert(key, to_toml_table(value.cast<py::dict>(), sub));
-    else if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value))
-      t.insert(key, to_toml_array(py::reinterpret_borrow<py::sequence>(value), sub));
-    else if (py::hasattr(value, "__index__"))  // numpy integers
-      t.insert(key, value.attr("__index__")().cast<std::int64_t>());
-    else if (py::hasattr(value, "__float__"))  // numpy floats
-      t.insert(key, value.attr("__float__")().cast<double>());
-    else
-      throw InputError::at({}, sub, py::repr(value).cast<std::string>(), "is not a TOML value",
-                           "a number, string, bool, list or dict");
-  }
-  return t;
-}
-
-toml::array to_toml_array(const py::sequence& list, const std::string& path) {
-  toml::array a;
-  std::size_t i = 0;
-  for (const py::handle value : list) {
-    const std::string sub = path + "[" + std::to_string(i++) + "]";
-    if (py::isinstance<py::bool_>(value)) a.push_back(value.cast<bool>());
-    else if (py::isinstance<py::int_>(value)) a.push_back(value.cast<std::int64_t>());
-    else if (py::isinstance<py::float_>(value)) a.push_back(value.cast<double>());
-    else if (py::isinstance<py::str>(value)) a.push_back(value.cast<std::string>());
-    else if (py::isinstance<py::dict>(value)) a.push_back(to_toml_table(value.cast<py::dict>(), sub));
-    else if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value))
-      a.push_back(to_toml_array(py::reinterpret_borrow<py::sequence>(value), sub));
-    else if (py::hasattr(value, "__index__"))
-      a.push_back(value.attr("__index__")().cast<std::int64_t>());
-    else if (py::hasattr(value, "__float__"))
-      a.push_back(value.attr("__float__")().cast<double>());
-    else
-      throw InputError::at({}, sub, py::repr(value).cast<std::string>(), "is not a TOML value",
-                           "a number, string, bool, list or dict");
-  }
-  return a;
-}
-
 // --- The scenario object ---------------------------------------------------------------------
 
 std::string number_text(double v) {
@@ -155,11 +109,6 @@ class PyScenario {
   static PyScenario from_file(const std::string& path) { return PyScenario(read_scenario_file(path)); }
   static PyScenario from_toml(const std::string& text, const std::string& name) {
     return PyScenario(parse_scenario(text, name));
-  }
-  static PyScenario from_dict(const py::dict& d) {
-    std::ostringstream os;
-    os << to_toml_table(d, "");
-    return PyScenario(parse_scenario(os.str(), "<dict>"));
   }
   static PyScenario default_scenario() {
     return PyScenario(parse_scenario(default_scenario_text(), "<default scenario>"));
@@ -354,6 +303,8 @@ void sweep(const PyScenario& ps, const std::string& path, std::optional<int> rep
   SweepRunOptions options;
   options.threads = threads;
   options.progress = progress_function(check);
+  // Signals are also checked while a point runs: one point may take long.
+  options.point_progress = [&check](std::size_t, std::size_t) { check.poll(); };
   py::gil_scoped_release release;
   SerialCommunicator comm;
   const std::map<std::size_t, std::vector<double>> rows = run_sweep(base, spec, points, seed, comm, options);
@@ -410,6 +361,46 @@ void optimize_run(const PyScenario& ps, const std::string& path, std::optional<i
                       Overwrite::Allow);
 }
 
+// `clvsim fit` with its options as keyword arguments (names as in FitOptions).
+py::dict fit(const py::dict& kw) {
+  fit::FitOptions o;
+  std::map<std::string, std::string*> text{
+      {"subscriptions", &o.subscriptions}, {"transactions", &o.transactions}, {"cohorts", &o.cohorts},
+      {"rf_summary", &o.rf_summary},       {"funnel", &o.funnel},             {"channels", &o.channels},
+      {"output", &o.output},               {"base", &o.base},                 {"period", &o.period},
+      {"segment", &o.segment},             {"calibration_end", &o.calibration_end},
+      {"as_of", &o.as_of},                 {"layout", &o.layout},             {"id_column", &o.id_column},
+      {"date_column", &o.date_column},     {"amount_column", &o.amount_column},
+      {"start_column", &o.start_column},   {"end_column", &o.end_column},
+      {"segment_column", &o.segment_column}, {"stages", &o.stages},           {"response", &o.response}};
+  for (const auto& [k, v] : kw) {
+    const std::string key = k.cast<std::string>();
+    if (v.is_none()) continue;
+    if (auto it = text.find(key); it != text.end()) *it->second = py::str(v).cast<std::string>();
+    else if (key == "horizon") o.horizon = v.cast<int>();
+    else if (key == "draws") o.draws = v.cast<int>();
+    else if (key == "seed") o.seed = v.cast<std::uint64_t>();
+    else if (key == "cohort_size") o.cohort_size = v.cast<double>();
+    else if (key == "calibration_periods") o.calibration_periods = v.cast<int>();
+    else if (key == "order_value") o.order_value = v.cast<double>();
+    else if (key == "force") o.force = v.cast<bool>();
+    else throw InputError("fit() has no option '" + key + "' (docs/calibration.md lists them)");
+  }
+  if (o.output.empty()) throw InputError("fit() needs output: the scenario file to write");
+  fit::FitRun r;
+  {
+    py::gil_scoped_release release;
+    r = fit::run_fit(o, python_command("fit"));
+  }
+  py::dict d;
+  d["scenario"] = r.scenario;
+  d["draws"] = r.draws;
+  d["report"] = r.report;
+  d["text"] = r.text;
+  d["summary"] = r.summary;
+  return d;
+}
+
 }  // namespace
 }  // namespace clvsim::python
 
@@ -448,7 +439,6 @@ PYBIND11_MODULE(_clvsim, m) {
   py::class_<PyScenario>(m, "_Scenario")
       .def_static("from_file", &PyScenario::from_file)
       .def_static("from_toml", &PyScenario::from_toml)
-      .def_static("from_dict", &PyScenario::from_dict)
       .def_static("default", &PyScenario::default_scenario)
       .def("set", [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Set, k, v); })
       .def("scale", [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Scale, k, v); })
@@ -498,6 +488,7 @@ PYBIND11_MODULE(_clvsim, m) {
   m.def("sweep", &clvsim::python::sweep);
   m.def("sensitivity", &clvsim::python::sensitivity);
   m.def("optimize", &clvsim::python::optimize_run);
+  m.def("fit", &clvsim::python::fit);
   m.def("max_threads", &max_threads);
   m.def("default_scenario_text", [] { return std::string(default_scenario_text()); });
 }

@@ -7,28 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "clvsim/fit/io/fit_run.hpp"
+
 namespace clvsim::cli {
 
-struct FitArgs {
-  std::string subscriptions, transactions, cohorts, rf_summary, funnel, channels;
-  std::string output;
-  std::string base;
-  std::string period = "month";
-  std::optional<int> horizon;
-  int draws = 1000;
-  std::uint64_t seed = 20070101;
-  std::string segment;
-  std::string calibration_end;
-  std::string as_of;
-  std::optional<double> cohort_size;
-  std::optional<int> calibration_periods;
-  std::string layout = "csv";
-  std::string id_column = "customer_id", date_column = "date", amount_column = "amount";
-  std::string start_column = "start", end_column = "end", segment_column;
-  std::string stages;
-  std::string response;
-  std::optional<double> order_value;
-  bool force = false;
+//! The options of `clvsim fit`: the library's, and the command's own.
+struct FitArgs : fit::FitOptions {
   bool quiet = false;
 };
 

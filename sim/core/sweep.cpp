@@ -58,8 +58,10 @@ Scenario point_scenario(const Scenario& base, const SweepSpec& spec, std::span<c
   return s;
 }
 
-std::vector<double> run_point(const Scenario& point, int replications, std::uint64_t seed, int threads) {
+std::vector<double> run_point(const Scenario& point, int replications, std::uint64_t seed, int threads,
+                              const std::function<void(std::size_t, std::size_t)>& progress) {
   RunOptions opt;
+  opt.progress = progress;
   opt.replications = replications;
   opt.seed = seed;
   opt.use_seed = true;
@@ -94,7 +96,7 @@ std::map<std::size_t, std::vector<double>> run_sweep(const Scenario& base, const
     for (std::size_t k = mine.first; k < mine.last; ++k) {
       const std::size_t i = todo[k];
       const Scenario s = point_scenario(base, spec, points[i], i);
-      const std::vector<double> row = run_point(s, spec.replications, seed, options.threads);
+      const std::vector<double> row = run_point(s, spec.replications, seed, options.threads, options.point_progress);
       if (options.on_point) options.on_point(i, row);
       local.push_back(static_cast<double>(i));
       local.insert(local.end(), row.begin(), row.end());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The build without MPI and without OpenMP: it compiles, runs, and gives the same datasets, bit
 # for bit, as the parallel build (the seams in parallel.hpp and communicator.hpp change how work
-# is shared, never what is computed).
+# is shared, never what is computed). It is also the build without the Python module
+# (CLVSIM_BUILD_PYTHON=OFF), which must configure and build as well.
 # Usage: test_serial_build.sh <source-dir> <work-dir> <parallel clvsim>
 set -u
 src=$1
@@ -10,7 +11,7 @@ parallel=$3
 equal="/usr/bin/python3 $src/tools/h5_equal.py"
 mkdir -p "$work"
 cmake -S "$src" -B "$work" -DCMAKE_BUILD_TYPE=Release -DCLVSIM_USE_MPI=OFF -DCLVSIM_USE_OPENMP=OFF \
-  -DCLVSIM_BUILD_TESTS=OFF -DCLVSIM_BUILD_BENCH=OFF >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; exit 1; }
+  -DCLVSIM_BUILD_TESTS=OFF -DCLVSIM_BUILD_BENCH=OFF -DCLVSIM_BUILD_PYTHON=OFF >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; exit 1; }
 cmake --build "$work" --target clvsim -j "$(nproc)" >"$work/build.log" 2>&1 || { tail -50 "$work/build.log"; exit 1; }
 serial=$work/clvsim
 source "$(dirname "$0")/../common.sh"
