@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -86,14 +85,17 @@ def max_threads() -> int:
     return _clvsim.max_threads()
 
 
-@contextmanager
-def _scratch(name: str):
-    # The command line's writer fills a private temporary file, read back by the one reader.
+def _computed(name: str, compute):
+    # The command line's writer fills a private temporary file, read back by the one reader; the
+    # file stays (for save()) while the result lives, and goes at once if the computation fails.
     d = tempfile.mkdtemp(prefix="clvsim-")
     try:
-        yield os.path.join(d, name)
-    finally:
+        path = os.path.join(d, name)
+        compute(path)
+        return _read_owned(path, d)
+    except BaseException:
         shutil.rmtree(d, ignore_errors=True)
+        raise
 
 
 def _number(value, what):
@@ -317,9 +319,8 @@ class Scenario:
         scenario's) with `threads` (0: every core), the base and its variants on common random
         numbers. The same as `clvsim run`, bit for bit. The GIL is released while it runs;
         Ctrl-C stops it (KeyboardInterrupt). `progress(done, total)` is called now and then."""
-        with _scratch("run.h5") as path:
-            _clvsim.run(self._s, path, replications, seed, threads, variants, independent_streams, progress)
-            return _read_owned(path)
+        return _computed("run.h5", lambda path: _clvsim.run(self._s, path, replications, seed, threads, variants,
+                                                            independent_streams, progress))
 
     def expected(self, variants: bool = True) -> ExpectedResults:
         """Expected-value mode (`clvsim run --expected`): exact expectations, no sampling."""
@@ -327,24 +328,20 @@ class Scenario:
 
     def sweep(self, replications: int | None = None, threads: int = 0, *, progress=None) -> SweepResults:
         """The scenario's [sweep] (`clvsim sweep`): one row of statistics per design point."""
-        with _scratch("sweep.h5") as path:
-            _clvsim.sweep(self._s, path, replications, threads, progress)
-            return _read_owned(path)
+        return _computed("sweep.h5", lambda path: _clvsim.sweep(self._s, path, replications, threads, progress))
 
     def sensitivity(self, samples: int | None = None, sobol: bool = True, threads: int = 0, *,
                     progress=None) -> SensitivityResults:
         """The sensitivity analysis of [sensitivity] (or of every parameter without one), as
         `clvsim sensitivity`."""
-        with _scratch("sensitivity.h5") as path:
-            _clvsim.sensitivity(self._s, path, samples, sobol, threads, progress)
-            return _read_owned(path)
+        return _computed("sensitivity.h5",
+                         lambda path: _clvsim.sensitivity(self._s, path, samples, sobol, threads, progress))
 
     def optimize(self, replications: int | None = None, evaluation_replications: int | None = None,
                  threads: int = 0, *, progress=None) -> OptimizeResults:
         """The optimisation of [optimize] (`clvsim optimize`). `progress(stage, evaluations)`."""
-        with _scratch("optimize.h5") as path:
-            _clvsim.optimize(self._s, path, replications, evaluation_replications, threads, progress)
-            return _read_owned(path)
+        return _computed("optimize.h5", lambda path: _clvsim.optimize(self._s, path, replications,
+                                                                      evaluation_replications, threads, progress))
 
 
 def fit(output, *, subscriptions=None, transactions=None, cohorts=None, rf_summary=None, funnel=None,

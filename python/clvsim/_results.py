@@ -9,6 +9,8 @@ has one definition.
 from __future__ import annotations
 
 import os
+import shutil
+import weakref
 
 import h5py
 import numpy as np
@@ -272,22 +274,26 @@ class _File:
 
     kind = ""
 
-    def __init__(self, tree: Group, path: str | None = None, data: bytes | None = None):
+    def __init__(self, tree: Group, path: str | None = None, owned: str | None = None):
         self.tree = tree
         self.attrs = tree.attrs
         self.path = path
-        self._bytes = data
+        self._owned = owned  # the private file of a computation in Python, for save()
 
-    def save(self, path: str, overwrite: bool = False) -> None:
-        """Write the results file (the same file `clvsim` writes) to `path`."""
-        if self._bytes is None:
+    def save(self, path, overwrite: bool = False) -> None:
+        """Write the results file (the file the command line writes) to `path`."""
+        if self._owned is None:
             raise ValueError("only results computed in Python can be saved (this one was read from a file)")
+        path = os.fspath(path)
         if os.path.exists(path) and not overwrite:
             raise FileExistsError(f"{path} already exists (pass overwrite=True to replace it)")
         temp = f"{path}.tmp.{os.getpid()}"
-        with open(temp, "wb") as f:
-            f.write(self._bytes)
-        os.replace(temp, path)
+        try:
+            shutil.copyfile(self._owned, temp)
+            os.replace(temp, path)
+        finally:
+            if os.path.exists(temp):
+                os.remove(temp)
 
 
 class Results(_File):
@@ -295,8 +301,8 @@ class Results(_File):
 
     kind = "run"
 
-    def __init__(self, tree: Group, path=None, data=None):
-        super().__init__(tree, path, data)
+    def __init__(self, tree: Group, path=None, owned=None):
+        super().__init__(tree, path, owned)
         a = tree.attrs
         self.seed = a.get("seed")
         self.replications = a.get("replications")
@@ -441,36 +447,36 @@ class FitResults(_File):
         return f"<clvsim.FitResults {self.attrs.get('scenario')!r}: {len(self.tree['fits'])} fits>"
 
 
-def _from_tree(tree: Group, path=None, data=None):
+def _from_tree(tree: Group, path=None, owned=None):
     kind = tree.attrs.get("kind", "")
     if kind.startswith("sweep"):
-        return SweepResults(tree, path, data)
+        return SweepResults(tree, path, owned)
     if kind == "sensitivity":
-        return SensitivityResults(tree, path, data)
+        return SensitivityResults(tree, path, owned)
     if kind == "optimize":
-        return OptimizeResults(tree, path, data)
+        return OptimizeResults(tree, path, owned)
     if "fits" in tree:
-        return FitResults(tree, path, data)
+        return FitResults(tree, path, owned)
     if "metrics" in tree and "totals" in tree:
-        return Results(tree, path, data)
+        return Results(tree, path, owned)
     raise ValueError(f"{path or 'the file'} is not a clvsim results file (no run, sweep, sensitivity, "
                      "optimize or fit layout)")
 
 
-def read(path: str):
+def read(path):
     """Read any results file that clvsim writes (run, variants, sweep, sensitivity, optimize,
     fit) into the object a computation in Python returns."""
+    path = os.fspath(path)
     with h5py.File(path, "r") as f:
         tree = _load(f)
     return _from_tree(tree, path=path)
 
 
-def _read_owned(path: str):
-    """A results file written for a computation in Python: read, and kept as bytes for save()."""
-    with open(path, "rb") as f:
-        data = f.read()
-    import io
-
-    with h5py.File(io.BytesIO(data), "r") as f:
+def _read_owned(path: str, directory: str):
+    """The results file of a computation in Python, in its private `directory`: read, and kept
+    (for save()) until the object is collected or Python exits."""
+    with h5py.File(path, "r") as f:
         tree = _load(f)
-    return _from_tree(tree, data=data)
+    result = _from_tree(tree, owned=path)
+    weakref.finalize(result, shutil.rmtree, directory, True)
+    return result

@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <toml++/toml.h>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -14,14 +15,13 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "clvsim/build_info.hpp"
 #include "clvsim/communicator.hpp"
 #include "clvsim/engine.hpp"
-#include "clvsim/fit/io/fit_run.hpp"
 #include "clvsim/error.hpp"
+#include "clvsim/fit/io/fit_run.hpp"
 #include "clvsim/io/optimize_output.hpp"
 #include "clvsim/io/results.hpp"
 #include "clvsim/io/scenario_toml.hpp"
@@ -106,7 +106,9 @@ class PyScenario {
  public:
   explicit PyScenario(Scenario s) : s_(std::move(s)) {}
 
-  static PyScenario from_file(const std::string& path) { return PyScenario(read_scenario_file(path)); }
+  static PyScenario from_file(const std::string& path) {
+    return PyScenario(read_scenario_file(path));
+  }
   static PyScenario from_toml(const std::string& text, const std::string& name) {
     return PyScenario(parse_scenario(text, name));
   }
@@ -138,7 +140,8 @@ class PyScenario {
     v.description = description;
     std::string toml = "\n[variants." + toml_key(name) + "]\n";
     if (!description.empty()) toml += "description = " + toml_string(description) + "\n";
-    const auto take = [&](const std::vector<std::pair<std::string, double>>& items, Override::Op op) {
+    const auto take = [&](const std::vector<std::pair<std::string, double>>& items,
+                          Override::Op op) {
       if (items.empty()) return;
       toml += std::string(op_name(op)) + " = {";
       bool first = true;
@@ -212,7 +215,8 @@ class PyScenario {
   }
   static std::string toml_key(const std::string& s) {
     for (char c : s)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return toml_string(s);
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+        return toml_string(s);
     return s;
   }
 
@@ -221,7 +225,9 @@ class PyScenario {
   std::string variant_text_;
 };
 
-std::string python_command(const std::string& call) { return "python: clvsim " + call; }
+std::string python_command(const std::string& call) {
+  return "python: clvsim " + call;
+}
 
 // --- Runs ------------------------------------------------------------------------------------
 
@@ -287,13 +293,14 @@ py::list expected(const PyScenario& ps, bool variants) {
   return out;
 }
 
-void sweep(const PyScenario& ps, const std::string& path, std::optional<int> replications, int threads,
-           const py::object& progress) {
+void sweep(const PyScenario& ps, const std::string& path, std::optional<int> replications,
+           int threads, const py::object& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario base = ps.resolved();
   if (!base.sweep)
-    throw InputError(base.name + " has no [sweep] table (add one: docs/scenario.md#sweep, or see "
-                                 "scenarios/saas_sweep.toml)");
+    throw InputError(base.name +
+                     " has no [sweep] table (add one: docs/scenario.md#sweep, or see "
+                     "scenarios/saas_sweep.toml)");
   SweepSpec spec = *base.sweep;
   if (replications) spec.replications = *replications;
   const std::uint64_t seed = spec.seed != 0 ? spec.seed : base.simulation.seed;
@@ -307,7 +314,8 @@ void sweep(const PyScenario& ps, const std::string& path, std::optional<int> rep
   options.point_progress = [&check](std::size_t, std::size_t) { check.poll(); };
   py::gil_scoped_release release;
   SerialCommunicator comm;
-  const std::map<std::size_t, std::vector<double>> rows = run_sweep(base, spec, points, seed, comm, options);
+  const std::map<std::size_t, std::vector<double>> rows =
+      run_sweep(base, spec, points, seed, comm, options);
   SweepFileInfo info;
   info.design = design_name(spec.design);
   info.seed = seed;
@@ -324,8 +332,8 @@ void sweep(const PyScenario& ps, const std::string& path, std::optional<int> rep
   write_sweep_hdf5(path, sweep_table(spec, points, rows, 0, points.size()), info, Overwrite::Allow);
 }
 
-void sensitivity(const PyScenario& ps, const std::string& path, std::optional<int> samples, bool sobol,
-                 int threads, const py::object& progress) {
+void sensitivity(const PyScenario& ps, const std::string& path, std::optional<int> samples,
+                 bool sobol, int threads, const py::object& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario s = ps.resolved();
   SensitivitySpec spec = s.sensitivity ? *s.sensitivity : SensitivitySpec{};
@@ -337,54 +345,80 @@ void sensitivity(const PyScenario& ps, const std::string& path, std::optional<in
   py::gil_scoped_release release;
   SerialCommunicator comm;
   const SensitivityResult r = run_sensitivity(s, spec, comm, threads, fn);
-  write_sensitivity_hdf5(path, r, s, spec, threads > 0 ? threads : max_threads(), 1,
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                         python_command("Scenario.sensitivity"), Overwrite::Allow);
+  write_sensitivity_hdf5(
+      path, r, s, spec, threads > 0 ? threads : max_threads(), 1,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+      python_command("Scenario.sensitivity"), Overwrite::Allow);
 }
 
 void optimize_run(const PyScenario& ps, const std::string& path, std::optional<int> replications,
-                  std::optional<int> evaluation_replications, int threads, const py::object& progress) {
+                  std::optional<int> evaluation_replications, int threads,
+                  const py::object& progress) {
   Scenario s = ps.resolved();
   if (!s.optimize)
-    throw InputError(s.name + " has no [optimize] table (add one: docs/optimize.md, or see "
-                              "scenarios/saas_optimize.toml)");
+    throw InputError(s.name +
+                     " has no [optimize] table (add one: docs/optimize.md, or see "
+                     "scenarios/saas_optimize.toml)");
   if (replications) s.optimize->replications = *replications;
   if (evaluation_replications) s.optimize->evaluation_replications = *evaluation_replications;
   (void)optimize::make_problem(s, *s.optimize);
   Interruptible check(progress);
   optimize::Settings settings;
   settings.threads = threads;
-  settings.progress = [&check](const std::string& stage, int evaluations) { check(stage, evaluations); };
+  settings.progress = [&check](const std::string& stage, int evaluations) {
+    check(stage, evaluations);
+  };
   py::gil_scoped_release release;
   const optimize::Result r = optimize::run_optimize(s, settings);
-  write_optimize_hdf5(path, r, threads > 0 ? threads : max_threads(), python_command("Scenario.optimize"),
-                      Overwrite::Allow);
+  write_optimize_hdf5(path, r, threads > 0 ? threads : max_threads(),
+                      python_command("Scenario.optimize"), Overwrite::Allow);
 }
 
 // `clvsim fit` with its options as keyword arguments (names as in FitOptions).
 py::dict fit(const py::dict& kw) {
   fit::FitOptions o;
-  std::map<std::string, std::string*> text{
-      {"subscriptions", &o.subscriptions}, {"transactions", &o.transactions}, {"cohorts", &o.cohorts},
-      {"rf_summary", &o.rf_summary},       {"funnel", &o.funnel},             {"channels", &o.channels},
-      {"output", &o.output},               {"base", &o.base},                 {"period", &o.period},
-      {"segment", &o.segment},             {"calibration_end", &o.calibration_end},
-      {"as_of", &o.as_of},                 {"layout", &o.layout},             {"id_column", &o.id_column},
-      {"date_column", &o.date_column},     {"amount_column", &o.amount_column},
-      {"start_column", &o.start_column},   {"end_column", &o.end_column},
-      {"segment_column", &o.segment_column}, {"stages", &o.stages},           {"response", &o.response}};
+  std::map<std::string, std::string*> text{{"subscriptions", &o.subscriptions},
+                                           {"transactions", &o.transactions},
+                                           {"cohorts", &o.cohorts},
+                                           {"rf_summary", &o.rf_summary},
+                                           {"funnel", &o.funnel},
+                                           {"channels", &o.channels},
+                                           {"output", &o.output},
+                                           {"base", &o.base},
+                                           {"period", &o.period},
+                                           {"segment", &o.segment},
+                                           {"calibration_end", &o.calibration_end},
+                                           {"as_of", &o.as_of},
+                                           {"layout", &o.layout},
+                                           {"id_column", &o.id_column},
+                                           {"date_column", &o.date_column},
+                                           {"amount_column", &o.amount_column},
+                                           {"start_column", &o.start_column},
+                                           {"end_column", &o.end_column},
+                                           {"segment_column", &o.segment_column},
+                                           {"stages", &o.stages},
+                                           {"response", &o.response}};
   for (const auto& [k, v] : kw) {
     const std::string key = k.cast<std::string>();
     if (v.is_none()) continue;
-    if (auto it = text.find(key); it != text.end()) *it->second = py::str(v).cast<std::string>();
-    else if (key == "horizon") o.horizon = v.cast<int>();
-    else if (key == "draws") o.draws = v.cast<int>();
-    else if (key == "seed") o.seed = v.cast<std::uint64_t>();
-    else if (key == "cohort_size") o.cohort_size = v.cast<double>();
-    else if (key == "calibration_periods") o.calibration_periods = v.cast<int>();
-    else if (key == "order_value") o.order_value = v.cast<double>();
-    else if (key == "force") o.force = v.cast<bool>();
-    else throw InputError("fit() has no option '" + key + "' (docs/calibration.md lists them)");
+    if (auto it = text.find(key); it != text.end())
+      *it->second = py::str(v).cast<std::string>();
+    else if (key == "horizon")
+      o.horizon = v.cast<int>();
+    else if (key == "draws")
+      o.draws = v.cast<int>();
+    else if (key == "seed")
+      o.seed = v.cast<std::uint64_t>();
+    else if (key == "cohort_size")
+      o.cohort_size = v.cast<double>();
+    else if (key == "calibration_periods")
+      o.calibration_periods = v.cast<int>();
+    else if (key == "order_value")
+      o.order_value = v.cast<double>();
+    else if (key == "force")
+      o.force = v.cast<bool>();
+    else
+      throw InputError("fit() has no option '" + key + "' (docs/calibration.md lists them)");
   }
   if (o.output.empty()) throw InputError("fit() needs output: the scenario file to write");
   fit::FitRun r;
@@ -440,9 +474,12 @@ PYBIND11_MODULE(_clvsim, m) {
       .def_static("from_file", &PyScenario::from_file)
       .def_static("from_toml", &PyScenario::from_toml)
       .def_static("default", &PyScenario::default_scenario)
-      .def("set", [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Set, k, v); })
-      .def("scale", [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Scale, k, v); })
-      .def("add", [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Add, k, v); })
+      .def("set",
+           [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Set, k, v); })
+      .def("scale", [](PyScenario& s, const std::string& k,
+                       double v) { s.change(Override::Op::Scale, k, v); })
+      .def("add",
+           [](PyScenario& s, const std::string& k, double v) { s.change(Override::Op::Add, k, v); })
       .def("add_variant", &PyScenario::add_variant)
       .def("remove_variants", &PyScenario::remove_variants)
       .def("get", &PyScenario::get)
@@ -451,15 +488,22 @@ PYBIND11_MODULE(_clvsim, m) {
       .def_property_readonly("text", &PyScenario::text)
       .def_property_readonly("changes", &PyScenario::changes)
       .def_property_readonly("name", [](const PyScenario& s) { return s.scenario().name; })
-      .def_property_readonly("description", [](const PyScenario& s) { return s.scenario().description; })
+      .def_property_readonly("description",
+                             [](const PyScenario& s) { return s.scenario().description; })
       .def_property_readonly("currency", [](const PyScenario& s) { return s.scenario().currency; })
-      .def_property_readonly("source_file", [](const PyScenario& s) { return s.scenario().source_file; })
-      .def_property_readonly("period", [](const PyScenario& s) { return period_name(s.scenario().simulation.period); })
-      .def_property_readonly("periods_per_year",
-                             [](const PyScenario& s) { return periods_per_year(s.scenario().simulation.period); })
-      .def_property_readonly("horizon", [](const PyScenario& s) { return s.scenario().simulation.horizon; })
-      .def_property_readonly("replications", [](const PyScenario& s) { return s.scenario().simulation.replications; })
-      .def_property_readonly("seed", [](const PyScenario& s) { return s.scenario().simulation.seed; })
+      .def_property_readonly("source_file",
+                             [](const PyScenario& s) { return s.scenario().source_file; })
+      .def_property_readonly(
+          "period", [](const PyScenario& s) { return period_name(s.scenario().simulation.period); })
+      .def_property_readonly(
+          "periods_per_year",
+          [](const PyScenario& s) { return periods_per_year(s.scenario().simulation.period); })
+      .def_property_readonly("horizon",
+                             [](const PyScenario& s) { return s.scenario().simulation.horizon; })
+      .def_property_readonly(
+          "replications", [](const PyScenario& s) { return s.scenario().simulation.replications; })
+      .def_property_readonly("seed",
+                             [](const PyScenario& s) { return s.scenario().simulation.seed; })
       .def_property_readonly("segments",
                              [](const PyScenario& s) {
                                std::vector<std::string> v;
@@ -478,10 +522,13 @@ PYBIND11_MODULE(_clvsim, m) {
                                for (const auto& x : s.scenario().variants) v.push_back(x.name);
                                return v;
                              })
-      .def_property_readonly("has_sweep", [](const PyScenario& s) { return s.scenario().sweep.has_value(); })
-      .def_property_readonly("has_sensitivity",
-                             [](const PyScenario& s) { return s.scenario().sensitivity.has_value(); })
-      .def_property_readonly("has_optimize", [](const PyScenario& s) { return s.scenario().optimize.has_value(); });
+      .def_property_readonly("has_sweep",
+                             [](const PyScenario& s) { return s.scenario().sweep.has_value(); })
+      .def_property_readonly(
+          "has_sensitivity",
+          [](const PyScenario& s) { return s.scenario().sensitivity.has_value(); })
+      .def_property_readonly("has_optimize",
+                             [](const PyScenario& s) { return s.scenario().optimize.has_value(); });
 
   m.def("run", &clvsim::python::run);
   m.def("expected", &clvsim::python::expected);

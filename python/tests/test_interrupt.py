@@ -33,10 +33,12 @@ def test_another_thread_runs_during_a_run():
     end = time.monotonic()
     stop.set()
     t.join()
-    inside = [x for x in ticks if start + 0.1 < x < end - 0.1]
+    inside = [start] + [x for x in ticks if start < x < end] + [end]
     assert end - start > 0.5, "the run is too short to tell"
-    # With the GIL held for the whole run the other thread could not tick at all inside it.
-    assert len(inside) >= 0.25 * (end - start - 0.2) / 0.005, (len(inside), end - start)
+    # With the GIL held for the whole run the other thread could not tick at all inside it: one
+    # gap as long as the run. Released, it ticks all along (gaps of a few ms, more on a busy machine).
+    gaps = [b - a for a, b in zip(inside, inside[1:])]
+    assert len(inside) > 20 and max(gaps) < 0.25 * (end - start), (len(inside), max(gaps), end - start)
 
 
 def scratch_dirs():
@@ -62,7 +64,7 @@ def test_sigint_interrupts_a_long_run(what):
         timer.cancel()
     elapsed = time.monotonic() - start
     assert elapsed < 0.5 + 5.0, elapsed
-    assert scratch_dirs() == before  # no temporary file left
+    assert scratch_dirs() <= before  # no temporary file left
 
     # Nothing leaked into the next run: it equals a run in a fresh process' terms (same seed).
     if what == "run":
@@ -87,3 +89,14 @@ def test_progress_is_called_and_can_stop_a_run():
     seen.clear()
     s.run(replications=50, seed=1, progress=lambda d, n: seen.append((d, n)))
     assert seen[-1] == (50, 50)
+
+
+def test_a_results_private_file_goes_with_it():
+    import gc
+
+    r = clvsim.Scenario(scenario_path("saas.toml")).run(replications=5, seed=1)
+    directory = os.path.dirname(r._owned)
+    assert os.path.isdir(directory)
+    del r
+    gc.collect()
+    assert not os.path.exists(directory)

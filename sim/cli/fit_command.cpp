@@ -2,27 +2,14 @@
 // fit report. The reading, fitting and writing live in clvsim::fit and clvsim::fit_io.
 #include "fit_command.hpp"
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <numeric>
-#include <sstream>
 
-#include "clvsim/error.hpp"
-#include "clvsim/fit/bgbb.hpp"
-#include "clvsim/fit/gamma_gamma.hpp"
-#include "clvsim/fit/io/fitted_scenario.hpp"
-#include "clvsim/fit/io/readers.hpp"
-#include "clvsim/fit/sbg.hpp"
-#include "clvsim/io/atomic_file.hpp"
-#include "clvsim/io/scenario_toml.hpp"
-#include "clvsim/random.hpp"
+#include "clvsim/fit/io/fit_run.hpp"
 #include "commands.hpp"
 
 namespace clvsim::cli {
-namespace fs = std::filesystem;
-using namespace clvsim::fit;
+using clvsim::fit::FitRun;
+using clvsim::fit::run_fit;
 
 CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   CLI::App* c = app.add_subcommand(

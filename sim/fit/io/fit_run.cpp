@@ -422,8 +422,9 @@ FitRun run_fit(const FitOptions& a, const std::string& command_line) {
   run.draws = out.draws;
   run.report = out.h5;
   run.text = fit_report(s);
-  run.summary = "Wrote " + out.toml + " (" + (base ? "extends " + *s.base : std::string("complete scenario")) +
-                "), " + out.draws + " (" + std::to_string(a.draws) + " joint draws of " +
+  run.summary = "Wrote " + out.toml + " (" +
+                (base ? "extends " + *s.base : std::string("complete scenario")) + "), " +
+                out.draws + " (" + std::to_string(a.draws) + " joint draws of " +
                 std::to_string(s.draws.size()) + " parameters) and " + out.h5;
   return run;
 }
