@@ -155,6 +155,17 @@ def _toml_text(tables: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _option(name, value, lo, hi=None):
+    """An integer option checked as the command line checks it (None: the scenario's)."""
+    if value is None:
+        return None
+    accepted = f"a whole number in [{lo}, {hi}]" if hi is not None else f"a whole number >= {lo}"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo or (hi is not None and value > hi):
+        raise InputError(f"{name} = {value!r} is not accepted ({accepted})", key=name, value=repr(value),
+                         problem="is not accepted", accepted=accepted)
+    return int(value)
+
+
 class ExpectedResults:
     """Expected-value mode: the model's exact expectation at the parameters' point values."""
 
@@ -319,6 +330,9 @@ class Scenario:
         scenario's) with `threads` (0: every core), the base and its variants on common random
         numbers. The same as `clvsim run`, bit for bit. The GIL is released while it runs;
         Ctrl-C stops it (KeyboardInterrupt). `progress(done, total)` is called now and then."""
+        replications = _option("replications", replications, 1, 100_000_000)
+        seed = _option("seed", seed, 0, 2**64 - 1)
+        threads = _option("threads", threads, 0, 4096)
         return _computed("run.h5", lambda path: _clvsim.run(self._s, path, replications, seed, threads, variants,
                                                             independent_streams, progress))
 
@@ -328,18 +342,25 @@ class Scenario:
 
     def sweep(self, replications: int | None = None, threads: int = 0, *, progress=None) -> SweepResults:
         """The scenario's [sweep] (`clvsim sweep`): one row of statistics per design point."""
+        replications = _option("replications", replications, 1, 100_000_000)
+        threads = _option("threads", threads, 0, 4096)
         return _computed("sweep.h5", lambda path: _clvsim.sweep(self._s, path, replications, threads, progress))
 
     def sensitivity(self, samples: int | None = None, sobol: bool = True, threads: int = 0, *,
                     progress=None) -> SensitivityResults:
         """The sensitivity analysis of [sensitivity] (or of every parameter without one), as
         `clvsim sensitivity`."""
+        samples = _option("samples", samples, 8, 10_000_000)
+        threads = _option("threads", threads, 0, 4096)
         return _computed("sensitivity.h5",
                          lambda path: _clvsim.sensitivity(self._s, path, samples, sobol, threads, progress))
 
     def optimize(self, replications: int | None = None, evaluation_replications: int | None = None,
                  threads: int = 0, *, progress=None) -> OptimizeResults:
         """The optimisation of [optimize] (`clvsim optimize`). `progress(stage, evaluations)`."""
+        replications = _option("replications", replications, 2, 100_000_000)
+        evaluation_replications = _option("evaluation_replications", evaluation_replications, 2, 100_000_000)
+        threads = _option("threads", threads, 0, 4096)
         return _computed("optimize.h5", lambda path: _clvsim.optimize(self._s, path, replications,
                                                                       evaluation_replications, threads, progress))
 

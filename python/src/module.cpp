@@ -68,8 +68,7 @@ class Interruptible {
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   }
   void operator()(const std::string& stage, int evaluations) {
-    // The optimiser's stages: signals and the user's function only (no fraction done).
-    (void)evaluations;
+    // The optimiser's stages: (stage, evaluations so far), no fraction done.
     const auto now = std::chrono::steady_clock::now();
     if (now - last_ < CHECK_INTERVAL) return;
     last_ = now;

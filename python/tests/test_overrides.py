@@ -113,3 +113,13 @@ def test_variants_declared_in_python_equal_the_files():
     with pytest.raises(clvsim.InputError, match="changes nothing"):
         s.add_variant("same", scale={"segments.*.churn_multiplier": 1.0})
     assert s.variants == ["retention_plus_5"]
+
+
+def test_run_options_are_checked():
+    s = clvsim.Scenario()
+    for kw in ({"replications": 0}, {"replications": 2.5}, {"seed": -1}, {"threads": -2}):
+        with pytest.raises(clvsim.InputError) as err:
+            s.run(**kw)
+        assert err.value.key == next(iter(kw))
+    with pytest.raises(clvsim.InputError):
+        s.sensitivity(samples=4)
