@@ -211,10 +211,30 @@ class ScenarioResults:
     def has_yearly(self) -> bool:
         return "yearly" in self._g
 
+    @property
+    def yearly_metrics(self) -> list[str]:
+        """The metrics of the file's yearly/ group (revenue, profit, ...), if it has one."""
+        y = self._g.get("yearly", {})
+        return [k for k, v in y.items() if k not in ("year", "summary") and not isinstance(v, Group)]
+
     def yearly(self, metric: str) -> pd.DataFrame:
-        """Per-replication values of a yearly metric: one row per year, one column per replication."""
+        """Per-replication values of a yearly metric: one row per year, one column per replication
+        (flows summed over the year's periods, customers at the year's end)."""
         y = self._g["yearly"]
-        return pd.DataFrame(y[metric], index=pd.Index(y["year"], name="year"))
+        df = pd.DataFrame(y[metric], index=pd.Index(y["year"], name="year"))
+        df.columns.name = "replication"
+        df.attrs.update(metric=metric, **y.dataset_attrs.get(metric, {}))
+        return df
+
+    def yearly_summary(self, metric: str) -> pd.DataFrame:
+        """Statistics of a yearly metric over replications: one row per year."""
+        y = self._g["yearly"]
+        g = y["summary"][metric]
+        df = pd.DataFrame({"mean": g["mean"], "sd": g["sd"], "std_error": g["std_error"]},
+                          index=pd.Index(y["year"], name="year"))
+        for name, col in zip(self._q, np.asarray(g["quantiles"]).T):
+            df[name] = col
+        return df
 
     def __repr__(self):
         return f"<clvsim.ScenarioResults {self.name!r}: {len(self.metric_names)} metrics, {len(self.period)} periods>"

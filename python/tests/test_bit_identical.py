@@ -167,3 +167,18 @@ def test_fit_equals_the_cli(tmp):
     assert "alpha" in f.text
     with pytest.raises(clvsim.InputError, match="already exists"):
         clvsim.fit(tmp / "py" / "fh.toml", cohorts=data, cohort_size=1000, period="year")
+
+
+def test_yearly_values_agree_with_the_comparison_by_year():
+    r = clvsim.Scenario(scenario_path("saas_variants.toml")).run(replications=60, seed=8)
+    if not r.base.has_yearly:
+        pytest.skip("this build's results files have no yearly/ group")
+    v = r["retention_plus_5"]
+    for metric in ("profit", "revenue", "active_customers"):
+        base, var = r.base.yearly(metric), v.yearly(metric)
+        assert base.shape == (len(r.base.yearly_summary(metric)), 60)
+        by_year = r.comparison("retention_plus_5").by_year.loc[metric]
+        np.testing.assert_allclose((var - base).mean(axis=1).to_numpy(), by_year["delta_mean"].to_numpy(),
+                                   rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(base.mean(axis=1).to_numpy(), r.base.yearly_summary(metric)["mean"].to_numpy(),
+                                   rtol=1e-12, atol=1e-9)
