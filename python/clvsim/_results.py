@@ -232,7 +232,10 @@ class ScenarioResults:
         g = y["summary"][metric]
         df = pd.DataFrame({"mean": g["mean"], "sd": g["sd"], "std_error": g["std_error"]},
                           index=pd.Index(y["year"], name="year"))
-        for name, col in zip(self._q, np.asarray(g["quantiles"]).T):
+        q = np.asarray(g["quantiles"])
+        # [Y, 5] as agreed for the yearly summary; [5, Y] as the per-period statistics, read too.
+        columns = q.T if q.shape == (len(df), len(self._q)) else q
+        for name, col in zip(self._q, columns):
             df[name] = col
         return df
 
