@@ -46,7 +46,9 @@ def scratch_dirs():
 
 
 @pytest.mark.parametrize("what", ["run", "sweep", "sensitivity"])
-def test_sigint_interrupts_a_long_run(what):
+def test_sigint_interrupts_a_long_run(what, tmp_path, monkeypatch):
+    # A temporary directory of its own: other processes' runs do not show in it.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     s = clvsim.Scenario(scenario_path("saas_sweep.toml" if what != "run" else "saas_variants.toml"))
     before = scratch_dirs()
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
