@@ -92,6 +92,10 @@ struct ModelParams {
   //! The funnel's (advance, drop, stay) probabilities of stage s, fresh or nurtured.
   [[nodiscard]] std::array<double, 3> funnel_probs(int s, int nurtured) const;
 
+  // Finite market (Bass 1969): channels and referrals reach only people not reached before.
+  bool market = false;
+  double market_potential = 0.0;  //!< M, people (a whole number)
+
   // Initial state.
   std::vector<double> initial_customers;  //!< [K * tenures], whole numbers
   std::vector<double> initial_prospects;  //!< [S], whole numbers, nurtured

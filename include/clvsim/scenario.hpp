@@ -131,6 +131,36 @@ struct Channel {
   SourceLocation where;
 };
 
+//! A factor by tenure that multiplies a segment's value parameter (docs/model.md §11). Tenure is
+//! counted in `unit_periods`-period steps n = floor(tau / unit_periods), tau the tenure in periods
+//! at the start of the period.
+struct TenureCurve {
+  enum class Kind {
+    None,       //!< factor 1
+    Table,      //!< factors[min(n, size - 1)]
+    Geometric,  //!< (1 + rate)^n, held at `limit` once it reaches it
+    Linear,     //!< 1 + rate * n, held at `limit` once it reaches it, and at 0
+  };
+  Kind kind = Kind::None;
+  std::vector<Param> factors;     //!< Table
+  Param rate{0.0, Domain::Real};  //!< Geometric: growth per step (> -1); Linear: slope
+  Param limit{0.0, Domain::NonNegative};
+  bool has_limit = false;
+  SourceLocation where;
+  [[nodiscard]] bool active() const { return kind != Kind::None; }
+};
+
+//! The tenure curves of a segment: one per value parameter, and the tenure step they use.
+struct TenureCurves {
+  int unit_periods = 1;  //!< periods per tenure step: 1 ("period") or the periods in a year
+  TenureCurve orders_per_period, order_value, gross_margin, cost_to_serve, referrals_per_customer;
+  SourceLocation where;
+  [[nodiscard]] bool any() const {
+    return orders_per_period.active() || order_value.active() || gross_margin.active() ||
+           cost_to_serve.active() || referrals_per_customer.active();
+  }
+};
+
 enum class ChurnModel { Constant, ShiftedBetaGeometric };
 //! How many orders the active customers of a segment place in a period (docs/model.md §2).
 enum class OrderModel {
@@ -156,6 +186,8 @@ struct Segment {
   std::vector<Param> migration;          //!< probability of moving to each segment (self = 0)
   std::vector<Param> initial_by_tenure;  //!< initial customers; index = tenure in periods
   SourceLocation where;
+  //! Curves by tenure of the value parameters ([segments.<name>.by_tenure]), docs/model.md §11.
+  TenureCurves by_tenure;
 };
 
 enum class RetentionSpend { None, PerCustomer, Fixed };
@@ -182,6 +214,14 @@ struct ReferralProgram {
   int entry_stage = 0;
   Param reward{0.0, Domain::NonNegative};  //!< paid per referred prospect who becomes a customer
   std::vector<Param> segment_mix;          //!< empty: referred customers follow the referrer
+  SourceLocation where;
+};
+
+//! A finite market (Bass 1969): `potential` people, of whom channels and referrals reach only
+//! those not reached before (docs/model.md §2, steps 5 and 6).
+struct Market {
+  bool enabled = false;
+  Param potential{0.0, Domain::Count};
   SourceLocation where;
 };
 
@@ -332,6 +372,7 @@ struct Scenario {
   WinBack winback;
   ReferralProgram referral;
   InitialPipeline pipeline;
+  Market market;                      //!< [market]; disabled: an unlimited market
   std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
   std::optional<SweepSpec> sweep;                //!< [sweep], for `clvsim sweep`
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`

@@ -66,6 +66,33 @@ AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const doubl
           payback_periods(m, new_by_segment, cac)};
 }
 
+// One period's reach of a finite market of M people (docs/model.md §2, steps 5 and 6): source i
+// with c_i contacts (its leads or referrals in an unlimited market) reaches each person not
+// reached yet with probability pi_i = c_i / M, or c_i / sum_j c_j when the contacts exceed M.
+// The sources' reach is Multinomial(unreached; pi_1, ..., 1 - sum pi), drawn as conditional
+// binomials in the order the engine visits them, each on the source's own stream.
+class MarketDraw {
+ public:
+  MarketDraw() = default;
+  MarketDraw(double potential, double contacts)
+      : scale_(potential > 0.0 ? 1.0 / std::max(potential, contacts) : 0.0) {}
+
+  //! The people reached by the next source, with `contacts` contacts; removed from `unreached`.
+  template <class Draws, class C>
+  C reach(const Draws& draw, C& unreached, double contacts, Purpose what, std::uint64_t where) {
+    const double pi = contacts * scale_;
+    const double p = pi <= 0.0 ? 0.0 : mass_left_ > pi ? pi / mass_left_ : 1.0;
+    mass_left_ -= pi;
+    const C n = draw.binomial(unreached, BinomialProb(p), what, where);
+    unreached -= n;
+    return n;
+  }
+
+ private:
+  double scale_ = 0.0;
+  double mass_left_ = 1.0;
+};
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
@@ -76,7 +103,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int NS = m.sources_count();
   const int NCH = m.channels;
   auto at = [&](int metric, int t) -> double& { return out[static_cast<std::size_t>(metric) * T + t]; };
-  const MetricIndex index{NCH, K, S};
+  const MetricIndex index = MetricIndex::of(m);
   CLVSIM_EXPECT(out.size() == static_cast<std::size_t>(index.size()) * T);
   auto F = [](Metric x) { return MetricIndex::fixed(x); };
   std::fill(out.begin(), out.end(), 0.0);
@@ -111,6 +138,16 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int pipeline = NS - 1;
   for (int s = 0; s < S; ++s)
     prospects[pidx(pipeline, s, 1)] = draw.count(m.initial_prospects[s], Purpose::Parameter, 0);
+
+  // Finite market: the people not reached yet (initial customers and pipeline are reached).
+  C unreached{};
+  if (m.market) {
+    double reached = 0.0;
+    for (int i = 0; i < K * L; ++i) reached += static_cast<double>(active[i]);
+    for (int s = 0; s < S; ++s) reached += static_cast<double>(prospects[pidx(pipeline, s, 1)]);
+    unreached = draw.count(std::max(0.0, m.market_potential - reached), Purpose::Parameter, 0);
+  }
+  MarketDraw market{};
 
   double cumulative = 0.0, npv = 0.0, discount = 1.0;
   for (int t = 0; t < T; ++t) {
@@ -186,10 +223,19 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       serve += active_k[k] * m.cost_to_serve[k];
     }
 
-    // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh.
+    // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh. In a finite
+    // market, referrals and leads are one multinomial split of the people not reached yet.
+    if (m.market) {
+      double contacts = 0.0;
+      for (int k = 0; k < K; ++k) contacts += active_k[k] * m.referral_rate[k];
+      for (int c = 0; c < NCH; ++c) contacts += m.channel_leads[c * T + t];
+      market = MarketDraw(m.market_potential, contacts);
+    }
     double referred = 0.0;
     for (int k = 0; k < K; ++k) {
-      const C r = draw.poisson(active_k[k] * m.referral_rate[k], Purpose::Referral, cell(t, k));
+      const double mean = active_k[k] * m.referral_rate[k];
+      const C r = m.market ? market.reach(draw, unreached, mean, Purpose::Referral, cell(t, k))
+                           : draw.poisson(mean, Purpose::Referral, cell(t, k));
       prospects[pidx(NCH + k, m.referral_entry, 0)] += r;
       referred += static_cast<double>(r);
     }
@@ -199,7 +245,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double leads = 0.0, channel_spend = 0.0;
     std::fill(entry_spend.begin(), entry_spend.end(), 0.0);
     for (int c = 0; c < NCH; ++c) {
-      const C l = draw.poisson(m.channel_leads[c * T + t], Purpose::Leads, cell(t, c));
+      const double mean = m.channel_leads[c * T + t];
+      const C l = m.market ? market.reach(draw, unreached, mean, Purpose::Leads, cell(t, c))
+                           : draw.poisson(mean, Purpose::Leads, cell(t, c));
       prospects[pidx(c, m.channel_entry[c], 0)] += l;
       leads += static_cast<double>(l);
       at(index.entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
@@ -313,6 +361,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       at(index.cost_per_entered(s), t) = e > 0.0 ? upstream / e : NaN;
       upstream += nurture_by_stage[s];
     }
+    if (m.market) at(index.market_unreached(), t) = static_cast<double>(unreached);
   }
 
   // Totals over the horizon.

@@ -258,6 +258,12 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (int st = 0; st < S && st < static_cast<int>(s.pipeline.prospects.size()); ++st)
     m.initial_prospects[st] = read(s.pipeline.prospects[st]);
 
+  // Finite market.
+  if (s.market.enabled) {
+    m.market = true;
+    m.market_potential = read(s.market.potential);
+  }
+
   // Customer value per segment, from the Markov chain of one customer.
   if (valuation == Valuation::WithoutCustomerValue) {
     m.ltv.assign(static_cast<std::size_t>(K), std::numeric_limits<double>::quiet_NaN());

@@ -380,6 +380,24 @@ void check_growth(const Scenario& s) {
   }
 }
 
+//! The initial customers and the pipeline's prospects are people of the market: at their point
+//! values they must fit in it (a Monte Carlo draw above it leaves nobody to reach).
+void check_market(const Scenario& s) {
+  if (!s.market.enabled) return;
+  double reached = 0.0;
+  for (const Segment& seg : s.segments)
+    for (const Param& p : seg.initial_by_tenure) reached += p.value;
+  for (const Param& p : s.pipeline.prospects) reached += p.value;
+  const Param& m = s.market.potential;
+  if (reached > m.value)
+    throw InputError::at(
+        m.where, key_of(m), show(m),
+        "is below the initial customers and pipeline prospects, " + rounded(reached),
+        "the market potential counts every person who is or can become a "
+        "prospect, the initial customers and prospects included; it must be >= " +
+            rounded(reached));
+}
+
 void check_stage_ref(int index, std::size_t stages, const std::string& key,
                      const SourceLocation& where) {
   if (index < 0 || static_cast<std::size_t>(index) >= stages)
@@ -631,6 +649,7 @@ void validate(const Scenario& s) {
   check_mix(s, pipe.segment_mix, "pipeline.segment_mix", pipe.where, true);
 
   check_growth(s);
+  check_market(s);
 
   if (s.sweep) check_sweep(*s.sweep);
   if (s.sensitivity) check_sensitivity(*s.sensitivity);

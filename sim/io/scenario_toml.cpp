@@ -42,9 +42,10 @@ constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
 // Written values longer than this are shown in a short form in messages.
 constexpr std::size_t MAX_SHOWN = 60;
 
-const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels",        "segments",
-                        "retention", "winback",     "referral", "pipeline",        "variants",
-                        "sweep",     "sensitivity", "extends",  "parameter_draws", "optimize"};
+const Names TOP_KEYS = {"scenario", "simulation",      "funnel",   "channels",
+                        "segments", "retention",       "winback",  "referral",
+                        "pipeline", "variants",        "sweep",    "sensitivity",
+                        "extends",  "parameter_draws", "optimize", "market"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
     "period",         "horizon",    "replications", "seed", "annual_discount_rate",
@@ -72,6 +73,7 @@ const Names RETENTION_KEYS = {"spend_per_customer", "spend_fixed", "max_churn_re
 const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window"};
 const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
 const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
+const Names MARKET_KEYS = {"potential"};
 const Names VARIANT_KEYS = {"description", "set", "scale", "add"};
 const Names DIST_KEYS = {"dist", "mean", "sd", "alpha", "beta", "min", "mode", "max"};
 const Names SWEEP_KEYS = {"design", "points", "replications", "seed", "parameters"};
@@ -840,6 +842,7 @@ class Reader {
   void read_winback(Scenario& s, const toml::table& root) const;
   void read_referral(Scenario& s, const toml::table& root) const;
   void read_pipeline(Scenario& s, const toml::table& root) const;
+  void read_market(Scenario& s, const toml::table& root) const;
   void read_variants(Scenario& s, const toml::table& root) const;
   void read_overrides(VariantSpec& v, const toml::table& t, std::string_view key, Override::Op op,
                       const std::string& path) const;
@@ -1303,6 +1306,20 @@ void Reader::read_referral(Scenario& s, const toml::table& root) const {
   param_at(r.reward, t, "reward", "referral.reward", r.where);
   if (const toml::node* m = t->get("segment_mix"))
     r.segment_mix = read_mix(*m, "referral.segment_mix", segs, "segment");
+}
+
+void Reader::read_market(Scenario& s, const toml::table& root) const {
+  auto& mk = s.market;
+  const auto* t = table_at(root, "market", "market", "a [market] table with potential = ...");
+  mk.where = t ? loc(*t) : nowhere();
+  mk.potential.path = "market.potential";
+  mk.potential.where = mk.where;
+  if (!t) return;
+  check_keys(*t, "market", MARKET_KEYS);
+  mk.enabled = true;
+  require_param(mk.potential, *t, "potential", "market",
+                "the number of people who can ever become prospects (the market potential), "
+                "a count");
 }
 
 void Reader::read_pipeline(Scenario& s, const toml::table& root) const {
@@ -1887,6 +1904,7 @@ Scenario Reader::build(const toml::table& root) {
   read_winback(s, root);
   read_referral(s, root);
   read_pipeline(s, root);
+  read_market(s, root);
   read_variants(s, root);
   read_sweep(s, root);
   read_sensitivity(s, root);
