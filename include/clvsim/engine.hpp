@@ -128,6 +128,7 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<C> split, churned_by;          //!< [K]
   std::vector<double> new_by_segment;        //!< [T * K]
   std::vector<double> active_k, mix;         //!< [K]
+  std::vector<double> referral_contacts;     //!< [K] expected referrals of the period
   std::vector<double> entry_spend, nurture_by_stage;  //!< [S]
 };
 using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp

@@ -131,9 +131,9 @@ struct Channel {
   SourceLocation where;
 };
 
-//! A factor by tenure that multiplies a segment's value parameter (docs/model.md §11). Tenure is
-//! counted in `unit_periods`-period steps n = floor(tau / unit_periods), tau the tenure in periods
-//! at the start of the period.
+//! A factor by tenure that multiplies a segment's value parameter (docs/model.md §2, "Value by
+//! tenure"). Tenure is counted in `unit_periods`-period steps n = floor(tau / unit_periods), tau
+//! the tenure in periods at the start of the period.
 struct TenureCurve {
   enum class Kind {
     None,       //!< factor 1
@@ -186,7 +186,8 @@ struct Segment {
   std::vector<Param> migration;          //!< probability of moving to each segment (self = 0)
   std::vector<Param> initial_by_tenure;  //!< initial customers; index = tenure in periods
   SourceLocation where;
-  //! Curves by tenure of the value parameters ([segments.<name>.by_tenure]), docs/model.md §11.
+  //! Curves by tenure of the value parameters ([segments.<name>.by_tenure]), docs/model.md §2,
+  //! "Value by tenure".
   TenureCurves by_tenure;
 };
 

@@ -112,7 +112,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   std::vector<C>&active = st.active, &next = st.next, &lapsed = st.lapsed, &lapsed_next = st.lapsed_next,
                  &prospects = st.prospects, &prospects_next = st.prospects_next,
                  &converted = st.converted, &split = st.split, &churned_by = st.churned_by;
-  std::vector<double>&new_by_segment = st.new_by_segment, &active_k = st.active_k;
+  std::vector<double>&new_by_segment = st.new_by_segment, &active_k = st.active_k,
+  &referral_contacts = st.referral_contacts;
   active.assign(static_cast<std::size_t>(K) * L, C{});
   next.assign(static_cast<std::size_t>(K) * L, C{});
   lapsed.assign(static_cast<std::size_t>(K) * W, C{});
@@ -124,6 +125,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   churned_by.assign(static_cast<std::size_t>(K), C{});
   new_by_segment.assign(static_cast<std::size_t>(K) * T, 0.0);
   active_k.assign(static_cast<std::size_t>(K), 0.0);
+  referral_contacts.assign(static_cast<std::size_t>(K), 0.0);
   // Acquisition spend by stage: channel spend at its entry stage, nurturing cost where it is paid.
   std::vector<double>&entry_spend = st.entry_spend, &nurture_by_stage = st.nurture_by_stage;
   entry_spend.assign(static_cast<std::size_t>(S), 0.0);
@@ -205,6 +207,42 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       C a{};
       for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
       active_k[k] = static_cast<double>(a);
+      if (m.value_tenures > 0) {
+        // Value by tenure: each tenure cell orders and earns at the rates of its tenure at the
+        // start of the period, one below the cell it has just moved to, on streams of its own.
+        double contacts = 0.0;
+        for (int nt = 0; nt < L; ++nt) {
+          const C n = next[k * L + nt];
+          if (n == C{}) continue;
+          const int tau = std::max(nt - 1, 0);
+          const double nd = static_cast<double>(n);
+          const std::uint64_t where = cell(t, static_cast<std::uint64_t>(K + k * L + nt));
+          const double rate = m.by_tenure(m.orders_by_tenure, m.orders_per_period, k, tau);
+          double o = 0.0;
+          switch (m.order_model[k]) {
+            case OrderModel::Poisson:
+              o = static_cast<double>(draw.poisson(nd * rate, Purpose::Orders, where));
+              break;
+            case OrderModel::Fixed:
+              o = nd * rate;
+              break;
+            case OrderModel::Bernoulli:
+              o = static_cast<double>(draw.binomial(n, BinomialProb(rate), Purpose::Orders, where));
+              break;
+          }
+          const double v =
+              draw.order_value(o, m.by_tenure(m.value_by_tenure, m.order_value, k, tau),
+                               m.order_value_cv[k], Purpose::Revenue, where);
+          orders += o;
+          revenue += v;
+          margin += v * m.by_tenure(m.margin_by_tenure, m.gross_margin, k, tau);
+          serve += nd * m.by_tenure(m.cost_by_tenure, m.cost_to_serve, k, tau);
+          contacts += nd * m.by_tenure(m.referral_by_tenure, m.referral_rate, k, tau);
+        }
+        referral_contacts[k] = contacts;
+        continue;
+      }
+      referral_contacts[k] = active_k[k] * m.referral_rate[k];
       const double rate = m.orders_per_period[k];
       double o = 0.0;
       switch (m.order_model[k]) {
@@ -227,13 +265,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // market, referrals and leads are one multinomial split of the people not reached yet.
     if (m.market) {
       double contacts = 0.0;
-      for (int k = 0; k < K; ++k) contacts += active_k[k] * m.referral_rate[k];
+      for (int k = 0; k < K; ++k) contacts += referral_contacts[k];
       for (int c = 0; c < NCH; ++c) contacts += m.channel_leads[c * T + t];
       market = MarketDraw(m.market_potential, contacts);
     }
     double referred = 0.0;
     for (int k = 0; k < K; ++k) {
-      const double mean = active_k[k] * m.referral_rate[k];
+      const double mean = referral_contacts[k];
       const C r = m.market ? market.reach(draw, unreached, mean, Purpose::Referral, cell(t, k))
                            : draw.poisson(mean, Purpose::Referral, cell(t, k));
       prospects[pidx(NCH + k, m.referral_entry, 0)] += r;

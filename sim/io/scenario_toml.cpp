@@ -66,7 +66,11 @@ const Names SEGMENT_KEYS = {"churn",
                             "referrals_per_customer",
                             "migration",
                             "initial_customers",
-                            "initial_tenure"};
+                            "initial_tenure",
+                            "by_tenure"};
+const Names BY_TENURE_KEYS = {"unit",         "orders_per_period", "order_value",
+                              "gross_margin", "cost_to_serve",     "referrals_per_customer"};
+const Names CURVE_KEYS = {"growth", "slope", "limit"};
 const Names SBG_KEYS = {"alpha", "beta"};
 const Names RETENTION_KEYS = {"spend_per_customer", "spend_fixed", "max_churn_reduction",
                               "half_saturation"};
@@ -837,6 +841,8 @@ class Reader {
   Names table_names(const toml::table& t, const std::string& path, const std::string& what) const;
   void read_segments(Scenario& s, const toml::table& root) const;
   void read_segment(Scenario& s, Segment& seg, const toml::table& t, const Names& segs) const;
+  void read_by_tenure(const Scenario& s, Segment& seg, const toml::table& t) const;
+  void read_curve(TenureCurve& c, const toml::node& n, const std::string& path) const;
   void read_channels(Scenario& s, const toml::table& root) const;
   void read_retention(Scenario& s, const toml::table& root) const;
   void read_winback(Scenario& s, const toml::table& root) const;
@@ -1025,7 +1031,68 @@ void Reader::read_segments(Scenario& s, const toml::table& root) const {
   }
 }
 
-void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const Names& segs) const {
+void Reader::read_curve(TenureCurve& c, const toml::node& n, const std::string& path) const {
+  c.where = loc(n);
+  c.rate.path = path + ".growth";
+  c.rate.where = c.where;
+  c.limit.path = join(path, "limit");
+  c.limit.where = c.where;
+  const std::string accepted =
+      "expected an array of factors by tenure step, such as [1.0, 1.2, 1.4], or "
+      "{ growth = g } (factor (1 + g)^n) or { slope = b } (factor 1 + b n), with an optional "
+      "limit = the factor at which the curve stops";
+  if (const auto* a = n.as_array()) {
+    if (a->empty()) throw InputError::at(loc(n), path, written(n), "is empty", accepted);
+    c.kind = TenureCurve::Kind::Table;
+    c.factors = param_array(*a, path, Domain::NonNegative);
+    return;
+  }
+  const auto* t = n.as_table();
+  if (!t) fail_type(n, path, "an array or a table", accepted);
+  check_keys(*t, path, CURVE_KEYS);
+  const toml::node* growth = t->get("growth");
+  const toml::node* slope = t->get("slope");
+  if (growth && slope)
+    fail_conflict(*t, path, "growth", "slope",
+                  "give one form: growth = g, a factor (1 + g)^n, or slope = b, a factor 1 + b n");
+  if (!growth && !slope)
+    fail_missing(loc(n), path, "growth",
+                 "or 'slope': the factor's growth per tenure step, (1 + growth)^n or 1 + slope n");
+  c.kind = growth ? TenureCurve::Kind::Geometric : TenureCurve::Kind::Linear;
+  const char* key = growth ? "growth" : "slope";
+  param_at(c.rate, t, key, join(path, key), c.where);
+  if (t->get("limit")) {
+    c.has_limit = true;
+    param_at(c.limit, t, "limit", join(path, "limit"), c.where);
+  }
+}
+
+void Reader::read_by_tenure(const Scenario& s, Segment& seg, const toml::table& t) const {
+  const std::string path = join(join("segments", seg.name), "by_tenure");
+  TenureCurves& curves = seg.by_tenure;
+  curves.where = loc(t);
+  check_keys(t, path, BY_TENURE_KEYS);
+  if (auto unit = choice_at<int>(
+          t, "unit", join(path, "unit"),
+          {{"period", 1}, {"year", static_cast<int>(periods_per_year(s.simulation.period))}},
+          "tenure unit"))
+    curves.unit_periods = *unit;
+  const std::pair<const char*, TenureCurve*> fields[] = {
+      {"orders_per_period", &curves.orders_per_period},
+      {"order_value", &curves.order_value},
+      {"gross_margin", &curves.gross_margin},
+      {"cost_to_serve", &curves.cost_to_serve},
+      {"referrals_per_customer", &curves.referrals_per_customer}};
+  for (const auto& [key, curve] : fields)
+    if (const toml::node* n = t.get(key)) read_curve(*curve, *n, join(path, key));
+  if (!curves.any())
+    throw InputError::at(loc(t), path, "", "gives no curve",
+                         "at least one of orders_per_period, order_value, gross_margin, "
+                         "cost_to_serve, referrals_per_customer");
+}
+
+void Reader::read_segment(Scenario& s, Segment& seg, const toml::table& t,
+                          const Names& segs) const {
   const std::string path = join("segments", seg.name);
   seg.where = loc(t);
   check_keys(t, path, SEGMENT_KEYS);
@@ -1104,6 +1171,16 @@ void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const N
     Param p{0.0, Domain::Probability};
     param_at(p, n == seg.name ? nullptr : mt, n, join(mp, n), mig_where);
     seg.migration.push_back(std::move(p));
+  }
+
+  if (const toml::node* bt = t.get("by_tenure")) {
+    const auto* btt = bt->as_table();
+    if (!btt)
+      fail_type(*bt, join(path, "by_tenure"), "a table",
+                "expected [" + path +
+                    ".by_tenure] with curves by tenure, such as order_value = "
+                    "[1.0, 1.1, 1.2]");
+    read_by_tenure(s, seg, *btt);
   }
 
   // Initial customers by tenure.
