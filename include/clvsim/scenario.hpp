@@ -58,6 +58,14 @@ struct Distribution {
 };
 [[nodiscard]] const char* kind_name(Distribution::Kind k);
 
+//! What kind of quantity per period a parameter is, which says how a value written per year is
+//! converted to the scenario's period (docs/scenario.md, "Rates per year").
+enum class PerPeriod {
+  None,         //!< not per period (a share, an amount per order, a count): never converted
+  Probability,  //!< a probability per period: 1 - (1 - a)^(1 / P)
+  Amount,       //!< a rate or an amount of money per period: a / P
+};
+
 //! One numeric input. `value` is the point value; for an uncertain parameter it is the mean
 //! of the distribution truncated to the domain, which is what expected-value mode uses.
 struct Param {
@@ -76,9 +84,14 @@ struct Param {
   //! The draw itself is unchanged, so base and variant are perfectly coupled.
   double scale = 1.0;
   double shift = 0.0;
+  //! Which per-period quantity it is, and whether it was written per year (`per = "year"`): its
+  //! value and draws are then per year, converted to the period when the model is resolved.
+  PerPeriod per_period = PerPeriod::None;
+  bool per_year = false;
 
   Param() = default;
   Param(double v, Domain d) : value(v), domain(d) {}
+  Param(double v, Domain d, PerPeriod per) : value(v), domain(d), per_period(per) {}
   //! Drawn per replication: from its distribution or from the table of joint draws.
   [[nodiscard]] bool uncertain() const { return dist.has_value() || draws_column >= 0; }
 };
@@ -96,6 +109,9 @@ struct SimulationSettings {
   //! Periods after which sBG retention is held constant in LTV; 0 = LTV_TENURE_CAP_YEARS years.
   int ltv_tenure_cap = 0;
   int ltv_horizon = 0;         //!< periods of the payback curve; 0 = max(min(tenure cap, 20 years), horizon)
+  //! The period the per-period values were written for (`rates_per`), if the file says so: it
+  //! must be `period`, so that changing the period cannot silently reinterpret them.
+  std::optional<PeriodUnit> rates_per;
 };
 
 //! Default LTV tenure cap in years: a length of time, so that the cap means the same in any
@@ -113,7 +129,8 @@ struct Stage {
   Param drop{0.0, Domain::Probability};
   Param nurtured_advance{0.0, Domain::Probability};
   Param nurtured_drop{0.0, Domain::Probability};
-  Param nurture_cost{0.0, Domain::NonNegative};  //!< per nurtured prospect per period
+  Param nurture_cost{0.0, Domain::NonNegative,
+                     PerPeriod::Amount};  //!< per nurtured prospect per period
   SourceLocation where;
 };
 
@@ -124,8 +141,10 @@ struct Channel {
   std::vector<Param> spend;  //!< one value (constant) or one per period
   Response response = Response::Linear;
   Param cost_per_lead{1.0, Domain::Positive};          //!< linear
-  Param max_leads{0.0, Domain::NonNegative};           //!< saturating: leads as spend -> inf
-  Param half_saturation_spend{1.0, Domain::Positive};  //!< saturating: spend giving max/2
+  Param max_leads{0.0, Domain::NonNegative,
+                  PerPeriod::Amount};  //!< saturating: leads as spend -> inf
+  Param half_saturation_spend{1.0, Domain::Positive,
+                              PerPeriod::Amount};      //!< saturating: spend giving max/2
   std::vector<Param> segment_mix;                      //!< weights per segment (normalised)
   int entry_stage = 0;
   SourceLocation where;
@@ -172,17 +191,17 @@ enum class OrderModel {
 struct Segment {
   std::string name;
   ChurnModel churn_model = ChurnModel::Constant;
-  Param churn{0.0, Domain::Probability};  //!< constant churn per period
+  Param churn{0.0, Domain::Probability, PerPeriod::Probability};  //!< constant churn per period
   Param churn_multiplier{1.0, Domain::NonNegative};  //!< multiplies the churn hazard (either model)
   Param sbg_alpha{1.0, Domain::Positive};
   Param sbg_beta{1.0, Domain::Positive};
-  Param orders_per_period{1.0, Domain::NonNegative};
+  Param orders_per_period{1.0, Domain::NonNegative, PerPeriod::Amount};
   OrderModel order_model = OrderModel::Poisson;
   Param order_value{0.0, Domain::NonNegative};
   Param order_value_cv{0.0, Domain::NonNegative};
   Param gross_margin{1.0, Domain::Probability};
-  Param cost_to_serve{0.0, Domain::NonNegative};
-  Param referrals_per_customer{0.0, Domain::NonNegative};
+  Param cost_to_serve{0.0, Domain::NonNegative, PerPeriod::Amount};
+  Param referrals_per_customer{0.0, Domain::NonNegative, PerPeriod::Amount};
   std::vector<Param> migration;          //!< probability of moving to each segment (self = 0)
   std::vector<Param> initial_by_tenure;  //!< initial customers; index = tenure in periods
   SourceLocation where;
@@ -197,9 +216,9 @@ enum class RetentionSpend { None, PerCustomer, Fixed };
 //! where x is the spend per customer (PerCustomer) or per period (Fixed).
 struct RetentionProgram {
   RetentionSpend mode = RetentionSpend::None;
-  Param spend{0.0, Domain::NonNegative};
+  Param spend{0.0, Domain::NonNegative, PerPeriod::Amount};
   Param max_churn_reduction{0.0, Domain::Probability};
-  Param half_saturation{0.0, Domain::NonNegative};
+  Param half_saturation{0.0, Domain::NonNegative, PerPeriod::Amount};
   SourceLocation where;
 };
 

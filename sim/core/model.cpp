@@ -17,9 +17,14 @@ namespace {
 class ParamReader {
  public:
   //! `draws_row`: the replication's row of the joint parameter draws (nullptr: none).
-  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication,
+  //! `periods_per_year`: the scenario's, to convert values written per year.
+  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication, double periods_per_year,
               const double* draws_row = nullptr)
-      : sample_(sample), seed_(seed), replication_(replication), draws_row_(draws_row) {}
+      : sample_(sample),
+        seed_(seed),
+        replication_(replication),
+        periods_(periods_per_year),
+        draws_row_(draws_row) {}
 
   double operator()(const Param& p) const {
     double x = p.value;
@@ -49,6 +54,22 @@ class ParamReader {
       }
     }
     if (p.domain == Domain::Count) x = std::round(x);
+    if (p.per_year) x = per_period(p.per_period, x);
+    return x;
+  }
+
+  //! A value per year as a value per period: a probability a becomes 1 - (1 - a)^(1/P), the
+  //! probability of the event in one of P independent periods with the same probability; a rate
+  //! or an amount of money becomes a / P.
+  [[nodiscard]] double per_period(PerPeriod kind, double x) const {
+    switch (kind) {
+      case PerPeriod::Probability:
+        return -std::expm1(std::log1p(-x) / periods_);
+      case PerPeriod::Amount:
+        return x / periods_;
+      case PerPeriod::None:
+        break;
+    }
     return x;
   }
 
@@ -70,6 +91,7 @@ class ParamReader {
   bool sample_;
   std::uint64_t seed_;
   std::uint64_t replication_;
+  double periods_;
   const double* draws_row_;
 };
 
@@ -368,11 +390,12 @@ ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replica
   const double* row = nullptr;
   if (const auto& d = s.parameter_draws; d && d->rows() > 0)
     row = &d->values[parameter_draws_row(d->rows(), seed, replication) * d->columns.size()];
-  return build(s, ParamReader(true, seed, replication, row), valuation);
+  return build(s, ParamReader(true, seed, replication, periods_per_year(s.simulation.period), row),
+               valuation);
 }
 
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {
-  return build(s, ParamReader(false, 0, 0), valuation);
+  return build(s, ParamReader(false, 0, 0, periods_per_year(s.simulation.period)), valuation);
 }
 
 bool has_uncertainty(const Scenario& s) {

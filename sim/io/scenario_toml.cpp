@@ -48,8 +48,8 @@ const Names TOP_KEYS = {"scenario", "simulation",      "funnel",   "channels",
                         "extends",  "parameter_draws", "optimize", "market"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
-    "period",         "horizon",    "replications", "seed", "annual_discount_rate",
-    "ltv_tenure_cap", "ltv_horizon"};
+    "period",         "horizon",     "replications", "seed", "annual_discount_rate",
+    "ltv_tenure_cap", "ltv_horizon", "rates_per"};
 const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
@@ -692,12 +692,24 @@ class Reader {
     p.path = path;
     p.where = loc(n);
     p.dist.reset();
+    p.per_year = false;
     const std::string accepted = std::string(domain_description(p.domain));
     if (n.is_integer() || n.is_floating_point()) {
       p.value = finite_number(n, path, accepted);
       return;
     }
     if (const auto* t = n.as_table()) {
+      if (const toml::node* per = t->get("per")) {
+        read_per(p, *per, join(path, "per"));
+        if (const toml::node* v = t->get("value")) {
+          check_keys(*t, path, {"value", "per"}, "is not a key of a value per year");
+          if (!v->is_integer() && !v->is_floating_point())
+            fail_type(*v, join(path, "value"), "a number", accepted);
+          p.value = finite_number(*v, join(path, "value"), accepted);
+          p.where = loc(*v);
+          return;
+        }
+      }
       read_distribution(p, *t, path);
       return;
     }
@@ -706,11 +718,27 @@ class Reader {
                   ", or an uncertainty distribution such as " + DIST_EXAMPLE);
   }
 
+  //! `per = "year"`: the value is per year, for a key that is per period.
+  void read_per(Param& p, const toml::node& n, const std::string& path) const {
+    const std::string accepted = "\"year\": the value is per year, converted to the period";
+    if (p.per_period == PerPeriod::None)
+      throw InputError::at(loc(n), path, written(n), "is not accepted here",
+                           "per applies to keys that are per period (rates, probabilities and "
+                           "money per period); this key has no time unit");
+    if (!n.is_string()) fail_type(n, path, "a string", accepted);
+    if (n.as_string()->get() != "year")
+      throw InputError::at(loc(n), path, written(n), "is not a known unit",
+                           "accepted: " + accepted);
+    p.per_year = true;
+  }
+
   void read_distribution(Param& p, const toml::table& t, const std::string& path) const {
     using K = Distribution::Kind;
     // Without a valid 'dist', a misspelt key is judged against every distribution's keys;
     // with one, against that distribution's keys only.
-    if (!t.get("dist")) check_keys(t, path, DIST_KEYS, "is not a known key of a distribution");
+    Names dist_keys = DIST_KEYS;
+    if (p.per_year) dist_keys.push_back("per");
+    if (!t.get("dist")) check_keys(t, path, dist_keys, "is not a known key of a distribution");
     const std::vector<std::pair<std::string, K>> kinds = {{"normal", K::Normal},
                                                           {"lognormal", K::LogNormal},
                                                           {"beta", K::Beta},
@@ -745,6 +773,7 @@ class Reader {
         break;
     }
     Names accepted = {"dist"};
+    if (p.per_year) accepted.push_back("per");
     for (const auto& f : fields) accepted.push_back(f.key);
     check_keys(t, path, accepted,
                std::string("is not a key of a ") + kind_name(*kind) + " distribution");
@@ -902,6 +931,29 @@ void Reader::read_simulation(Scenario& s, const toml::table& root) const {
                                       {"year", PeriodUnit::Year}},
                                      "period"))
     sim.period = *p;
+  const std::vector<std::pair<std::string, PeriodUnit>> periods = {{"day", PeriodUnit::Day},
+                                                                   {"week", PeriodUnit::Week},
+                                                                   {"month", PeriodUnit::Month},
+                                                                   {"quarter", PeriodUnit::Quarter},
+                                                                   {"year", PeriodUnit::Year}};
+  if (auto r = choice_at<PeriodUnit>(*t, "rates_per", "simulation.rates_per", periods, "period")) {
+    sim.rates_per = *r;
+    if (*r != sim.period) {
+      const toml::node* period = t->get("period");
+      const toml::node& blame = period ? *period : *t->get("rates_per");
+      throw InputError::at(
+          loc(blame), period ? "simulation.period" : "simulation.rates_per", written(blame),
+          std::string("differs from the period the per-period values are written for, ") +
+              "simulation.rates_per = \"" + period_name(*r) + "\"" +
+              (period ? ""
+                      : " (simulation.period is \"" + std::string(period_name(sim.period)) +
+                            "\" by default)"),
+          "the rates, probabilities and money per period would be read per " +
+              std::string(period_name(sim.period)) +
+              " without conversion: convert them and set rates_per to the new period, or write "
+              "them per year with per = \"year\" (docs/scenario.md, \"Rates per year\")");
+    }
+  }
   if (auto v = int_at(*t, "horizon", "simulation.horizon", 1, INT_LIMIT,
                       "must be an integer number of periods >= 1"))
     sim.horizon = static_cast<int>(*v);
@@ -1133,7 +1185,10 @@ void Reader::read_segment(Scenario& s, Segment& seg, const toml::table& t,
     seg.order_model = *m;
   // A Bernoulli rate is a purchase probability: its domain bounds the value, truncates its
   // distribution and limits what variants may set.
-  if (seg.order_model == OrderModel::Bernoulli) seg.orders_per_period.domain = Domain::Probability;
+  if (seg.order_model == OrderModel::Bernoulli) {
+    seg.orders_per_period.domain = Domain::Probability;
+    seg.orders_per_period.per_period = PerPeriod::Probability;
+  }
   param_at(seg.orders_per_period, &t, "orders_per_period", join(path, "orders_per_period"),
            seg.where);
   require_param(seg.order_value, t, "order_value", path,
@@ -1267,9 +1322,14 @@ void Reader::read_channels(Scenario& s, const toml::table& root) const {
                 std::to_string(horizon) +
                 " elements; or give one number for a "
                 "constant spend");
-      ch.spend = param_array(*a, sp, Domain::NonNegative);
+      ch.spend.clear();
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        Param p{0.0, Domain::NonNegative, PerPeriod::Amount};
+        read_param(p, (*a)[i], indexed(sp, i));
+        ch.spend.push_back(std::move(p));
+      }
     } else {
-      Param p{0.0, Domain::NonNegative};
+      Param p{0.0, Domain::NonNegative, PerPeriod::Amount};
       read_param(p, *spend, sp);
       ch.spend.push_back(std::move(p));
     }
