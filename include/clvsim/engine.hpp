@@ -77,18 +77,25 @@ struct MetricInfo {
 
 //! Where each metric of a model with C channels, K segments and S stages is stored: the fixed
 //! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
-//! cost_per_entered_<stage> (S).
+//! cost_per_entered_<stage> (S), then market_unreached (1, only with a finite market).
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
   int stages = 0;
+  int market = 0;  //!< 1 with a finite market ([market]), else 0
+
+  //! The layout of the metrics of `m`.
+  [[nodiscard]] static MetricIndex of(const ModelParams& m) {
+    return {m.channels, m.segments, m.stages, m.market ? 1 : 0};
+  }
 
   [[nodiscard]] static int fixed(Metric m) { return static_cast<int>(m); }
   [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
   [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels) + k; }
   [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
   [[nodiscard]] int cost_per_entered(int s) const { return entered_stage(stages) + s; }
-  [[nodiscard]] int size() const { return cost_per_entered(stages); }
+  [[nodiscard]] int market_unreached() const { return cost_per_entered(stages); }
+  [[nodiscard]] int size() const { return market_unreached() + market; }
 };
 
 //! The metrics of a scenario, with their names, units and descriptions, in MetricIndex order.
@@ -121,6 +128,7 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<C> split, churned_by;          //!< [K]
   std::vector<double> new_by_segment;        //!< [T * K]
   std::vector<double> active_k, mix;         //!< [K]
+  std::vector<double> referral_contacts;     //!< [K] expected referrals of the period
   std::vector<double> entry_spend, nurture_by_stage;  //!< [S]
 };
 using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp

@@ -6,6 +6,7 @@
 // named by the parameter's key path, so a variant that leaves a parameter alone draws the same
 // value for it in every replication.
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -91,6 +92,32 @@ struct ModelParams {
 
   //! The funnel's (advance, drop, stay) probabilities of stage s, fresh or nurtured.
   [[nodiscard]] std::array<double, 3> funnel_probs(int s, int nurtured) const;
+
+  // Value by tenure (docs/model.md §2, "Value by tenure"): with curves, the value parameters of
+  // segment k for a customer whose tenure at the start of the period is tau are [k * value_tenures
+  // + min(tau, value_tenures - 1)] of these tables; without (value_tenures = 0), the [K] values
+  // above.
+  int value_tenures = 0;
+  std::vector<double> orders_by_tenure, value_by_tenure, margin_by_tenure, cost_by_tenure,
+      referral_by_tenure;  //!< [K * value_tenures]
+
+  [[nodiscard]] double by_tenure(const std::vector<double>& table,
+                                 const std::vector<double>& constant, int k, int tau) const {
+    if (value_tenures == 0) return constant[k];
+    return table[static_cast<std::size_t>(k) * value_tenures + std::min(tau, value_tenures - 1)];
+  }
+  //! Expected contribution e_k(tau) = orders x order value x margin - cost to serve of one active
+  //! customer of segment k in a period it starts at tenure tau.
+  [[nodiscard]] double contribution(int k, int tau) const {
+    return by_tenure(orders_by_tenure, orders_per_period, k, tau) *
+               by_tenure(value_by_tenure, order_value, k, tau) *
+               by_tenure(margin_by_tenure, gross_margin, k, tau) -
+           by_tenure(cost_by_tenure, cost_to_serve, k, tau);
+  }
+
+  // Finite market (Bass 1969): channels and referrals reach only people not reached before.
+  bool market = false;
+  double market_potential = 0.0;  //!< M, people (a whole number)
 
   // Initial state.
   std::vector<double> initial_customers;  //!< [K * tenures], whole numbers

@@ -58,6 +58,14 @@ struct Distribution {
 };
 [[nodiscard]] const char* kind_name(Distribution::Kind k);
 
+//! What kind of quantity per period a parameter is, which says how a value written per year is
+//! converted to the scenario's period (docs/scenario.md, "Rates per year").
+enum class PerPeriod {
+  None,         //!< not per period (a share, an amount per order, a count): never converted
+  Probability,  //!< a probability per period: 1 - (1 - a)^(1 / P)
+  Amount,       //!< a rate or an amount of money per period: a / P
+};
+
 //! One numeric input. `value` is the point value; for an uncertain parameter it is the mean
 //! of the distribution truncated to the domain, which is what expected-value mode uses.
 struct Param {
@@ -76,9 +84,14 @@ struct Param {
   //! The draw itself is unchanged, so base and variant are perfectly coupled.
   double scale = 1.0;
   double shift = 0.0;
+  //! Which per-period quantity it is, and whether it was written per year (`per = "year"`): its
+  //! value and draws are then per year, converted to the period when the model is resolved.
+  PerPeriod per_period = PerPeriod::None;
+  bool per_year = false;
 
   Param() = default;
   Param(double v, Domain d) : value(v), domain(d) {}
+  Param(double v, Domain d, PerPeriod per) : value(v), domain(d), per_period(per) {}
   //! Drawn per replication: from its distribution or from the table of joint draws.
   [[nodiscard]] bool uncertain() const { return dist.has_value() || draws_column >= 0; }
 };
@@ -96,6 +109,9 @@ struct SimulationSettings {
   //! Periods after which sBG retention is held constant in LTV; 0 = LTV_TENURE_CAP_YEARS years.
   int ltv_tenure_cap = 0;
   int ltv_horizon = 0;         //!< periods of the payback curve; 0 = max(min(tenure cap, 20 years), horizon)
+  //! The period the per-period values were written for (`rates_per`), if the file says so: it
+  //! must be `period`, so that changing the period cannot silently reinterpret them.
+  std::optional<PeriodUnit> rates_per;
 };
 
 //! Default LTV tenure cap in years: a length of time, so that the cap means the same in any
@@ -113,7 +129,8 @@ struct Stage {
   Param drop{0.0, Domain::Probability};
   Param nurtured_advance{0.0, Domain::Probability};
   Param nurtured_drop{0.0, Domain::Probability};
-  Param nurture_cost{0.0, Domain::NonNegative};  //!< per nurtured prospect per period
+  Param nurture_cost{0.0, Domain::NonNegative,
+                     PerPeriod::Amount};  //!< per nurtured prospect per period
   SourceLocation where;
 };
 
@@ -124,11 +141,43 @@ struct Channel {
   std::vector<Param> spend;  //!< one value (constant) or one per period
   Response response = Response::Linear;
   Param cost_per_lead{1.0, Domain::Positive};          //!< linear
-  Param max_leads{0.0, Domain::NonNegative};           //!< saturating: leads as spend -> inf
-  Param half_saturation_spend{1.0, Domain::Positive};  //!< saturating: spend giving max/2
+  Param max_leads{0.0, Domain::NonNegative,
+                  PerPeriod::Amount};  //!< saturating: leads as spend -> inf
+  Param half_saturation_spend{1.0, Domain::Positive,
+                              PerPeriod::Amount};      //!< saturating: spend giving max/2
   std::vector<Param> segment_mix;                      //!< weights per segment (normalised)
   int entry_stage = 0;
   SourceLocation where;
+};
+
+//! A factor by tenure that multiplies a segment's value parameter (docs/model.md §2, "Value by
+//! tenure"). Tenure is counted in `unit_periods`-period steps n = floor(tau / unit_periods), tau
+//! the tenure in periods at the start of the period.
+struct TenureCurve {
+  enum class Kind {
+    None,       //!< factor 1
+    Table,      //!< factors[min(n, size - 1)]
+    Geometric,  //!< (1 + rate)^n, held at `limit` once it reaches it
+    Linear,     //!< 1 + rate * n, held at `limit` once it reaches it, and at 0
+  };
+  Kind kind = Kind::None;
+  std::vector<Param> factors;     //!< Table
+  Param rate{0.0, Domain::Real};  //!< Geometric: growth per step (> -1); Linear: slope
+  Param limit{0.0, Domain::NonNegative};
+  bool has_limit = false;
+  SourceLocation where;
+  [[nodiscard]] bool active() const { return kind != Kind::None; }
+};
+
+//! The tenure curves of a segment: one per value parameter, and the tenure step they use.
+struct TenureCurves {
+  int unit_periods = 1;  //!< periods per tenure step: 1 ("period") or the periods in a year
+  TenureCurve orders_per_period, order_value, gross_margin, cost_to_serve, referrals_per_customer;
+  SourceLocation where;
+  [[nodiscard]] bool any() const {
+    return orders_per_period.active() || order_value.active() || gross_margin.active() ||
+           cost_to_serve.active() || referrals_per_customer.active();
+  }
 };
 
 enum class ChurnModel { Constant, ShiftedBetaGeometric };
@@ -142,20 +191,23 @@ enum class OrderModel {
 struct Segment {
   std::string name;
   ChurnModel churn_model = ChurnModel::Constant;
-  Param churn{0.0, Domain::Probability};  //!< constant churn per period
+  Param churn{0.0, Domain::Probability, PerPeriod::Probability};  //!< constant churn per period
   Param churn_multiplier{1.0, Domain::NonNegative};  //!< multiplies the churn hazard (either model)
   Param sbg_alpha{1.0, Domain::Positive};
   Param sbg_beta{1.0, Domain::Positive};
-  Param orders_per_period{1.0, Domain::NonNegative};
+  Param orders_per_period{1.0, Domain::NonNegative, PerPeriod::Amount};
   OrderModel order_model = OrderModel::Poisson;
   Param order_value{0.0, Domain::NonNegative};
   Param order_value_cv{0.0, Domain::NonNegative};
   Param gross_margin{1.0, Domain::Probability};
-  Param cost_to_serve{0.0, Domain::NonNegative};
-  Param referrals_per_customer{0.0, Domain::NonNegative};
+  Param cost_to_serve{0.0, Domain::NonNegative, PerPeriod::Amount};
+  Param referrals_per_customer{0.0, Domain::NonNegative, PerPeriod::Amount};
   std::vector<Param> migration;          //!< probability of moving to each segment (self = 0)
   std::vector<Param> initial_by_tenure;  //!< initial customers; index = tenure in periods
   SourceLocation where;
+  //! Curves by tenure of the value parameters ([segments.<name>.by_tenure]), docs/model.md §2,
+  //! "Value by tenure".
+  TenureCurves by_tenure;
 };
 
 enum class RetentionSpend { None, PerCustomer, Fixed };
@@ -164,9 +216,9 @@ enum class RetentionSpend { None, PerCustomer, Fixed };
 //! where x is the spend per customer (PerCustomer) or per period (Fixed).
 struct RetentionProgram {
   RetentionSpend mode = RetentionSpend::None;
-  Param spend{0.0, Domain::NonNegative};
+  Param spend{0.0, Domain::NonNegative, PerPeriod::Amount};
   Param max_churn_reduction{0.0, Domain::Probability};
-  Param half_saturation{0.0, Domain::NonNegative};
+  Param half_saturation{0.0, Domain::NonNegative, PerPeriod::Amount};
   SourceLocation where;
 };
 
@@ -182,6 +234,14 @@ struct ReferralProgram {
   int entry_stage = 0;
   Param reward{0.0, Domain::NonNegative};  //!< paid per referred prospect who becomes a customer
   std::vector<Param> segment_mix;          //!< empty: referred customers follow the referrer
+  SourceLocation where;
+};
+
+//! A finite market (Bass 1969): `potential` people, of whom channels and referrals reach only
+//! those not reached before (docs/model.md §2, steps 5 and 6).
+struct Market {
+  bool enabled = false;
+  Param potential{0.0, Domain::Count};
   SourceLocation where;
 };
 
@@ -332,6 +392,7 @@ struct Scenario {
   WinBack winback;
   ReferralProgram referral;
   InitialPipeline pipeline;
+  Market market;                      //!< [market]; disabled: an unlimited market
   std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
   std::optional<SweepSpec> sweep;                //!< [sweep], for `clvsim sweep`
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`

@@ -66,6 +66,33 @@ AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const doubl
           payback_periods(m, new_by_segment, cac)};
 }
 
+// One period's reach of a finite market of M people (docs/model.md §2, steps 5 and 6): source i
+// with c_i contacts (its leads or referrals in an unlimited market) reaches each person not
+// reached yet with probability pi_i = c_i / M, or c_i / sum_j c_j when the contacts exceed M.
+// The sources' reach is Multinomial(unreached; pi_1, ..., 1 - sum pi), drawn as conditional
+// binomials in the order the engine visits them, each on the source's own stream.
+class MarketDraw {
+ public:
+  MarketDraw() = default;
+  MarketDraw(double potential, double contacts)
+      : scale_(potential > 0.0 ? 1.0 / std::max(potential, contacts) : 0.0) {}
+
+  //! The people reached by the next source, with `contacts` contacts; removed from `unreached`.
+  template <class Draws, class C>
+  C reach(const Draws& draw, C& unreached, double contacts, Purpose what, std::uint64_t where) {
+    const double pi = contacts * scale_;
+    const double p = pi <= 0.0 ? 0.0 : mass_left_ > pi ? pi / mass_left_ : 1.0;
+    mass_left_ -= pi;
+    const C n = draw.binomial(unreached, BinomialProb(p), what, where);
+    unreached -= n;
+    return n;
+  }
+
+ private:
+  double scale_ = 0.0;
+  double mass_left_ = 1.0;
+};
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
@@ -76,7 +103,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int NS = m.sources_count();
   const int NCH = m.channels;
   auto at = [&](int metric, int t) -> double& { return out[static_cast<std::size_t>(metric) * T + t]; };
-  const MetricIndex index{NCH, K, S};
+  const MetricIndex index = MetricIndex::of(m);
   CLVSIM_EXPECT(out.size() == static_cast<std::size_t>(index.size()) * T);
   auto F = [](Metric x) { return MetricIndex::fixed(x); };
   std::fill(out.begin(), out.end(), 0.0);
@@ -85,7 +112,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   std::vector<C>&active = st.active, &next = st.next, &lapsed = st.lapsed, &lapsed_next = st.lapsed_next,
                  &prospects = st.prospects, &prospects_next = st.prospects_next,
                  &converted = st.converted, &split = st.split, &churned_by = st.churned_by;
-  std::vector<double>&new_by_segment = st.new_by_segment, &active_k = st.active_k;
+  std::vector<double>&new_by_segment = st.new_by_segment, &active_k = st.active_k,
+  &referral_contacts = st.referral_contacts;
   active.assign(static_cast<std::size_t>(K) * L, C{});
   next.assign(static_cast<std::size_t>(K) * L, C{});
   lapsed.assign(static_cast<std::size_t>(K) * W, C{});
@@ -97,6 +125,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   churned_by.assign(static_cast<std::size_t>(K), C{});
   new_by_segment.assign(static_cast<std::size_t>(K) * T, 0.0);
   active_k.assign(static_cast<std::size_t>(K), 0.0);
+  referral_contacts.assign(static_cast<std::size_t>(K), 0.0);
   // Acquisition spend by stage: channel spend at its entry stage, nurturing cost where it is paid.
   std::vector<double>&entry_spend = st.entry_spend, &nurture_by_stage = st.nurture_by_stage;
   entry_spend.assign(static_cast<std::size_t>(S), 0.0);
@@ -111,6 +140,16 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int pipeline = NS - 1;
   for (int s = 0; s < S; ++s)
     prospects[pidx(pipeline, s, 1)] = draw.count(m.initial_prospects[s], Purpose::Parameter, 0);
+
+  // Finite market: the people not reached yet (initial customers and pipeline are reached).
+  C unreached{};
+  if (m.market) {
+    double reached = 0.0;
+    for (int i = 0; i < K * L; ++i) reached += static_cast<double>(active[i]);
+    for (int s = 0; s < S; ++s) reached += static_cast<double>(prospects[pidx(pipeline, s, 1)]);
+    unreached = draw.count(std::max(0.0, m.market_potential - reached), Purpose::Parameter, 0);
+  }
+  MarketDraw market{};
 
   double cumulative = 0.0, npv = 0.0, discount = 1.0;
   for (int t = 0; t < T; ++t) {
@@ -171,6 +210,42 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       C a{};
       for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
       active_k[k] = static_cast<double>(a);
+      if (m.value_tenures > 0) {
+        // Value by tenure: each tenure cell orders and earns at the rates of its tenure at the
+        // start of the period, one below the cell it has just moved to, on streams of its own.
+        double contacts = 0.0;
+        for (int nt = 0; nt < L; ++nt) {
+          const C n = next[k * L + nt];
+          if (n == C{}) continue;
+          const int tau = std::max(nt - 1, 0);
+          const double nd = static_cast<double>(n);
+          const std::uint64_t where = cell(t, static_cast<std::uint64_t>(K + k * L + nt));
+          const double rate = m.by_tenure(m.orders_by_tenure, m.orders_per_period, k, tau);
+          double o = 0.0;
+          switch (m.order_model[k]) {
+            case OrderModel::Poisson:
+              o = static_cast<double>(draw.poisson(nd * rate, Purpose::Orders, where));
+              break;
+            case OrderModel::Fixed:
+              o = nd * rate;
+              break;
+            case OrderModel::Bernoulli:
+              o = static_cast<double>(draw.binomial(n, BinomialProb(rate), Purpose::Orders, where));
+              break;
+          }
+          const double v =
+              draw.order_value(o, m.by_tenure(m.value_by_tenure, m.order_value, k, tau),
+                               m.order_value_cv[k], Purpose::Revenue, where);
+          orders += o;
+          revenue += v;
+          margin += v * m.by_tenure(m.margin_by_tenure, m.gross_margin, k, tau);
+          serve += nd * m.by_tenure(m.cost_by_tenure, m.cost_to_serve, k, tau);
+          contacts += nd * m.by_tenure(m.referral_by_tenure, m.referral_rate, k, tau);
+        }
+        referral_contacts[k] = contacts;
+        continue;
+      }
+      referral_contacts[k] = active_k[k] * m.referral_rate[k];
       const double rate = m.orders_per_period[k];
       double o = 0.0;
       switch (m.order_model[k]) {
@@ -189,10 +264,19 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       serve += active_k[k] * m.cost_to_serve[k];
     }
 
-    // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh.
+    // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh. In a finite
+    // market, referrals and leads are one multinomial split of the people not reached yet.
+    if (m.market) {
+      double contacts = 0.0;
+      for (int k = 0; k < K; ++k) contacts += referral_contacts[k];
+      for (int c = 0; c < NCH; ++c) contacts += m.channel_leads[c * T + t];
+      market = MarketDraw(m.market_potential, contacts);
+    }
     double referred = 0.0;
     for (int k = 0; k < K; ++k) {
-      const C r = draw.poisson(active_k[k] * m.referral_rate[k], Purpose::Referral, cell(t, k));
+      const double mean = referral_contacts[k];
+      const C r = m.market ? market.reach(draw, unreached, mean, Purpose::Referral, cell(t, k))
+                           : draw.poisson(mean, Purpose::Referral, cell(t, k));
       prospects[pidx(NCH + k, m.referral_entry, 0)] += r;
       referred += static_cast<double>(r);
     }
@@ -202,7 +286,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double leads = 0.0, channel_spend = 0.0;
     std::fill(entry_spend.begin(), entry_spend.end(), 0.0);
     for (int c = 0; c < NCH; ++c) {
-      const C l = draw.poisson(m.channel_leads[c * T + t], Purpose::Leads, cell(t, c));
+      const double mean = m.channel_leads[c * T + t];
+      const C l = m.market ? market.reach(draw, unreached, mean, Purpose::Leads, cell(t, c))
+                           : draw.poisson(mean, Purpose::Leads, cell(t, c));
       prospects[pidx(c, m.channel_entry[c], 0)] += l;
       leads += static_cast<double>(l);
       at(index.entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
@@ -316,6 +402,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       at(index.cost_per_entered(s), t) = e > 0.0 ? upstream / e : NaN;
       upstream += nurture_by_stage[s];
     }
+    if (m.market) at(index.market_unreached(), t) = static_cast<double>(unreached);
   }
 
   // Totals over the horizon.

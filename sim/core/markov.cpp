@@ -18,23 +18,33 @@ struct OneCustomer {
   int segments = 0;
   int tenures = 1;           // L, the last absorbing in tenure
   int window = 0;            // W lapsed buckets
-  std::vector<double> earn;  // [K] expected contribution of a survivor in segment k, migrating
+  int earn_tenures = 1;      // tenures of `earn`: L with value curves by tenure, else 1
+  std::vector<double> earn;  // [K * earn_tenures] expected contribution of a survivor, migrating
 
   explicit OneCustomer(const ModelParams& m)
-      : segments(m.segments), tenures(m.ltv_tenure_cap), window(m.winback ? m.winback_window : 0) {
+      : segments(m.segments),
+        tenures(m.ltv_tenure_cap),
+        window(m.winback ? m.winback_window : 0),
+        earn_tenures(m.value_tenures > 0 ? m.ltv_tenure_cap : 1) {
     const int K = segments;
-    earn.assign(static_cast<std::size_t>(K), 0.0);
-    for (int k = 0; k < K; ++k) {
+    earn.assign(static_cast<std::size_t>(K) * earn_tenures, 0.0);
+    for (int tau = 0; tau < earn_tenures; ++tau) {
       for (int j = 0; j < K; ++j) {
-        const double e =
-            m.orders_per_period[j] * m.order_value[j] * m.gross_margin[j] - m.cost_to_serve[j];
-        earn[k] += m.migration[k * K + j] * e;
+        const double e = m.value_tenures > 0
+                             ? m.contribution(j, tau)
+                             : m.orders_per_period[j] * m.order_value[j] * m.gross_margin[j] -
+                                   m.cost_to_serve[j];
+        for (int k = 0; k < K; ++k)
+          earn[static_cast<std::size_t>(k) * earn_tenures + tau] += m.migration[k * K + j] * e;
       }
     }
   }
-  // Reward of an active customer of segment k whose churn probability this period is h.
-  [[nodiscard]] double reward(const ModelParams& m, int k, double h) const {
-    return (1.0 - h) * earn[k] - m.retention_per_customer;
+  // Reward of an active customer of segment k at tenure tau whose churn probability this period
+  // is h: survivors earn at the rates of their tenure at the start of the period.
+  [[nodiscard]] double reward(const ModelParams& m, int k, int tau, double h) const {
+    return (1.0 - h) *
+               earn[static_cast<std::size_t>(k) * earn_tenures + std::min(tau, earn_tenures - 1)] -
+           m.retention_per_customer;
   }
 };
 
@@ -54,7 +64,7 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
   Vector r(K), h(K);
   for (int k = 0; k < K; ++k) {
     h[k] = m.hazard_at(k, L - 1);
-    r[k] = c.reward(m, k, h[k]);
+    r[k] = c.reward(m, k, L - 1, h[k]);
     for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h[k]) * m.migration[k * K + j];
   }
   const Eigen::FullPivLU<Matrix> cap(a);
@@ -72,7 +82,7 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
       const double* row = &m.migration[static_cast<std::size_t>(k) * K];
       double x = 0.0;
       for (int j = 0; j < K; ++j) x += row[j] * alpha[j];
-      next_alpha[k] = c.reward(m, k, hk) + g * x;
+      next_alpha[k] = c.reward(m, k, tau, hk) + g * x;
       if (W > 0) {
         for (int i = 0; i < K; ++i) {
           double y = 0.0;
@@ -129,7 +139,7 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
     const int tau = std::min(t, L - 1);
     for (int j = 0; j < K; ++j) {
       h[j] = m.hazard_at(j, tau);
-      r[j] = c.reward(m, j, h[j]);
+      r[j] = c.reward(m, j, tau, h[j]);
     }
     for (int i = 0; i < K; ++i) {
       double g = 0.0;
@@ -214,7 +224,7 @@ CustomerChain customer_chain(const ModelParams& m) {
   auto active_step = [&](int from, int k, int tau, double w) {
     const double h = m.hazard_at(k, tau);
     const double s = 1.0 - h;
-    ch.reward[from] += w * c.reward(m, k, h);
+    ch.reward[from] += w * c.reward(m, k, tau, h);
     const int next = std::min(tau + 1, L - 1);
     for (int j = 0; j < K; ++j) {
       const double p = w * s * m.migration[k * K + j];

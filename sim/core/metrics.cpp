@@ -42,7 +42,7 @@ const std::vector<MetricInfo>& fixed_infos() {
 
 MetricLayout::MetricLayout(const Scenario& s)
     : MetricIndex{static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
-                  static_cast<int>(s.stages.size())},
+                  static_cast<int>(s.stages.size()), s.market.enabled ? 1 : 0},
       metrics_(fixed_infos()) {
   for (const auto& ch : s.channels)
     metrics_.push_back({"new_customers_" + ch.name, "customers", MetricKind::Flow,
@@ -57,6 +57,10 @@ MetricLayout::MetricLayout(const Scenario& s)
     metrics_.push_back({"cost_per_entered_" + st.name, "money/prospect", MetricKind::Ratio,
                         "spend of the channels entering at or before stage " + st.name +
                             " and of nurturing before it / prospects entering stage " + st.name});
+  if (s.market.enabled)
+    metrics_.push_back({"market_unreached", "people", MetricKind::Stock,
+                        "people of the market potential not reached by a channel or a referral by "
+                        "the end of the period"});
   CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
 

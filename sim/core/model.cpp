@@ -17,9 +17,14 @@ namespace {
 class ParamReader {
  public:
   //! `draws_row`: the replication's row of the joint parameter draws (nullptr: none).
-  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication,
+  //! `periods_per_year`: the scenario's, to convert values written per year.
+  ParamReader(bool sample, std::uint64_t seed, std::uint64_t replication, double periods_per_year,
               const double* draws_row = nullptr)
-      : sample_(sample), seed_(seed), replication_(replication), draws_row_(draws_row) {}
+      : sample_(sample),
+        seed_(seed),
+        replication_(replication),
+        periods_(periods_per_year),
+        draws_row_(draws_row) {}
 
   double operator()(const Param& p) const {
     double x = p.value;
@@ -49,6 +54,22 @@ class ParamReader {
       }
     }
     if (p.domain == Domain::Count) x = std::round(x);
+    if (p.per_year) x = per_period(p.per_period, x);
+    return x;
+  }
+
+  //! A value per year as a value per period: a probability a becomes 1 - (1 - a)^(1/P), the
+  //! probability of the event in one of P independent periods with the same probability; a rate
+  //! or an amount of money becomes a / P.
+  [[nodiscard]] double per_period(PerPeriod kind, double x) const {
+    switch (kind) {
+      case PerPeriod::Probability:
+        return -std::expm1(std::log1p(-x) / periods_);
+      case PerPeriod::Amount:
+        return x / periods_;
+      case PerPeriod::None:
+        break;
+    }
     return x;
   }
 
@@ -70,6 +91,7 @@ class ParamReader {
   bool sample_;
   std::uint64_t seed_;
   std::uint64_t replication_;
+  double periods_;
   const double* draws_row_;
 };
 
@@ -84,6 +106,42 @@ void resolve_pair(double& x, double& y) {
   x /= sum;
   y = 1.0 - x;
 }
+
+//! The factor of a tenure curve at tenure step n (docs/model.md §2, "Value by tenure").
+class CurveFactor {
+ public:
+  CurveFactor(const TenureCurve& c, const ParamReader& read) : kind_(c.kind) {
+    for (const Param& f : c.factors) factors_.push_back(read(f));
+    if (kind_ == TenureCurve::Kind::Geometric || kind_ == TenureCurve::Kind::Linear)
+      rate_ = read(c.rate);
+    if (c.has_limit) limit_ = read(c.limit);
+    has_limit_ = c.has_limit;
+  }
+  [[nodiscard]] double operator()(int n) const {
+    switch (kind_) {
+      case TenureCurve::Kind::None:
+        return 1.0;
+      case TenureCurve::Kind::Table:
+        return factors_[std::min(static_cast<std::size_t>(n), factors_.size() - 1)];
+      case TenureCurve::Kind::Geometric:
+        return held(std::pow(1.0 + rate_, n));
+      case TenureCurve::Kind::Linear:
+        return std::max(0.0, held(1.0 + rate_ * n));
+    }
+    return 1.0;
+  }
+
+ private:
+  // A growing curve stops at its limit from below, a falling one from above.
+  [[nodiscard]] double held(double f) const {
+    if (!has_limit_) return f;
+    return rate_ >= 0.0 ? std::min(f, limit_) : std::max(f, limit_);
+  }
+  TenureCurve::Kind kind_;
+  std::vector<double> factors_;
+  double rate_ = 0.0, limit_ = 0.0;
+  bool has_limit_ = false;
+};
 
 double saturating(double x, double max, double half) {
   if (x <= 0.0) return 0.0;
@@ -172,9 +230,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     max_initial_tenure = std::max(max_initial_tenure, static_cast<int>(seg.initial_by_tenure.size()) - 1);
     any_sbg = any_sbg || seg.churn_model == ChurnModel::ShiftedBetaGeometric;
   }
-  m.tenures = any_sbg ? max_initial_tenure + T + 1 : 1;
+  // Tenure is tracked when a rate depends on it: sBG churn, or a value curve by tenure.
+  bool any_curve = false;
+  for (const auto& seg : s.segments) any_curve = any_curve || seg.by_tenure.any();
+  const bool by_tenure = any_sbg || any_curve;
+  m.tenures = by_tenure ? max_initial_tenure + T + 1 : 1;
   const int tenure_cap = effective_ltv_tenure_cap(s.simulation);
-  m.ltv_tenure_cap = any_sbg ? tenure_cap : 1;
+  m.ltv_tenure_cap = by_tenure ? tenure_cap : 1;
   m.migration.assign(static_cast<std::size_t>(K * K), 0.0);
   m.initial_customers.assign(static_cast<std::size_t>(K * m.tenures), 0.0);
   for (int k = 0; k < K; ++k) {
@@ -221,6 +283,31 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
       m.initial_customers[k * m.tenures + slot] += read(seg.initial_by_tenure[tau]);
     }
   }
+  // Value by tenure: the tables cover the simulated tenures and the customer-value chain's.
+  if (any_curve) {
+    const int n = m.value_tenures = std::max(m.tenures, m.ltv_tenure_cap);
+    for (auto* v : {&m.orders_by_tenure, &m.value_by_tenure, &m.margin_by_tenure, &m.cost_by_tenure,
+                    &m.referral_by_tenure})
+      v->assign(static_cast<std::size_t>(K) * n, 0.0);
+    for (int k = 0; k < K; ++k) {
+      const TenureCurves& c = s.segments[k].by_tenure;
+      const CurveFactor orders(c.orders_per_period, read), value(c.order_value, read),
+          margin(c.gross_margin, read), cost(c.cost_to_serve, read),
+          referrals(c.referrals_per_customer, read);
+      for (int tau = 0; tau < n; ++tau) {
+        const int step = tau / c.unit_periods;
+        const std::size_t i = static_cast<std::size_t>(k) * n + tau;
+        // Products beyond a probability's range are held at 1, as draws beyond a closed end are.
+        m.orders_by_tenure[i] = m.orders_per_period[k] * orders(step);
+        if (m.order_model[k] == OrderModel::Bernoulli)
+          m.orders_by_tenure[i] = std::min(1.0, m.orders_by_tenure[i]);
+        m.value_by_tenure[i] = m.order_value[k] * value(step);
+        m.margin_by_tenure[i] = std::min(1.0, m.gross_margin[k] * margin(step));
+        m.cost_by_tenure[i] = m.cost_to_serve[k] * cost(step);
+        m.referral_by_tenure[i] = m.referral_rate[k] * referrals(step);
+      }
+    }
+  }
   m.hazard.resize(static_cast<std::size_t>(K * m.tenures));
   for (int k = 0; k < K; ++k)
     for (int tau = 0; tau < m.tenures; ++tau) m.hazard[k * m.tenures + tau] = m.hazard_at(k, tau);
@@ -257,6 +344,12 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   m.initial_prospects.assign(static_cast<std::size_t>(S), 0.0);
   for (int st = 0; st < S && st < static_cast<int>(s.pipeline.prospects.size()); ++st)
     m.initial_prospects[st] = read(s.pipeline.prospects[st]);
+
+  // Finite market.
+  if (s.market.enabled) {
+    m.market = true;
+    m.market_potential = read(s.market.potential);
+  }
 
   // Customer value per segment, from the Markov chain of one customer.
   if (valuation == Valuation::WithoutCustomerValue) {
@@ -297,11 +390,12 @@ ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replica
   const double* row = nullptr;
   if (const auto& d = s.parameter_draws; d && d->rows() > 0)
     row = &d->values[parameter_draws_row(d->rows(), seed, replication) * d->columns.size()];
-  return build(s, ParamReader(true, seed, replication, row), valuation);
+  return build(s, ParamReader(true, seed, replication, periods_per_year(s.simulation.period), row),
+               valuation);
 }
 
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {
-  return build(s, ParamReader(false, 0, 0), valuation);
+  return build(s, ParamReader(false, 0, 0, periods_per_year(s.simulation.period)), valuation);
 }
 
 bool has_uncertainty(const Scenario& s) {

@@ -133,6 +133,14 @@ void visit_params(S& s, F&& f) {
     f(seg.referrals_per_customer);
     for (auto& p : seg.migration) f(p);
     for (auto& p : seg.initial_by_tenure) f(p);
+    for (auto* c :
+         {&seg.by_tenure.orders_per_period, &seg.by_tenure.order_value, &seg.by_tenure.gross_margin,
+          &seg.by_tenure.cost_to_serve, &seg.by_tenure.referrals_per_customer}) {
+      for (auto& p : c->factors) f(p);
+      if (c->kind == TenureCurve::Kind::Geometric || c->kind == TenureCurve::Kind::Linear)
+        f(c->rate);
+      if (c->has_limit) f(c->limit);
+    }
   }
   f(s.retention.spend);
   f(s.retention.max_churn_reduction);
@@ -143,6 +151,7 @@ void visit_params(S& s, F&& f) {
   for (auto& p : s.referral.segment_mix) f(p);
   for (auto& p : s.pipeline.prospects) f(p);
   for (auto& p : s.pipeline.segment_mix) f(p);
+  if (s.market.enabled) f(s.market.potential);
 }
 }  // namespace
 

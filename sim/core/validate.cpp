@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -380,6 +381,80 @@ void check_growth(const Scenario& s) {
   }
 }
 
+//! The initial customers and the pipeline's prospects are people of the market: at their point
+//! values they must fit in it (a Monte Carlo draw above it leaves nobody to reach).
+void check_market(const Scenario& s) {
+  if (!s.market.enabled) return;
+  double reached = 0.0;
+  for (const Segment& seg : s.segments)
+    for (const Param& p : seg.initial_by_tenure) reached += p.value;
+  for (const Param& p : s.pipeline.prospects) reached += p.value;
+  const Param& m = s.market.potential;
+  if (reached > m.value)
+    throw InputError::at(
+        m.where, key_of(m), show(m),
+        "is below the initial customers and pipeline prospects, " + rounded(reached),
+        "the market potential counts every person who is or can become a "
+        "prospect, the initial customers and prospects included; it must be >= " +
+            rounded(reached));
+}
+
+//! The largest factor a tenure curve reaches (uniform and triangular parameters at the edge of
+//! their support, others at their value); +inf for a growing curve without a limit.
+double curve_top(const TenureCurve& c) {
+  switch (c.kind) {
+    case TenureCurve::Kind::None:
+      return 1.0;
+    case TenureCurve::Kind::Table: {
+      double top = 0.0;
+      for (const Param& f : c.factors) top = std::max(top, largest(f));
+      return top;
+    }
+    case TenureCurve::Kind::Geometric:
+    case TenureCurve::Kind::Linear:
+      if (largest(c.rate) <= 0.0) return 1.0;
+      return c.has_limit ? std::max(1.0, largest(c.limit))
+                         : std::numeric_limits<double>::infinity();
+  }
+  return 1.0;
+}
+
+//! Curves by tenure: a geometric rate above -1, and probabilities (a gross margin, a Bernoulli
+//! purchase probability) that stay probabilities at every tenure.
+void check_curves(const Segment& seg) {
+  const TenureCurves& c = seg.by_tenure;
+  for (const TenureCurve* curve : {&c.orders_per_period, &c.order_value, &c.gross_margin,
+                                   &c.cost_to_serve, &c.referrals_per_customer}) {
+    if (curve->kind != TenureCurve::Kind::Geometric) continue;
+    const Param& g = curve->rate;
+    if (!(smallest(g) > -1.0))
+      throw InputError::at(g.where, key_of(g), show(g), "is not above -1",
+                           "a geometric curve's factor is (1 + growth)^n, so growth must be > -1 "
+                           "(-0.1: 10% less each tenure step)");
+  }
+  const auto check_probability = [&](const TenureCurve& curve, const Param& base,
+                                     const char* what) {
+    if (!curve.active()) return;
+    const double top = curve_top(curve) * largest(base);
+    if (top <= 1.0 + SUM_TOLERANCE) return;
+    const Param& blame = curve.kind == TenureCurve::Kind::Table ? base
+                         : curve.has_limit                      ? curve.limit
+                                                                : curve.rate;
+    const SourceLocation where = curve.kind == TenureCurve::Kind::Table ? curve.where : blame.where;
+    throw InputError::at(
+        where, key_of(blame), show(blame),
+        std::isinf(top) ? std::string("lets the curve grow without a limit")
+                        : "makes " + std::string(what) + " reach " + rounded(top) + ", more than 1",
+        std::string(what) +
+            " times its factor by tenure is a probability at every "
+            "tenure, so it must stay <= 1" +
+            (std::isinf(top) ? "; give the curve a limit" : ""));
+  };
+  check_probability(c.gross_margin, seg.gross_margin, "gross_margin");
+  if (seg.order_model == OrderModel::Bernoulli)
+    check_probability(c.orders_per_period, seg.orders_per_period, "orders_per_period");
+}
+
 void check_stage_ref(int index, std::size_t stages, const std::string& key,
                      const SourceLocation& where) {
   if (index < 0 || static_cast<std::size_t>(index) >= stages)
@@ -559,6 +634,7 @@ void validate(const Scenario& s) {
                          "at least one [segments.<name>] table is required");
   check_unique(s.segments, "segment", "segments");
   for (const auto& seg : s.segments) check_hazard(seg, s.source_file);
+  for (const auto& seg : s.segments) check_curves(seg);
   const std::size_t nseg = s.segments.size();
   for (std::size_t i = 0; i < nseg; ++i) {
     const Segment& seg = s.segments[i];
@@ -631,6 +707,7 @@ void validate(const Scenario& s) {
   check_mix(s, pipe.segment_mix, "pipeline.segment_mix", pipe.where, true);
 
   check_growth(s);
+  check_market(s);
 
   if (s.sweep) check_sweep(*s.sweep);
   if (s.sensitivity) check_sensitivity(*s.sensitivity);

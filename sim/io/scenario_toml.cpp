@@ -42,13 +42,14 @@ constexpr std::int64_t INT_LIMIT = std::numeric_limits<int>::max();
 // Written values longer than this are shown in a short form in messages.
 constexpr std::size_t MAX_SHOWN = 60;
 
-const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels",        "segments",
-                        "retention", "winback",     "referral", "pipeline",        "variants",
-                        "sweep",     "sensitivity", "extends",  "parameter_draws", "optimize"};
+const Names TOP_KEYS = {"scenario", "simulation",      "funnel",   "channels",
+                        "segments", "retention",       "winback",  "referral",
+                        "pipeline", "variants",        "sweep",    "sensitivity",
+                        "extends",  "parameter_draws", "optimize", "market"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
-    "period",         "horizon",    "replications", "seed", "annual_discount_rate",
-    "ltv_tenure_cap", "ltv_horizon"};
+    "period",         "horizon",     "replications", "seed", "annual_discount_rate",
+    "ltv_tenure_cap", "ltv_horizon", "rates_per"};
 const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
@@ -65,13 +66,18 @@ const Names SEGMENT_KEYS = {"churn",
                             "referrals_per_customer",
                             "migration",
                             "initial_customers",
-                            "initial_tenure"};
+                            "initial_tenure",
+                            "by_tenure"};
+const Names BY_TENURE_KEYS = {"unit",         "orders_per_period", "order_value",
+                              "gross_margin", "cost_to_serve",     "referrals_per_customer"};
+const Names CURVE_KEYS = {"growth", "slope", "limit"};
 const Names SBG_KEYS = {"alpha", "beta"};
 const Names RETENTION_KEYS = {"spend_per_customer", "spend_fixed", "max_churn_reduction",
                               "half_saturation"};
 const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window"};
 const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
 const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
+const Names MARKET_KEYS = {"potential"};
 const Names VARIANT_KEYS = {"description", "set", "scale", "add"};
 const Names DIST_KEYS = {"dist", "mean", "sd", "alpha", "beta", "min", "mode", "max"};
 const Names SWEEP_KEYS = {"design", "points", "replications", "seed", "parameters"};
@@ -686,12 +692,24 @@ class Reader {
     p.path = path;
     p.where = loc(n);
     p.dist.reset();
+    p.per_year = false;
     const std::string accepted = std::string(domain_description(p.domain));
     if (n.is_integer() || n.is_floating_point()) {
       p.value = finite_number(n, path, accepted);
       return;
     }
     if (const auto* t = n.as_table()) {
+      if (const toml::node* per = t->get("per")) {
+        read_per(p, *per, join(path, "per"));
+        if (const toml::node* v = t->get("value")) {
+          check_keys(*t, path, {"value", "per"}, "is not a key of a value per year");
+          if (!v->is_integer() && !v->is_floating_point())
+            fail_type(*v, join(path, "value"), "a number", accepted);
+          p.value = finite_number(*v, join(path, "value"), accepted);
+          p.where = loc(*v);
+          return;
+        }
+      }
       read_distribution(p, *t, path);
       return;
     }
@@ -700,11 +718,27 @@ class Reader {
                   ", or an uncertainty distribution such as " + DIST_EXAMPLE);
   }
 
+  //! `per = "year"`: the value is per year, for a key that is per period.
+  void read_per(Param& p, const toml::node& n, const std::string& path) const {
+    const std::string accepted = "\"year\": the value is per year, converted to the period";
+    if (p.per_period == PerPeriod::None)
+      throw InputError::at(loc(n), path, written(n), "is not accepted here",
+                           "per applies to keys that are per period (rates, probabilities and "
+                           "money per period); this key has no time unit");
+    if (!n.is_string()) fail_type(n, path, "a string", accepted);
+    if (n.as_string()->get() != "year")
+      throw InputError::at(loc(n), path, written(n), "is not a known unit",
+                           "accepted: " + accepted);
+    p.per_year = true;
+  }
+
   void read_distribution(Param& p, const toml::table& t, const std::string& path) const {
     using K = Distribution::Kind;
     // Without a valid 'dist', a misspelt key is judged against every distribution's keys;
     // with one, against that distribution's keys only.
-    if (!t.get("dist")) check_keys(t, path, DIST_KEYS, "is not a known key of a distribution");
+    Names dist_keys = DIST_KEYS;
+    if (p.per_year) dist_keys.push_back("per");
+    if (!t.get("dist")) check_keys(t, path, dist_keys, "is not a known key of a distribution");
     const std::vector<std::pair<std::string, K>> kinds = {{"normal", K::Normal},
                                                           {"lognormal", K::LogNormal},
                                                           {"beta", K::Beta},
@@ -739,6 +773,7 @@ class Reader {
         break;
     }
     Names accepted = {"dist"};
+    if (p.per_year) accepted.push_back("per");
     for (const auto& f : fields) accepted.push_back(f.key);
     check_keys(t, path, accepted,
                std::string("is not a key of a ") + kind_name(*kind) + " distribution");
@@ -835,11 +870,14 @@ class Reader {
   Names table_names(const toml::table& t, const std::string& path, const std::string& what) const;
   void read_segments(Scenario& s, const toml::table& root) const;
   void read_segment(Scenario& s, Segment& seg, const toml::table& t, const Names& segs) const;
+  void read_by_tenure(const Scenario& s, Segment& seg, const toml::table& t) const;
+  void read_curve(TenureCurve& c, const toml::node& n, const std::string& path) const;
   void read_channels(Scenario& s, const toml::table& root) const;
   void read_retention(Scenario& s, const toml::table& root) const;
   void read_winback(Scenario& s, const toml::table& root) const;
   void read_referral(Scenario& s, const toml::table& root) const;
   void read_pipeline(Scenario& s, const toml::table& root) const;
+  void read_market(Scenario& s, const toml::table& root) const;
   void read_variants(Scenario& s, const toml::table& root) const;
   void read_overrides(VariantSpec& v, const toml::table& t, std::string_view key, Override::Op op,
                       const std::string& path) const;
@@ -893,6 +931,29 @@ void Reader::read_simulation(Scenario& s, const toml::table& root) const {
                                       {"year", PeriodUnit::Year}},
                                      "period"))
     sim.period = *p;
+  const std::vector<std::pair<std::string, PeriodUnit>> periods = {{"day", PeriodUnit::Day},
+                                                                   {"week", PeriodUnit::Week},
+                                                                   {"month", PeriodUnit::Month},
+                                                                   {"quarter", PeriodUnit::Quarter},
+                                                                   {"year", PeriodUnit::Year}};
+  if (auto r = choice_at<PeriodUnit>(*t, "rates_per", "simulation.rates_per", periods, "period")) {
+    sim.rates_per = *r;
+    if (*r != sim.period) {
+      const toml::node* period = t->get("period");
+      const toml::node& blame = period ? *period : *t->get("rates_per");
+      throw InputError::at(
+          loc(blame), period ? "simulation.period" : "simulation.rates_per", written(blame),
+          std::string("differs from the period the per-period values are written for, ") +
+              "simulation.rates_per = \"" + period_name(*r) + "\"" +
+              (period ? ""
+                      : " (simulation.period is \"" + std::string(period_name(sim.period)) +
+                            "\" by default)"),
+          "the rates, probabilities and money per period would be read per " +
+              std::string(period_name(sim.period)) +
+              " without conversion: convert them and set rates_per to the new period, or write "
+              "them per year with per = \"year\" (docs/scenario.md, \"Rates per year\")");
+    }
+  }
   if (auto v = int_at(*t, "horizon", "simulation.horizon", 1, INT_LIMIT,
                       "must be an integer number of periods >= 1"))
     sim.horizon = static_cast<int>(*v);
@@ -1022,7 +1083,68 @@ void Reader::read_segments(Scenario& s, const toml::table& root) const {
   }
 }
 
-void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const Names& segs) const {
+void Reader::read_curve(TenureCurve& c, const toml::node& n, const std::string& path) const {
+  c.where = loc(n);
+  c.rate.path = path + ".growth";
+  c.rate.where = c.where;
+  c.limit.path = join(path, "limit");
+  c.limit.where = c.where;
+  const std::string accepted =
+      "expected an array of factors by tenure step, such as [1.0, 1.2, 1.4], or "
+      "{ growth = g } (factor (1 + g)^n) or { slope = b } (factor 1 + b n), with an optional "
+      "limit = the factor at which the curve stops";
+  if (const auto* a = n.as_array()) {
+    if (a->empty()) throw InputError::at(loc(n), path, written(n), "is empty", accepted);
+    c.kind = TenureCurve::Kind::Table;
+    c.factors = param_array(*a, path, Domain::NonNegative);
+    return;
+  }
+  const auto* t = n.as_table();
+  if (!t) fail_type(n, path, "an array or a table", accepted);
+  check_keys(*t, path, CURVE_KEYS);
+  const toml::node* growth = t->get("growth");
+  const toml::node* slope = t->get("slope");
+  if (growth && slope)
+    fail_conflict(*t, path, "growth", "slope",
+                  "give one form: growth = g, a factor (1 + g)^n, or slope = b, a factor 1 + b n");
+  if (!growth && !slope)
+    fail_missing(loc(n), path, "growth",
+                 "or 'slope': the factor's growth per tenure step, (1 + growth)^n or 1 + slope n");
+  c.kind = growth ? TenureCurve::Kind::Geometric : TenureCurve::Kind::Linear;
+  const char* key = growth ? "growth" : "slope";
+  param_at(c.rate, t, key, join(path, key), c.where);
+  if (t->get("limit")) {
+    c.has_limit = true;
+    param_at(c.limit, t, "limit", join(path, "limit"), c.where);
+  }
+}
+
+void Reader::read_by_tenure(const Scenario& s, Segment& seg, const toml::table& t) const {
+  const std::string path = join(join("segments", seg.name), "by_tenure");
+  TenureCurves& curves = seg.by_tenure;
+  curves.where = loc(t);
+  check_keys(t, path, BY_TENURE_KEYS);
+  if (auto unit = choice_at<int>(
+          t, "unit", join(path, "unit"),
+          {{"period", 1}, {"year", static_cast<int>(periods_per_year(s.simulation.period))}},
+          "tenure unit"))
+    curves.unit_periods = *unit;
+  const std::pair<const char*, TenureCurve*> fields[] = {
+      {"orders_per_period", &curves.orders_per_period},
+      {"order_value", &curves.order_value},
+      {"gross_margin", &curves.gross_margin},
+      {"cost_to_serve", &curves.cost_to_serve},
+      {"referrals_per_customer", &curves.referrals_per_customer}};
+  for (const auto& [key, curve] : fields)
+    if (const toml::node* n = t.get(key)) read_curve(*curve, *n, join(path, key));
+  if (!curves.any())
+    throw InputError::at(loc(t), path, "", "gives no curve",
+                         "at least one of orders_per_period, order_value, gross_margin, "
+                         "cost_to_serve, referrals_per_customer");
+}
+
+void Reader::read_segment(Scenario& s, Segment& seg, const toml::table& t,
+                          const Names& segs) const {
   const std::string path = join("segments", seg.name);
   seg.where = loc(t);
   check_keys(t, path, SEGMENT_KEYS);
@@ -1063,7 +1185,10 @@ void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const N
     seg.order_model = *m;
   // A Bernoulli rate is a purchase probability: its domain bounds the value, truncates its
   // distribution and limits what variants may set.
-  if (seg.order_model == OrderModel::Bernoulli) seg.orders_per_period.domain = Domain::Probability;
+  if (seg.order_model == OrderModel::Bernoulli) {
+    seg.orders_per_period.domain = Domain::Probability;
+    seg.orders_per_period.per_period = PerPeriod::Probability;
+  }
   param_at(seg.orders_per_period, &t, "orders_per_period", join(path, "orders_per_period"),
            seg.where);
   require_param(seg.order_value, t, "order_value", path,
@@ -1101,6 +1226,16 @@ void Reader::read_segment(Scenario&, Segment& seg, const toml::table& t, const N
     Param p{0.0, Domain::Probability};
     param_at(p, n == seg.name ? nullptr : mt, n, join(mp, n), mig_where);
     seg.migration.push_back(std::move(p));
+  }
+
+  if (const toml::node* bt = t.get("by_tenure")) {
+    const auto* btt = bt->as_table();
+    if (!btt)
+      fail_type(*bt, join(path, "by_tenure"), "a table",
+                "expected [" + path +
+                    ".by_tenure] with curves by tenure, such as order_value = "
+                    "[1.0, 1.1, 1.2]");
+    read_by_tenure(s, seg, *btt);
   }
 
   // Initial customers by tenure.
@@ -1187,9 +1322,14 @@ void Reader::read_channels(Scenario& s, const toml::table& root) const {
                 std::to_string(horizon) +
                 " elements; or give one number for a "
                 "constant spend");
-      ch.spend = param_array(*a, sp, Domain::NonNegative);
+      ch.spend.clear();
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        Param p{0.0, Domain::NonNegative, PerPeriod::Amount};
+        read_param(p, (*a)[i], indexed(sp, i));
+        ch.spend.push_back(std::move(p));
+      }
     } else {
-      Param p{0.0, Domain::NonNegative};
+      Param p{0.0, Domain::NonNegative, PerPeriod::Amount};
       read_param(p, *spend, sp);
       ch.spend.push_back(std::move(p));
     }
@@ -1303,6 +1443,20 @@ void Reader::read_referral(Scenario& s, const toml::table& root) const {
   param_at(r.reward, t, "reward", "referral.reward", r.where);
   if (const toml::node* m = t->get("segment_mix"))
     r.segment_mix = read_mix(*m, "referral.segment_mix", segs, "segment");
+}
+
+void Reader::read_market(Scenario& s, const toml::table& root) const {
+  auto& mk = s.market;
+  const auto* t = table_at(root, "market", "market", "a [market] table with potential = ...");
+  mk.where = t ? loc(*t) : nowhere();
+  mk.potential.path = "market.potential";
+  mk.potential.where = mk.where;
+  if (!t) return;
+  check_keys(*t, "market", MARKET_KEYS);
+  mk.enabled = true;
+  require_param(mk.potential, *t, "potential", "market",
+                "the number of people who can ever become prospects (the market potential), "
+                "a count");
 }
 
 void Reader::read_pipeline(Scenario& s, const toml::table& root) const {
@@ -1887,6 +2041,7 @@ Scenario Reader::build(const toml::table& root) {
   read_winback(s, root);
   read_referral(s, root);
   read_pipeline(s, root);
+  read_market(s, root);
   read_variants(s, root);
   read_sweep(s, root);
   read_sensitivity(s, root);

@@ -249,7 +249,7 @@ void expected_run(const Scenario& s, Total metric, std::vector<double>& metrics,
   const ModelParams m =
       resolve_nominal(s, needs_customer_value(metric) ? Valuation::WithCustomerValue
                                                       : Valuation::WithoutCustomerValue);
-  const MetricIndex index{m.channels, m.segments, m.stages};
+  const MetricIndex index = MetricIndex::of(m);
   metrics.assign(static_cast<std::size_t>(index.size()) * m.horizon, 0.0);
   totals.assign(static_cast<std::size_t>(Total::Count_), 0.0);
   expected_trajectory(m, metrics, totals);
@@ -283,10 +283,8 @@ std::vector<double> sample_metric(const Problem& p, std::span<const double> x, s
   const Valuation valuation = Valuation::WithoutCustomerValue;
   const ModelParams nominal = resolve_nominal(s, valuation);
   const bool uncertain = has_uncertainty(s);
-  const std::size_t size =
-      static_cast<std::size_t>(
-          MetricIndex{nominal.channels, nominal.segments, nominal.stages}.size()) *
-      static_cast<std::size_t>(nominal.horizon);
+  const std::size_t size = static_cast<std::size_t>(MetricIndex::of(nominal).size()) *
+                           static_cast<std::size_t>(nominal.horizon);
   std::vector<double> out(static_cast<std::size_t>(replications));
   parallel_for(out.size(), threads, [&](std::size_t r) {
     std::vector<double> metrics(size), totals(static_cast<std::size_t>(Total::Count_));

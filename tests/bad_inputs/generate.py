@@ -259,8 +259,9 @@ class Generator:
                 elif parts[0] in ("sweep", "sensitivity") and len(parts) >= 3:
                     ikey = parts[2]  # the key path swept or varied: the value lands on it
                 base = v[:m.start(2)] + "%s" + v[m.end(2):]
-                # Adding -0.8 may well be valid, and so may a budget's negative coefficient.
-                if last not in ("add", "terms"):
+                # Adding -0.8 may well be valid, and so may a budget's negative coefficient and
+                # a falling curve by tenure (growth > -1, any slope).
+                if last not in ("add", "terms") and ik[-1] not in ("growth", "slope"):
                     put(base % "-0.8", "negative_inner_%s" % ik[-1], ikey)
                 put(base % '"x"', "string_inner_%s" % ik[-1], ikey)
                 put(base % "nan", "nan_inner_%s" % ik[-1], ikey)
@@ -271,7 +272,8 @@ class Generator:
                 put("{ nosuch = 1 }", "unknown_stage_in_pipeline", key + ".nosuch")
             if last == "churn_sbg":
                 put("{ alpha = 1 }", "sbg_without_beta", key)
-            put("[1, 2]", "array_for_table", key)
+            if "by_tenure" not in parts:  # a curve by tenure may be a table of factors
+                put("[1, 2]", "array_for_table", key)
 
 
 def key_parts(shown):

@@ -112,6 +112,21 @@ TEST_CASE("Customer value equals the sparse LU solution of the chain", "[markov]
     const ModelParams m = resolve_nominal(parse_scenario(std::string(RICH) + winback, "rich.toml"));
     check_against_oracle(m, 150);  // beyond the tenure cap of 60
   }
+  SECTION("value curves by tenure, with sBG and constant churn, migration and win-back") {
+    const std::string winback = GENERATE(
+        std::string(""),
+        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"));
+    const std::string curves =
+        "[segments.low.by_tenure]\norder_value = [1.0, 1.3, 1.6]\ncost_to_serve = { growth = "
+        "-0.05, limit = 0.5 }\n"
+        "[segments.high.by_tenure]\nunit = \"year\"\norders_per_period = { slope = 0.2, limit = "
+        "1.8 }\n"
+        "gross_margin = [1.0, 1.1]\n";
+    const ModelParams m =
+        resolve_nominal(parse_scenario(std::string(RICH) + winback + curves, "curves.toml"));
+    REQUIRE(m.value_tenures > 0);
+    check_against_oracle(m, 150);
+  }
   SECTION("the default scenario, with its drawn parameters") {
     const Scenario s = test::load_example("saas");
     for (std::uint64_t r : {0u, 7u}) {
