@@ -31,6 +31,11 @@ struct ModelParams;
 struct CustomerValue {
   std::vector<double> ltv;                      //!< [K] discounted value at acquisition
   std::vector<double> cumulative_contribution;  //!< [K * N] undiscounted, after n = 1..N periods
+  //! [K * L + K * W] u(s) = [(I - gamma P)^-1 r](s) for every state s of the chain, in
+  //! CustomerChain's order (active (k, tau), then lapsed (k, d)): the discounted value of a
+  //! customer in state s at the start of a period, its rewards valued at the end of each period
+  //! and discounted to the end of the first. +inf everywhere when the chain's value is infinite.
+  std::vector<double> state_value;
 };
 
 //! The one-period transition matrix P (row-stochastic up to loss) and reward vector r.

@@ -100,6 +100,9 @@ struct ModelParams {
   std::vector<double> ltv;             //!< [K] discounted value at acquisition
   int payback_periods = 0;             //!< N, length of the payback curves
   std::vector<double> payback_curve;   //!< [K * N] cumulative undiscounted contribution
+  //! [K * ltv_tenure_cap + K * winback_window] value u of each state of the customer chain at the
+  //! start of a period (CustomerValue::state_value); empty without customer value.
+  std::vector<double> state_value;
 
   // Churn law, kept to extend the hazard beyond the tracked tenures (LTV chain).
   std::vector<bool> sbg;               //!< [K]

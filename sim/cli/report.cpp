@@ -195,6 +195,7 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
   const std::string cur = " (" + scenario.currency + ")";
   const std::vector<Row> rows = {
       {"NPV" + cur, Total::Npv, 0},
+      {"Customer equity" + cur, Total::CustomerEquity, 0},
       {"Revenue, " + horizon + cur, Total::Revenue, 0},
       {"Profit, " + horizon + cur, Total::Profit, 0},
       {"Active customers at end", Total::ActiveCustomers, 0},
@@ -254,6 +255,7 @@ void print_comparison(std::ostream& out, const RunResults& results,
   const std::string cur = " (" + base.currency + ")";
   const std::vector<Row> rows = {
       {"NPV" + cur, Total::Npv, 0},
+      {"Customer equity" + cur, Total::CustomerEquity, 0},
       {"Profit, " + horizon + cur, Total::Profit, 0},
       {"Revenue, " + horizon + cur, Total::Revenue, 0},
       {"Active customers at end", Total::ActiveCustomers, 0},

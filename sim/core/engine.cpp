@@ -66,6 +66,32 @@ AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const doubl
           payback_periods(m, new_by_segment, cac)};
 }
 
+// The value u of the customers held at the start of the next period, by the customer chain
+// (docs/model.md, section 6, "Customer equity"): active customers at their tenure (held at the
+// chain's cap), lapsed customers d periods after churn. NaN without customer value.
+template <class C>
+double held_value(const ModelParams& m, const std::vector<C>& active,
+                  const std::vector<C>& lapsed) {
+  if (m.state_value.empty()) return NaN;
+  const int K = m.segments, L = m.tenures, W = m.winback_window, cap = m.ltv_tenure_cap;
+  double value = 0.0;
+  for (int k = 0; k < K; ++k) {
+    for (int tau = 0; tau < L; ++tau) {
+      const double n = static_cast<double>(active[static_cast<std::size_t>(k) * L + tau]);
+      if (n != 0.0)
+        value += n * m.state_value[static_cast<std::size_t>(k) * cap + std::min(tau, cap - 1)];
+    }
+    for (int d = 0; d < W; ++d) {
+      const double n = static_cast<double>(lapsed[static_cast<std::size_t>(k) * W + d]);
+      if (n != 0.0)
+        value +=
+            n *
+            m.state_value[static_cast<std::size_t>(K) * cap + static_cast<std::size_t>(k) * W + d];
+    }
+  }
+  return value;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
@@ -307,6 +333,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::Ltv), t) = ratios.ltv;
     at(F(Metric::LtvCac), t) = ratios.ltv_cac;
     at(F(Metric::PaybackPeriods), t) = ratios.payback;
+    // Customer equity: the customers held now are worth gamma u at the end of this period.
+    at(index.customer_equity(), t) =
+        npv + discount / (1.0 + m.discount_rate) * held_value(m, active, lapsed);
     // Cost per entry: the spend that can bring prospects into stage s (channels entering at or
     // before it, nurturing in the stages before it) over the entries of stage s.
     double upstream = 0.0;
@@ -345,6 +374,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   total(Total::Ltv) = ratios.ltv;
   total(Total::LtvCac) = ratios.ltv_cac;
   total(Total::PaybackPeriods) = ratios.payback;
+  total(Total::CustomerEquity) = at(index.customer_equity(), T - 1);
 }
 
 }  // namespace

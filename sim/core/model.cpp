@@ -274,6 +274,7 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   m.ltv = std::move(cv.ltv);
   m.payback_periods = N;
   m.payback_curve = std::move(cv.cumulative_contribution);
+  m.state_value = std::move(cv.state_value);
   return m;
 }
 

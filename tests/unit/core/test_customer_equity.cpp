@@ -1,0 +1,232 @@
+// Customer equity (docs/model.md, section 6): the horizon NPV plus the discounted chain value of
+// the customers held at the horizon. Checked against the chain solved by sparse LU, against the
+// closed form N m s / (1 + i - s) for a base with geometric churn, against its defining property
+// (with no acquisition, or acquisition that stops, the expectation does not depend on where the
+// horizon is cut), and the Monte Carlo mean within 4 standard errors of the expected-value mode.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/SparseLU>
+
+#include "clvsim/engine.hpp"
+#include "clvsim/markov.hpp"
+#include "clvsim/model.hpp"
+#include "clvsim/statistics.hpp"
+#include "engine_helpers.hpp"
+
+using namespace clvsim;
+
+namespace {
+
+struct Run {
+  std::vector<double> metrics, totals;
+  int T = 0;
+  int equity = 0;
+  [[nodiscard]] double at(int metric, int t) const {
+    return metrics[static_cast<std::size_t>(metric) * T + t];
+  }
+};
+
+Run expected_run(const Scenario& s) {
+  const ModelParams m = resolve_nominal(s);
+  const MetricLayout layout(s);
+  Run r;
+  r.T = m.horizon;
+  r.equity = layout.customer_equity();
+  r.metrics.assign(static_cast<std::size_t>(layout.size()) * r.T, 0.0);
+  r.totals.assign(static_cast<std::size_t>(Total::Count_), 0.0);
+  expected_trajectory(m, r.metrics, r.totals);
+  return r;
+}
+
+double total(const Run& r, Total t) {
+  return r.totals[static_cast<std::size_t>(t)];
+}
+
+// A customer base of 1000 at tenure 0 with constant churn: no acquisition at all.
+const char* GEOMETRIC = R"(
+[simulation]
+horizon = 12
+annual_discount_rate = 0.10
+[funnel]
+stages = ["lead"]
+[funnel.lead]
+advance = 0.0
+[segments.only]
+churn = 0.05
+order_model = "fixed"
+order_value = 50
+gross_margin = 0.4
+initial_customers = 1000
+)";
+
+// sBG and constant churn, migration, per-customer retention spend and win-back.
+const char* RICH = R"(
+[simulation]
+horizon = 18
+annual_discount_rate = 0.12
+ltv_tenure_cap = 80
+[funnel]
+stages = ["lead"]
+[funnel.lead]
+advance = 1.0
+[segments.low]
+churn_sbg = { alpha = 0.8, beta = 6.0 }
+order_value = 30
+orders_per_period = 1.5
+gross_margin = 0.6
+cost_to_serve = 2
+migration = { mid = 0.03, high = 0.01 }
+initial_customers = [400, 0, 300, 0, 0, 200]
+[segments.mid]
+churn_sbg = { alpha = 2.0, beta = 9.0 }
+order_value = 60
+gross_margin = 0.5
+cost_to_serve = 4
+migration = { low = 0.02, high = 0.02 }
+initial_customers = 500
+initial_tenure = 7
+[segments.high]
+churn = 0.02
+order_value = 100
+gross_margin = 0.5
+cost_to_serve = 5
+migration = { low = 0.01 }
+initial_customers = 100
+[retention]
+spend_per_customer = 1.5
+max_churn_reduction = 0.2
+half_saturation = 1.0
+[winback]
+attempt_cost = 4
+success_probability = 0.15
+window = 3
+)";
+
+}  // namespace
+
+TEST_CASE("State values are the chain's (I - gamma P)^-1 r solved by sparse LU",
+          "[equity][markov]") {
+  const std::string winback =
+      GENERATE(std::string(""),
+               std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"),
+               std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"));
+  std::string toml = RICH;
+  toml = toml.substr(0, toml.find("[winback]")) + winback;
+  const ModelParams m = resolve_nominal(parse_scenario(toml, "rich.toml"));
+  const CustomerChain ch = customer_chain(m);
+  const double gamma = 1.0 / (1.0 + m.discount_rate);
+  Eigen::SparseMatrix<double> a(ch.size(), ch.size());
+  a.setIdentity();
+  a -= gamma * Eigen::SparseMatrix<double>(ch.transition);
+  a.makeCompressed();
+  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+  lu.compute(a);
+  REQUIRE(lu.info() == Eigen::Success);
+  const Eigen::VectorXd u = lu.solve(ch.reward);
+  REQUIRE(m.state_value.size() == static_cast<std::size_t>(ch.size()));
+  double scale = 0.0;
+  for (int i = 0; i < ch.size(); ++i) scale = std::max(scale, std::fabs(u[i]));
+  for (int i = 0; i < ch.size(); ++i) {
+    INFO("state " << i);
+    CHECK(m.state_value[i] == Approx(u[i]).epsilon(1e-12).margin(1e-12 * scale));
+  }
+  for (int k = 0; k < m.segments; ++k)
+    CHECK(gamma * m.state_value[ch.active_state(k, 0)] == Approx(m.ltv[k]).epsilon(1e-12));
+}
+
+TEST_CASE("Customer equity of a base with geometric churn is N m s / (1 + i - s)", "[equity]") {
+  const Scenario s = parse_scenario(GEOMETRIC, "geometric.toml");
+  const Run r = expected_run(s);
+  const double i = std::pow(1.10, 1.0 / 12.0) - 1.0, keep = 0.95, margin = 50 * 0.4;
+  const double closed = 1000.0 * margin * keep / (1.0 + i - keep);  // Gupta, Lehmann & Stuart 2004
+  for (int t = 0; t < r.T; ++t) {
+    INFO("period " << t + 1);
+    CHECK(r.at(r.equity, t) == Approx(closed).epsilon(1e-12));
+    CHECK(r.at(MetricIndex::fixed(Metric::Npv), t) < closed);
+  }
+  CHECK(total(r, Total::CustomerEquity) == Approx(closed).epsilon(1e-12));
+  // The horizon NPV is the first 12 terms of the same series, N m sum (s / (1 + i))^t.
+  double npv = 0.0;
+  for (int t = 1; t <= 12; ++t) npv += 1000.0 * margin * std::pow(keep / (1.0 + i), t);
+  CHECK(total(r, Total::Npv) == Approx(npv).epsilon(1e-12));
+}
+
+TEST_CASE("Customer equity does not depend on where the horizon is cut", "[equity]") {
+  SECTION("no acquisition: every period's equity is the base's value at time 0") {
+    const Scenario s = parse_scenario(RICH, "rich.toml");
+    const ModelParams m = resolve_nominal(s);
+    // The base's value at time 0: gamma u of each initial customer's state.
+    const double gamma = 1.0 / (1.0 + m.discount_rate);
+    double base = 0.0;
+    for (int k = 0; k < m.segments; ++k)
+      for (int tau = 0; tau < m.tenures; ++tau)
+        base += m.initial_customers[static_cast<std::size_t>(k) * m.tenures + tau] * gamma *
+                m.state_value[static_cast<std::size_t>(k) * m.ltv_tenure_cap +
+                              std::min(tau, m.ltv_tenure_cap - 1)];
+    const Run r = expected_run(s);
+    for (int t = 0; t < r.T; ++t) {
+      INFO("period " << t + 1);
+      CHECK(r.at(r.equity, t) == Approx(base).epsilon(1e-11));
+    }
+  }
+  SECTION("acquisition for 12 periods: equity at 12 equals equity at 18 of a longer run") {
+    std::string toml = RICH;
+    toml.replace(
+        toml.find("[segments.low]"), 0,
+        "[channels.ads]\nspend = [5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, "
+        "5000, 5000, 0, 0, 0, 0, 0, 0]\ncost_per_lead = 25\nsegment_mix = { low = 3, mid = 1 }\n");
+    const Scenario longer = parse_scenario(toml, "rich.toml");
+    Scenario shorter = longer;
+    shorter.simulation.horizon = 12;
+    shorter.channels[0].spend.resize(12);
+    const Run a = expected_run(shorter), b = expected_run(longer);
+    REQUIRE(total(a, Total::NewCustomers) > 0.0);
+    CHECK(total(a, Total::CustomerEquity) ==
+          Approx(total(b, Total::CustomerEquity)).epsilon(1e-11));
+    CHECK(total(a, Total::CustomerEquity) == Approx(b.at(b.equity, 11)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("Monte Carlo customer equity lies within 4 standard errors of the expectation",
+          "[equity]") {
+  std::string toml = RICH;
+  toml.replace(
+      toml.find("[segments.low]"), 0,
+      "[channels.ads]\nspend = 5000\ncost_per_lead = 25\nsegment_mix = { low = 3, mid = 1 }\n");
+  const Scenario s = parse_scenario(toml, "rich.toml");
+  const Run r = expected_run(s);
+  const ModelParams m = resolve_nominal(s);
+  const int R = 400;
+  const std::uint64_t seed = 777;
+  std::vector<double> equity, mid;
+  std::vector<double> metrics(static_cast<std::size_t>(MetricLayout(s).size()) * m.horizon),
+      totals(static_cast<std::size_t>(Total::Count_));
+  for (int rep = 0; rep < R; ++rep) {
+    simulate_replication(m, seed, static_cast<std::uint64_t>(rep), metrics, totals);
+    equity.push_back(totals[static_cast<std::size_t>(Total::CustomerEquity)]);
+    mid.push_back(metrics[static_cast<std::size_t>(r.equity) * m.horizon + 5]);
+  }
+  const Stats end = summarize(equity), six = summarize(mid);
+  REQUIRE(end.std_error > 0.0);
+  CHECK(std::fabs(end.mean - total(r, Total::CustomerEquity)) < 4.0 * end.std_error);
+  CHECK(std::fabs(six.mean - r.at(r.equity, 5)) < 4.0 * six.std_error);
+}
+
+TEST_CASE("Customer equity is NaN without customer value and named like the other totals",
+          "[equity]") {
+  const Scenario s = parse_scenario(GEOMETRIC, "geometric.toml");
+  const ModelParams m = resolve_nominal(s, Valuation::WithoutCustomerValue);
+  std::vector<double> metrics(static_cast<std::size_t>(MetricLayout(s).size()) * m.horizon),
+      totals(static_cast<std::size_t>(Total::Count_));
+  expected_trajectory(m, metrics, totals);
+  CHECK(std::isnan(totals[static_cast<std::size_t>(Total::CustomerEquity)]));
+  CHECK(needs_customer_value(Total::CustomerEquity));
+  CHECK(total_infos()[static_cast<std::size_t>(Total::CustomerEquity)].name == "customer_equity");
+  CHECK(MetricLayout(s).index("customer_equity") == MetricLayout(s).customer_equity());
+}
