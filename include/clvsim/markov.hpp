@@ -51,6 +51,18 @@ struct CustomerChain {
   [[nodiscard]] int size() const { return segments * (tenures + window); }
 };
 
+//! Customer values at a period boundary, at time 0 of that boundary (docs/model.md, section 6,
+//! "Value of the base"): rho u(s) with rho = 1 / (1 + i) (end booking) or 1 (start booking).
+struct BoundaryValues {
+  int segments = 0, tenures = 1, window = 0;  //!< K, the chain's L and W
+  std::vector<double> active;  //!< [K * L] a customer at tenure tau, before the period's churn test
+  std::vector<double> lapsed;  //!< [K * W] a customer lapsed d = 1..W periods
+  std::vector<double> initial;  //!< [K] the scenario's initial customers of each segment, together
+};
+
+//! The boundary values of `m`, which must have been resolved with customer value.
+BoundaryValues boundary_values(const ModelParams& m);
+
 //! Build the chain of one customer of `m`.
 CustomerChain customer_chain(const ModelParams& m);
 

@@ -87,6 +87,12 @@ enum class PeriodUnit { Day, Week, Month, Quarter, Year };
 [[nodiscard]] double periods_per_year(PeriodUnit p);
 [[nodiscard]] const char* period_name(PeriodUnit p);
 
+//! When a period's cash flows are booked (docs/model.md, section 5, "Booking").
+enum class Booking {
+  EndOfPeriod,  //!< customers pay when they pass the period's churn test; flows at the period's end
+  StartOfPeriod,  //!< contractual: paid at sign-up and at each renewal; flows at the period's start
+};
+
 struct SimulationSettings {
   PeriodUnit period = PeriodUnit::Month;
   int horizon = 36;            //!< number of periods simulated
@@ -96,6 +102,7 @@ struct SimulationSettings {
   //! Periods after which sBG retention is held constant in LTV; 0 = LTV_TENURE_CAP_YEARS years.
   int ltv_tenure_cap = 0;
   int ltv_horizon = 0;         //!< periods of the payback curve; 0 = max(min(tenure cap, 20 years), horizon)
+  Booking booking = Booking::EndOfPeriod;
 };
 
 //! Default LTV tenure cap in years: a length of time, so that the cap means the same in any

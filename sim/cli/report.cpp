@@ -10,6 +10,7 @@
 #include "clvsim/build_info.hpp"
 #include "clvsim/compare.hpp"
 #include "clvsim/engine.hpp"
+#include "clvsim/markov.hpp"
 #include "clvsim/model.hpp"
 #include "clvsim/statistics.hpp"
 
@@ -455,10 +456,14 @@ void print_expected(std::ostream& os, const Scenario& scenario, std::size_t widt
                          format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2)});
   funnel.print(os, width);
 
-  os << "\nCustomer lifetime value at acquisition (Markov chain, " << scenario.currency << ")\n";
-  Table ltv{{"segment", "value"}, {}};
+  os << "\nCustomer lifetime value at acquisition and value of the initial customers (Markov "
+        "chain, "
+     << scenario.currency << ")\n";
+  const BoundaryValues base = boundary_values(m);
+  Table ltv{{"segment", "value", "initial customers' value"}, {}};
   for (int k = 0; k < m.segments; ++k)
-    ltv.rows.push_back({scenario.segments[k].name, format_number(m.ltv[k], 2)});
+    ltv.rows.push_back(
+        {scenario.segments[k].name, format_number(m.ltv[k], 2), format_number(base.initial[k], 0)});
   ltv.print(os, width);
 
   os << "\nHorizon totals\n";

@@ -286,6 +286,28 @@ CustomerChain customer_chain(const ModelParams& m) {
   return ch;
 }
 
+BoundaryValues boundary_values(const ModelParams& m) {
+  BoundaryValues b;
+  const int K = m.segments, L = m.ltv_tenure_cap, W = m.winback ? m.winback_window : 0;
+  b.segments = K;
+  b.tenures = L;
+  b.window = W;
+  const auto KL = static_cast<std::size_t>(K) * L;
+  CLVSIM_EXPECT(m.state_value.size() == KL + static_cast<std::size_t>(K) * W);
+  const double rho = m.book_at_start ? 1.0 : 1.0 / (1.0 + m.discount_rate);
+  for (std::size_t i = 0; i < KL; ++i) b.active.push_back(rho * m.state_value[i]);
+  for (std::size_t i = KL; i < m.state_value.size(); ++i)
+    b.lapsed.push_back(rho * m.state_value[i]);
+  b.initial.assign(static_cast<std::size_t>(K), 0.0);
+  for (int k = 0; k < K; ++k)
+    for (int tau = 0; tau < m.tenures; ++tau) {
+      const double n = m.initial_customers[static_cast<std::size_t>(k) * m.tenures + tau];
+      if (n != 0.0)
+        b.initial[k] += n * b.active[static_cast<std::size_t>(k) * L + std::min(tau, L - 1)];
+    }
+  return b;
+}
+
 CustomerValue customer_value(const ModelParams& m, int periods) {
   const OneCustomer c(m);
   const double gamma = 1.0 / (1.0 + m.discount_rate);

@@ -258,6 +258,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (int st = 0; st < S && st < static_cast<int>(s.pipeline.prospects.size()); ++st)
     m.initial_prospects[st] = read(s.pipeline.prospects[st]);
 
+  m.book_at_start = s.simulation.booking == Booking::StartOfPeriod;
+  m.signup_value.assign(static_cast<std::size_t>(K), 0.0);
+  if (m.book_at_start)
+    for (int k = 0; k < K; ++k)
+      m.signup_value[k] =
+          m.orders_per_period[k] * m.order_value[k] * m.gross_margin[k] - m.cost_to_serve[k];
+
   // Customer value per segment, from the Markov chain of one customer.
   if (valuation == Valuation::WithoutCustomerValue) {
     m.ltv.assign(static_cast<std::size_t>(K), std::numeric_limits<double>::quiet_NaN());
@@ -275,6 +282,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   m.payback_periods = N;
   m.payback_curve = std::move(cv.cumulative_contribution);
   m.state_value = std::move(cv.state_value);
+  // Start booking: the sign-up payment comes first, at the start of the acquisition period, and
+  // the chain's first period (the first renewal) one period later, so V = e + gamma u(k, 0).
+  for (int k = 0; k < K; ++k) {
+    m.ltv[k] += m.signup_value[k];
+    for (int n = 0; n < N; ++n)
+      m.payback_curve[static_cast<std::size_t>(k) * N + n] += m.signup_value[k];
+  }
   return m;
 }
 

@@ -47,8 +47,8 @@ const Names TOP_KEYS = {"scenario",  "simulation",  "funnel",   "channels",     
                         "sweep",     "sensitivity", "extends",  "parameter_draws", "optimize"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
-    "period",         "horizon",    "replications", "seed", "annual_discount_rate",
-    "ltv_tenure_cap", "ltv_horizon"};
+    "period",         "horizon",     "replications", "seed", "annual_discount_rate",
+    "ltv_tenure_cap", "ltv_horizon", "booking"};
 const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
@@ -911,6 +911,10 @@ void Reader::read_simulation(Scenario& s, const toml::table& root) const {
                       "must be an integer number of periods >= 0; 0 means the longer of the tenure "
                       "cap and the horizon"))
     sim.ltv_horizon = static_cast<int>(*v);
+  if (auto b = choice_at<Booking>(
+          *t, "booking", "simulation.booking",
+          {{"end", Booking::EndOfPeriod}, {"start", Booking::StartOfPeriod}}, "booking"))
+    sim.booking = *b;
 }
 
 Names Reader::stage_names(const toml::table* funnel) const {

@@ -230,3 +230,124 @@ TEST_CASE("Customer equity is NaN without customer value and named like the othe
   CHECK(total_infos()[static_cast<std::size_t>(Total::CustomerEquity)].name == "customer_equity");
   CHECK(MetricLayout(s).index("customer_equity") == MetricLayout(s).customer_equity());
 }
+
+namespace {
+
+// Fader & Hardie (2010), sBG with (alpha, beta) = (1/15, 4/15), one payment of 1 a year.
+std::string derl_scenario(int renewals, const char* booking) {
+  return std::string(
+             "[simulation]\nperiod = \"year\"\nhorizon = 6\nannual_discount_rate = 0.10\n"
+             "ltv_tenure_cap = 400\nbooking = \"") +
+         booking +
+         "\"\n[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.0\n"
+         "[segments.contract]\nchurn_sbg = { alpha = 0.0666666666666666667, beta = "
+         "0.266666666666666667 }\n"
+         "order_model = \"fixed\"\norder_value = 1\ninitial_customers = 1\ninitial_tenure = " +
+         std::to_string(renewals) + "\n";
+}
+
+// DERL(d | alpha, beta, n - 1) = B(alpha, beta + n) / B(alpha, beta + n - 1)
+// * 2F1(1, beta + n; alpha + beta + n; 1 / (1 + d)), the hypergeometric series summed directly.
+double derl_closed_form(double alpha, double beta, double d, int n) {
+  const double ratio = (beta + n - 1) / (alpha + beta + n - 1);
+  const double z = 1.0 / (1.0 + d);
+  double term = 1.0, sum = 0.0;
+  for (int j = 0; j < 100000 && term > 1e-17; ++j) {
+    sum += term;
+    term *= (beta + n + j) / (alpha + beta + n + j) * z;
+  }
+  return ratio * sum;
+}
+
+}  // namespace
+
+TEST_CASE("Start booking: the base's value is Fader & Hardie's DERL", "[equity][derl]") {
+  // Fader & Hardie (2010), Marketing Science 29(1), the DERL of a customer with n - 1 renewals,
+  // n = 1..5, at d = 10%.
+  const double published[] = {7.68, 9.46, 9.86, 10.06, 10.19};
+  for (int n = 1; n <= 5; ++n) {
+    INFO("n = " << n);
+    const Scenario s = parse_scenario(derl_scenario(n - 1, "start"), "derl.toml");
+    const ModelParams m = resolve_nominal(s);
+    const BoundaryValues b = boundary_values(m);
+    const double closed = derl_closed_form(1.0 / 15.0, 4.0 / 15.0, 0.10, n);
+    CHECK(std::fabs(closed - published[n - 1]) < 0.005);
+    CHECK(b.initial[0] == Approx(closed).epsilon(1e-10));
+    CHECK(std::fabs(b.initial[0] - published[n - 1]) < 0.005);
+    // The simulated base, valued at every horizon, in expected-value mode.
+    const Run r = expected_run(s);
+    for (int t = 0; t < r.T; ++t) CHECK(r.at(r.equity, t) == Approx(closed).epsilon(1e-10));
+    // End booking pays the same amounts a period later.
+    const ModelParams e = resolve_nominal(parse_scenario(derl_scenario(n - 1, "end"), "derl.toml"));
+    CHECK(boundary_values(e).initial[0] == Approx(closed / 1.1).epsilon(1e-10));
+  }
+}
+
+TEST_CASE("Start booking: value at acquisition includes the sign-up payment", "[equity][derl]") {
+  // Geometric churn: E[CLV] = sum_{t >= 0} (s / (1 + i))^t m = m (1 + i) / (1 + i - s).
+  std::string toml = GEOMETRIC;
+  toml.replace(toml.find("annual_discount_rate"), 0, "booking = \"start\"\n");
+  const Scenario s = parse_scenario(toml, "geometric.toml");
+  const ModelParams m = resolve_nominal(s);
+  const double i = std::pow(1.10, 1.0 / 12.0) - 1.0, keep = 0.95, margin = 20.0;
+  CHECK(m.ltv[0] == Approx(margin * (1.0 + i) / (1.0 + i - keep)).epsilon(1e-12));
+  // The base at tenure 0 at time 0 renews at once: N m (1 + i) s / (1 + i - s).
+  const Run r = expected_run(s);
+  for (int t = 0; t < r.T; ++t)
+    CHECK(r.at(r.equity, t) ==
+          Approx(1000.0 * margin * keep * (1.0 + i) / (1.0 + i - keep)).epsilon(1e-12));
+}
+
+TEST_CASE("Start booking: equity when acquisition stops, and the Monte Carlo mean",
+          "[equity][derl]") {
+  std::string toml = RICH;
+  toml.replace(toml.find("ltv_tenure_cap"), 0, "booking = \"start\"\n");
+  toml.replace(
+      toml.find("[segments.low]"), 0,
+      "[channels.ads]\nspend = [5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, "
+      "5000, 5000, 0, 0, 0, 0, 0, 0]\ncost_per_lead = 25\nsegment_mix = { low = 3, mid = 1 }\n");
+  for (const char* orders : {"", "order_model = \"bernoulli\"\norders_per_period = 0.7\n"}) {
+    std::string text = toml;
+    if (*orders) {
+      text.replace(text.find("orders_per_period = 1.5\n"),
+                   std::string("orders_per_period = 1.5\n").size(), orders);
+    }
+    const Scenario longer = parse_scenario(text, "rich.toml");
+    Scenario shorter = longer;
+    shorter.simulation.horizon = 12;
+    shorter.channels[0].spend.resize(12);
+    const Run a = expected_run(shorter), b = expected_run(longer);
+    CHECK(total(a, Total::CustomerEquity) ==
+          Approx(total(b, Total::CustomerEquity)).epsilon(1e-11));
+
+    const ModelParams m = resolve_nominal(shorter);
+    std::vector<double> equity, npv;
+    std::vector<double> metrics(static_cast<std::size_t>(MetricLayout(shorter).size()) * m.horizon),
+        totals(static_cast<std::size_t>(Total::Count_));
+    for (int rep = 0; rep < 400; ++rep) {
+      simulate_replication(m, 99, static_cast<std::uint64_t>(rep), metrics, totals);
+      equity.push_back(totals[static_cast<std::size_t>(Total::CustomerEquity)]);
+      npv.push_back(totals[static_cast<std::size_t>(Total::Npv)]);
+    }
+    const Stats se = summarize(equity), sn = summarize(npv);
+    CHECK(std::fabs(se.mean - total(a, Total::CustomerEquity)) < 4.0 * se.std_error);
+    CHECK(std::fabs(sn.mean - total(a, Total::Npv)) < 4.0 * sn.std_error);
+  }
+}
+
+TEST_CASE("simulation.booking is read, and a bad value is named with its place", "[equity][derl]") {
+  CHECK(parse_scenario(derl_scenario(0, "start"), "derl.toml").simulation.booking ==
+        Booking::StartOfPeriod);
+  CHECK(parse_scenario(derl_scenario(0, "end"), "derl.toml").simulation.booking ==
+        Booking::EndOfPeriod);
+  CHECK(parse_scenario(GEOMETRIC, "g.toml").simulation.booking == Booking::EndOfPeriod);
+  REQUIRE_THROWS_WITH(
+      parse_scenario(derl_scenario(0, "begin"), "derl.toml"),
+      Catch::Contains("derl.toml:6:11: simulation.booking = \"begin\" is not a known booking") &&
+          Catch::Contains("\"end\", \"start\""));
+  std::string misspelt = derl_scenario(0, "end");
+  misspelt.replace(misspelt.find("booking"), 7, "bookin");
+  REQUIRE_THROWS_WITH(
+      parse_scenario(misspelt, "derl.toml"),
+      Catch::Contains("derl.toml:6:1: simulation.bookin") && Catch::Contains("booking"));
+}
