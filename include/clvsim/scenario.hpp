@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -209,12 +210,32 @@ struct Override {
   SourceLocation where;  //!< where the override was written
 };
 
+//! A change of annual retention asked for directly (docs/scenario.md, [variants.<name>]):
+//! clvsim scales every segment's churn_multiplier by the factor that reaches it in
+//! expected-value mode (docs/model.md, section 9).
+struct RetentionGoal {
+  enum class Kind { Add, Target };
+  Kind kind = Kind::Add;
+  double value =
+      0.0;  //!< Add: change in points as a fraction (0.05 = +5 points); Target: the level
+  SourceLocation where;
+};
+
 //! A named variant of a scenario: the base with some parameters changed.
 struct VariantSpec {
   std::string name;
   std::string description;
   std::vector<Override> overrides;
+  std::optional<RetentionGoal> retention;  //!< applied after the overrides
   SourceLocation where;
+};
+
+//! What solving a variant's retention goal gave (NaN when the variant has none).
+struct RetentionSolution {
+  double base = std::numeric_limits<double>::quiet_NaN();     //!< the base's annual retention
+  double goal = std::numeric_limits<double>::quiet_NaN();     //!< the annual retention asked for
+  double reached = std::numeric_limits<double>::quiet_NaN();  //!< the variant's, after solving
+  double churn_scale = std::numeric_limits<double>::quiet_NaN();  //!< factor on churn_multiplier
 };
 
 //! One swept parameter: every parameter matched by `pattern` gets the point's value, applied as
@@ -340,6 +361,7 @@ struct Scenario {
   ReferralProgram referral;
   InitialPipeline pipeline;
   std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
+  RetentionSolution retention_solution;          //!< of a variant with a retention goal
   std::optional<SweepSpec> sweep;                //!< [sweep], for `clvsim sweep`
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`
   //! [parameter_draws]; linked to its parameters by attach_parameter_draws().

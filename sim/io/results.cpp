@@ -161,6 +161,13 @@ void write_comparison(h5::Group& g, const ScenarioResults& base, const ScenarioR
   g.set_attr("base_annual_retention", c.base_annual_retention);
   g.set_attr("variant_annual_retention", c.variant_annual_retention);
   g.set_attr("marginal_ltv_cac", c.marginal_ltv_cac);
+  if (const RetentionSolution& rs = variant_scenario.retention_solution; !std::isnan(rs.goal)) {
+    // A retention goal solved in expected-value mode (docs/model.md, section 9).
+    g.set_attr("retention_goal_base", rs.base);
+    g.set_attr("retention_goal", rs.goal);
+    g.set_attr("retention_goal_reached", rs.reached);
+    g.set_attr("retention_goal_churn_scale", rs.churn_scale);
+  }
 
   const auto& infos = total_infos();
   h5::Group totals = g.create_group("totals");
