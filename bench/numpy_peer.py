@@ -236,7 +236,7 @@ class Params:
         self.winback_cost = read.money(wb.get("attempt_cost", 0.0)) if wb else np.zeros(R)
         self.winback_success = read.prob(wb.get("success_probability", 0.0)) if wb else np.zeros(R)
 
-        self.ltv, self.payback_curve = customer_value(self)
+        self.ltv, self.payback_curve, self.u_active, self.u_lapsed = customer_value(self)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,6 +290,18 @@ def customer_value(p):
     else:
         u0 = a
     ltv = gamma[:, None] * u0
+    # Every state's value (§6, customer equity): the cap level, then down in tenure, given y.
+    yv = y if W > 0 else np.zeros((R, K))
+    uA = np.empty((R, K, Lc))
+    uA[:, :, Lc - 1] = np.linalg.solve(G, (rA[:, :, Lc - 1] + gamma[:, None] * hw[:, :, Lc - 1] * yv)[..., None])[..., 0]
+    for tau in range(Lc - 2, -1, -1):
+        uA[:, :, tau] = (rA[:, :, tau] + gamma[:, None] * np.einsum("rkj,rj->rk", s[:, :, tau, None] * M, uA[:, :, tau + 1])
+                         + gamma[:, None] * hw[:, :, tau] * yv)
+    uL = np.zeros((R, K, max(W, 1)))
+    after = np.zeros((R, K))
+    for d in range(W - 1, -1, -1):
+        after = -p.winback_cost[:, None] + q[:, None] * uA[:, :, 0] + (gamma * (1.0 - q))[:, None] * after
+        uL[:, :, d] = after
 
     # Payback curve: C_k(n) = sum_{i < n} (P^i r)(k, 0).
     N = p.N
@@ -315,7 +327,7 @@ def customer_value(p):
             nL[:, :, :-1] += (1.0 - q)[:, None, None] * wL[:, :, 1:]
             wL = nL
         wA[:, :, :hi] = nA
-    return ltv, curve
+    return ltv, curve, uA, uL
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,13 +424,13 @@ FIXED = ["revenue", "gross_margin", "cost_to_serve", "acquisition_spend", "reten
          "new_customers_pipeline", "cac", "ltv", "ltv_cac", "payback_periods"]
 TOTALS = ["npv", "revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
           "new_customers", "churned_customers", "won_back_customers", "active_customers", "cac",
-          "ltv", "ltv_cac", "payback_periods"]
+          "ltv", "ltv_cac", "payback_periods", "customer_equity"]
 
 
 def metric_names(p):
     return (FIXED + [f"new_customers_{c}" for c in p.channel_names] +
             [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
-            [f"cost_per_entered_{s}" for s in p.stage_names])
+            [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"])
 
 
 def simulate(p, draw):
@@ -550,6 +562,13 @@ def simulate(p, draw):
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[f"cost_per_entered_{p.stage_names[s]}"][:, t] = np.where(e > 0, upstream / e, np.nan)
             upstream = upstream + nurture_by_stage[:, s]
+        # Customer equity: the customers held, valued by the chain at their state.
+        Lc = p.ltv_cap
+        tau = np.minimum(np.arange(L), Lc - 1)
+        held = (A.astype(float) * p.u_active[:, :, tau]).sum(axis=(1, 2))
+        if W > 0:
+            held = held + (lapsed.astype(float) * p.u_lapsed).sum(axis=(1, 2))
+        out["customer_equity"][:, t] = npv + discount / (1.0 + p.discount) * held
     tot = {}
     for name in ["revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
                  "new_customers", "churned_customers", "won_back_customers"]:
@@ -559,6 +578,7 @@ def simulate(p, draw):
     cac, ltv, ltv_cac, pb = ratios(p, new_by_segment.sum(axis=1),
                                    tot["acquisition_spend"] + out["referral_rewards"].sum(axis=1))
     tot.update(cac=cac, ltv=ltv, ltv_cac=ltv_cac, payback_periods=pb)
+    tot["customer_equity"] = out["customer_equity"][:, T - 1]
     return out, tot
 
 

@@ -63,6 +63,7 @@ enum class Total : int {
   Ltv,
   LtvCac,
   PaybackPeriods,
+  CustomerEquity,  //!< npv + discounted value of the customers held at the horizon
   Count_
 };
 
@@ -77,7 +78,8 @@ struct MetricInfo {
 
 //! Where each metric of a model with C channels, K segments and S stages is stored: the fixed
 //! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
-//! cost_per_entered_<stage> (S), then market_unreached (1, only with a finite market).
+//! cost_per_entered_<stage> (S), customer_equity, then market_unreached (1, only with a finite
+//! market).
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
@@ -94,7 +96,8 @@ struct MetricIndex {
   [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels) + k; }
   [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
   [[nodiscard]] int cost_per_entered(int s) const { return entered_stage(stages) + s; }
-  [[nodiscard]] int market_unreached() const { return cost_per_entered(stages); }
+  [[nodiscard]] int customer_equity() const { return cost_per_entered(stages); }
+  [[nodiscard]] int market_unreached() const { return customer_equity() + 1; }
   [[nodiscard]] int size() const { return market_unreached() + market; }
 };
 
@@ -113,6 +116,10 @@ class MetricLayout : public MetricIndex {
 
 //! Names, units and descriptions of the totals, in Total order.
 const std::vector<MetricInfo>& total_infos();
+
+//! Whether a total needs the customer-value chain (Valuation::WithCustomerValue): LTV, LTV/CAC,
+//! payback and customer equity; without it they are NaN.
+[[nodiscard]] bool needs_customer_value(Total t);
 
 struct DrawRecord;
 

@@ -31,6 +31,11 @@ struct ModelParams;
 struct CustomerValue {
   std::vector<double> ltv;                      //!< [K] discounted value at acquisition
   std::vector<double> cumulative_contribution;  //!< [K * N] undiscounted, after n = 1..N periods
+  //! [K * L + K * W] u(s) = [(I - gamma P)^-1 r](s) for every state s of the chain, in
+  //! CustomerChain's order (active (k, tau), then lapsed (k, d)): the discounted value of a
+  //! customer in state s at the start of a period, its rewards valued at the end of each period
+  //! and discounted to the end of the first. +inf everywhere when the chain's value is infinite.
+  std::vector<double> state_value;
 };
 
 //! The one-period transition matrix P (row-stochastic up to loss) and reward vector r.
@@ -45,6 +50,18 @@ struct CustomerChain {
   [[nodiscard]] int lapsed_state(int k, int d) const { return segments * tenures + k * window + d; }
   [[nodiscard]] int size() const { return segments * (tenures + window); }
 };
+
+//! Customer values at a period boundary, at time 0 of that boundary (docs/model.md, section 6,
+//! "Value of the base"): rho u(s) with rho = 1 / (1 + i) (end booking) or 1 (start booking).
+struct BoundaryValues {
+  int segments = 0, tenures = 1, window = 0;  //!< K, the chain's L and W
+  std::vector<double> active;  //!< [K * L] a customer at tenure tau, before the period's churn test
+  std::vector<double> lapsed;  //!< [K * W] a customer lapsed d = 1..W periods
+  std::vector<double> initial;  //!< [K] the scenario's initial customers of each segment, together
+};
+
+//! The boundary values of `m`, which must have been resolved with customer value.
+BoundaryValues boundary_values(const ModelParams& m);
 
 //! Build the chain of one customer of `m`.
 CustomerChain customer_chain(const ModelParams& m);

@@ -127,6 +127,15 @@ struct ModelParams {
   std::vector<double> ltv;             //!< [K] discounted value at acquisition
   int payback_periods = 0;             //!< N, length of the payback curves
   std::vector<double> payback_curve;   //!< [K * N] cumulative undiscounted contribution
+  //! [K * ltv_tenure_cap + K * winback_window] value u of each state of the customer chain at the
+  //! start of a period (CustomerValue::state_value); empty without customer value.
+  std::vector<double> state_value;
+  //! Booking at the start of a period (simulation.booking = "start"): every flow of period t is
+  //! discounted by (1 + i)^-(t-1), and new customers pay one period's contribution at sign-up.
+  bool book_at_start = false;
+  //! [K] contribution paid at sign-up, orders_per_period * order_value * gross_margin -
+  //! cost_to_serve of the segment joined, with start booking; 0 with end booking.
+  std::vector<double> signup_value;
 
   // Churn law, kept to extend the hazard beyond the tracked tenures (LTV chain).
   std::vector<bool> sbg;               //!< [K]

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -100,6 +101,12 @@ enum class PeriodUnit { Day, Week, Month, Quarter, Year };
 [[nodiscard]] double periods_per_year(PeriodUnit p);
 [[nodiscard]] const char* period_name(PeriodUnit p);
 
+//! When a period's cash flows are booked (docs/model.md, section 5, "Booking").
+enum class Booking {
+  EndOfPeriod,  //!< customers pay when they pass the period's churn test; flows at the period's end
+  StartOfPeriod,  //!< contractual: paid at sign-up and at each renewal; flows at the period's start
+};
+
 struct SimulationSettings {
   PeriodUnit period = PeriodUnit::Month;
   int horizon = 36;            //!< number of periods simulated
@@ -112,6 +119,7 @@ struct SimulationSettings {
   //! The period the per-period values were written for (`rates_per`), if the file says so: it
   //! must be `period`, so that changing the period cannot silently reinterpret them.
   std::optional<PeriodUnit> rates_per;
+  Booking booking = Booking::EndOfPeriod;
 };
 
 //! Default LTV tenure cap in years: a length of time, so that the cap means the same in any
@@ -262,12 +270,32 @@ struct Override {
   SourceLocation where;  //!< where the override was written
 };
 
+//! A change of annual retention asked for directly (docs/scenario.md, [variants.<name>]):
+//! clvsim scales every segment's churn_multiplier by the factor that reaches it in
+//! expected-value mode (docs/model.md, section 9).
+struct RetentionGoal {
+  enum class Kind { Add, Target };
+  Kind kind = Kind::Add;
+  double value =
+      0.0;  //!< Add: change in points as a fraction (0.05 = +5 points); Target: the level
+  SourceLocation where;
+};
+
 //! A named variant of a scenario: the base with some parameters changed.
 struct VariantSpec {
   std::string name;
   std::string description;
   std::vector<Override> overrides;
+  std::optional<RetentionGoal> retention;  //!< applied after the overrides
   SourceLocation where;
+};
+
+//! What solving a variant's retention goal gave (NaN when the variant has none).
+struct RetentionSolution {
+  double base = std::numeric_limits<double>::quiet_NaN();     //!< the base's annual retention
+  double goal = std::numeric_limits<double>::quiet_NaN();     //!< the annual retention asked for
+  double reached = std::numeric_limits<double>::quiet_NaN();  //!< the variant's, after solving
+  double churn_scale = std::numeric_limits<double>::quiet_NaN();  //!< factor on churn_multiplier
 };
 
 //! One swept parameter: every parameter matched by `pattern` gets the point's value, applied as
@@ -394,6 +422,7 @@ struct Scenario {
   InitialPipeline pipeline;
   Market market;                      //!< [market]; disabled: an unlimited market
   std::vector<VariantSpec> variants;  //!< declared variants, compared against this base
+  RetentionSolution retention_solution;          //!< of a variant with a retention goal
   std::optional<SweepSpec> sweep;                //!< [sweep], for `clvsim sweep`
   std::optional<SensitivitySpec> sensitivity;    //!< [sensitivity], for `clvsim sensitivity`
   //! [parameter_draws]; linked to its parameters by attach_parameter_draws().

@@ -28,6 +28,11 @@ std::vector<std::string> param_paths(const Scenario& s);
 //! its domain.
 void apply_override(Scenario& s, const Override& o);
 
+//! Annual retention in expected-value mode at the point values (docs/model.md, section 9): the
+//! mean over the periods with customers at risk of the expected retention rate, to the power P
+//! (periods per year). NaN when no period has customers at risk.
+[[nodiscard]] double expected_annual_retention(const Scenario& s);
+
 //! The base followed by one scenario per declared variant, each validated. A variant is named
 //! after its spec and has no variants of its own. A variant without overrides, or with an
 //! override that changes no used parameter, is an InputError.

@@ -10,8 +10,10 @@
 #include "clvsim/build_info.hpp"
 #include "clvsim/compare.hpp"
 #include "clvsim/engine.hpp"
+#include "clvsim/markov.hpp"
 #include "clvsim/model.hpp"
 #include "clvsim/statistics.hpp"
+#include "clvsim/variants.hpp"
 
 namespace clvsim::cli {
 namespace {
@@ -195,6 +197,7 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
   const std::string cur = " (" + scenario.currency + ")";
   const std::vector<Row> rows = {
       {"NPV" + cur, Total::Npv, 0},
+      {"Customer equity" + cur, Total::CustomerEquity, 0},
       {"Revenue, " + horizon + cur, Total::Revenue, 0},
       {"Profit, " + horizon + cur, Total::Profit, 0},
       {"Active customers at end", Total::ActiveCustomers, 0},
@@ -254,6 +257,7 @@ void print_comparison(std::ostream& out, const RunResults& results,
   const std::string cur = " (" + base.currency + ")";
   const std::vector<Row> rows = {
       {"NPV" + cur, Total::Npv, 0},
+      {"Customer equity" + cur, Total::CustomerEquity, 0},
       {"Profit, " + horizon + cur, Total::Profit, 0},
       {"Revenue, " + horizon + cur, Total::Revenue, 0},
       {"Active customers at end", Total::ActiveCustomers, 0},
@@ -348,6 +352,11 @@ void print_comparison(std::ostream& out, const RunResults& results,
        << ", 90% confidence interval of the mean [" << signed_number(npv.ci_low, 0) << ", "
        << signed_number(npv.ci_high, 0) << "]; NPV higher in " << percent(npv.p_higher, 0)
        << " of replications\n";
+    if (const RetentionSolution& rs = scenarios[v + 1].retention_solution; !std::isnan(rs.goal))
+      os << "  annual retention goal " << format_number(100.0 * rs.goal, 2) << "% (base "
+         << format_number(100.0 * rs.base, 2) << "%): reached " << format_number(100.0 * rs.reached, 2)
+         << "% in expected-value mode by scaling churn by " << format_number(rs.churn_scale, 4)
+         << "\n";
     if (std::isfinite(c.marginal_ltv_cac)) {
       os << "  marginal LTV/CAC (extra customer value acquired per extra unit of acquisition "
             "cost): "
@@ -453,11 +462,19 @@ void print_expected(std::ostream& os, const Scenario& scenario, std::size_t widt
                          format_number(value(MetricLayout::fixed(Metric::Cac), 0), 2)});
   funnel.print(os, width);
 
-  os << "\nCustomer lifetime value at acquisition (Markov chain, " << scenario.currency << ")\n";
-  Table ltv{{"segment", "value"}, {}};
+  os << "\nCustomer lifetime value at acquisition and value of the initial customers (Markov "
+        "chain, "
+     << scenario.currency << ")\n";
+  const BoundaryValues base = boundary_values(m);
+  Table ltv{{"segment", "value", "initial customers' value"}, {}};
   for (int k = 0; k < m.segments; ++k)
-    ltv.rows.push_back({scenario.segments[k].name, format_number(m.ltv[k], 2)});
+    ltv.rows.push_back(
+        {scenario.segments[k].name, format_number(m.ltv[k], 2), format_number(base.initial[k], 0)});
   ltv.print(os, width);
+
+  os << "\nAnnual retention (expected, mean retention rate over the periods to the power "
+     << periods_per_year(scenario.simulation.period)
+     << "): " << format_number(100.0 * expected_annual_retention(scenario), 2) << "%\n";
 
   os << "\nHorizon totals\n";
   Table horizon{{"total", "expected"}, {}};

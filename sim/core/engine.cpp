@@ -92,6 +92,31 @@ class MarketDraw {
   double scale_ = 0.0;
   double mass_left_ = 1.0;
 };
+// The value u of the customers held at the start of the next period, by the customer chain
+// (docs/model.md, section 6, "Customer equity"): active customers at their tenure (held at the
+// chain's cap), lapsed customers d periods after churn. NaN without customer value.
+template <class C>
+double held_value(const ModelParams& m, const std::vector<C>& active,
+                  const std::vector<C>& lapsed) {
+  if (m.state_value.empty()) return NaN;
+  const int K = m.segments, L = m.tenures, W = m.winback_window, cap = m.ltv_tenure_cap;
+  double value = 0.0;
+  for (int k = 0; k < K; ++k) {
+    for (int tau = 0; tau < L; ++tau) {
+      const double n = static_cast<double>(active[static_cast<std::size_t>(k) * L + tau]);
+      if (n != 0.0)
+        value += n * m.state_value[static_cast<std::size_t>(k) * cap + std::min(tau, cap - 1)];
+    }
+    for (int d = 0; d < W; ++d) {
+      const double n = static_cast<double>(lapsed[static_cast<std::size_t>(k) * W + d]);
+      if (n != 0.0)
+        value +=
+            n *
+            m.state_value[static_cast<std::size_t>(K) * cap + static_cast<std::size_t>(k) * W + d];
+    }
+  }
+  return value;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -349,6 +374,36 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     }
     std::swap(active, next);
 
+    // Start booking: the period's new customers pay their sign-up (one period's orders and cost
+    // to serve in the segment they join; streams of cells K + k, apart from the survivors').
+    if (m.book_at_start) {
+      for (int k = 0; k < K; ++k) {
+        const double nk = new_by_segment[static_cast<std::size_t>(t) * K + k];
+        if (nk == 0.0) continue;
+        const std::uint64_t where = cell(t, static_cast<std::uint64_t>(K + k));
+        double o = 0.0;
+        switch (m.order_model[k]) {
+          case OrderModel::Poisson:
+            o = static_cast<double>(
+                draw.poisson(nk * m.orders_per_period[k], Purpose::Orders, where));
+            break;
+          case OrderModel::Fixed:
+            o = nk * m.orders_per_period[k];
+            break;
+          case OrderModel::Bernoulli:
+            o = static_cast<double>(
+                draw.binomial(static_cast<C>(nk), m.order_draw[k], Purpose::Orders, where));
+            break;
+        }
+        const double v =
+            draw.order_value(o, m.order_value[k], m.order_value_cv[k], Purpose::Revenue, where);
+        orders += o;
+        revenue += v;
+        margin += v * m.gross_margin[k];
+        serve += nk * m.cost_to_serve[k];
+      }
+    }
+
     // Accounting for the period.
     const double acquisition = channel_spend + nurture_spend;
     const double retention = static_cast<double>(at_risk) * m.retention_per_customer + m.retention_fixed;
@@ -356,7 +411,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     const double rewards = from_referral * m.referral_reward;
     const double profit = margin - serve - acquisition - retention - winback - rewards;
     cumulative += profit;
-    npv += profit * discount;
+    // Flows at the end of period t, or at its start (start booking).
+    const double booked = m.book_at_start ? discount * (1.0 + m.discount_rate) : discount;
+    npv += profit * booked;
     double active_total = 0.0;
     for (int k = 0; k < K; ++k) {
       C a{};
@@ -376,7 +433,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::ReferralRewards), t) = rewards;
     at(F(Metric::Profit), t) = profit;
     at(F(Metric::CumulativeProfit), t) = cumulative;
-    at(F(Metric::DiscountedProfit), t) = profit * discount;
+    at(F(Metric::DiscountedProfit), t) = profit * booked;
     at(F(Metric::Npv), t) = npv;
     at(F(Metric::ActiveCustomers), t) = active_total;
     at(F(Metric::NewCustomers), t) = new_total;
@@ -393,6 +450,11 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::Ltv), t) = ratios.ltv;
     at(F(Metric::LtvCac), t) = ratios.ltv_cac;
     at(F(Metric::PaybackPeriods), t) = ratios.payback;
+    // Customer equity: the customers held now are worth gamma u at the end of this period (u
+    // with start booking: they renew, and pay, at the start of the next).
+    at(index.customer_equity(), t) =
+        npv + (m.book_at_start ? discount : discount / (1.0 + m.discount_rate)) *
+                  held_value(m, active, lapsed);
     // Cost per entry: the spend that can bring prospects into stage s (channels entering at or
     // before it, nurturing in the stages before it) over the entries of stage s.
     double upstream = 0.0;
@@ -432,6 +494,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   total(Total::Ltv) = ratios.ltv;
   total(Total::LtvCac) = ratios.ltv_cac;
   total(Total::PaybackPeriods) = ratios.payback;
+  total(Total::CustomerEquity) = at(index.customer_equity(), T - 1);
 }
 
 }  // namespace
@@ -441,7 +504,11 @@ double payback_periods(const ModelParams& m, std::span<const double> new_by_segm
   const double n = std::accumulate(new_by_segment.begin(), new_by_segment.end(), 0.0);
   if (!(n > 0.0) || std::isnan(cac)) return NaN;
   if (cac <= 0.0) return 0.0;
+  // The sign-up payment (start booking) is received at acquisition, before the first period.
   double previous = 0.0;
+  for (int k = 0; k < K && k < static_cast<int>(m.signup_value.size()); ++k)
+    previous += new_by_segment[k] / n * m.signup_value[k];
+  if (previous >= cac) return 0.0;
   for (int step = 0; step < N; ++step) {
     double c = 0.0;
     for (int k = 0; k < K; ++k)

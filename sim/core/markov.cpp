@@ -206,6 +206,54 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
   }
 }
 
+// The value u(s) of every state, given u(., 0) = v0 from tenure_zero_values (docs/model.md,
+// section 6, "Customer equity"). With z = u(lapsed ., 1) = c_W (q v0 - attempt_cost), every active
+// value follows from the cap state, (I - gamma S M) u(., L-1) = r + gamma H z, and one backward
+// pass u(., tau) = r(., tau) + gamma S_tau M u(., tau+1) + gamma H_tau z: O(L K^2) after the K x K
+// solve. Lapsed values: u(k, d) = -attempt_cost + q v0_k + gamma (1 - q) u(k, d+1).
+std::vector<double> state_values(const ModelParams& m, const OneCustomer& c,
+                                 const std::vector<double>& v0) {
+  const int K = c.segments, L = c.tenures, W = c.window;
+  const auto n = static_cast<std::size_t>(K) * (L + W);
+  if (v0.empty()) return std::vector<double>(n, INF);
+  const double gamma = 1.0 / (1.0 + m.discount_rate);
+  const double q = m.winback_success;
+  std::vector<double> out(n, 0.0);
+  const auto active = [&](int k, int tau) -> double& {
+    return out[static_cast<std::size_t>(k) * L + tau];
+  };
+  const auto lapsed = [&](int k, int d) -> double& {
+    return out[static_cast<std::size_t>(K) * L + static_cast<std::size_t>(k) * W + d];
+  };
+  std::vector<double> z(static_cast<std::size_t>(K), 0.0);
+  for (int k = 0; k < K; ++k) {
+    double next = 0.0;  // the lapsed state after the window is lost
+    for (int d = W - 1; d >= 0; --d)
+      next = lapsed(k, d) = -m.winback_cost + q * v0[k] + gamma * (1.0 - q) * next;
+    if (W > 0) z[k] = lapsed(k, 0);
+  }
+  using Matrix = Eigen::MatrixXd;
+  using Vector = Eigen::VectorXd;
+  Matrix a = Matrix::Identity(K, K);
+  Vector rhs(K);
+  for (int k = 0; k < K; ++k) {
+    const double h = m.hazard_at(k, L - 1);
+    rhs[k] = c.reward(m, k, L - 1, h) + gamma * h * z[k];
+    for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h) * m.migration[k * K + j];
+  }
+  const Vector cap = Eigen::FullPivLU<Matrix>(a).solve(rhs);
+  for (int k = 0; k < K; ++k) active(k, L - 1) = cap[k];
+  for (int tau = L - 2; tau >= 0; --tau) {
+    for (int k = 0; k < K; ++k) {
+      const double h = m.hazard_at(k, tau);
+      double x = 0.0;
+      for (int j = 0; j < K; ++j) x += m.migration[k * K + j] * active(j, tau + 1);
+      active(k, tau) = c.reward(m, k, tau, h) + gamma * ((1.0 - h) * x + h * z[k]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 CustomerChain customer_chain(const ModelParams& m) {
@@ -248,6 +296,28 @@ CustomerChain customer_chain(const ModelParams& m) {
   return ch;
 }
 
+BoundaryValues boundary_values(const ModelParams& m) {
+  BoundaryValues b;
+  const int K = m.segments, L = m.ltv_tenure_cap, W = m.winback ? m.winback_window : 0;
+  b.segments = K;
+  b.tenures = L;
+  b.window = W;
+  const auto KL = static_cast<std::size_t>(K) * L;
+  CLVSIM_EXPECT(m.state_value.size() == KL + static_cast<std::size_t>(K) * W);
+  const double rho = m.book_at_start ? 1.0 : 1.0 / (1.0 + m.discount_rate);
+  for (std::size_t i = 0; i < KL; ++i) b.active.push_back(rho * m.state_value[i]);
+  for (std::size_t i = KL; i < m.state_value.size(); ++i)
+    b.lapsed.push_back(rho * m.state_value[i]);
+  b.initial.assign(static_cast<std::size_t>(K), 0.0);
+  for (int k = 0; k < K; ++k)
+    for (int tau = 0; tau < m.tenures; ++tau) {
+      const double n = m.initial_customers[static_cast<std::size_t>(k) * m.tenures + tau];
+      if (n != 0.0)
+        b.initial[k] += n * b.active[static_cast<std::size_t>(k) * L + std::min(tau, L - 1)];
+    }
+  return b;
+}
+
 CustomerValue customer_value(const ModelParams& m, int periods) {
   const OneCustomer c(m);
   const double gamma = 1.0 / (1.0 + m.discount_rate);
@@ -257,6 +327,7 @@ CustomerValue customer_value(const ModelParams& m, int periods) {
   if (!v0.empty())
     for (int k = 0; k < m.segments; ++k) out.ltv[k] = gamma * v0[k];
   payback_curves(m, c, periods, out.cumulative_contribution);
+  out.state_value = state_values(m, c, v0);
   return out;
 }
 

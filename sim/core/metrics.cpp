@@ -57,6 +57,9 @@ MetricLayout::MetricLayout(const Scenario& s)
     metrics_.push_back({"cost_per_entered_" + st.name, "money/prospect", MetricKind::Ratio,
                         "spend of the channels entering at or before stage " + st.name +
                             " and of nurturing before it / prospects entering stage " + st.name});
+  metrics_.push_back({"customer_equity", "money", MetricKind::Stock,
+                      "npv + discounted Markov-chain value of the customers active or lapsed "
+                      "within the win-back window at the end of the period"});
   if (s.market.enabled)
     metrics_.push_back({"market_unreached", "people", MetricKind::Stock,
                         "people of the market potential not reached by a channel or a referral by "
@@ -85,10 +88,18 @@ const std::vector<MetricInfo>& total_infos() {
       {"active_customers", "customers", K::Stock, "active customers at the end of the horizon"},
       {"cac", "money/customer", K::Ratio, "horizon acquisition cost per new customer"},
       {"ltv", "money/customer", K::Ratio, "mean lifetime value of the horizon's new customers"},
-      {"ltv_cac", "ratio", K::Ratio, "lifetime value acquired / acquisition cost, over the horizon"},
+      {"ltv_cac", "ratio", K::Ratio,
+       "lifetime value acquired / acquisition cost, over the horizon"},
       {"payback_periods", "periods", K::Ratio, "CAC payback of the horizon's new customers"},
+      {"customer_equity", "money", K::Stock,
+       "npv + discounted Markov-chain value of the customers held at the end of the horizon"},
   };
   return infos;
+}
+
+bool needs_customer_value(Total t) {
+  return t == Total::Ltv || t == Total::LtvCac || t == Total::PaybackPeriods ||
+         t == Total::CustomerEquity;
 }
 
 }  // namespace clvsim

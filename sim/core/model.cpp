@@ -350,6 +350,12 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     m.market = true;
     m.market_potential = read(s.market.potential);
   }
+  m.book_at_start = s.simulation.booking == Booking::StartOfPeriod;
+  m.signup_value.assign(static_cast<std::size_t>(K), 0.0);
+  if (m.book_at_start)
+    for (int k = 0; k < K; ++k)
+      m.signup_value[k] =
+          m.orders_per_period[k] * m.order_value[k] * m.gross_margin[k] - m.cost_to_serve[k];
 
   // Customer value per segment, from the Markov chain of one customer.
   if (valuation == Valuation::WithoutCustomerValue) {
@@ -367,6 +373,14 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   m.ltv = std::move(cv.ltv);
   m.payback_periods = N;
   m.payback_curve = std::move(cv.cumulative_contribution);
+  m.state_value = std::move(cv.state_value);
+  // Start booking: the sign-up payment comes first, at the start of the acquisition period, and
+  // the chain's first period (the first renewal) one period later, so V = e + gamma u(k, 0).
+  for (int k = 0; k < K; ++k) {
+    m.ltv[k] += m.signup_value[k];
+    for (int n = 0; n < N; ++n)
+      m.payback_curve[static_cast<std::size_t>(k) * N + n] += m.signup_value[k];
+  }
   return m;
 }
 

@@ -13,10 +13,6 @@
 namespace clvsim {
 namespace {
 
-bool needs_customer_value(Total t) {
-  return t == Total::Ltv || t == Total::LtvCac || t == Total::PaybackPeriods;
-}
-
 // The scenario with each parameter j at x[j] (factor or value).
 Scenario at_point(const Scenario& base, const std::vector<SensitivityParameter>& params,
                   const std::vector<double>& x) {

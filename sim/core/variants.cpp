@@ -1,12 +1,15 @@
 #include "clvsim/variants.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <algorithm>
+#include <limits>
 #include <optional>
 #include <set>
 
 #include "clvsim/distribution.hpp"
+#include "clvsim/engine.hpp"
+#include "clvsim/model.hpp"
 #include "clvsim/suggest.hpp"
 
 namespace clvsim {
@@ -95,8 +98,88 @@ std::string join_parts(const std::vector<std::string>& parts, std::size_t n) {
   return out;
 }
 
+std::string points(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", 100.0 * x);
+  return buf;
+}
+
+// Scale every segment's churn_multiplier by `x`, as a variant's scale does.
+void scale_churn(Scenario& s, double x) {
+  for (Segment& seg : s.segments) {
+    Param& p = seg.churn_multiplier;
+    p.value *= x;
+    p.scale *= x;
+    p.shift *= x;
+  }
+}
+
+// Solve the variant's retention goal: the factor x on every churn_multiplier whose expected annual
+// retention is the goal, by bisection on [0, x_max] (retention falls as x grows; x_max keeps every
+// hazard <= 1). Unreachable goals are InputErrors at the goal's place.
+void solve_retention(Scenario& v, const Scenario& base, const VariantSpec& spec) {
+  const RetentionGoal& g = *spec.retention;
+  const std::string path = "variants." + spec.name + ".annual_retention";
+  RetentionSolution sol;
+  sol.base = expected_annual_retention(base);
+  sol.goal = g.kind == RetentionGoal::Kind::Add ? sol.base + g.value : g.value;
+  const std::string asked =
+      g.kind == RetentionGoal::Kind::Add
+          ? (g.value >= 0 ? "+" : "") + points(g.value) + " points from " + points(sol.base) + "%"
+          : points(g.value) + "%";
+  if (std::isnan(sol.base))
+    throw InputError::at(g.where, path, asked, "cannot be solved",
+                         "the scenario has no customers at risk in any period, so it has no annual "
+                         "retention; give it initial customers or acquisition");
+  const ModelParams m = resolve_nominal(v, Valuation::WithoutCustomerValue);
+  double worst = 0.0;  // the largest hazard at the current multipliers
+  for (const double h : m.hazard) worst = std::max(worst, h);
+  const double x_max = worst > 0.0 ? 1.0 / worst : 1.0;
+  const auto retention_at = [&](double x) {
+    Scenario s = v;
+    scale_churn(s, x);
+    return expected_annual_retention(s);
+  };
+  const double high = retention_at(0.0), low = retention_at(x_max);
+  if (!(sol.goal < high && sol.goal >= low) && !(sol.goal == high))
+    throw InputError::at(g.where, path, asked,
+                         "asks for an annual retention of " + points(sol.goal) +
+                             "%, which scaling every segment's churn cannot reach",
+                         "reachable: " + points(low) + "% (churn scaled by " + number(x_max) +
+                             ", a hazard reaching 1) to " + points(high) +
+                             "% (no churn); ask for a level in that range");
+  double lo = 0.0, hi = x_max;
+  for (int i = 0; i < 100 && hi - lo > 1e-13 * hi; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (retention_at(mid) > sol.goal ? lo : hi) = mid;
+  }
+  sol.churn_scale = 0.5 * (lo + hi);
+  scale_churn(v, sol.churn_scale);
+  for (Segment& seg : v.segments) seg.churn_multiplier.where = g.where;
+  sol.reached = expected_annual_retention(v);
+  v.retention_solution = sol;
+}
 
 }  // namespace
+
+double expected_annual_retention(const Scenario& s) {
+  const ModelParams m = resolve_nominal(s, Valuation::WithoutCustomerValue);
+  const MetricIndex index{m.channels, m.segments, m.stages};
+  const int T = m.horizon;
+  std::vector<double> metrics(static_cast<std::size_t>(index.size()) * T),
+      totals(static_cast<std::size_t>(Total::Count_));
+  expected_trajectory(m, metrics, totals);
+  double sum = 0.0;
+  int n = 0;
+  for (int t = 0; t < T; ++t) {
+    const double r =
+        metrics[static_cast<std::size_t>(MetricIndex::fixed(Metric::RetentionRate)) * T + t];
+    if (std::isnan(r)) continue;
+    sum += r;
+    ++n;
+  }
+  return n > 0 ? std::pow(sum / n, m.periods_per_year) : std::numeric_limits<double>::quiet_NaN();
+}
 
 const char* op_name(Override::Op op) {
   switch (op) {
@@ -244,9 +327,10 @@ std::vector<Scenario> expand_variants(const Scenario& base) {
     Scenario v = out.front();
     v.name = spec.name;
     v.description = spec.description;
-    if (spec.overrides.empty())
+    if (spec.overrides.empty() && !spec.retention)
       throw InputError::at(spec.where, "variants." + spec.name, "", "changes nothing",
-                           "a variant needs set, scale or add with at least one key path; a "
+                           "a variant needs set, scale or add with at least one key path, or "
+                           "annual_retention; a "
                            "variant equal to the base would report a difference of exactly 0");
     for (const Override& o : spec.overrides) {
       // Snapshot the matched parameters to tell an override that changes nothing.
@@ -267,6 +351,7 @@ std::vector<Scenario> expand_variants(const Scenario& base) {
                                  "; a variant equal to the base reports a difference of exactly 0: "
                                  "remove the override, or change the value");
     }
+    if (spec.retention) solve_retention(v, out.front(), spec);
     try {
       validate(v);
     } catch (const InputError& e) {

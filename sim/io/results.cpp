@@ -9,10 +9,12 @@
 #include <sstream>
 #include <vector>
 
-#include "provenance.hpp"
 #include "clvsim/compare.hpp"
 #include "clvsim/io/hdf5.hpp"
+#include "clvsim/markov.hpp"
+#include "clvsim/model.hpp"
 #include "clvsim/statistics.hpp"
+#include "provenance.hpp"
 
 namespace clvsim {
 namespace {
@@ -47,6 +49,25 @@ Series summarize_series(const ScenarioResults& res, int metric) {
     for (std::size_t q = 0; q < Q; ++q) s.quantiles[q * T + t] = st.q[q];
   }
   return s;
+}
+
+// The values of a customer at any tenure, of a lapsed customer and of the initial base, at the
+// point values (docs/model.md, section 6, "Value of the base").
+void write_boundary_values(h5::Group& ltv, const Scenario& scenario) {
+  const BoundaryValues b = boundary_values(resolve_nominal(scenario));
+  const auto K = static_cast<std::size_t>(b.segments);
+  ltv.write("value_by_tenure", b.active, {K, static_cast<std::size_t>(b.tenures)});
+  ltv.set_dataset_attr("value_by_tenure", "description",
+                       "value at a period boundary of a customer at tenure tau (periods survived), "
+                       "before the period's churn test; the last column holds every longer tenure");
+  if (b.window > 0) {
+    ltv.write("value_lapsed", b.lapsed, {K, static_cast<std::size_t>(b.window)});
+    ltv.set_dataset_attr("value_lapsed", "description",
+                         "value at a period boundary of a customer lapsed d = 1..W periods");
+  }
+  ltv.write("base_value", b.initial);
+  ltv.set_dataset_attr("base_value", "description",
+                       "value at time 0 of the initial customers of each segment");
 }
 
 void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& scenario) {
@@ -104,6 +125,7 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
   for (const auto& seg : scenario.segments) segments.push_back(seg.name);
   ltv.write_strings("segment", segments);
   ltv.write("value", res.nominal_ltv);
+  write_boundary_values(ltv, scenario);
 }
 
 // Statistics of a list of paired differences, one row per item.
@@ -139,6 +161,13 @@ void write_comparison(h5::Group& g, const ScenarioResults& base, const ScenarioR
   g.set_attr("base_annual_retention", c.base_annual_retention);
   g.set_attr("variant_annual_retention", c.variant_annual_retention);
   g.set_attr("marginal_ltv_cac", c.marginal_ltv_cac);
+  if (const RetentionSolution& rs = variant_scenario.retention_solution; !std::isnan(rs.goal)) {
+    // A retention goal solved in expected-value mode (docs/model.md, section 9).
+    g.set_attr("retention_goal_base", rs.base);
+    g.set_attr("retention_goal", rs.goal);
+    g.set_attr("retention_goal_reached", rs.reached);
+    g.set_attr("retention_goal_churn_scale", rs.churn_scale);
+  }
 
   const auto& infos = total_infos();
   h5::Group totals = g.create_group("totals");

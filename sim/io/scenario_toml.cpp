@@ -49,7 +49,7 @@ const Names TOP_KEYS = {"scenario", "simulation",      "funnel",   "channels",
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
     "period",         "horizon",     "replications", "seed", "annual_discount_rate",
-    "ltv_tenure_cap", "ltv_horizon", "rates_per"};
+    "ltv_tenure_cap", "ltv_horizon", "rates_per",   "booking"};
 const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
@@ -78,7 +78,8 @@ const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window"};
 const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
 const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
 const Names MARKET_KEYS = {"potential"};
-const Names VARIANT_KEYS = {"description", "set", "scale", "add"};
+const Names VARIANT_KEYS = {"description", "set", "scale", "add", "annual_retention"};
+const Names RETENTION_GOAL_KEYS = {"add", "target"};
 const Names DIST_KEYS = {"dist", "mean", "sd", "alpha", "beta", "min", "mode", "max"};
 const Names SWEEP_KEYS = {"design", "points", "replications", "seed", "parameters"};
 const Names SWEEP_PARAMETER_KEYS = {"values", "min", "max", "steps", "op"};
@@ -972,6 +973,10 @@ void Reader::read_simulation(Scenario& s, const toml::table& root) const {
                       "must be an integer number of periods >= 0; 0 means the longer of the tenure "
                       "cap and the horizon"))
     sim.ltv_horizon = static_cast<int>(*v);
+  if (auto b = choice_at<Booking>(
+          *t, "booking", "simulation.booking",
+          {{"end", Booking::EndOfPeriod}, {"start", Booking::StartOfPeriod}}, "booking"))
+    sim.booking = *b;
 }
 
 Names Reader::stage_names(const toml::table* funnel) const {
@@ -1520,6 +1525,38 @@ void Reader::read_variants(Scenario& s, const toml::table& root) const {
     read_overrides(spec, t, "set", Override::Op::Set, path);
     read_overrides(spec, t, "scale", Override::Op::Scale, path);
     read_overrides(spec, t, "add", Override::Op::Add, path);
+    if (const auto* g =
+            table_at(t, "annual_retention", join(path, "annual_retention"),
+                     "{ add = <points as a fraction> } or { target = <level> }, such as "
+                     "{ add = 0.05 } for +5 points")) {
+      const std::string gpath = join(path, "annual_retention");
+      check_keys(*g, gpath, RETENTION_GOAL_KEYS);
+      if (g->get("add") && g->get("target"))
+        fail_conflict(*g, gpath, "add", "target", "give the change (add) or the level (target)");
+      RetentionGoal goal;
+      goal.where = loc(*g);
+      if (auto a = number_at(*g, "add", join(gpath, "add"), "a change in points, as a fraction")) {
+        if (!(*a > -1.0 && *a < 1.0))
+          throw InputError::at(loc(*g->get("add")), join(gpath, "add"), written(*g->get("add")),
+                               "is not a change of a share",
+                               "expected a number in (-1, 1): 0.05 is +5 points");
+        goal.kind = RetentionGoal::Kind::Add;
+        goal.value = *a;
+        goal.where = loc(*g->get("add"));
+      } else if (auto v = number_at(*g, "target", join(gpath, "target"), "a level in (0, 1)")) {
+        if (!(*v > 0.0 && *v < 1.0))
+          throw InputError::at(loc(*g->get("target")), join(gpath, "target"),
+                               written(*g->get("target")), "is not an annual retention",
+                               "expected a level in (0, 1): 0.85 keeps 85% of customers a year");
+        goal.kind = RetentionGoal::Kind::Target;
+        goal.value = *v;
+        goal.where = loc(*g->get("target"));
+      } else {
+        throw InputError::at(loc(*g), gpath, "{}", "is empty",
+                             "give add (a change in points, 0.05 = +5) or target (a level, 0.85)");
+      }
+      spec.retention = goal;
+    }
     s.variants.push_back(std::move(spec));
   }
 }

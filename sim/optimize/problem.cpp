@@ -48,10 +48,6 @@ Total total_named(const OptimizeSpec& spec) {
       (guess ? "did you mean '" + *guess + "'? " : std::string()) + "accepted: " + accepted);
 }
 
-bool needs_customer_value(Total t) {
-  return t == Total::Ltv || t == Total::LtvCac || t == Total::PaybackPeriods;
-}
-
 std::vector<double> nonnan(std::span<const double> values) {
   std::vector<double> v;
   v.reserve(values.size());

@@ -165,6 +165,8 @@ struct Doc {
 // C_k(n) = Σ_{i=1..n} x_{i-1} r, with x_0 the entry state (k, 0).
 struct CustomerValueByDocs {
   std::vector<double> V;
+  std::vector<double> u;  // [K * L + K * W] value of each state, active (k, tau) then lapsed (k, d)
+  int L = 1;
   std::vector<std::vector<double>> C;  // [k][n - 1], n = 1..N
 };
 
@@ -218,6 +220,26 @@ CustomerValueByDocs customer_value_by_docs(const Doc& doc, int L, int N) {
     }
     out.V[k0] = static_cast<double>(value);
   }
+  // §6 "Customer equity": u = r + gamma P u by value iteration, the same moves backwards.
+  out.L = L;
+  std::vector<double> u(n_states, 0.0), v(n_states);
+  for (int it = 0; it < 15000; ++it) {
+    for (int k = 0; k < K; ++k) {
+      auto active_value = [&](int tau) {
+        const double h = doc.hazard(k, tau);
+        const int next = std::min(tau + 1, L - 1);
+        double x = h * u[lapsed(k, 1)];
+        for (int j = 0; j < K; ++j) x += (1.0 - h) * doc.M[k][j] * u[active(j, next)];
+        return x;
+      };
+      for (int tau = 0; tau < L; ++tau) v[active(k, tau)] = r[active(k, tau)] + gamma * active_value(tau);
+      for (int dd = 1; dd <= W; ++dd)
+        v[lapsed(k, dd)] = r[lapsed(k, dd)] +
+                           gamma * (doc.q * active_value(0) + (dd < W ? (1.0 - doc.q) * u[lapsed(k, dd + 1)] : 0.0));
+    }
+    std::swap(u, v);
+  }
+  out.u = u;
   return out;
 }
 
@@ -404,6 +426,12 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     out["ltv"][t] = new_total > 0.0 ? value / new_total : nan;
     out["ltv_cac"][t] = cost > 0.0 ? value / cost : nan;
     out["payback_periods"][t] = payback_by_docs(cv, {new_k[0], new_k[1]}, cac);
+    double held = 0.0;
+    for (int k = 0; k < K; ++k) {
+      for (int tau = 0; tau < tenures; ++tau) held += A[k][tau] * cv.u[k * cv.L + std::min(tau, cv.L - 1)];
+      for (int dd = 1; dd <= W; ++dd) held += Lapsed[k][dd] * cv.u[K * cv.L + k * W + dd - 1];
+    }
+    out["customer_equity"][t] = npv + held / std::pow(1.0 + doc.d, t + 2);
 
     for (int k = 0; k < K; ++k) horizon_new[k] += new_k[k];
     horizon_cost += cost;
@@ -424,7 +452,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
                 {Total::Cac, horizon_cost / n},
                 {Total::Ltv, value / n},
                 {Total::LtvCac, value / horizon_cost},
-                {Total::PaybackPeriods, payback_by_docs(cv, horizon_new, horizon_cost / n)}};
+                {Total::PaybackPeriods, payback_by_docs(cv, horizon_new, horizon_cost / n)},
+                {Total::CustomerEquity, out["customer_equity"][T - 1]}};
   return out;
 }
 
