@@ -138,7 +138,8 @@ struct ScenarioResults {
   }
   [[nodiscard]] static std::size_t total_column(Total t) { return static_cast<std::size_t>(t); }
   [[nodiscard]] std::size_t yearly_column(std::size_t metric, int year) const {
-    return static_cast<std::size_t>(Total::Count_) + metric * years + static_cast<std::size_t>(year);
+    return static_cast<std::size_t>(Total::Count_) + metric * years +
+           static_cast<std::size_t>(year);
   }
   //! The replication's mean per-period retention rate over the horizon (NaN if never defined).
   [[nodiscard]] std::size_t retention_column() const { return columns() - 1; }

@@ -82,8 +82,8 @@ void MemoryStore::append(std::size_t slot, std::size_t first, std::size_t count,
                          std::span<const double> values) {
   auto& cols = columns_.at(slot);
   if (values.size() != cols.size() * count || (!cols.empty() && cols[0].size() != first))
-    throw RuntimeError("per-replication values out of order (replication " +
-                       std::to_string(first) + ")");
+    throw RuntimeError("per-replication values out of order (replication " + std::to_string(first) +
+                       ")");
   for (std::size_t c = 0; c < cols.size(); ++c) {
     cols[c].insert(cols[c].end(), values.begin() + static_cast<std::ptrdiff_t>(c * count),
                    values.begin() + static_cast<std::ptrdiff_t>((c + 1) * count));
@@ -205,7 +205,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   std::vector<double> block(B * row);
   std::vector<std::vector<double>> rows(V);  // [b][column] per scenario
   for (int v = 0; v < V; ++v) rows[v].resize(B * widths[v]);
-  std::vector<double> columns;               // one scenario's block, column-major, for the store
+  std::vector<double> columns;  // one scenario's block, column-major, for the store
   std::vector<std::vector<double>> scratch(static_cast<std::size_t>(std::max(1, out.threads)),
                                            std::vector<double>(B));
   const std::size_t total_jobs = static_cast<std::size_t>(R) * V;

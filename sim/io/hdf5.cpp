@@ -347,8 +347,12 @@ struct MemoryDriverInfo {
   detail::Image* image;
 };
 
-MemoryFile* memory_file(H5FD_t* f) { return reinterpret_cast<MemoryFile*>(f); }
-const MemoryFile* memory_file(const H5FD_t* f) { return reinterpret_cast<const MemoryFile*>(f); }
+MemoryFile* memory_file(H5FD_t* f) {
+  return reinterpret_cast<MemoryFile*>(f);
+}
+const MemoryFile* memory_file(const H5FD_t* f) {
+  return reinterpret_cast<const MemoryFile*>(f);
+}
 
 H5FD_t* memory_open(const char* /*name*/, unsigned /*flags*/, hid_t fapl, haddr_t /*maxaddr*/) {
   const auto* info = static_cast<const MemoryDriverInfo*>(H5Pget_driver_info(fapl));
@@ -364,7 +368,9 @@ herr_t memory_close(H5FD_t* f) {
   return 0;
 }
 
-int memory_cmp(const H5FD_t* a, const H5FD_t* b) { return a < b ? -1 : (a > b ? 1 : 0); }
+int memory_cmp(const H5FD_t* a, const H5FD_t* b) {
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
 
 herr_t memory_query(const H5FD_t* /*f*/, unsigned long* flags) {
   // The core driver's features: aggregation and accumulation of metadata, sieving of raw data.
@@ -373,14 +379,18 @@ herr_t memory_query(const H5FD_t* /*f*/, unsigned long* flags) {
   return 0;
 }
 
-haddr_t memory_get_eoa(const H5FD_t* f, H5FD_mem_t /*type*/) { return memory_file(f)->image->eoa; }
+haddr_t memory_get_eoa(const H5FD_t* f, H5FD_mem_t /*type*/) {
+  return memory_file(f)->image->eoa;
+}
 
 herr_t memory_set_eoa(H5FD_t* f, H5FD_mem_t /*type*/, haddr_t addr) {
   memory_file(f)->image->eoa = addr;
   return 0;
 }
 
-haddr_t memory_get_eof(const H5FD_t* f, H5FD_mem_t /*type*/) { return memory_file(f)->image->end; }
+haddr_t memory_get_eof(const H5FD_t* f, H5FD_mem_t /*type*/) {
+  return memory_file(f)->image->end;
+}
 
 herr_t memory_read(H5FD_t* f, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, std::size_t size,
                    void* buffer) {
@@ -390,8 +400,8 @@ herr_t memory_read(H5FD_t* f, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr,
   return 0;
 }
 
-herr_t memory_write(H5FD_t* f, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr,
-                    std::size_t size, const void* buffer) {
+herr_t memory_write(H5FD_t* f, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, std::size_t size,
+                    const void* buffer) {
   detail::Image& image = *memory_file(f)->image;
   if (addr == HADDR_UNDEF || addr + size > image.eoa || addr + size < addr) return -1;
   try {

@@ -47,8 +47,8 @@ SpillStore::~SpillStore() {
 }
 
 void SpillStore::fail(const std::string& what, int err) const {
-  throw RuntimeError("cannot write " + label_ + " (" + std::strerror(err) + "; " + what +
-                     " in " + directory_ + ")");
+  throw RuntimeError("cannot write " + label_ + " (" + std::strerror(err) + ", while " + what +
+                     ")");
 }
 
 void SpillStore::begin(std::span<const std::size_t> columns, std::size_t /*replications*/) {
@@ -58,7 +58,10 @@ void SpillStore::begin(std::span<const std::size_t> columns, std::size_t /*repli
   for (std::size_t v = 0; v < columns.size(); ++v) {
     slots_[v].columns = columns[v];
     slots_[v].fd = unnamed_file(directory_);
-    if (slots_[v].fd < 0) fail("cannot create a temporary file for the per-replication values", errno);
+    if (slots_[v].fd < 0) {
+      const int err = errno;
+      fail("creating a temporary file in " + directory_ + " for the per-replication values", err);
+    }
   }
 }
 
@@ -66,16 +69,18 @@ void SpillStore::append(std::size_t slot, std::size_t first, std::size_t count,
                         std::span<const double> values) {
   Slot& s = slots_.at(slot);
   if (first != s.rows || values.size() != s.columns * count)
-    throw RuntimeError("per-replication values out of order (replication " +
-                       std::to_string(first) + " after " + std::to_string(s.rows) + ")");
+    throw RuntimeError("per-replication values out of order (replication " + std::to_string(first) +
+                       " after " + std::to_string(s.rows) + ")");
   const auto* p = reinterpret_cast<const char*>(values.data());
   std::size_t left = values.size() * VALUE;
   auto at = static_cast<off_t>(first * s.columns * VALUE);
   while (left > 0) {
     const ssize_t w = ::pwrite(s.fd, p, left, at);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) fail("keeping the per-replication values", errno);
-    if (w == 0) fail("keeping the per-replication values", ENOSPC);
+    if (w <= 0) {
+      const int err = w < 0 ? errno : ENOSPC;
+      fail("keeping the per-replication values in a temporary file in " + directory_, err);
+    }
     p += w;
     at += w;
     left -= static_cast<std::size_t>(w);
@@ -89,9 +94,9 @@ void SpillStore::read(std::size_t slot, std::size_t column, std::size_t first,
   const Slot& s = slots_.at(slot);
   if (column >= s.columns || first + out.size() > s.rows)
     throw RuntimeError("per-replication values " + std::to_string(first) + ".." +
-                       std::to_string(first + out.size()) + " of column " +
-                       std::to_string(column) + " requested, " + std::to_string(s.rows) +
-                       " rows of " + std::to_string(s.columns) + " kept");
+                       std::to_string(first + out.size()) + " of column " + std::to_string(column) +
+                       " requested, " + std::to_string(s.rows) + " rows of " +
+                       std::to_string(s.columns) + " kept");
   std::size_t done = 0;
   while (done < out.size()) {
     const std::size_t r = first + done;

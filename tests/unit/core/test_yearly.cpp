@@ -65,10 +65,11 @@ TEST_CASE("Yearly values add up to the horizon totals in every replication", "[y
     Total total;
     bool exact;
   };
-  for (const Pair& p : {Pair{"revenue", Total::Revenue, false}, Pair{"profit", Total::Profit, false},
-                        Pair{"discounted_profit", Total::Npv, false},
-                        Pair{"new_customers", Total::NewCustomers, true},
-                        Pair{"churned_customers", Total::ChurnedCustomers, true}}) {
+  for (const Pair& p :
+       {Pair{"revenue", Total::Revenue, false}, Pair{"profit", Total::Profit, false},
+        Pair{"discounted_profit", Total::Npv, false},
+        Pair{"new_customers", Total::NewCustomers, true},
+        Pair{"churned_customers", Total::ChurnedCustomers, true}}) {
     INFO(p.yearly);
     const std::size_t i = yearly_index(p.yearly);
     const std::vector<double> total = res.across(p.total);
@@ -168,7 +169,8 @@ TEST_CASE("Per-replication values are bit-identical for any thread count", "[yea
       "[simulation]\nhorizon = 18\n[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.3\n"
       "[channels.ads]\nspend = 2000\ncost_per_lead = 10\n[segments.only]\n"
       "churn = { dist = \"beta\", alpha = 5, beta = 95 }\norder_value = 40\n"
-      "initial_customers = 300\n[variants.cheaper]\nscale = { \"channels.ads.cost_per_lead\" = 0.8 }\n";
+      "initial_customers = 300\n[variants.cheaper]\nscale = { \"channels.ads.cost_per_lead\" = 0.8 "
+      "}\n";
   const std::vector<Scenario> all = expand_variants(parse_scenario(toml, "threads.toml"));
   const RunResults one = run_all(all, 2500, 1), three = run_all(all, 2500, 3);
   for (std::size_t v = 0; v < all.size(); ++v) {

@@ -372,7 +372,8 @@ TEST_CASE("datasets written later hold their producer's values, as write() store
   // 300,000 values: several chunks of the producer, and a dataset larger than anything else.
   const std::size_t rows = 3, cols = 100000;
   std::vector<double> values(rows * cols);
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = std::sqrt(static_cast<double>(i)) - 7.25;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = std::sqrt(static_cast<double>(i)) - 7.25;
   std::size_t largest_request = 0, produced = 0;
   {
     File file(dir.file("later.h5"), File::Mode::Create);
@@ -400,7 +401,8 @@ TEST_CASE("datasets written later hold their producer's values, as write() store
   CHECK(back.root().read<double>("g/empty").empty());
 }
 
-TEST_CASE("a producer's failure or a full disk at close leaves HDF5 usable", "[io][hdf5][write_later]") {
+TEST_CASE("a producer's failure or a full disk at close leaves HDF5 usable",
+          "[io][hdf5][write_later]") {
   ScratchDir dir;
   const auto failing = [&] {
     File file(dir.file("failing.h5"), File::Mode::Create);

@@ -108,7 +108,8 @@ TEST_CASE("A run kept on disk writes the results file of a run kept in memory", 
     REQUIRE(a.size() == b.size());
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
     yearly = yearly || files[0][d].first == "/variants/retention_plus_5/yearly/profit";
-    deltas = deltas || files[0][d].first == "/comparison/retention_plus_5/by_year/new_customers/delta_mean";
+    deltas = deltas ||
+             files[0][d].first == "/comparison/retention_plus_5/by_year/new_customers/delta_mean";
   }
   CHECK(yearly);
   CHECK(deltas);
@@ -122,7 +123,8 @@ TEST_CASE("A run kept on disk writes the results file of a run kept in memory", 
     const std::vector<double> v = base.yearly(1, y);
     CHECK(std::equal(v.begin(), v.end(), profit.begin() + y * 30));
   }
-  const std::vector<double> delta = f.root().read<double>("comparison/retention_plus_5/totals/npv/delta");
+  const std::vector<double> delta =
+      f.root().read<double>("comparison/retention_plus_5/totals/npv/delta");
   const std::vector<double> b = base.across(Total::Npv), v = spill.scenarios[1].across(Total::Npv);
   for (std::size_t r = 0; r < 30; ++r) CHECK(delta[r] == v[r] - b[r]);
 }
