@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
     const auto t0 = Clock::now();
     const RunResults res = run_monte_carlo(one, opt);
     whole = std::min(whole, since(t0) / R);
-    checksum += res.scenarios[0].totals[0];
+    checksum += res.scenarios[0].total_stats[0].mean;
   }
   std::printf("measured per replication\n");
   std::printf("  engine (simulate_replication): %9.2f us   %.2f x the floor\n", engine * 1e6, engine / floor_s);

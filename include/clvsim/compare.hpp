@@ -31,7 +31,7 @@ struct DeltaSummary {
 DeltaSummary summarize_delta(std::span<const double> base, std::span<const double> variant);
 
 struct YearlyDelta {
-  std::string metric;              //!< "profit", "revenue", "discounted_profit", "active_customers"
+  std::string metric;               //!< a YEARLY_METRICS name
   std::vector<DeltaSummary> years;  //!< year 1, 2, ...: sums over the year's periods; stocks at year end
 };
 

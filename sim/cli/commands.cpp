@@ -20,6 +20,7 @@
 #include "clvsim/io/atomic_file.hpp"
 #include "clvsim/io/results.hpp"
 #include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/io/spill_store.hpp"
 #include "clvsim/monte_carlo.hpp"
 #include "clvsim/parallel.hpp"
 #include "clvsim/suggest.hpp"
@@ -78,20 +79,21 @@ int run_command(const RunArgs& a, const std::string& command_line) {
     output = "results/" + scenario.name + ".h5";
     std::filesystem::create_directories("results");
   }
-  std::string csv, totals_csv, comparison_csv, by_year_csv;
+  std::string csv, totals_csv, yearly_csv, comparison_csv, by_year_csv;
   if (a.csv) {
     csv = a.csv->empty() ? std::filesystem::path(output).replace_extension(".csv").string() : *a.csv;
     totals_csv = companion_csv_path(csv, "_totals");
+    yearly_csv = companion_csv_path(csv, "_yearly");
   }
   if (!csv.empty() && scenarios.size() > 1) {
     comparison_csv = companion_csv_path(csv, "_comparison");
     by_year_csv = companion_csv_path(csv, "_comparison_by_year");
   }
   // Refuse before spending any time computing.
-  check_outputs_are_not_inputs({output, csv, totals_csv, comparison_csv, by_year_csv},
+  check_outputs_are_not_inputs({output, csv, totals_csv, yearly_csv, comparison_csv, by_year_csv},
                                scenario.input_files);
   check_output_path(output, overwrite);
-  for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
+  for (const std::string& path : {csv, totals_csv, yearly_csv, comparison_csv, by_year_csv})
     if (!path.empty()) check_output_path(path, overwrite);
 
   RunOptions options;
@@ -104,6 +106,9 @@ int run_command(const RunArgs& a, const std::string& command_line) {
   options.streams = a.independent_streams ? Streams::Independent : Streams::Common;
   ProgressBar bar(scenario.name, !a.quiet && stderr_is_terminal());
   options.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+  // The per-replication values wait on disk beside the output, not in memory: memory does not
+  // grow with the replications, and a full disk shows while the run is still going.
+  options.store = std::make_shared<SpillStore>(directory_of(output), output);
   const RunResults results = run_monte_carlo(scenarios, options);
   bar.finish();
 
@@ -112,24 +117,27 @@ int run_command(const RunArgs& a, const std::string& command_line) {
   // All outputs are written to temporaries first and committed together: a CSV that cannot be
   // written takes the .h5 with it, rather than leaving half of a run behind.
   AtomicOutput h5_out(output, overwrite);
-  std::optional<AtomicOutput> csv_out, totals_out, comparison_out, by_year_out;
+  std::optional<AtomicOutput> csv_out, totals_out, yearly_out, comparison_out, by_year_out;
   if (!csv.empty()) csv_out.emplace(csv, overwrite);
   if (!totals_csv.empty()) totals_out.emplace(totals_csv, overwrite);
+  if (!yearly_csv.empty()) yearly_out.emplace(yearly_csv, overwrite);
   if (!comparison_csv.empty()) comparison_out.emplace(comparison_csv, overwrite);
   if (!by_year_csv.empty()) by_year_out.emplace(by_year_csv, overwrite);
   write_results_hdf5(h5_out, results, scenarios, context);
   if (csv_out) write_results_csv(*csv_out, results);
   if (totals_out) write_totals_csv(*totals_out, results);
+  if (yearly_out) write_yearly_csv(*yearly_out, results);
   if (comparison_out) write_comparison_csv(*comparison_out, results, scenarios);
   if (by_year_out) write_comparison_by_year_csv(*by_year_out, results, scenarios);
   auto ptr = [](std::optional<AtomicOutput>& o) { return o ? &*o : nullptr; };
-  commit_together({&h5_out, ptr(csv_out), ptr(totals_out), ptr(comparison_out), ptr(by_year_out)});
+  commit_together({&h5_out, ptr(csv_out), ptr(totals_out), ptr(yearly_out), ptr(comparison_out),
+                   ptr(by_year_out)});
   if (!a.quiet) {
     const std::size_t width = terminal_columns(STDOUT_FILENO);
     print_summary(std::cout, results, scenario, width);
     if (scenarios.size() > 1) print_comparison(std::cout, results, scenarios, width);
     std::cout << "\nResults: " << output;
-    for (const std::string& path : {csv, totals_csv, comparison_csv, by_year_csv})
+    for (const std::string& path : {csv, totals_csv, yearly_csv, comparison_csv, by_year_csv})
       if (!path.empty()) std::cout << ", " << path;
     std::cout << "\n";
   }

@@ -62,7 +62,8 @@ DeltaSummary summarize_delta(std::span<const double> base, std::span<const doubl
 }
 
 Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, double periods_per_year) {
-  CLVSIM_EXPECT(base.replications == variant.replications && base.periods == variant.periods);
+  CLVSIM_EXPECT(base.replications == variant.replications && base.periods == variant.periods &&
+                base.years == variant.years);
   Comparison c;
   c.variant = variant.name;
   const int R = base.replications;
@@ -72,17 +73,10 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
   }
 
   // Yearly deltas: flows summed over the year's periods, stocks at the year's last period.
-  CLVSIM_EXPECT(base.yearly.size() == variant.yearly.size() && !base.yearly.empty());
-  std::vector<double> b(static_cast<std::size_t>(R)), v(static_cast<std::size_t>(R));
   for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
     YearlyDelta yd{YEARLY_METRICS[i].name, {}};
-    for (int y = 0; y < base.years; ++y) {
-      for (int r = 0; r < R; ++r) {
-        b[r] = base.year_value(r, i, y);
-        v[r] = variant.year_value(r, i, y);
-      }
-      yd.years.push_back(summarize_delta(b, v));
-    }
+    for (int y = 0; y < base.years; ++y)
+      yd.years.push_back(summarize_delta(base.yearly(i, y), variant.yearly(i, y)));
     c.by_year.push_back(std::move(yd));
   }
 
@@ -90,7 +84,7 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
   // replications.
   auto annual_retention = [&](const ScenarioResults& res) {
     std::vector<double> per_rep;
-    for (double x : res.mean_retention)
+    for (double x : res.column(res.retention_column()))
       if (!std::isnan(x)) per_rep.push_back(std::pow(x, periods_per_year));
     return mean_of(per_rep);
   };
@@ -99,20 +93,26 @@ Comparison compare(const ScenarioResults& base, const ScenarioResults& variant, 
 
   // What the extra acquisition spend buys: change in customer value acquired per unit of
   // change in acquisition cost (spend + referral rewards).
+  struct Acquired {
+    std::vector<double> value, cost;  // per replication
+  };
+  auto acquired = [&](const ScenarioResults& res) {
+    const std::vector<double> n = res.across(Total::NewCustomers), ltv = res.across(Total::Ltv),
+                              cac = res.across(Total::Cac),
+                              spend = res.across(Total::AcquisitionSpend);
+    Acquired a{std::vector<double>(n.size()), std::vector<double>(n.size())};
+    for (std::size_t r = 0; r < n.size(); ++r) {
+      a.value[r] = n[r] > 0.0 ? ltv[r] * n[r] : 0.0;
+      a.cost[r] = n[r] > 0.0 ? cac[r] * n[r] : spend[r];
+    }
+    return a;
+  };
+  const Acquired ab = acquired(base), av = acquired(variant);
   double d_value = 0.0, d_cost = 0.0, base_cost = 0.0;
   for (int r = 0; r < R; ++r) {
-    auto value = [&](const ScenarioResults& res) {
-      const double n = res.total(r, Total::NewCustomers);
-      return n > 0.0 ? res.total(r, Total::Ltv) * n : 0.0;
-    };
-    auto cost = [&](const ScenarioResults& res) {
-      const double n = res.total(r, Total::NewCustomers);
-      const double cac = res.total(r, Total::Cac);
-      return n > 0.0 ? cac * n : res.total(r, Total::AcquisitionSpend);
-    };
-    d_value += value(variant) - value(base);
-    d_cost += cost(variant) - cost(base);
-    base_cost += cost(base);
+    d_value += av.value[r] - ab.value[r];
+    d_cost += av.cost[r] - ab.cost[r];
+    base_cost += ab.cost[r];
   }
   // Only meaningful when the acquisition cost really changes (by 1% or more).
   c.marginal_ltv_cac = std::fabs(d_cost) >= 0.01 * std::fabs(base_cost) && d_cost != 0.0 ? d_value / d_cost : NaN;

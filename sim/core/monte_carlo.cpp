@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "clvsim/error.hpp"
 #include "clvsim/model.hpp"
 #include "clvsim/parallel.hpp"
 
@@ -23,53 +24,101 @@ std::uint64_t independent_seed(std::uint64_t seed, std::size_t v) {
   return z ^ (z >> 31);
 }
 
-// Periods [first, last) of year y.
-std::pair<int, int> year_periods(int y, int periods, double periods_per_year) {
-  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
-  return {std::min(periods, y * ppy), std::min(periods, (y + 1) * ppy)};
-}
-
-// The per-replication values a paired comparison needs, from one replication's trajectory.
-void keep_for_comparison(ScenarioResults& res, std::size_t r, std::span<const double> metrics,
-                         double ppy) {
-  const int T = res.periods;
-  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
-    const int m = res.layout.index(YEARLY_METRICS[i].name);
-    const double* x = &metrics[static_cast<std::size_t>(m) * T];
-    for (int y = 0; y < res.years; ++y) {
-      const auto [first, last] = year_periods(y, T, ppy);
-      double v = 0.0;
-      if (YEARLY_METRICS[i].flow)
-        for (int t = first; t < last; ++t) v += x[t];
-      else
-        v = x[last - 1];
-      res.yearly[(r * YEARLY_METRICS.size() + i) * res.years + y] = v;
-    }
-  }
-  const int m = res.layout.index("retention_rate");
+// The mean per-period retention rate of one trajectory over the periods where it is defined.
+double mean_retention(const MetricLayout& layout, int periods, std::span<const double> metrics) {
+  const int m = layout.index("retention_rate");
   double sum = 0.0;
   int n = 0;
-  for (int t = 0; t < T; ++t) {
-    const double x = metrics[static_cast<std::size_t>(m) * T + t];
+  for (int t = 0; t < periods; ++t) {
+    const double x = metrics[static_cast<std::size_t>(m) * periods + t];
     if (!std::isnan(x)) {
       sum += x;
       ++n;
     }
   }
-  res.mean_retention[r] = n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
+  return n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace
+
+std::pair<int, int> year_periods(int y, int periods, double periods_per_year) {
+  const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return {std::min(periods, y * ppy), std::min(periods, (y + 1) * ppy)};
+}
 
 int year_count(int periods, double periods_per_year) {
   const int ppy = std::max(1, static_cast<int>(std::lround(periods_per_year)));
   return (periods + ppy - 1) / ppy;
 }
 
-std::vector<double> ScenarioResults::across(Total x) const {
+void yearly_values(const MetricLayout& layout, int periods, double periods_per_year,
+                   std::span<const double> metrics, std::span<double> out) {
+  const int Y = year_count(periods, periods_per_year);
+  CLVSIM_EXPECT(out.size() == YEARLY_METRICS.size() * static_cast<std::size_t>(Y));
+  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
+    const int m = layout.index(YEARLY_METRICS[i].name);
+    const double* x = &metrics[static_cast<std::size_t>(m) * periods];
+    for (int y = 0; y < Y; ++y) {
+      const auto [first, last] = year_periods(y, periods, periods_per_year);
+      double v = 0.0;
+      if (YEARLY_METRICS[i].flow)
+        for (int t = first; t < last; ++t) v += x[t];
+      else
+        v = x[last - 1];
+      out[i * static_cast<std::size_t>(Y) + static_cast<std::size_t>(y)] = v;
+    }
+  }
+}
+
+void MemoryStore::begin(std::span<const std::size_t> columns, std::size_t replications) {
+  columns_.assign(columns.size(), {});
+  for (std::size_t v = 0; v < columns.size(); ++v) {
+    columns_[v].assign(columns[v], {});
+    for (auto& c : columns_[v]) c.reserve(replications);
+  }
+}
+
+void MemoryStore::append(std::size_t slot, std::size_t first, std::size_t count,
+                         std::span<const double> values) {
+  auto& cols = columns_.at(slot);
+  if (values.size() != cols.size() * count || (!cols.empty() && cols[0].size() != first))
+    throw RuntimeError("per-replication values out of order (replication " + std::to_string(first) +
+                       ")");
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    cols[c].insert(cols[c].end(), values.begin() + static_cast<std::ptrdiff_t>(c * count),
+                   values.begin() + static_cast<std::ptrdiff_t>((c + 1) * count));
+  }
+}
+
+void MemoryStore::read(std::size_t slot, std::size_t column, std::size_t first,
+                       std::span<double> out) const {
+  const std::vector<double>& c = columns_.at(slot).at(column);
+  if (first + out.size() > c.size())
+    throw RuntimeError("per-replication values " + std::to_string(first) + ".." +
+                       std::to_string(first + out.size()) + " requested, " +
+                       std::to_string(c.size()) + " kept");
+  std::copy_n(c.begin() + static_cast<std::ptrdiff_t>(first), out.size(), out.begin());
+}
+
+std::vector<double> ScenarioResults::column(std::size_t c) const {
   std::vector<double> v(static_cast<std::size_t>(replications));
-  for (int r = 0; r < replications; ++r) v[r] = total(r, x);
+  read_column(c, 0, v);
   return v;
+}
+
+void ScenarioResults::read_column(std::size_t c, std::size_t first, std::span<double> out) const {
+  if (!store) throw RuntimeError(name + ": no per-replication values (the run kept none)");
+  store->read(slot, c, first, out);
+}
+
+std::vector<double> ScenarioResults::totals_by_replication() const {
+  const auto n = static_cast<std::size_t>(Total::Count_);
+  std::vector<double> out(static_cast<std::size_t>(replications) * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::vector<double> v = across(static_cast<Total>(i));
+    for (std::size_t r = 0; r < v.size(); ++r) out[r * n + i] = v[r];
+  }
+  return out;
 }
 
 RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions& options) {
@@ -84,11 +133,14 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   out.streams = options.streams;
   const int R = out.replications;
   const int V = static_cast<int>(scenarios.size());
-  const bool paired = V > 1;
+  const double ppy = periods_per_year(first.simulation.period);
+  const std::shared_ptr<ReplicationStore> store =
+      options.store ? options.store : std::make_shared<MemoryStore>();
 
-  // Set-up: layouts, storage, and the parameters of scenarios without uncertainty (shared).
+  // Set-up: layouts, the store, and the parameters of scenarios without uncertainty (shared).
   std::vector<ModelParams> nominal;
   std::vector<bool> uncertain;
+  std::vector<std::size_t> widths;  // per-replication columns of each scenario
   for (const Scenario& s : scenarios) {
     if (s.simulation.horizon != first.simulation.horizon)
       throw InputError(s.name + ": simulation.horizon = " + std::to_string(s.simulation.horizon) +
@@ -98,22 +150,22 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     ScenarioResults res(s);
     res.periods = s.simulation.horizon;
     res.replications = R;
+    res.years = year_count(res.periods, ppy);
+    res.store = store;
+    res.slot = out.scenarios.size();
     const auto M = static_cast<std::size_t>(res.layout.size());
-    res.totals.resize(static_cast<std::size_t>(R) * static_cast<std::size_t>(Total::Count_));
-    if (paired) {
-      res.years = year_count(res.periods, periods_per_year(first.simulation.period));
-      res.yearly.resize(static_cast<std::size_t>(R) * YEARLY_METRICS.size() * res.years);
-      res.mean_retention.resize(static_cast<std::size_t>(R));
-    }
     nominal.push_back(resolve_nominal(s));
     uncertain.push_back(has_uncertainty(s));
     res.expected_metrics.resize(M * res.periods);
     res.expected_totals.resize(static_cast<std::size_t>(Total::Count_));
     expected_trajectory(nominal.back(), res.expected_metrics, res.expected_totals);
+    res.expected_yearly.resize(YEARLY_METRICS.size() * static_cast<std::size_t>(res.years));
+    yearly_values(res.layout, res.periods, ppy, res.expected_metrics, res.expected_yearly);
     res.nominal_ltv = nominal.back().ltv;
+    widths.push_back(res.columns());
     out.scenarios.push_back(std::move(res));
   }
-  const double ppy = periods_per_year(first.simulation.period);
+  store->begin(widths, static_cast<std::size_t>(R));
 
   // Accumulators: per scenario and cell (metric, period), and per variant and cell for the
   // paired differences from the first scenario.
@@ -146,25 +198,30 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     out.scenarios[v].paired_delta.resize(cells[v]);
   }
 
-  // Blocks of replications: simulate in parallel into the block's trajectories, then fold each
-  // cell's values into its accumulator in replication order (in parallel over cells).
+  // Blocks of replications: simulate in parallel into the block's trajectories and per-replication
+  // rows, hand the rows to the store, then fold each cell's values into its accumulator in
+  // replication order (in parallel over cells).
   const std::size_t B = std::min<std::size_t>(REPLICATION_BLOCK, static_cast<std::size_t>(R));
   std::vector<double> block(B * row);
+  std::vector<std::vector<double>> rows(V);  // [b][column] per scenario
+  for (int v = 0; v < V; ++v) rows[v].resize(B * widths[v]);
+  std::vector<double> columns;  // one scenario's block, column-major, for the store
   std::vector<std::vector<double>> scratch(static_cast<std::size_t>(std::max(1, out.threads)),
                                            std::vector<double>(B));
   const std::size_t total_jobs = static_cast<std::size_t>(R) * V;
   std::atomic<std::size_t> done{0};
   std::vector<ReplicationState> states(static_cast<std::size_t>(std::max(out.threads, 1)));
+  constexpr auto NT = static_cast<std::size_t>(Total::Count_);
   for (std::size_t r0 = 0; r0 < static_cast<std::size_t>(R); r0 += B) {
     const std::size_t nb = std::min(B, static_cast<std::size_t>(R) - r0);
     parallel_for(nb * V, out.threads, [&](std::size_t job) {
       const std::size_t b = job / V;
       const auto v = static_cast<std::size_t>(job % V);
       const std::uint64_t r = r0 + b;
-      ScenarioResults& res = out.scenarios[v];
+      const ScenarioResults& res = out.scenarios[v];
       const std::span<double> metrics(&block[b * row + offset[v]], cells[v]);
-      const std::span<double> totals(&res.totals[r * static_cast<std::size_t>(Total::Count_)],
-                                     static_cast<std::size_t>(Total::Count_));
+      double* const kept = &rows[v][b * widths[v]];
+      const std::span<double> totals(kept, NT);
       const std::uint64_t seed =
           out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
       if (uncertain[v]) {
@@ -173,10 +230,19 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
       } else {
         simulate_replication(nominal[v], seed, r, metrics, totals, states[thread_num()]);
       }
-      if (paired) keep_for_comparison(res, r, metrics, ppy);
+      yearly_values(res.layout, res.periods, ppy, metrics,
+                    {kept + NT, YEARLY_METRICS.size() * static_cast<std::size_t>(res.years)});
+      kept[widths[v] - 1] = mean_retention(res.layout, res.periods, metrics);
       const std::size_t now = done.fetch_add(1) + 1;
       if (options.progress && thread_num() == 0) options.progress(now, total_jobs);
     });
+    for (int v = 0; v < V; ++v) {
+      const std::size_t w = widths[v];
+      columns.resize(w * nb);
+      for (std::size_t b = 0; b < nb; ++b)
+        for (std::size_t c = 0; c < w; ++c) columns[c * nb + b] = rows[v][b * w + c];
+      store->append(static_cast<std::size_t>(v), r0, nb, columns);
+    }
     // Fold tasks: (v, cell) levels, then (v >= 1, cell) differences.
     std::vector<std::pair<int, std::size_t>> tasks;
     for (int v = 0; v < V; ++v)
@@ -214,6 +280,20 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
       none.mean = none.sd = none.std_error = std::numeric_limits<double>::quiet_NaN();
       none.q.fill(none.mean);
     }
+  }
+  // The buffers of the run are released before the exact statistics of the per-replication
+  // values, which read one column at a time from the store.
+  block = {};
+  rows = {};
+  columns = {};
+  scratch = {};
+  for (ScenarioResults& res : out.scenarios) {
+    res.total_stats.resize(NT);
+    for (std::size_t i = 0; i < NT; ++i) res.total_stats[i] = summarize(res.column(i));
+    res.yearly_stats.resize(YEARLY_METRICS.size() * static_cast<std::size_t>(res.years));
+    for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i)
+      for (int y = 0; y < res.years; ++y)
+        res.yearly_stats[i * res.years + y] = summarize(res.yearly(i, y));
   }
   if (options.progress) options.progress(total_jobs, total_jobs);
   out.wall_seconds =

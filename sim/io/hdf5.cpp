@@ -1,9 +1,13 @@
 #include "clvsim/io/hdf5.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <memory>
+#include <new>
 #include <type_traits>
 
 #include <fcntl.h>
@@ -282,6 +286,185 @@ std::string read_string_attr(hid_t object, const std::string& name, const std::s
 
 }  // namespace
 
+namespace detail {
+
+// The bytes of a file being created, as HDF5 writes them through the memory driver below, kept
+// in pages so that address ranges HDF5 only reserves (the datasets of write_later) cost nothing.
+struct Image {
+  static constexpr std::uint64_t PAGE = std::uint64_t{1} << 16;
+  struct Deferred {
+    std::uint64_t offset = 0;  // of the dataset's contiguous storage
+    std::size_t count = 0;     // doubles
+    Producer produce;
+  };
+  std::map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages;  // page index -> PAGE bytes
+  std::uint64_t eoa = 0;  // HDF5's end of allocated addresses: the file's size
+  std::uint64_t end = 0;  // one past the last byte written
+  std::vector<Deferred> deferred;
+
+  void write(std::uint64_t addr, std::size_t size, const unsigned char* from) {
+    while (size > 0) {
+      const std::uint64_t index = addr / PAGE, at = addr % PAGE;
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size, PAGE - at));
+      auto& page = pages[index];
+      if (!page) page = std::make_unique<unsigned char[]>(PAGE);  // zeroed
+      std::memcpy(page.get() + at, from, n);
+      addr += n;
+      from += n;
+      size -= n;
+    }
+    end = std::max(end, addr);
+  }
+
+  void read(std::uint64_t addr, std::size_t size, unsigned char* to) const {
+    while (size > 0) {
+      const std::uint64_t index = addr / PAGE, at = addr % PAGE;
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size, PAGE - at));
+      const auto page = pages.find(index);
+      if (page == pages.end())
+        std::memset(to, 0, n);  // reserved but not written: as a new file reads
+      else
+        std::memcpy(to, page->second.get() + at, n);
+      addr += n;
+      to += n;
+      size -= n;
+    }
+  }
+};
+
+}  // namespace detail
+
+namespace {
+
+// A virtual file driver that keeps a file in a detail::Image: HDF5's own writes never reach the
+// disk (they cannot fail there), and ranges it reserves but never writes take no memory, which
+// the core driver cannot offer (it zero-fills its buffer up to the highest address written).
+struct MemoryFile {
+  H5FD_t pub;  // first: HDF5 hands back pointers to it
+  detail::Image* image;
+};
+struct MemoryDriverInfo {
+  detail::Image* image;
+};
+
+MemoryFile* memory_file(H5FD_t* f) {
+  return reinterpret_cast<MemoryFile*>(f);
+}
+const MemoryFile* memory_file(const H5FD_t* f) {
+  return reinterpret_cast<const MemoryFile*>(f);
+}
+
+H5FD_t* memory_open(const char* /*name*/, unsigned /*flags*/, hid_t fapl, haddr_t /*maxaddr*/) {
+  const auto* info = static_cast<const MemoryDriverInfo*>(H5Pget_driver_info(fapl));
+  if (info == nullptr || info->image == nullptr) return nullptr;
+  auto* f = new (std::nothrow) MemoryFile{};
+  if (f == nullptr) return nullptr;
+  f->image = info->image;
+  return &f->pub;
+}
+
+herr_t memory_close(H5FD_t* f) {
+  delete memory_file(f);
+  return 0;
+}
+
+int memory_cmp(const H5FD_t* a, const H5FD_t* b) {
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+herr_t memory_query(const H5FD_t* /*f*/, unsigned long* flags) {
+  // The core driver's features: aggregation and accumulation of metadata, sieving of raw data.
+  *flags = H5FD_FEAT_AGGREGATE_METADATA | H5FD_FEAT_ACCUMULATE_METADATA | H5FD_FEAT_DATA_SIEVE |
+           H5FD_FEAT_AGGREGATE_SMALLDATA;
+  return 0;
+}
+
+haddr_t memory_get_eoa(const H5FD_t* f, H5FD_mem_t /*type*/) {
+  return memory_file(f)->image->eoa;
+}
+
+herr_t memory_set_eoa(H5FD_t* f, H5FD_mem_t /*type*/, haddr_t addr) {
+  memory_file(f)->image->eoa = addr;
+  return 0;
+}
+
+haddr_t memory_get_eof(const H5FD_t* f, H5FD_mem_t /*type*/) {
+  return memory_file(f)->image->end;
+}
+
+herr_t memory_read(H5FD_t* f, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, std::size_t size,
+                   void* buffer) {
+  const detail::Image& image = *memory_file(f)->image;
+  if (addr == HADDR_UNDEF || addr + size > image.eoa || addr + size < addr) return -1;
+  image.read(addr, size, static_cast<unsigned char*>(buffer));
+  return 0;
+}
+
+herr_t memory_write(H5FD_t* f, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, std::size_t size,
+                    const void* buffer) {
+  detail::Image& image = *memory_file(f)->image;
+  if (addr == HADDR_UNDEF || addr + size > image.eoa || addr + size < addr) return -1;
+  try {
+    image.write(addr, size, static_cast<const unsigned char*>(buffer));
+  } catch (...) {  // out of memory: an HDF5 error, never an exception through C code
+    return -1;
+  }
+  return 0;
+}
+
+H5FD_class_t memory_driver_class() {
+  H5FD_class_t c;
+  std::memset(&c, 0, sizeof c);
+#if H5_VERSION_GE(1, 13, 2)
+  c.version = H5FD_CLASS_VERSION;
+  c.value = static_cast<H5FD_class_value_t>(511);  // the range HDF5 leaves to applications
+#endif
+  c.name = "clvsim_memory";
+  c.maxaddr = static_cast<haddr_t>(std::numeric_limits<std::int64_t>::max());  // off_t's range
+  c.fc_degree = H5F_CLOSE_WEAK;
+  c.fapl_size = sizeof(MemoryDriverInfo);
+  c.open = memory_open;
+  c.close = memory_close;
+  c.cmp = memory_cmp;
+  c.query = memory_query;
+  c.get_eoa = memory_get_eoa;
+  c.set_eoa = memory_set_eoa;
+  c.get_eof = memory_get_eof;
+  c.read = memory_read;
+  c.write = memory_write;
+  const H5FD_mem_t map[H5FD_MEM_NTYPES] = H5FD_FLMAP_DICHOTOMY;
+  std::copy(std::begin(map), std::end(map), std::begin(c.fl_map));
+  return c;
+}
+
+// The driver's id, registered on first use (again if the library was closed meanwhile).
+hid_t memory_driver() {
+  static hid_t id = H5I_INVALID_HID;
+  if (id < 0 || H5Iis_valid(id) <= 0) {
+    static const H5FD_class_t cls = memory_driver_class();
+    id = H5FDregister(&cls);
+  }
+  return id;
+}
+
+// pwrite all of it; errno on failure, else 0.
+int write_at(int fd, const void* data, std::size_t size, std::uint64_t offset) {
+  const auto* p = static_cast<const char*>(data);
+  auto at = static_cast<off_t>(offset);
+  while (size > 0) {
+    const ssize_t w = ::pwrite(fd, p, size, at);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno;
+    if (w == 0) return ENOSPC;
+    p += w;
+    at += w;
+    size -= static_cast<std::size_t>(w);
+  }
+  return 0;
+}
+
+}  // namespace
+
 // --- Handle ---
 
 namespace detail {
@@ -350,14 +533,14 @@ Group Group::create_group(const std::string& name) {
   check(H5Pset_obj_track_times(gcpl.get(), false), file_, action);
   Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
                       H5Gclose, file_, action);
-  return Group(std::move(group), file_, object_path(name));
+  return Group(std::move(group), file_, object_path(name), image_);
 }
 
 Group Group::open_group(const std::string& name) const {
   Quiet quiet;
   Handle group = make(H5Gopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Gclose, file_,
                       "cannot open group '" + object_path(name) + "'");
-  return Group(std::move(group), file_, object_path(name));
+  return Group(std::move(group), file_, object_path(name), image_);
 }
 
 bool Group::has(const std::string& name) const {
@@ -459,6 +642,37 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
   if (!values.empty()) {
     check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
           file_, action);
+  }
+  check(dataset.close(), file_, action);
+}
+
+void Group::write_later(const std::string& name, std::vector<std::size_t> dims, Producer produce) {
+  Quiet quiet;
+  const std::string what = "dataset '" + object_path(name) + "'";
+  const std::string action = "cannot write " + what;
+  if (!image_) throw RuntimeError(file_ + ": " + action + " (the file is not being created)");
+  std::size_t count = 1;
+  for (std::size_t d : dims) {
+    if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d / sizeof(double))
+      throw RuntimeError(file_ + ": " + action + " (dimensions overflow)");
+    count *= d;
+  }
+  const std::vector<hsize_t> extent(dims.begin(), dims.end());
+  Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
+                      H5Sclose, file_, action);
+  // As write(), plus: storage reserved now, never filled by HDF5; close() writes the values.
+  Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file_, action);
+  check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), file_, action);
+  check(H5Pset_obj_track_times(dcpl.get(), false), file_, action);
+  check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), file_, action);
+  check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), file_, action);
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<double>::file(),
+                                   space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                        H5Dclose, file_, action);
+  if (count > 0) {
+    const haddr_t offset = H5Dget_offset(dataset.get());
+    if (offset == HADDR_UNDEF) fail(file_, action);
+    image_->deferred.push_back({offset, count, std::move(produce)});
   }
   check(dataset.close(), file_, action);
 }
@@ -644,12 +858,16 @@ File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
   // if a Group is still alive (AtomicOutput renames it right after).
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path_, action);
   if (mode == Mode::Create) {
-    // A new file is built in memory and written out by close() with plain write(2). HDF5 itself
-    // never writes to disk: when a disk is full, its writes fail inside H5Dclose/H5Fclose and
-    // leave the library's file table in a state that crashes (or loops) at exit, and neither
-    // the core driver's backing store nor redirecting the descriptor afterwards avoids that.
-    // The cost: the file's size in memory while it is built, twice that during close().
-    check(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false), path_, action);
+    // A new file is built in memory (detail::Image) and written out by close() with plain
+    // pwrite(2). HDF5 itself never writes to disk: when a disk is full, its writes fail inside
+    // H5Dclose/H5Fclose and leave the library's file table in a state that crashes (or loops)
+    // at exit, and neither the core driver's backing store nor redirecting the descriptor
+    // afterwards avoids that. Memory holds what HDF5 writes, not the write_later() datasets.
+    image_ = std::make_shared<detail::Image>();
+    const MemoryDriverInfo info{image_.get()};
+    const hid_t driver = memory_driver();
+    if (driver < 0) fail(path_, action);
+    check(H5Pset_driver(fapl.get(), driver, &info), path_, action);
   }
   // The creation property list lives as long as the call: closing it between a failed
   // H5Fcreate and fail() would clear the error stack we report from.
@@ -663,7 +881,7 @@ File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
                        : H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get());
   file_ = make(id, H5Fclose, path_, action);
   Handle root = make(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Gclose, path_, action);
-  root_ = Group(std::move(root), path_, "/");
+  root_ = Group(std::move(root), path_, "/", image_);
 }
 
 Group& File::root() {
@@ -680,23 +898,40 @@ void File::close() {
     return;
   }
   check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "cannot flush HDF5 file");
-  const ssize_t size = H5Fget_file_image(file_.get(), nullptr, 0);
-  if (size < 0) fail(path_, "cannot write HDF5 file");
-  std::vector<char> image(static_cast<std::size_t>(size));
-  if (H5Fget_file_image(file_.get(), image.data(), image.size()) != size)
-    fail(path_, "cannot write HDF5 file");
   check(file_.close(), path_, "cannot close HDF5 file");
-  const char* p = image.data();
-  std::size_t left = image.size();
-  while (left > 0) {
-    const ssize_t w = ::write(fd_.get(), p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) throw RuntimeError("cannot write " + path_ + " (" + std::strerror(errno) + ")");
-    p += w;
-    left -= static_cast<std::size_t>(w);
+  // HDF5 is done: the bytes it wrote, then the deferred datasets' values, then the size.
+  auto failed = [&](int err) {
+    return RuntimeError("cannot write " + path_ + " (" + std::strerror(err) + ")");
+  };
+  const detail::Image& image = *image_;
+  for (const auto& [index, page] : image.pages) {
+    const std::uint64_t start = index * detail::Image::PAGE;
+    if (start >= image.eoa) break;
+    const auto n = static_cast<std::size_t>(std::min(detail::Image::PAGE, image.eoa - start));
+    if (const int err = write_at(fd_.get(), page.get(), n, start); err != 0) throw failed(err);
   }
-  if (fd_.close() != 0)
-    throw RuntimeError("cannot write " + path_ + " (" + std::strerror(errno) + ")");
+  std::vector<double> chunk;
+  for (const detail::Image::Deferred& d : image.deferred) {
+    constexpr std::size_t CHUNK = std::size_t{1} << 16;  // 512 KiB of values at a time
+    for (std::size_t first = 0; first < d.count; first += CHUNK) {
+      chunk.resize(std::min(CHUNK, d.count - first));
+      d.produce(first, chunk);
+      if constexpr (std::endian::native == std::endian::big) {  // the file is little-endian
+        for (double& x : chunk) {
+          auto bits = std::bit_cast<std::uint64_t>(x);
+          bits = __builtin_bswap64(bits);
+          x = std::bit_cast<double>(bits);
+        }
+      }
+      if (const int err = write_at(fd_.get(), chunk.data(), chunk.size() * sizeof(double),
+                                   d.offset + first * sizeof(double));
+          err != 0)
+        throw failed(err);
+    }
+  }
+  if (::ftruncate(fd_.get(), static_cast<off_t>(image.eoa)) != 0) throw failed(errno);
+  image_.reset();
+  if (fd_.close() != 0) throw failed(errno);
 }
 
 }  // namespace clvsim::h5

@@ -1,8 +1,9 @@
 #include "clvsim/io/results.hpp"
 
+#include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -70,6 +71,51 @@ void write_boundary_values(h5::Group& ltv, const Scenario& scenario) {
                        "value at time 0 of the initial customers of each segment");
 }
 
+// yearly/: per-replication yearly values [Y, R] and their statistics (docs/results.md).
+void write_yearly(h5::Group& g, const ScenarioResults& res) {
+  const auto Y = static_cast<std::size_t>(res.years);
+  const auto R = static_cast<std::size_t>(res.replications);
+  const std::size_t Q = QUANTILES.size();
+  h5::Group yearly = g.create_group("yearly");
+  std::vector<std::int64_t> years;
+  for (std::size_t y = 1; y <= Y; ++y) years.push_back(static_cast<std::int64_t>(y));
+  yearly.write("year", years);
+  h5::Group summary = yearly.create_group("summary");
+  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
+    const YearlyMetric& ym = YEARLY_METRICS[i];
+    const MetricInfo& info = res.layout.metrics()[res.layout.index(ym.name)];
+    // Row y of the dataset is year y's column of the store.
+    yearly.write_later(ym.name, {Y, R}, [&res, i, R](std::size_t first, std::span<double> out) {
+      for (std::size_t done = 0; done < out.size();) {
+        const std::size_t y = (first + done) / R, r = (first + done) % R;
+        const std::size_t n = std::min(out.size() - done, R - r);
+        res.read_column(res.yearly_column(i, static_cast<int>(y)), r, out.subspan(done, n));
+        done += n;
+      }
+    });
+    yearly.set_dataset_attr(ym.name, "unit", info.unit);
+    yearly.set_dataset_attr(ym.name, "kind", ym.flow ? "flow" : "stock");
+    yearly.set_dataset_attr(ym.name, "description",
+                            info.description + (ym.flow ? " (summed over the year's periods)"
+                                                        : " (at the year's last period)"));
+    std::vector<double> mean, sd, se, q(Y * Q), expected;
+    for (std::size_t y = 0; y < Y; ++y) {
+      const Stats& st = res.yearly_stat(i, static_cast<int>(y));
+      mean.push_back(st.mean);
+      sd.push_back(st.sd);
+      se.push_back(st.std_error);
+      for (std::size_t k = 0; k < Q; ++k) q[y * Q + k] = st.q[k];
+      expected.push_back(res.expected_yearly[i * Y + y]);
+    }
+    h5::Group mg = summary.create_group(ym.name);
+    mg.write("mean", mean);
+    mg.write("sd", sd);
+    mg.write("std_error", se);
+    mg.write("quantiles", q, {Y, Q});
+    mg.write("expected", expected);
+  }
+}
+
 void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& scenario) {
   const int T = res.periods;
   const std::size_t Q = QUANTILES.size();
@@ -95,16 +141,19 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
     mg.write("expected", expected);
   }
 
+  // Per-replication values reach the file from the store when it is closed, a chunk at a time.
   h5::Group totals = g.create_group("totals");
   const auto& infos = total_infos();
+  const auto R = static_cast<std::size_t>(res.replications);
   std::vector<std::string> names;
   std::vector<double> mean, sd, se, quantiles, expected;
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    const std::vector<double> values = res.across(static_cast<Total>(i));
-    totals.write(infos[i].name, values);
+    totals.write_later(infos[i].name, {R}, [&res, i](std::size_t first, std::span<double> out) {
+      res.read_column(ScenarioResults::total_column(static_cast<Total>(i)), first, out);
+    });
     totals.set_dataset_attr(infos[i].name, "unit", infos[i].unit);
     totals.set_dataset_attr(infos[i].name, "description", infos[i].description);
-    const Stats st = summarize(values);
+    const Stats& st = res.total_stats[i];
     names.push_back(infos[i].name);
     mean.push_back(st.mean);
     sd.push_back(st.sd);
@@ -119,6 +168,8 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
   summary.write("std_error", se);
   summary.write("quantiles", quantiles, {names.size(), Q});
   summary.write("expected", expected);
+
+  write_yearly(g, res);
 
   h5::Group ltv = g.create_group("ltv");
   std::vector<std::string> segments;
@@ -174,12 +225,15 @@ void write_comparison(h5::Group& g, const ScenarioResults& base, const ScenarioR
   std::vector<std::string> names;
   for (std::size_t i = 0; i < infos.size(); ++i) {
     names.push_back(infos[i].name);
-    const auto t = static_cast<Total>(i);
-    const std::vector<double> b = base.across(t), v = variant.across(t);
-    std::vector<double> d(b.size());
-    for (std::size_t r = 0; r < b.size(); ++r) d[r] = v[r] - b[r];
     h5::Group tg = totals.create_group(infos[i].name);
-    tg.write("delta", d);
+    tg.write_later("delta", {static_cast<std::size_t>(base.replications)},
+                   [&base, &variant, i](std::size_t first, std::span<double> out) {
+                     const std::size_t col = ScenarioResults::total_column(static_cast<Total>(i));
+                     std::vector<double> b(out.size());
+                     base.read_column(col, first, b);
+                     variant.read_column(col, first, out);
+                     for (std::size_t r = 0; r < out.size(); ++r) out[r] -= b[r];
+                   });
   }
   h5::Group summary = g.create_group("summary");
   summary.write_strings("name", names);
@@ -314,7 +368,7 @@ void write_totals_csv(AtomicOutput& output, const RunResults& results) {
       const auto& infos = total_infos();
       for (std::size_t i = 0; i < infos.size(); ++i) {
         os << res.name << ',' << infos[i].name << ',';
-        stats_row(os, summarize(res.across(static_cast<Total>(i))), res.expected_totals[i]);
+        stats_row(os, res.total_stats[i], res.expected_totals[i]);
       }
     }
   });
@@ -339,6 +393,20 @@ void delta_row(std::ostream& os, const DeltaSummary& d) {
 std::string companion_csv_path(const std::string& csv, const std::string& suffix) {
   const std::filesystem::path p(csv);
   return (p.parent_path() / (p.stem().string() + suffix + ".csv")).string();
+}
+
+void write_yearly_csv(AtomicOutput& output, const RunResults& results) {
+  write_csv(output, [&](std::ostream& os) {
+    os << "scenario,metric,year,";
+    stats_header(os);
+    for (const ScenarioResults& res : results.scenarios)
+      for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i)
+        for (int y = 0; y < res.years; ++y) {
+          os << res.name << ',' << YEARLY_METRICS[i].name << ',' << y + 1 << ',';
+          stats_row(os, res.yearly_stat(i, y),
+                    res.expected_yearly[i * static_cast<std::size_t>(res.years) + y]);
+        }
+  });
 }
 
 void write_comparison_csv(AtomicOutput& output, const RunResults& results,
@@ -392,6 +460,12 @@ void write_results_csv(const std::string& path, const RunResults& results, Overw
 void write_totals_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
   AtomicOutput output(path, overwrite);
   write_totals_csv(output, results);
+  output.commit();
+}
+
+void write_yearly_csv(const std::string& path, const RunResults& results, Overwrite overwrite) {
+  AtomicOutput output(path, overwrite);
+  write_yearly_csv(output, results);
   output.commit();
 }
 

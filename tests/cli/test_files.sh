@@ -74,6 +74,13 @@ check code 1
 check test "$(grep -c . "$err")" -eq 2  # the default-scenario note and one error
 check grep -Eq "cannot write run.h5 \(File too large\)|run.h5: cannot create HDF5 file \(File too large\)" "$err"
 check test -z "$(ls)"
+# The per-replication values of a long run wait on disk beside the output: a full disk there ends
+# the run the same way, during the run.
+full 64 "$clvsim" run -r 2000 -o run.h5 -q
+check code 1
+check test "$(grep -c . "$err")" -eq 2
+check grep -q "cannot write run.h5 (File too large, while keeping the per-replication values" "$err"
+check test -z "$(ls -A)"
 sweep_toml() {  # sweep_toml FILE [extra scenario line]
   cat >"$1" <<TOML
 extends = "$src/scenarios/saas.toml"

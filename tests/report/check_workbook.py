@@ -7,7 +7,8 @@ Reads the .xlsx as what it is (zipped XML), without a spreadsheet library, and c
   - it has the named sheets, in addition to Provenance;
   - money cells carry a thousands-separator format, not the General format;
   - for run files, the Summary's NPV mean equals the mean of the file's per-replication NPV totals,
-    and its 5% and 95% cells the type-7 quantiles of those totals (the interval the tables state).
+    and its 5% and 95% cells the type-7 quantiles of those totals (the interval the tables state);
+  - where the file holds yearly values, the Yearly sheet's revenue mean, 5% and 95% are theirs.
 """
 import re
 import sys
@@ -73,6 +74,24 @@ def main(xlsx, results, sheets):
             got = npv.get(col[lab])
             if not isinstance(got, float) or abs(got - want) > 1e-9 * abs(want):
                 fail(f"Summary NPV {lab} is {got}, the file's totals give {want}")
+    if "Yearly" in sheets:
+        # The spread of a yearly figure is that of the file's per-replication yearly values.
+        with h5py.File(results, "r") as f:
+            revenue = f["yearly/revenue"][()] if "yearly/revenue" in f else None
+        if revenue is not None:
+            rows = sheet_rows(z, names.index("Yearly") + 1, shared)
+            header = next(r for r in rows if r.get("A") == "scenario")
+            col = {v: k for k, v in header.items()}
+            for y in range(revenue.shape[0]):
+                row = next((r for r in rows if r.get(col["quantity"]) == "revenue"
+                            and r.get(col["year"]) == y + 1), None)
+                if row is None:
+                    fail(f"no revenue row for year {y + 1} in the Yearly sheet")
+                for lab, want in (("mean", revenue[y].mean()), ("5%", np.quantile(revenue[y], 0.05)),
+                                  ("95%", np.quantile(revenue[y], 0.95))):
+                    got = row.get(col[lab])
+                    if not isinstance(got, float) or abs(got - want) > 1e-9 * abs(want):
+                        fail(f"Yearly revenue year {y + 1} {lab} is {got}, the file's yearly values give {want}")
     print(f"ok: workbook sheets {names}")
 
 

@@ -9,6 +9,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -68,6 +70,14 @@ class Fd {
 
 class File;
 
+namespace detail {
+struct Image;  // the bytes of a file being created, and its datasets written at close
+}  // namespace detail
+
+//! Produces the values of a dataset written when its file is closed: fills `out` with the
+//! elements [first, first + out.size()) in row-major order.
+using Producer = std::function<void(std::size_t first, std::span<double> out)>;
+
 //! Whether `path` is a readable HDF5 file (false for a missing file or one in another format).
 [[nodiscard]] bool is_hdf5_file(const std::string& path);
 
@@ -103,6 +113,11 @@ class Group {
              std::vector<std::size_t> dims = {}) {
     write<T>(name, std::span<const T>(data), std::move(dims));
   }
+  //! Create a float64 dataset of shape `dims` whose values are written only when the file is
+  //! closed, straight to disk in chunks from `produce`: neither the values nor the file are
+  //! ever held whole in memory. The same bytes as write() with the same values. Only in files
+  //! being created; `produce` must stay callable until File::close().
+  void write_later(const std::string& name, std::vector<std::size_t> dims, Producer produce);
   //! Write a 1-D dataset of variable-length UTF-8 strings. Strings may not contain NUL bytes.
   void write_strings(const std::string& name, const std::vector<std::string>& values);
 
@@ -147,21 +162,29 @@ class Group {
  private:
   friend class File;
   Group() = default;
-  Group(detail::Handle handle, std::string file, std::string path)
-      : handle_(std::move(handle)), file_(std::move(file)), path_(std::move(path)) {}
+  Group(detail::Handle handle, std::string file, std::string path,
+        std::shared_ptr<detail::Image> image)
+      : handle_(std::move(handle)),
+        file_(std::move(file)),
+        path_(std::move(path)),
+        image_(std::move(image)) {}
 
   [[nodiscard]] std::string object_path(const std::string& name) const;
 
   detail::Handle handle_;
   std::string file_;  // for error messages
   std::string path_;
+  std::shared_ptr<detail::Image> image_;  // null in a file opened for reading
 };
 
 //! An HDF5 file. Create truncates an existing file; ReadOnly opens one.
 //!
-//! A created file is built in memory and written to its path, in one sequence of plain writes,
-//! only by close(): destroyed without close() -- after an exception -- it writes nothing, and a
-//! failing write (a full disk) is an ordinary RuntimeError that leaves HDF5 in a sound state.
+//! A created file is built in memory and written to its path with plain writes only by close():
+//! destroyed without close() -- after an exception -- it writes nothing, and a failing write (a
+//! full disk) is an ordinary RuntimeError that leaves HDF5 in a sound state. HDF5 sees a
+//! memory-only file driver that keeps just the bytes it writes (the structure and the small
+//! datasets); the datasets of write_later() are only reserved in it and reach the disk from
+//! their producers after the rest, so memory stays small whatever their size.
 //!
 //! Closing the file (close() or the destructor) closes every object opened from it, so a Group
 //! that outlives its File throws on use instead of keeping the file open behind your back.
@@ -187,6 +210,7 @@ class File {
   std::string path_;
   Mode mode_;
   detail::Fd fd_;  // the target of a created file, written by close()
+  std::shared_ptr<detail::Image> image_;  // declared before file_: HDF5's driver writes into it
   detail::Handle file_;
   Group root_;  // declared after file_, so destroyed before it
 };

@@ -18,7 +18,8 @@ struct RunContext {
 };
 
 //! Write `results` of `scenarios` (the first is the base) to an HDF5 file, atomically: nothing
-//! is left at `path` unless the whole file was written.
+//! is left at `path` unless the whole file was written. The per-replication values are read
+//! from the results' store while the file is written, a chunk at a time.
 void write_results_hdf5(const std::string& path, const RunResults& results,
                         std::span<const Scenario> scenarios, const RunContext& context,
                         Overwrite overwrite);
@@ -30,12 +31,16 @@ void write_results_csv(const std::string& path, const RunResults& results, Overw
 //! Write the statistics of the horizon totals as CSV: one row per scenario and total.
 void write_totals_csv(const std::string& path, const RunResults& results, Overwrite overwrite);
 
+//! Write the statistics of the yearly values as CSV: one row per scenario, yearly metric and year
+//! (a whole number).
+void write_yearly_csv(const std::string& path, const RunResults& results, Overwrite overwrite);
+
 //! Write the paired comparison of every variant with the base: one row per variant and total.
 void write_comparison_csv(const std::string& path, const RunResults& results,
                           std::span<const Scenario> scenarios, Overwrite overwrite);
 
-//! Write the paired comparison by year: one row per variant, yearly metric (profit, revenue,
-//! discounted profit, active customers) and year (a whole number).
+//! Write the paired comparison by year: one row per variant, yearly metric (YEARLY_METRICS) and
+//! year (a whole number).
 void write_comparison_by_year_csv(const std::string& path, const RunResults& results,
                                   std::span<const Scenario> scenarios, Overwrite overwrite);
 
@@ -45,6 +50,7 @@ void write_results_hdf5(AtomicOutput& output, const RunResults& results,
                         std::span<const Scenario> scenarios, const RunContext& context);
 void write_results_csv(AtomicOutput& output, const RunResults& results);
 void write_totals_csv(AtomicOutput& output, const RunResults& results);
+void write_yearly_csv(AtomicOutput& output, const RunResults& results);
 void write_comparison_csv(AtomicOutput& output, const RunResults& results,
                           std::span<const Scenario> scenarios);
 void write_comparison_by_year_csv(AtomicOutput& output, const RunResults& results,

@@ -248,7 +248,7 @@ TEST_CASE("Replications are bit-identical for any thread count", "[engine][threa
       flat.insert(flat.end(), st.q.begin(), st.q.end());
     }
     stats.push_back(flat);
-    totals.push_back(r.scenarios[0].totals);
+    totals.push_back(r.scenarios[0].totals_by_replication());
   }
   for (std::size_t i = 1; i < stats.size(); ++i) {
     REQUIRE(stats[i].size() == stats[0].size());

@@ -203,7 +203,7 @@ TEST_CASE("Parameter draws: bit-identical results for any thread count",
     opt.replications = 40;
     opt.threads = threads;
     const RunResults r = run_monte_carlo(one, opt);
-    std::vector<double> flat = r.scenarios[0].totals;
+    std::vector<double> flat = r.scenarios[0].totals_by_replication();
     for (const Stats& st : r.scenarios[0].period_stats) {
       flat.insert(flat.end(), {st.mean, st.sd, st.std_error, static_cast<double>(st.n)});
       flat.insert(flat.end(), st.q.begin(), st.q.end());

@@ -1,5 +1,7 @@
 #include "clvsim/io/hdf5.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
@@ -8,6 +10,7 @@
 #include <iterator>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -361,4 +364,75 @@ TEST_CASE("a full disk while writing is an error, and HDF5 stays usable", "[io][
   }
   File back(dir.file("after.h5"), File::Mode::ReadOnly);
   CHECK(back.root().read<double>("values") == values);
+}
+
+TEST_CASE("datasets written later hold their producer's values, as write() stores them",
+          "[io][hdf5][write_later]") {
+  ScratchDir dir;
+  // 300,000 values: several chunks of the producer, and a dataset larger than anything else.
+  const std::size_t rows = 3, cols = 100000;
+  std::vector<double> values(rows * cols);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = std::sqrt(static_cast<double>(i)) - 7.25;
+  std::size_t largest_request = 0, produced = 0;
+  {
+    File file(dir.file("later.h5"), File::Mode::Create);
+    Group g = file.root().create_group("g");
+    g.write_later("big", {rows, cols}, [&](std::size_t first, std::span<double> out) {
+      largest_request = std::max(largest_request, out.size());
+      produced += out.size();
+      std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(first), out.size(), out.begin());
+    });
+    g.set_dataset_attr("big", "unit", "money");
+    // Objects created after it, so that HDF5 writes structure beyond its reserved range.
+    for (int k = 0; k < 40; ++k)
+      g.create_group("after_" + std::to_string(k)).write<double>("x", std::vector<double>{1.0 * k});
+    g.write_later("empty", {0}, [](std::size_t, std::span<double>) { FAIL("nothing to produce"); });
+    file.close();
+  }
+  CHECK(produced == values.size());
+  CHECK(largest_request < values.size());  // never the whole dataset at once
+  File back(dir.file("later.h5"), File::Mode::ReadOnly);
+  std::vector<std::size_t> dims;
+  CHECK(same_bytes(back.root().read<double>("g/big", &dims), values));
+  CHECK(dims == std::vector<std::size_t>{rows, cols});
+  CHECK(back.root().dataset_attr_string("g/big", "unit") == "money");
+  CHECK(back.root().read<double>("g/after_39/x") == std::vector<double>{39.0});
+  CHECK(back.root().read<double>("g/empty").empty());
+}
+
+TEST_CASE("a producer's failure or a full disk at close leaves HDF5 usable",
+          "[io][hdf5][write_later]") {
+  ScratchDir dir;
+  const auto failing = [&] {
+    File file(dir.file("failing.h5"), File::Mode::Create);
+    file.root().write_later("x", {10}, [](std::size_t, std::span<double>) {
+      throw RuntimeError("the values are gone");
+    });
+    file.close();
+  };
+  CHECK_THROWS_WITH(failing(), "the values are gone");
+  struct rlimit old {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 64 * 1024;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  const auto too_large = [&] {
+    File file(dir.file("full.h5"), File::Mode::Create);
+    file.root().write_later("x", {100000}, [](std::size_t, std::span<double> out) {
+      std::fill(out.begin(), out.end(), 2.0);
+    });
+    file.close();
+  };
+  CHECK_THROWS_WITH(too_large(), Catch::Contains("full.h5") && Catch::Contains("(File too large)"));
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  File file(dir.file("after.h5"), File::Mode::Create);
+  file.root().write_later("x", {5}, [](std::size_t first, std::span<double> out) {
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(first + i);
+  });
+  file.close();
+  File back(dir.file("after.h5"), File::Mode::ReadOnly);
+  CHECK(back.root().read<double>("x") == std::vector<double>{0, 1, 2, 3, 4});
 }

@@ -143,9 +143,10 @@ TEST_CASE("extreme parameters do not overflow to wrong numbers", "[io][limits]")
     const std::size_t revenue = static_cast<std::size_t>(clvsim::Total::Revenue);
     const std::size_t npv = static_cast<std::size_t>(clvsim::Total::Npv);
     const std::size_t n = static_cast<std::size_t>(clvsim::Total::Count_);
-    for (std::size_t i = 0; i * n < r.scenarios[0].totals.size(); ++i) {
-      CHECK(std::isfinite(r.scenarios[0].totals[i * n + revenue]));
-      CHECK(std::isfinite(r.scenarios[0].totals[i * n + npv]));
+    const std::vector<double> totals = r.scenarios[0].totals_by_replication();
+    for (std::size_t i = 0; i * n < totals.size(); ++i) {
+      CHECK(std::isfinite(totals[i * n + revenue]));
+      CHECK(std::isfinite(totals[i * n + npv]));
     }
   }
 }
