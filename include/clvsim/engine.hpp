@@ -63,6 +63,22 @@ enum class Total : int {
   Ltv,
   LtvCac,
   PaybackPeriods,
+  PaybackNever,   //!< 1 if the horizon's payback never happens within the curve, 0 if it does
+  AttributedCac,  //!< horizon channel cost / expected customers from the horizon's leads
+  Arr,            //!< annual recurring revenue run-rate at the end of the horizon
+  Count_
+};
+
+//! Finance and growth metrics per period, stored after the scenario-dependent blocks
+//! (MetricIndex::finance), in this order.
+enum class FinanceMetric : int {
+  Mrr,            //!< monthly recurring revenue run-rate of the active base
+  Arr,            //!< 12 x MRR
+  LeadVelocity,   //!< (qualified leads - last period's) / last period's
+  AttributedCac,  //!< channel cost of the period's leads / customers they are expected to become
+  Nrr,            //!< net revenue retention of the year ending in the period
+  Grr,            //!< gross revenue retention of the year ending in the period
+  PaybackNever,   //!< 1 if the period's payback never happens within the curve, else 0
   Count_
 };
 
@@ -77,7 +93,9 @@ struct MetricInfo {
 
 //! Where each metric of a model with C channels, K segments and S stages is stored: the fixed
 //! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
-//! cost_per_entered_<stage> (S).
+//! cost_per_entered_<stage> (S), the finance metrics (FinanceMetric), then per channel
+//! cac_<channel>, attributed_cac_<channel>, marginal_cac_<channel>, ltv_cac_<channel> (C each)
+//! and per segment ltv_<segment>, churn_rate_<segment> (K each).
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
@@ -88,7 +106,14 @@ struct MetricIndex {
   [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels) + k; }
   [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
   [[nodiscard]] int cost_per_entered(int s) const { return entered_stage(stages) + s; }
-  [[nodiscard]] int size() const { return cost_per_entered(stages); }
+  [[nodiscard]] int finance(FinanceMetric m) const { return cost_per_entered(stages) + static_cast<int>(m); }
+  [[nodiscard]] int channel_cac(int c) const { return finance(FinanceMetric::Count_) + c; }
+  [[nodiscard]] int channel_attributed_cac(int c) const { return channel_cac(channels) + c; }
+  [[nodiscard]] int channel_marginal_cac(int c) const { return channel_attributed_cac(channels) + c; }
+  [[nodiscard]] int channel_ltv_cac(int c) const { return channel_marginal_cac(channels) + c; }
+  [[nodiscard]] int segment_ltv(int k) const { return channel_ltv_cac(channels) + k; }
+  [[nodiscard]] int segment_churn(int k) const { return segment_ltv(segments) + k; }
+  [[nodiscard]] int size() const { return segment_churn(segments); }
 };
 
 //! The metrics of a scenario, with their names, units and descriptions, in MetricIndex order.
@@ -122,6 +147,15 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<double> new_by_segment;        //!< [T * K]
   std::vector<double> active_k, mix;         //!< [K]
   std::vector<double> entry_spend, nurture_by_stage;  //!< [S]
+  std::vector<double> nurture_by_source;              //!< [sources]
+  std::vector<double> at_risk_k;                      //!< [K]
+  //! The period's moves as fractions of each cell: won back [K * W], churned [K * tenures],
+  //! moved to each segment [K * tenures * K]; they carry a followed group (NRR) along.
+  std::vector<double> back_frac, lost_frac, move_frac;
+  //! Customers active at the start of the year, by starting segment g: [g][K * tenures] active,
+  //! [g][K * W] lapsed, and their next-period buffers.
+  std::vector<double> year_active, year_next, year_lapsed, year_lapsed_next;
+  std::vector<double> year_start;  //!< [K] customers active at the year's start by segment
 };
 using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp
 
@@ -142,6 +176,16 @@ void trace_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t r
 
 //! The exact expectation of the same model (mean-field recurrences), same layout.
 void expected_trajectory(const ModelParams& m, std::span<double> metrics, std::span<double> totals);
+
+//! What one prospect entering the funnel fresh at a stage is expected to yield over its whole
+//! time in the funnel (docs/model.md §5, "Attributed and marginal CAC").
+struct FunnelYield {
+  double conversion = 0.0;    //!< probability of becoming a customer
+  double nurture_cost = 0.0;  //!< expected nurturing cost paid for it (+inf if it can stay forever)
+};
+
+//! The funnel's yield of a fresh prospect at `entry_stage`, in closed form from the stage rates.
+FunnelYield funnel_yield(const ModelParams& m, int entry_stage);
 
 //! Periods until the cumulative contribution of a new customer (mix `new_by_segment`) covers
 //! `cac`, interpolated linearly within a period; +inf if never within the curve, NaN if there

@@ -66,6 +66,46 @@ AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const doubl
           payback_periods(m, new_by_segment, cac)};
 }
 
+// The customers active at the start of a year, by starting segment, followed through the
+// period's moves: every member of a cell moves as the cell's counts did (the same fractions won
+// back, churned and moved to each segment). Labels do not change the dynamics, so given the cell
+// counts this is the expected position of the group: exact in expected-value mode and exact in
+// mean in a Monte Carlo replication (docs/model.md §5, "Revenue retention").
+void follow_year_group(int K, int L, int W, std::span<const double> back_frac, std::span<const double> lost_frac,
+                       std::span<const double> move_frac, std::vector<double>& active, std::vector<double>& next,
+                       std::vector<double>& lapsed, std::vector<double>& lapsed_next) {
+  const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
+  std::fill(next.begin(), next.end(), 0.0);
+  std::fill(lapsed_next.begin(), lapsed_next.end(), 0.0);
+  for (int g = 0; g < K; ++g) {
+    double* a = &active[g * KL];
+    double* an = &next[g * KL];
+    double* l = W > 0 ? &lapsed[g * KW] : nullptr;
+    double* ln = W > 0 ? &lapsed_next[g * KW] : nullptr;
+    for (int k = 0; k < K; ++k) {
+      for (int d = 0; d < W; ++d) {
+        const double x = l[k * W + d];
+        if (x == 0.0) continue;
+        const double back = x * back_frac[k * W + d];
+        a[k * L] += back;
+        if (d + 1 < W) ln[k * W + d + 1] = x - back;
+      }
+    }
+    for (int k = 0; k < K; ++k) {
+      for (int tau = 0; tau < L; ++tau) {
+        const double x = a[k * L + tau];
+        if (x == 0.0) continue;
+        const std::size_t c = static_cast<std::size_t>(k) * L + tau;
+        if (W > 0) ln[k * W] += x * lost_frac[c];
+        const int nt = std::min(tau + 1, L - 1);
+        for (int j = 0; j < K; ++j) an[j * L + nt] += x * move_frac[c * K + j];
+      }
+    }
+  }
+  std::swap(active, next);
+  std::swap(lapsed, lapsed_next);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
@@ -101,6 +141,36 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   std::vector<double>&entry_spend = st.entry_spend, &nurture_by_stage = st.nurture_by_stage;
   entry_spend.assign(static_cast<std::size_t>(S), 0.0);
   nurture_by_stage.assign(static_cast<std::size_t>(S), 0.0);
+  std::vector<double>&nurture_by_source = st.nurture_by_source, &at_risk_k = st.at_risk_k;
+  nurture_by_source.assign(static_cast<std::size_t>(NS), 0.0);
+  at_risk_k.assign(static_cast<std::size_t>(K), 0.0);
+  // Revenue retention follows, over each whole year of the horizon, the customers active at its
+  // start (docs/model.md §5); years of P periods, none when the horizon is shorter than a year.
+  const int P = std::max(1, static_cast<int>(std::lround(m.periods_per_year)));
+  const bool follow_years = P <= T;
+  const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
+  if (follow_years) {
+    st.back_frac.assign(KW, 0.0);
+    st.lost_frac.assign(KL, 0.0);
+    st.move_frac.assign(KL * K, 0.0);
+    st.year_active.assign(K * KL, 0.0);
+    st.year_next.assign(K * KL, 0.0);
+    st.year_lapsed.assign(K * KW, 0.0);
+    st.year_lapsed_next.assign(K * KW, 0.0);
+    st.year_start.assign(static_cast<std::size_t>(K), 0.0);
+  }
+  // Recurring revenue per active customer and period (order rate x order value), and what the
+  // channels' leads yield in the funnel.
+  const auto recurring = [&](int k) { return m.orders_per_period[k] * m.order_value[k]; };
+  std::array<FunnelYield, 64> small_yield{};
+  std::vector<FunnelYield> large_yield;
+  FunnelYield* yield = small_yield.data();
+  if (NCH > static_cast<int>(small_yield.size())) {
+    large_yield.resize(static_cast<std::size_t>(NCH));
+    yield = large_yield.data();
+  }
+  for (int c = 0; c < NCH; ++c) yield[c] = funnel_yield(m, m.channel_entry[c]);
+  double attributed_cost_total = 0.0, attributed_customers_total = 0.0;
   std::array<C, 3> funnel_out{};
   const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
   const auto conditionals = [](const std::vector<BinomialProb>& v, std::size_t row, std::size_t n) {
@@ -116,6 +186,22 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   for (int t = 0; t < T; ++t) {
     discount /= 1.0 + m.discount_rate;
 
+    // The group of a year: the customers active at its start, by segment.
+    const bool year_starts = follow_years && t % P == 0 && t + P <= T;
+    if (year_starts) {
+      std::fill(st.year_active.begin(), st.year_active.end(), 0.0);
+      std::fill(st.year_lapsed.begin(), st.year_lapsed.end(), 0.0);
+      for (int k = 0; k < K; ++k) {
+        double n = 0.0;
+        for (int tau = 0; tau < L; ++tau) {
+          st.year_active[k * KL + k * L + tau] = static_cast<double>(active[k * L + tau]);
+          n += static_cast<double>(active[k * L + tau]);
+        }
+        st.year_start[k] = n;
+      }
+    }
+    if (follow_years) std::fill(st.back_frac.begin(), st.back_frac.end(), 0.0);
+
     // 1. Win-back of lapsed customers; the won back rejoin at tenure 0 before churn.
     C attempts{}, won{};
     if (W > 0) {
@@ -127,6 +213,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           attempts += n;
           const C back = draw.binomial(n, m.winback_draw, Purpose::WinBack, cell(t, k * W + d));
           won += back;
+          if (follow_years) st.back_frac[k * W + d] = static_cast<double>(back) / static_cast<double>(n);
           active[k * L] += back;
           if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
         }
@@ -136,6 +223,11 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // 2. Churn, then 3. migration of the survivors; tenure advances by one.
     std::fill(next.begin(), next.end(), C{});
     std::fill(churned_by.begin(), churned_by.end(), C{});
+    std::fill(at_risk_k.begin(), at_risk_k.end(), 0.0);
+    if (follow_years) {
+      std::fill(st.lost_frac.begin(), st.lost_frac.end(), 0.0);
+      std::fill(st.move_frac.begin(), st.move_frac.end(), 0.0);
+    }
     C at_risk{}, churned{};
     for (int k = 0; k < K; ++k) {
       const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
@@ -143,20 +235,27 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         const C n = active[k * L + tau];
         if (n == C{}) continue;
         at_risk += n;
+        at_risk_k[k] += static_cast<double>(n);
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
         const int nt = std::min(tau + 1, L - 1);
         C lost{};
+        const double nd = static_cast<double>(n);
+        const std::size_t c = static_cast<std::size_t>(k) * L + tau;
         if (!m.any_migration) {
           lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
           next[k * L + nt] += n - lost;
+          if (follow_years) st.move_frac[c * K + k] = static_cast<double>(n - lost) / nd;
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
+          if (follow_years)
+            for (int j = 0; j < K; ++j) st.move_frac[c * K + j] = static_cast<double>(split[j]) / nd;
         }
         churned_by[k] += lost;
+        if (follow_years) st.lost_frac[c] = static_cast<double>(lost) / nd;
       }
       churned += churned_by[k];
     }
@@ -164,6 +263,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) lapsed_next[k * W] = churned_by[k];
       std::swap(lapsed, lapsed_next);
     }
+    if (follow_years)
+      follow_year_group(K, L, W, st.back_frac, st.lost_frac, st.move_frac, st.year_active, st.year_next,
+                        st.year_lapsed, st.year_lapsed_next);
 
     // 4. Repurchase by the active customers after migration.
     double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
@@ -199,11 +301,24 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(index.entered_stage(m.referral_entry), t) += referred;
 
     // 6. Acquisition: leads from each channel, fresh at the channel's entry stage.
-    double leads = 0.0, channel_spend = 0.0;
+    double leads = 0.0, channel_spend = 0.0, attributed_cost = 0.0, attributed_customers = 0.0;
     std::fill(entry_spend.begin(), entry_spend.end(), 0.0);
     for (int c = 0; c < NCH; ++c) {
       const C l = draw.poisson(m.channel_leads[c * T + t], Purpose::Leads, cell(t, c));
       prospects[pidx(c, m.channel_entry[c], 0)] += l;
+      // What the channel's leads will cost and yield, in expectation over their time in the funnel.
+      {
+        const double ld = static_cast<double>(l), x = m.channel_spend[c * T + t];
+        const double cost = x + (ld > 0.0 ? ld * yield[c].nurture_cost : 0.0);
+        const double customers = ld * yield[c].conversion;
+        at(index.channel_attributed_cac(c), t) = customers > 0.0 ? cost / customers : NaN;
+        attributed_cost += cost;
+        attributed_customers += customers;
+        const double slope = m.channel_lead_slope[c * T + t];
+        const double per_lead = slope * yield[c].conversion;
+        at(index.channel_marginal_cac(c), t) =
+            per_lead > 0.0 ? (1.0 + slope * yield[c].nurture_cost) / per_lead : INF;
+      }
       leads += static_cast<double>(l);
       at(index.entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
       channel_spend += m.channel_spend[c * T + t];
@@ -215,6 +330,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(converted.begin(), converted.end(), C{});
     double nurture_spend = 0.0;
     std::fill(nurture_by_stage.begin(), nurture_by_stage.end(), 0.0);
+    std::fill(nurture_by_source.begin(), nurture_by_source.end(), 0.0);
     for (int src = 0; src < NS; ++src) {
       for (int s = 0; s < S; ++s) {
         const StageRates& r = m.stage_rates[s];
@@ -224,6 +340,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           if (nurtured) {
             nurture_spend += static_cast<double>(n) * r.nurture_cost;
             nurture_by_stage[s] += static_cast<double>(n) * r.nurture_cost;
+            nurture_by_source[src] += static_cast<double>(n) * r.nurture_cost;
           }
           const std::array<double, 3> p = m.funnel_probs(s, nurtured);
           draw.multinomial(n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
@@ -307,6 +424,49 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(F(Metric::Ltv), t) = ratios.ltv;
     at(F(Metric::LtvCac), t) = ratios.ltv_cac;
     at(F(Metric::PaybackPeriods), t) = ratios.payback;
+
+    // Finance and growth metrics (docs/model.md §5).
+    auto fin = [&](FinanceMetric x) -> double& { return at(index.finance(x), t); };
+    double run_rate = 0.0;
+    for (int k = 0; k < K; ++k) run_rate += at(index.active_by_segment(k), t) * recurring(k);
+    fin(FinanceMetric::Mrr) = run_rate * m.periods_per_year / 12.0;
+    fin(FinanceMetric::Arr) = run_rate * m.periods_per_year;
+    const int qualified = index.entered_stage(S > 1 ? 1 : 0);
+    const double q_prev = t > 0 ? at(qualified, t - 1) : 0.0;
+    fin(FinanceMetric::LeadVelocity) = q_prev > 0.0 ? (at(qualified, t) - q_prev) / q_prev : NaN;
+    fin(FinanceMetric::AttributedCac) = attributed_customers > 0.0 ? attributed_cost / attributed_customers : NaN;
+    attributed_cost_total += attributed_cost;
+    attributed_customers_total += attributed_customers;
+    fin(FinanceMetric::Nrr) = NaN;
+    fin(FinanceMetric::Grr) = NaN;
+    if (follow_years && (t + 1) % P == 0) {
+      double start = 0.0, net = 0.0, gross = 0.0;
+      for (int g = 0; g < K; ++g) {
+        start += st.year_start[g] * recurring(g);
+        for (int j = 0; j < K; ++j) {
+          double n = 0.0;
+          for (int tau = 0; tau < L; ++tau) n += st.year_active[g * KL + j * L + tau];
+          net += n * recurring(j);
+          gross += n * std::min(recurring(j), recurring(g));
+        }
+      }
+      if (start > 0.0) {
+        fin(FinanceMetric::Nrr) = net / start;
+        fin(FinanceMetric::Grr) = gross / start;
+      }
+    }
+    fin(FinanceMetric::PaybackNever) = std::isnan(ratios.payback) ? NaN : std::isinf(ratios.payback) ? 1.0 : 0.0;
+    for (int c = 0; c < NCH; ++c) {
+      const double n = at(index.new_by_channel(c), t);
+      at(index.channel_cac(c), t) = n > 0.0 ? (m.channel_spend[c * T + t] + nurture_by_source[c]) / n : NaN;
+      double value = 0.0;
+      for (int k = 0; k < K; ++k) value += m.sources[c].segment_mix[k] * m.ltv[k];
+      at(index.channel_ltv_cac(c), t) = value / at(index.channel_attributed_cac(c), t);
+    }
+    for (int k = 0; k < K; ++k) {
+      at(index.segment_ltv(k), t) = m.ltv[k];
+      at(index.segment_churn(k), t) = at_risk_k[k] > 0.0 ? static_cast<double>(churned_by[k]) / at_risk_k[k] : NaN;
+    }
     // Cost per entry: the spend that can bring prospects into stage s (channels entering at or
     // before it, nurturing in the stages before it) over the entries of stage s.
     double upstream = 0.0;
@@ -345,9 +505,32 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   total(Total::Ltv) = ratios.ltv;
   total(Total::LtvCac) = ratios.ltv_cac;
   total(Total::PaybackPeriods) = ratios.payback;
+  total(Total::PaybackNever) = std::isnan(ratios.payback) ? NaN : std::isinf(ratios.payback) ? 1.0 : 0.0;
+  total(Total::AttributedCac) =
+      attributed_customers_total > 0.0 ? attributed_cost_total / attributed_customers_total : NaN;
+  total(Total::Arr) = at(index.finance(FinanceMetric::Arr), T - 1);
 }
 
 }  // namespace
+
+FunnelYield funnel_yield(const ModelParams& m, int entry_stage) {
+  // Backwards from the last stage: y_s is the yield of a fresh prospect at s. A fresh prospect
+  // advances (a), drops (d) or stays and is nurtured (1 - a - d); a nurtured one advances with
+  // probability a' / (a' + d') in the end and stays 1 / (a' + d') periods, each at the stage's
+  // nurture cost.
+  FunnelYield y{1.0, 0.0};
+  for (int s = m.stages - 1; s >= entry_stage; --s) {
+    const StageRates& r = m.stage_rates[s];
+    const double stay = std::max(0.0, 1.0 - r.advance - r.drop);
+    const double leave = r.nurtured_advance + r.nurtured_drop;
+    const double later = leave > 0.0 ? r.nurtured_advance / leave : 0.0;
+    const double periods = stay > 0.0 ? (leave > 0.0 ? stay / leave : INF) : 0.0;
+    const double advance = r.advance + stay * later;
+    const double cost = r.nurture_cost > 0.0 ? periods * r.nurture_cost : 0.0;
+    y = {advance * y.conversion, cost + advance * y.nurture_cost};
+  }
+  return y;
+}
 
 double payback_periods(const ModelParams& m, std::span<const double> new_by_segment, double cac) {
   const int K = m.segments, N = m.payback_periods;

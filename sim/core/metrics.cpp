@@ -57,6 +57,44 @@ MetricLayout::MetricLayout(const Scenario& s)
     metrics_.push_back({"cost_per_entered_" + st.name, "money/prospect", MetricKind::Ratio,
                         "spend of the channels entering at or before stage " + st.name +
                             " and of nurturing before it / prospects entering stage " + st.name});
+  const std::vector<MetricInfo> finance = {
+      {"mrr", "money", MetricKind::Stock,
+       "monthly recurring revenue: active customers x order rate x order value, per month"},
+      {"arr", "money", MetricKind::Stock, "annual recurring revenue: 12 x mrr"},
+      {"lead_velocity", "ratio", MetricKind::Ratio,
+       "(qualified leads - last period's) / last period's; qualified = entries to the second stage"},
+      {"attributed_cac", "money/customer", MetricKind::Ratio,
+       "channel spend of the period plus the nurturing its leads will cost / customers its leads "
+       "are expected to become"},
+      {"nrr", "ratio", MetricKind::Ratio,
+       "net revenue retention of the year ending in the period (expansion included)"},
+      {"grr", "ratio", MetricKind::Ratio,
+       "gross revenue retention of the year ending in the period (expansion excluded)"},
+      {"payback_never", "ratio", MetricKind::Ratio,
+       "1 if the period's new customers never pay back their CAC within the payback curve, else 0"},
+  };
+  metrics_.insert(metrics_.end(), finance.begin(), finance.end());
+  for (const auto& ch : s.channels)
+    metrics_.push_back({"cac_" + ch.name, "money/customer", MetricKind::Ratio,
+                        "spend and nurturing of channel " + ch.name + " in the period / its new customers"});
+  for (const auto& ch : s.channels)
+    metrics_.push_back({"attributed_cac_" + ch.name, "money/customer", MetricKind::Ratio,
+                        "spend of channel " + ch.name +
+                            " in the period plus its leads' expected nurturing / customers they are "
+                            "expected to become"});
+  for (const auto& ch : s.channels)
+    metrics_.push_back({"marginal_cac_" + ch.name, "money/customer", MetricKind::Ratio,
+                        "cost of one more customer from channel " + ch.name +
+                            " at the period's spend (slope of its response curve)"});
+  for (const auto& ch : s.channels)
+    metrics_.push_back({"ltv_cac_" + ch.name, "ratio", MetricKind::Ratio,
+                        "value at acquisition of channel " + ch.name + "'s segment mix / its attributed CAC"});
+  for (const auto& seg : s.segments)
+    metrics_.push_back({"ltv_" + seg.name, "money/customer", MetricKind::Ratio,
+                        "lifetime value at acquisition of a customer of segment " + seg.name});
+  for (const auto& seg : s.segments)
+    metrics_.push_back({"churn_rate_" + seg.name, "ratio", MetricKind::Ratio,
+                        "churned / customers at risk in segment " + seg.name});
   CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
 
@@ -83,6 +121,11 @@ const std::vector<MetricInfo>& total_infos() {
       {"ltv", "money/customer", K::Ratio, "mean lifetime value of the horizon's new customers"},
       {"ltv_cac", "ratio", K::Ratio, "lifetime value acquired / acquisition cost, over the horizon"},
       {"payback_periods", "periods", K::Ratio, "CAC payback of the horizon's new customers"},
+      {"payback_never", "ratio", K::Ratio,
+       "1 if the horizon's new customers never pay back their CAC within the payback curve, else 0"},
+      {"attributed_cac", "money/customer", K::Ratio,
+       "horizon channel spend plus the leads' expected nurturing / customers the leads are expected to become"},
+      {"arr", "money", K::Stock, "annual recurring revenue at the end of the horizon"},
   };
   return infos;
 }
