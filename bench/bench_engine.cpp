@@ -70,7 +70,7 @@ double cpu_seconds(const Scenario& s, int replications) {
 double engine_cpu_seconds(const Scenario& s, int replications) {
   std::vector<ModelParams> params;
   for (int r = 0; r < replications; ++r) params.push_back(resolve(s, s.simulation.seed, static_cast<std::uint64_t>(r)));
-  const MetricIndex index{params[0].channels, params[0].segments, params[0].stages};
+  const MetricIndex index = MetricIndex::of(params[0]);
   std::vector<double> metrics(static_cast<std::size_t>(index.size()) * params[0].horizon);
   std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
   ReplicationState state;

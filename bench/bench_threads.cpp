@@ -49,7 +49,7 @@ double whole_run(const Scenario& s, int R, int threads) {
 }
 
 double engine_loop(const ModelParams& m, std::uint64_t seed, int R, int threads) {
-  const MetricIndex index{m.channels, m.segments, m.stages};
+  const MetricIndex index = MetricIndex::of(m);
   const std::size_t M = static_cast<std::size_t>(index.size()) * m.horizon;
   const std::size_t NT = static_cast<std::size_t>(Total::Count_);
   std::vector<double> metrics(M * R), totals(NT * R);

@@ -82,6 +82,19 @@ enum class FinanceMetric : int {
   Count_
 };
 
+//! Metrics of one acquisition cohort (the new customers of one year), per period, in this order.
+enum class CohortMetric : int {
+  Customers,  //!< cohort members active at the end of the period
+  Revenue,    //!< the cohort's revenue in the period
+  Cash,       //!< cumulative contribution of the cohort - its acquisition cost so far
+  LtvCac,     //!< value at acquisition of the cohort so far / its acquisition cost so far
+  Payback,    //!< periods from the year's start until the cohort's cash first reaches 0
+  Count_
+};
+
+//! Number of acquisition cohorts (years of P periods, the last possibly partial) of a horizon.
+[[nodiscard]] int cohort_years(int horizon, double periods_per_year);
+
 enum class MetricKind { Flow, Stock, Ratio };
 
 struct MetricInfo {
@@ -95,11 +108,18 @@ struct MetricInfo {
 //! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
 //! cost_per_entered_<stage> (S), the finance metrics (FinanceMetric), then per channel
 //! cac_<channel>, attributed_cac_<channel>, marginal_cac_<channel>, ltv_cac_<channel> (C each)
-//! and per segment ltv_<segment>, churn_rate_<segment> (K each).
+//! and per segment ltv_<segment>, churn_rate_<segment> (K each), then per acquisition year y
+//! (Y of them) the cohort metrics cohort_<y>_<CohortMetric>.
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
   int stages = 0;
+  int years = 0;  //!< acquisition cohorts: the horizon's (possibly partial) years
+
+  //! The index of a model's metrics (its dimensions and cohort years).
+  [[nodiscard]] static MetricIndex of(const ModelParams& m);
+  //! The same from a scenario.
+  [[nodiscard]] static MetricIndex of(const Scenario& s);
 
   [[nodiscard]] static int fixed(Metric m) { return static_cast<int>(m); }
   [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
@@ -113,7 +133,10 @@ struct MetricIndex {
   [[nodiscard]] int channel_ltv_cac(int c) const { return channel_marginal_cac(channels) + c; }
   [[nodiscard]] int segment_ltv(int k) const { return channel_ltv_cac(channels) + k; }
   [[nodiscard]] int segment_churn(int k) const { return segment_ltv(segments) + k; }
-  [[nodiscard]] int size() const { return segment_churn(segments); }
+  [[nodiscard]] int cohort(int y, CohortMetric x) const {
+    return segment_churn(segments) + y * static_cast<int>(CohortMetric::Count_) + static_cast<int>(x);
+  }
+  [[nodiscard]] int size() const { return cohort(years, CohortMetric::Customers); }
 };
 
 //! The metrics of a scenario, with their names, units and descriptions, in MetricIndex order.
@@ -134,6 +157,16 @@ const std::vector<MetricInfo>& total_infos();
 
 struct DrawRecord;
 
+//! Groups of customers followed through a replication (docs/model.md §5, "Revenue retention"):
+//! for each group g, its members in each active cell [g][K * tenures] and lapsed cell
+//! [g][K * W], moved in the fractions of the cells' counts.
+struct FollowedGroups {
+  int groups = 0;
+  std::vector<double> active, next, lapsed, lapsed_next;
+  std::vector<double> at_risk, attempts;  //!< [g] members at risk of churn, win-back attempts
+  std::vector<char> any;                  //!< [g] whether the group has ever had members
+};
+
 //! The counts of one replication in progress (per-thread state). One per thread, reused from one
 //! replication to the next, so that the replication loop does not allocate once the buffers have
 //! grown to the model's size.
@@ -152,10 +185,12 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   //! The period's moves as fractions of each cell: won back [K * W], churned [K * tenures],
   //! moved to each segment [K * tenures * K]; they carry a followed group (NRR) along.
   std::vector<double> back_frac, lost_frac, move_frac;
-  //! Customers active at the start of the year, by starting segment g: [g][K * tenures] active,
-  //! [g][K * W] lapsed, and their next-period buffers.
-  std::vector<double> year_active, year_next, year_lapsed, year_lapsed_next;
-  std::vector<double> year_start;  //!< [K] customers active at the year's start by segment
+  FollowedGroups year_cohort;        //!< customers active at the year's start, by segment (NRR)
+  FollowedGroups acquisition_cohorts;  //!< new customers by year of acquisition (cohort triangle)
+  std::vector<double> year_start;     //!< [K] customers active at the year's start by segment
+  std::vector<double> revenue_k, margin_k;  //!< [K] the period's revenue and gross margin
+  std::vector<double> cohort_cost, cohort_value, cohort_cash;  //!< [years] acquisition cost, value, cash
+  std::vector<double> cohort_payback;                          //!< [years]
 };
 using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp
 

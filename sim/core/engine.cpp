@@ -66,26 +66,39 @@ AcquisitionRatios acquisition_ratios(const ModelParams& m, std::span<const doubl
           payback_periods(m, new_by_segment, cac)};
 }
 
-// The customers active at the start of a year, by starting segment, followed through the
-// period's moves: every member of a cell moves as the cell's counts did (the same fractions won
-// back, churned and moved to each segment). Labels do not change the dynamics, so given the cell
-// counts this is the expected position of the group: exact in expected-value mode and exact in
-// mean in a Monte Carlo replication (docs/model.md §5, "Revenue retention").
-void follow_year_group(int K, int L, int W, std::span<const double> back_frac, std::span<const double> lost_frac,
-                       std::span<const double> move_frac, std::vector<double>& active, std::vector<double>& next,
-                       std::vector<double>& lapsed, std::vector<double>& lapsed_next) {
+void reset_groups(FollowedGroups& f, int groups, std::size_t KL, std::size_t KW) {
+  f.groups = groups;
+  f.active.assign(groups * KL, 0.0);
+  f.next.assign(groups * KL, 0.0);
+  f.lapsed.assign(groups * KW, 0.0);
+  f.lapsed_next.assign(groups * KW, 0.0);
+  f.at_risk.assign(static_cast<std::size_t>(groups), 0.0);
+  f.attempts.assign(static_cast<std::size_t>(groups), 0.0);
+  f.any.assign(static_cast<std::size_t>(groups), 0);
+}
+
+// Groups of customers followed through the period's win-back, churn and migration: every member
+// of a cell moves as the cell's counts did (the same fractions won back, churned and moved to
+// each segment). Labels do not change the dynamics, so given the cell counts this is the
+// expected position of each group: exact in expected-value mode and exact in mean in a Monte
+// Carlo replication (docs/model.md §5, "Revenue retention").
+void follow_groups(FollowedGroups& f, int K, int L, int W, std::span<const double> back_frac,
+                   std::span<const double> lost_frac, std::span<const double> move_frac) {
   const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
-  std::fill(next.begin(), next.end(), 0.0);
-  std::fill(lapsed_next.begin(), lapsed_next.end(), 0.0);
-  for (int g = 0; g < K; ++g) {
-    double* a = &active[g * KL];
-    double* an = &next[g * KL];
-    double* l = W > 0 ? &lapsed[g * KW] : nullptr;
-    double* ln = W > 0 ? &lapsed_next[g * KW] : nullptr;
+  for (int g = 0; g < f.groups; ++g) {
+    f.at_risk[g] = f.attempts[g] = 0.0;
+    if (!f.any[g]) continue;
+    double* a = &f.active[g * KL];
+    double* an = &f.next[g * KL];
+    double* l = W > 0 ? &f.lapsed[g * KW] : nullptr;
+    double* ln = W > 0 ? &f.lapsed_next[g * KW] : nullptr;
+    std::fill(an, an + KL, 0.0);
+    if (W > 0) std::fill(ln, ln + KW, 0.0);
     for (int k = 0; k < K; ++k) {
       for (int d = 0; d < W; ++d) {
         const double x = l[k * W + d];
         if (x == 0.0) continue;
+        f.attempts[g] += x;
         const double back = x * back_frac[k * W + d];
         a[k * L] += back;
         if (d + 1 < W) ln[k * W + d + 1] = x - back;
@@ -95,6 +108,7 @@ void follow_year_group(int K, int L, int W, std::span<const double> back_frac, s
       for (int tau = 0; tau < L; ++tau) {
         const double x = a[k * L + tau];
         if (x == 0.0) continue;
+        f.at_risk[g] += x;
         const std::size_t c = static_cast<std::size_t>(k) * L + tau;
         if (W > 0) ln[k * W] += x * lost_frac[c];
         const int nt = std::min(tau + 1, L - 1);
@@ -102,8 +116,8 @@ void follow_year_group(int K, int L, int W, std::span<const double> back_frac, s
       }
     }
   }
-  std::swap(active, next);
-  std::swap(lapsed, lapsed_next);
+  std::swap(f.active, f.next);
+  std::swap(f.lapsed, f.lapsed_next);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +130,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int NS = m.sources_count();
   const int NCH = m.channels;
   auto at = [&](int metric, int t) -> double& { return out[static_cast<std::size_t>(metric) * T + t]; };
-  const MetricIndex index{NCH, K, S};
+  const MetricIndex index = MetricIndex::of(m);
   CLVSIM_EXPECT(out.size() == static_cast<std::size_t>(index.size()) * T);
   auto F = [](Metric x) { return MetricIndex::fixed(x); };
   std::fill(out.begin(), out.end(), 0.0);
@@ -149,16 +163,20 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int P = std::max(1, static_cast<int>(std::lround(m.periods_per_year)));
   const bool follow_years = P <= T;
   const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
-  if (follow_years) {
-    st.back_frac.assign(KW, 0.0);
-    st.lost_frac.assign(KL, 0.0);
-    st.move_frac.assign(KL * K, 0.0);
-    st.year_active.assign(K * KL, 0.0);
-    st.year_next.assign(K * KL, 0.0);
-    st.year_lapsed.assign(K * KW, 0.0);
-    st.year_lapsed_next.assign(K * KW, 0.0);
-    st.year_start.assign(static_cast<std::size_t>(K), 0.0);
-  }
+  st.back_frac.assign(KW, 0.0);
+  st.lost_frac.assign(KL, 0.0);
+  st.move_frac.assign(KL * K, 0.0);
+  reset_groups(st.year_cohort, follow_years ? K : 0, KL, KW);
+  st.year_start.assign(static_cast<std::size_t>(K), 0.0);
+  // Acquisition cohorts: the new customers of each (possibly partial) year of the horizon.
+  const int Y = (T + P - 1) / P;
+  reset_groups(st.acquisition_cohorts, Y, KL, KW);
+  st.revenue_k.assign(static_cast<std::size_t>(K), 0.0);
+  st.margin_k.assign(static_cast<std::size_t>(K), 0.0);
+  st.cohort_cost.assign(static_cast<std::size_t>(Y), 0.0);
+  st.cohort_value.assign(static_cast<std::size_t>(Y), 0.0);
+  st.cohort_cash.assign(static_cast<std::size_t>(Y), 0.0);
+  st.cohort_payback.assign(static_cast<std::size_t>(Y), NaN);
   // Recurring revenue per active customer and period (order rate x order value), and what the
   // channels' leads yield in the funnel.
   const auto recurring = [&](int k) { return m.orders_per_period[k] * m.order_value[k]; };
@@ -189,18 +207,20 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // The group of a year: the customers active at its start, by segment.
     const bool year_starts = follow_years && t % P == 0 && t + P <= T;
     if (year_starts) {
-      std::fill(st.year_active.begin(), st.year_active.end(), 0.0);
-      std::fill(st.year_lapsed.begin(), st.year_lapsed.end(), 0.0);
+      FollowedGroups& f = st.year_cohort;
+      std::fill(f.active.begin(), f.active.end(), 0.0);
+      std::fill(f.lapsed.begin(), f.lapsed.end(), 0.0);
+      std::fill(f.any.begin(), f.any.end(), 1);
       for (int k = 0; k < K; ++k) {
         double n = 0.0;
         for (int tau = 0; tau < L; ++tau) {
-          st.year_active[k * KL + k * L + tau] = static_cast<double>(active[k * L + tau]);
+          f.active[k * KL + k * L + tau] = static_cast<double>(active[k * L + tau]);
           n += static_cast<double>(active[k * L + tau]);
         }
         st.year_start[k] = n;
       }
     }
-    if (follow_years) std::fill(st.back_frac.begin(), st.back_frac.end(), 0.0);
+    std::fill(st.back_frac.begin(), st.back_frac.end(), 0.0);
 
     // 1. Win-back of lapsed customers; the won back rejoin at tenure 0 before churn.
     C attempts{}, won{};
@@ -213,7 +233,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           attempts += n;
           const C back = draw.binomial(n, m.winback_draw, Purpose::WinBack, cell(t, k * W + d));
           won += back;
-          if (follow_years) st.back_frac[k * W + d] = static_cast<double>(back) / static_cast<double>(n);
+          st.back_frac[k * W + d] = static_cast<double>(back) / static_cast<double>(n);
           active[k * L] += back;
           if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
         }
@@ -224,10 +244,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(next.begin(), next.end(), C{});
     std::fill(churned_by.begin(), churned_by.end(), C{});
     std::fill(at_risk_k.begin(), at_risk_k.end(), 0.0);
-    if (follow_years) {
-      std::fill(st.lost_frac.begin(), st.lost_frac.end(), 0.0);
-      std::fill(st.move_frac.begin(), st.move_frac.end(), 0.0);
-    }
+    std::fill(st.lost_frac.begin(), st.lost_frac.end(), 0.0);
+    std::fill(st.move_frac.begin(), st.move_frac.end(), 0.0);
     C at_risk{}, churned{};
     for (int k = 0; k < K; ++k) {
       const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
@@ -244,18 +262,17 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         if (!m.any_migration) {
           lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
           next[k * L + nt] += n - lost;
-          if (follow_years) st.move_frac[c * K + k] = static_cast<double>(n - lost) / nd;
+          st.move_frac[c * K + k] = static_cast<double>(n - lost) / nd;
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
-          if (follow_years)
-            for (int j = 0; j < K; ++j) st.move_frac[c * K + j] = static_cast<double>(split[j]) / nd;
+          for (int j = 0; j < K; ++j) st.move_frac[c * K + j] = static_cast<double>(split[j]) / nd;
         }
         churned_by[k] += lost;
-        if (follow_years) st.lost_frac[c] = static_cast<double>(lost) / nd;
+        st.lost_frac[c] = static_cast<double>(lost) / nd;
       }
       churned += churned_by[k];
     }
@@ -263,9 +280,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) lapsed_next[k * W] = churned_by[k];
       std::swap(lapsed, lapsed_next);
     }
-    if (follow_years)
-      follow_year_group(K, L, W, st.back_frac, st.lost_frac, st.move_frac, st.year_active, st.year_next,
-                        st.year_lapsed, st.year_lapsed_next);
+    follow_groups(st.year_cohort, K, L, W, st.back_frac, st.lost_frac, st.move_frac);
+    follow_groups(st.acquisition_cohorts, K, L, W, st.back_frac, st.lost_frac, st.move_frac);
 
     // 4. Repurchase by the active customers after migration.
     double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
@@ -288,7 +304,31 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       orders += o;
       revenue += v;
       margin += v * m.gross_margin[k];
+      st.revenue_k[k] = v;
+      st.margin_k[k] = v * m.gross_margin[k];
       serve += active_k[k] * m.cost_to_serve[k];
+    }
+
+    // The acquisition cohorts' share of the period's revenue and contribution (§5): a cohort's
+    // members in segment k earn their share of the segment's revenue and margin.
+    const int cohort_now = t / P;
+    {
+      FollowedGroups& f = st.acquisition_cohorts;
+      for (int y = 0; y < f.groups; ++y) {
+        if (!f.any[y]) continue;
+        double rev = 0.0;
+        double contribution = -f.at_risk[y] * m.retention_per_customer - f.attempts[y] * m.winback_cost;
+        for (int k = 0; k < K; ++k) {
+          if (!(active_k[k] > 0.0)) continue;
+          double x = 0.0;
+          for (int tau = 0; tau < L; ++tau) x += f.active[y * KL + k * L + tau];
+          const double share = x / active_k[k];
+          rev += share * st.revenue_k[k];
+          contribution += share * st.margin_k[k] - x * m.cost_to_serve[k];
+        }
+        at(index.cohort(y, CohortMetric::Revenue), t) = rev;
+        st.cohort_cash[y] += contribution;
+      }
     }
 
     // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh.
@@ -369,7 +409,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) {
         next[k * L] += split[k];
         new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
+        st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
       }
+      st.acquisition_cohorts.any[cohort_now] = 1;
       const double nd = static_cast<double>(n);
       new_total += nd;
       switch (source.kind) {
@@ -445,7 +487,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         start += st.year_start[g] * recurring(g);
         for (int j = 0; j < K; ++j) {
           double n = 0.0;
-          for (int tau = 0; tau < L; ++tau) n += st.year_active[g * KL + j * L + tau];
+          for (int tau = 0; tau < L; ++tau) n += st.year_cohort.active[g * KL + j * L + tau];
           net += n * recurring(j);
           gross += n * std::min(recurring(j), recurring(g));
         }
@@ -462,6 +504,32 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       double value = 0.0;
       for (int k = 0; k < K; ++k) value += m.sources[c].segment_mix[k] * m.ltv[k];
       at(index.channel_ltv_cac(c), t) = value / at(index.channel_attributed_cac(c), t);
+    }
+    // Acquisition cohorts (§5): the year's acquisition cost and value go to its cohort.
+    {
+      const double cost = acquisition + rewards;
+      double value = 0.0;
+      for (int k = 0; k < K; ++k) value += new_by_segment[static_cast<std::size_t>(t) * K + k] * m.ltv[k];
+      st.cohort_cost[cohort_now] += cost;
+      st.cohort_value[cohort_now] += value;
+      st.cohort_cash[cohort_now] -= cost;
+      const FollowedGroups& f = st.acquisition_cohorts;
+      for (int y = 0; y < f.groups; ++y) {
+        auto c = [&](CohortMetric x) -> double& { return at(index.cohort(y, x), t); };
+        if (y > cohort_now) {
+          for (int x = 0; x < static_cast<int>(CohortMetric::Count_); ++x)
+            at(index.cohort(y, static_cast<CohortMetric>(x)), t) = NaN;
+          continue;
+        }
+        double n = 0.0;
+        for (std::size_t i = 0; i < KL; ++i) n += f.active[y * KL + i];
+        c(CohortMetric::Customers) = n;
+        c(CohortMetric::Cash) = st.cohort_cash[y];
+        c(CohortMetric::LtvCac) = st.cohort_cost[y] > 0.0 ? st.cohort_value[y] / st.cohort_cost[y] : NaN;
+        double& payback = st.cohort_payback[y];
+        if (f.any[y] && std::isnan(payback) && st.cohort_cash[y] >= 0.0) payback = t - y * P + 1;
+        c(CohortMetric::Payback) = !f.any[y] ? NaN : std::isnan(payback) ? INF : payback;
+      }
     }
     for (int k = 0; k < K; ++k) {
       at(index.segment_ltv(k), t) = m.ltv[k];

@@ -1,5 +1,8 @@
 #include "clvsim/engine.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace clvsim {
 namespace {
 
@@ -40,10 +43,22 @@ const std::vector<MetricInfo>& fixed_infos() {
 
 }  // namespace
 
-MetricLayout::MetricLayout(const Scenario& s)
-    : MetricIndex{static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
-                  static_cast<int>(s.stages.size())},
-      metrics_(fixed_infos()) {
+int cohort_years(int horizon, double periods_per_year) {
+  const int P = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return (horizon + P - 1) / P;
+}
+
+MetricIndex MetricIndex::of(const ModelParams& m) {
+  return {m.channels, m.segments, m.stages, cohort_years(m.horizon, m.periods_per_year)};
+}
+
+MetricIndex MetricIndex::of(const Scenario& s) {
+  return {static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
+          static_cast<int>(s.stages.size()),
+          cohort_years(s.simulation.horizon, periods_per_year(s.simulation.period))};
+}
+
+MetricLayout::MetricLayout(const Scenario& s) : MetricIndex(MetricIndex::of(s)), metrics_(fixed_infos()) {
   for (const auto& ch : s.channels)
     metrics_.push_back({"new_customers_" + ch.name, "customers", MetricKind::Flow,
                         "new customers from channel " + ch.name});
@@ -95,6 +110,21 @@ MetricLayout::MetricLayout(const Scenario& s)
   for (const auto& seg : s.segments)
     metrics_.push_back({"churn_rate_" + seg.name, "ratio", MetricKind::Ratio,
                         "churned / customers at risk in segment " + seg.name});
+  for (int y = 1; y <= years; ++y) {
+    const std::string c = "cohort_" + std::to_string(y) + "_";
+    const std::string who = "the customers acquired in year " + std::to_string(y);
+    metrics_.push_back({c + "customers", "customers", MetricKind::Stock,
+                        who + " still active at the end of the period"});
+    metrics_.push_back({c + "revenue", "money", MetricKind::Flow, "revenue of " + who + " in the period"});
+    metrics_.push_back({c + "cash", "money", MetricKind::Stock,
+                        "cumulative contribution of " + who + " minus their acquisition cost so far"});
+    metrics_.push_back({c + "ltv_cac", "ratio", MetricKind::Ratio,
+                        "lifetime value acquired in year " + std::to_string(y) +
+                            " so far / its acquisition cost so far"});
+    metrics_.push_back({c + "payback", "periods", MetricKind::Ratio,
+                        "periods from the start of year " + std::to_string(y) + " until the cash of " + who +
+                            " first reaches 0 (inf: not yet)"});
+  }
   CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
 

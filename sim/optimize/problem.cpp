@@ -249,7 +249,7 @@ void expected_run(const Scenario& s, Total metric, std::vector<double>& metrics,
   const ModelParams m =
       resolve_nominal(s, needs_customer_value(metric) ? Valuation::WithCustomerValue
                                                       : Valuation::WithoutCustomerValue);
-  const MetricIndex index{m.channels, m.segments, m.stages};
+  const MetricIndex index = MetricIndex::of(m);
   metrics.assign(static_cast<std::size_t>(index.size()) * m.horizon, 0.0);
   totals.assign(static_cast<std::size_t>(Total::Count_), 0.0);
   expected_trajectory(m, metrics, totals);
@@ -285,7 +285,7 @@ std::vector<double> sample_metric(const Problem& p, std::span<const double> x, s
   const bool uncertain = has_uncertainty(s);
   const std::size_t size =
       static_cast<std::size_t>(
-          MetricIndex{nominal.channels, nominal.segments, nominal.stages}.size()) *
+          MetricIndex::of(nominal).size()) *
       static_cast<std::size_t>(nominal.horizon);
   std::vector<double> out(static_cast<std::size_t>(replications));
   parallel_for(out.size(), threads, [&](std::size_t r) {

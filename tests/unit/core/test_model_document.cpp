@@ -283,7 +283,45 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
   const double pi_search = A_s[0] * A_s[1], nu_search = stay_cost[0] + A_s[0] * stay_cost[1];
   const double pi_events = A_s[1], nu_events = stay_cost[1];
   double previous_qualified = 0.0, attributed_cost = 0.0, attributed_yield = 0.0;
+  // §5 acquisition cohorts: the new customers of each year, moved like the population.
+  constexpr int Y = (T + 11) / 12;
+  std::vector<std::vector<std::vector<double>>> Hc(Y, std::vector<std::vector<double>>(K, std::vector<double>(tenures, 0.0)));
+  std::vector<std::vector<std::vector<double>>> HL(Y, std::vector<std::vector<double>>(K, std::vector<double>(W + 2, 0.0)));
+  std::array<double, Y> cohort_cost{}, cohort_value{}, cohort_cash{}, cohort_payback{};
+  std::array<bool, Y> cohort_any{};
+  cohort_payback.fill(std::numeric_limits<double>::quiet_NaN());
   for (int t = 0; t < T; ++t) {
+    const int year = t / 12;
+    std::array<double, Y> cohort_risk{}, cohort_attempts{};
+    for (int y = 0; y < Y; ++y) {
+      std::vector<std::vector<double>> gl(K, std::vector<double>(W + 2, 0.0)),
+          gn(K, std::vector<double>(tenures, 0.0));
+      for (int k = 0; k < K; ++k)
+        for (int dd = 1; dd <= W; ++dd) {
+          cohort_attempts[y] += HL[y][k][dd];
+          Hc[y][k][0] += doc.q * HL[y][k][dd];
+          if (dd < W) gl[k][dd + 1] = (1.0 - doc.q) * HL[y][k][dd];
+        }
+      for (int k = 0; k < K; ++k)
+        for (int tau = 0; tau < tenures; ++tau) {
+          const double n = Hc[y][k][tau], D = n * doc.hazard(k, tau);
+          cohort_risk[y] += n;
+          gl[k][1] += D;
+          for (int j = 0; j < K; ++j) gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+        }
+      Hc[y] = gn;
+      HL[y] = gl;
+    }
+    std::array<double, Y> cohort_revenue{};
+    for (int y = 0; y < Y; ++y) {
+      cohort_cash[y] -= cohort_risk[y] * doc.retention_per_customer + cohort_attempts[y] * doc.attempt_cost;
+      for (int k = 0; k < K; ++k) {
+        double x = 0.0;
+        for (double v : Hc[y][k]) x += v;
+        cohort_revenue[y] += x * doc.lambda[k] * doc.mu[k];
+        cohort_cash[y] += x * doc.e(k);
+      }
+    }
     if (t % 12 == 0 && t + 12 <= T) {
       for (int g = 0; g < K; ++g) {
         for (auto& row : G[g]) std::fill(row.begin(), row.end(), 0.0);
@@ -395,6 +433,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
       }
     }
     A = next;
+    for (int k = 0; k < K; ++k) Hc[year][k][0] += new_k[k];
+    cohort_any[year] = cohort_any[year] || new_k[0] + new_k[1] > 0.0;
 
     // §5 accounting.
     const double new_total = new_k[0] + new_k[1];
@@ -478,6 +518,28 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     out["churn_rate_premium"][t] = churned_k[1] / at_risk_k[1];
     const double payback = out["payback_periods"][t];
     out["payback_never"][t] = std::isnan(payback) ? nan : std::isinf(payback) ? 1.0 : 0.0;
+    cohort_cost[year] += cost;
+    cohort_value[year] += value;
+    cohort_cash[year] -= cost;
+    for (int y = 0; y < Y; ++y) {
+      const std::string c = "cohort_" + std::to_string(y + 1) + "_";
+      if (y > year) {
+        for (const char* x : {"customers", "revenue", "cash", "ltv_cac", "payback"}) out[c + x][t] = nan;
+        continue;
+      }
+      double n_y = 0.0;
+      for (int k = 0; k < K; ++k)
+        for (double v : Hc[y][k]) n_y += v;
+      out[c + "customers"][t] = n_y;
+      out[c + "revenue"][t] = cohort_revenue[y];
+      out[c + "cash"][t] = cohort_cash[y];
+      out[c + "ltv_cac"][t] = cohort_value[y] / cohort_cost[y];
+      if (cohort_any[y] && std::isnan(cohort_payback[y]) && cohort_cash[y] >= 0.0)
+        cohort_payback[y] = t - 12 * y + 1;
+      out[c + "payback"][t] = !cohort_any[y]                  ? nan
+                              : std::isnan(cohort_payback[y]) ? std::numeric_limits<double>::infinity()
+                                                              : cohort_payback[y];
+    }
     out["nrr"][t] = out["grr"][t] = nan;
     if ((t + 1) % 12 == 0) {
       double start = 0.0, net = 0.0, gross = 0.0;
