@@ -165,6 +165,7 @@ struct FollowedGroups {
   std::vector<double> active, next, lapsed, lapsed_next;
   std::vector<double> at_risk, attempts;  //!< [g] members at risk of churn, win-back attempts
   std::vector<char> any;                  //!< [g] whether the group has ever had members
+  std::vector<int> tenures;               //!< [g] leading tenures that may hold members
 };
 
 //! The counts of one replication in progress (per-thread state). One per thread, reused from one

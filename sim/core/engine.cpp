@@ -75,6 +75,7 @@ void reset_groups(FollowedGroups& f, int groups, std::size_t KL, std::size_t KW)
   f.at_risk.assign(static_cast<std::size_t>(groups), 0.0);
   f.attempts.assign(static_cast<std::size_t>(groups), 0.0);
   f.any.assign(static_cast<std::size_t>(groups), 0);
+  f.tenures.assign(static_cast<std::size_t>(groups), 0);
 }
 
 // Groups of customers followed through the period's win-back, churn and migration: every member
@@ -92,7 +93,12 @@ void follow_groups(FollowedGroups& f, int K, int L, int W, std::span<const doubl
     double* an = &f.next[g * KL];
     double* l = W > 0 ? &f.lapsed[g * KW] : nullptr;
     double* ln = W > 0 ? &f.lapsed_next[g * KW] : nullptr;
-    std::fill(an, an + KL, 0.0);
+    // Tenure rises by one a period (or restarts at 0): members lie in the leading tenures only,
+    // and the buffer `an` last held the group a period ago, within the same leading tenures.
+    if (W > 0) f.tenures[g] = std::max(f.tenures[g], 1);
+    const int span = f.tenures[g];
+    f.tenures[g] = std::min(span + 1, L);
+    for (int k = 0; k < K; ++k) std::fill(an + k * L, an + k * L + f.tenures[g], 0.0);
     if (W > 0) std::fill(ln, ln + KW, 0.0);
     for (int k = 0; k < K; ++k) {
       for (int d = 0; d < W; ++d) {
@@ -105,7 +111,7 @@ void follow_groups(FollowedGroups& f, int K, int L, int W, std::span<const doubl
       }
     }
     for (int k = 0; k < K; ++k) {
-      for (int tau = 0; tau < L; ++tau) {
+      for (int tau = 0; tau < span; ++tau) {
         const double x = a[k * L + tau];
         if (x == 0.0) continue;
         f.at_risk[g] += x;
@@ -211,6 +217,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       std::fill(f.active.begin(), f.active.end(), 0.0);
       std::fill(f.lapsed.begin(), f.lapsed.end(), 0.0);
       std::fill(f.any.begin(), f.any.end(), 1);
+      std::fill(f.tenures.begin(), f.tenures.end(), L);
       for (int k = 0; k < K; ++k) {
         double n = 0.0;
         for (int tau = 0; tau < L; ++tau) {
@@ -321,7 +328,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         for (int k = 0; k < K; ++k) {
           if (!(active_k[k] > 0.0)) continue;
           double x = 0.0;
-          for (int tau = 0; tau < L; ++tau) x += f.active[y * KL + k * L + tau];
+          for (int tau = 0; tau < f.tenures[y]; ++tau) x += f.active[y * KL + k * L + tau];
           const double share = x / active_k[k];
           rev += share * st.revenue_k[k];
           contribution += share * st.margin_k[k] - x * m.cost_to_serve[k];
@@ -412,6 +419,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
       }
       st.acquisition_cohorts.any[cohort_now] = 1;
+      st.acquisition_cohorts.tenures[cohort_now] = std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
       const double nd = static_cast<double>(n);
       new_total += nd;
       switch (source.kind) {
@@ -522,7 +530,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           continue;
         }
         double n = 0.0;
-        for (std::size_t i = 0; i < KL; ++i) n += f.active[y * KL + i];
+        for (int k = 0; k < K; ++k)
+          for (int tau = 0; tau < f.tenures[y]; ++tau) n += f.active[y * KL + k * L + tau];
         c(CohortMetric::Customers) = n;
         c(CohortMetric::Cash) = st.cohort_cash[y];
         c(CohortMetric::LtvCac) = st.cohort_cost[y] > 0.0 ? st.cohort_value[y] / st.cohort_cost[y] : NaN;
