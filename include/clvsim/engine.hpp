@@ -126,15 +126,20 @@ struct MetricIndex {
   [[nodiscard]] int active_by_segment(int k) const { return new_by_channel(channels) + k; }
   [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
   [[nodiscard]] int cost_per_entered(int s) const { return entered_stage(stages) + s; }
-  [[nodiscard]] int finance(FinanceMetric m) const { return cost_per_entered(stages) + static_cast<int>(m); }
+  [[nodiscard]] int finance(FinanceMetric m) const {
+    return cost_per_entered(stages) + static_cast<int>(m);
+  }
   [[nodiscard]] int channel_cac(int c) const { return finance(FinanceMetric::Count_) + c; }
   [[nodiscard]] int channel_attributed_cac(int c) const { return channel_cac(channels) + c; }
-  [[nodiscard]] int channel_marginal_cac(int c) const { return channel_attributed_cac(channels) + c; }
+  [[nodiscard]] int channel_marginal_cac(int c) const {
+    return channel_attributed_cac(channels) + c;
+  }
   [[nodiscard]] int channel_ltv_cac(int c) const { return channel_marginal_cac(channels) + c; }
   [[nodiscard]] int segment_ltv(int k) const { return channel_ltv_cac(channels) + k; }
   [[nodiscard]] int segment_churn(int k) const { return segment_ltv(segments) + k; }
   [[nodiscard]] int cohort(int y, CohortMetric x) const {
-    return segment_churn(segments) + y * static_cast<int>(CohortMetric::Count_) + static_cast<int>(x);
+    return segment_churn(segments) + y * static_cast<int>(CohortMetric::Count_) +
+           static_cast<int>(x);
   }
   [[nodiscard]] int size() const { return cohort(years, CohortMetric::Customers); }
 };
@@ -186,12 +191,13 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   //! The period's moves as fractions of each cell: won back [K * W], churned [K * tenures],
   //! moved to each segment [K * tenures * K]; they carry a followed group (NRR) along.
   std::vector<double> back_frac, lost_frac, move_frac;
-  FollowedGroups year_cohort;        //!< customers active at the year's start, by segment (NRR)
+  FollowedGroups year_cohort;          //!< customers active at the year's start, by segment (NRR)
   FollowedGroups acquisition_cohorts;  //!< new customers by year of acquisition (cohort triangle)
-  std::vector<double> year_start;     //!< [K] customers active at the year's start by segment
+  std::vector<double> year_start;      //!< [K] customers active at the year's start by segment
   std::vector<double> revenue_k, margin_k;  //!< [K] the period's revenue and gross margin
-  std::vector<double> cohort_cost, cohort_value, cohort_cash;  //!< [years] acquisition cost, value, cash
-  std::vector<double> cohort_payback;                          //!< [years]
+  std::vector<double> cohort_cost, cohort_value,
+      cohort_cash;                     //!< [years] acquisition cost, value, cash
+  std::vector<double> cohort_payback;  //!< [years]
 };
 using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp
 

@@ -208,10 +208,10 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
     // One replication that never pays back makes the mean payback infinite: the median and the
     // share that never pays back say more.
     const bool payback = row.total == Total::PaybackPeriods;
-    table.rows.push_back({row.label,
-                          payback && std::isinf(st.mean) ? "-" : format_number(st.mean, row.decimals),
-                          format_number(st.q[0], row.decimals), format_number(st.q[2], row.decimals),
-                          format_number(st.q[4], row.decimals)});
+    table.rows.push_back(
+        {row.label, payback && std::isinf(st.mean) ? "-" : format_number(st.mean, row.decimals),
+         format_number(st.q[0], row.decimals), format_number(st.q[2], row.decimals),
+         format_number(st.q[4], row.decimals)});
   }
   const Stats never = summarize(res.across(Total::PaybackNever));
   table.rows.push_back({"Never pays back", percent(never.mean, 1), "", "", ""});

@@ -324,7 +324,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int y = 0; y < f.groups; ++y) {
         if (!f.any[y]) continue;
         double rev = 0.0;
-        double contribution = -f.at_risk[y] * m.retention_per_customer - f.attempts[y] * m.winback_cost;
+        double contribution =
+            -f.at_risk[y] * m.retention_per_customer - f.attempts[y] * m.winback_cost;
         for (int k = 0; k < K; ++k) {
           if (!(active_k[k] > 0.0)) continue;
           double x = 0.0;
@@ -419,7 +420,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
       }
       st.acquisition_cohorts.any[cohort_now] = 1;
-      st.acquisition_cohorts.tenures[cohort_now] = std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
+      st.acquisition_cohorts.tenures[cohort_now] =
+          std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
       const double nd = static_cast<double>(n);
       new_total += nd;
       switch (source.kind) {
@@ -484,7 +486,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     const int qualified = index.entered_stage(S > 1 ? 1 : 0);
     const double q_prev = t > 0 ? at(qualified, t - 1) : 0.0;
     fin(FinanceMetric::LeadVelocity) = q_prev > 0.0 ? (at(qualified, t) - q_prev) / q_prev : NaN;
-    fin(FinanceMetric::AttributedCac) = attributed_customers > 0.0 ? attributed_cost / attributed_customers : NaN;
+    fin(FinanceMetric::AttributedCac) =
+        attributed_customers > 0.0 ? attributed_cost / attributed_customers : NaN;
     attributed_cost_total += attributed_cost;
     attributed_customers_total += attributed_customers;
     fin(FinanceMetric::Nrr) = NaN;
@@ -505,10 +508,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         fin(FinanceMetric::Grr) = gross / start;
       }
     }
-    fin(FinanceMetric::PaybackNever) = std::isnan(ratios.payback) ? NaN : std::isinf(ratios.payback) ? 1.0 : 0.0;
+    fin(FinanceMetric::PaybackNever) = std::isnan(ratios.payback)   ? NaN
+                                       : std::isinf(ratios.payback) ? 1.0
+                                                                    : 0.0;
     for (int c = 0; c < NCH; ++c) {
       const double n = at(index.new_by_channel(c), t);
-      at(index.channel_cac(c), t) = n > 0.0 ? (m.channel_spend[c * T + t] + nurture_by_source[c]) / n : NaN;
+      at(index.channel_cac(c), t) =
+          n > 0.0 ? (m.channel_spend[c * T + t] + nurture_by_source[c]) / n : NaN;
       double value = 0.0;
       for (int k = 0; k < K; ++k) value += m.sources[c].segment_mix[k] * m.ltv[k];
       at(index.channel_ltv_cac(c), t) = value / at(index.channel_attributed_cac(c), t);
@@ -517,7 +523,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     {
       const double cost = acquisition + rewards;
       double value = 0.0;
-      for (int k = 0; k < K; ++k) value += new_by_segment[static_cast<std::size_t>(t) * K + k] * m.ltv[k];
+      for (int k = 0; k < K; ++k)
+        value += new_by_segment[static_cast<std::size_t>(t) * K + k] * m.ltv[k];
       st.cohort_cost[cohort_now] += cost;
       st.cohort_value[cohort_now] += value;
       st.cohort_cash[cohort_now] -= cost;
@@ -534,7 +541,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           for (int tau = 0; tau < f.tenures[y]; ++tau) n += f.active[y * KL + k * L + tau];
         c(CohortMetric::Customers) = n;
         c(CohortMetric::Cash) = st.cohort_cash[y];
-        c(CohortMetric::LtvCac) = st.cohort_cost[y] > 0.0 ? st.cohort_value[y] / st.cohort_cost[y] : NaN;
+        c(CohortMetric::LtvCac) =
+            st.cohort_cost[y] > 0.0 ? st.cohort_value[y] / st.cohort_cost[y] : NaN;
         double& payback = st.cohort_payback[y];
         if (f.any[y] && std::isnan(payback) && st.cohort_cash[y] >= 0.0) payback = t - y * P + 1;
         c(CohortMetric::Payback) = !f.any[y] ? NaN : std::isnan(payback) ? INF : payback;
@@ -542,7 +550,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     }
     for (int k = 0; k < K; ++k) {
       at(index.segment_ltv(k), t) = m.ltv[k];
-      at(index.segment_churn(k), t) = at_risk_k[k] > 0.0 ? static_cast<double>(churned_by[k]) / at_risk_k[k] : NaN;
+      at(index.segment_churn(k), t) =
+          at_risk_k[k] > 0.0 ? static_cast<double>(churned_by[k]) / at_risk_k[k] : NaN;
     }
     // Cost per entry: the spend that can bring prospects into stage s (channels entering at or
     // before it, nurturing in the stages before it) over the entries of stage s.
@@ -582,7 +591,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   total(Total::Ltv) = ratios.ltv;
   total(Total::LtvCac) = ratios.ltv_cac;
   total(Total::PaybackPeriods) = ratios.payback;
-  total(Total::PaybackNever) = std::isnan(ratios.payback) ? NaN : std::isinf(ratios.payback) ? 1.0 : 0.0;
+  total(Total::PaybackNever) = std::isnan(ratios.payback)   ? NaN
+                               : std::isinf(ratios.payback) ? 1.0
+                                                            : 0.0;
   total(Total::AttributedCac) =
       attributed_customers_total > 0.0 ? attributed_cost_total / attributed_customers_total : NaN;
   total(Total::Arr) = at(index.finance(FinanceMetric::Arr), T - 1);

@@ -58,7 +58,8 @@ MetricIndex MetricIndex::of(const Scenario& s) {
           cohort_years(s.simulation.horizon, periods_per_year(s.simulation.period))};
 }
 
-MetricLayout::MetricLayout(const Scenario& s) : MetricIndex(MetricIndex::of(s)), metrics_(fixed_infos()) {
+MetricLayout::MetricLayout(const Scenario& s)
+    : MetricIndex(MetricIndex::of(s)), metrics_(fixed_infos()) {
   for (const auto& ch : s.channels)
     metrics_.push_back({"new_customers_" + ch.name, "customers", MetricKind::Flow,
                         "new customers from channel " + ch.name});
@@ -77,7 +78,8 @@ MetricLayout::MetricLayout(const Scenario& s) : MetricIndex(MetricIndex::of(s)),
        "monthly recurring revenue: active customers x order rate x order value, per month"},
       {"arr", "money", MetricKind::Stock, "annual recurring revenue: 12 x mrr"},
       {"lead_velocity", "ratio", MetricKind::Ratio,
-       "(qualified leads - last period's) / last period's; qualified = entries to the second stage"},
+       "(qualified leads - last period's) / last period's; qualified = entries to the second "
+       "stage"},
       {"attributed_cac", "money/customer", MetricKind::Ratio,
        "channel spend of the period plus the nurturing its leads will cost / customers its leads "
        "are expected to become"},
@@ -90,20 +92,23 @@ MetricLayout::MetricLayout(const Scenario& s) : MetricIndex(MetricIndex::of(s)),
   };
   metrics_.insert(metrics_.end(), finance.begin(), finance.end());
   for (const auto& ch : s.channels)
-    metrics_.push_back({"cac_" + ch.name, "money/customer", MetricKind::Ratio,
-                        "spend and nurturing of channel " + ch.name + " in the period / its new customers"});
+    metrics_.push_back(
+        {"cac_" + ch.name, "money/customer", MetricKind::Ratio,
+         "spend and nurturing of channel " + ch.name + " in the period / its new customers"});
   for (const auto& ch : s.channels)
-    metrics_.push_back({"attributed_cac_" + ch.name, "money/customer", MetricKind::Ratio,
-                        "spend of channel " + ch.name +
-                            " in the period plus its leads' expected nurturing / customers they are "
-                            "expected to become"});
+    metrics_.push_back(
+        {"attributed_cac_" + ch.name, "money/customer", MetricKind::Ratio,
+         "spend of channel " + ch.name +
+             " in the period plus its leads' expected nurturing / customers they are "
+             "expected to become"});
   for (const auto& ch : s.channels)
     metrics_.push_back({"marginal_cac_" + ch.name, "money/customer", MetricKind::Ratio,
                         "cost of one more customer from channel " + ch.name +
                             " at the period's spend (slope of its response curve)"});
   for (const auto& ch : s.channels)
-    metrics_.push_back({"ltv_cac_" + ch.name, "ratio", MetricKind::Ratio,
-                        "value at acquisition of channel " + ch.name + "'s segment mix / its attributed CAC"});
+    metrics_.push_back(
+        {"ltv_cac_" + ch.name, "ratio", MetricKind::Ratio,
+         "value at acquisition of channel " + ch.name + "'s segment mix / its attributed CAC"});
   for (const auto& seg : s.segments)
     metrics_.push_back({"ltv_" + seg.name, "money/customer", MetricKind::Ratio,
                         "lifetime value at acquisition of a customer of segment " + seg.name});
@@ -115,15 +120,17 @@ MetricLayout::MetricLayout(const Scenario& s) : MetricIndex(MetricIndex::of(s)),
     const std::string who = "the customers acquired in year " + std::to_string(y);
     metrics_.push_back({c + "customers", "customers", MetricKind::Stock,
                         who + " still active at the end of the period"});
-    metrics_.push_back({c + "revenue", "money", MetricKind::Flow, "revenue of " + who + " in the period"});
-    metrics_.push_back({c + "cash", "money", MetricKind::Stock,
-                        "cumulative contribution of " + who + " minus their acquisition cost so far"});
+    metrics_.push_back(
+        {c + "revenue", "money", MetricKind::Flow, "revenue of " + who + " in the period"});
+    metrics_.push_back(
+        {c + "cash", "money", MetricKind::Stock,
+         "cumulative contribution of " + who + " minus their acquisition cost so far"});
     metrics_.push_back({c + "ltv_cac", "ratio", MetricKind::Ratio,
                         "lifetime value acquired in year " + std::to_string(y) +
                             " so far / its acquisition cost so far"});
     metrics_.push_back({c + "payback", "periods", MetricKind::Ratio,
-                        "periods from the start of year " + std::to_string(y) + " until the cash of " + who +
-                            " first reaches 0 (inf: not yet)"});
+                        "periods from the start of year " + std::to_string(y) +
+                            " until the cash of " + who + " first reaches 0 (inf: not yet)"});
   }
   CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
@@ -149,12 +156,15 @@ const std::vector<MetricInfo>& total_infos() {
       {"active_customers", "customers", K::Stock, "active customers at the end of the horizon"},
       {"cac", "money/customer", K::Ratio, "horizon acquisition cost per new customer"},
       {"ltv", "money/customer", K::Ratio, "mean lifetime value of the horizon's new customers"},
-      {"ltv_cac", "ratio", K::Ratio, "lifetime value acquired / acquisition cost, over the horizon"},
+      {"ltv_cac", "ratio", K::Ratio,
+       "lifetime value acquired / acquisition cost, over the horizon"},
       {"payback_periods", "periods", K::Ratio, "CAC payback of the horizon's new customers"},
       {"payback_never", "ratio", K::Ratio,
-       "1 if the horizon's new customers never pay back their CAC within the payback curve, else 0"},
+       "1 if the horizon's new customers never pay back their CAC within the payback curve, else "
+       "0"},
       {"attributed_cac", "money/customer", K::Ratio,
-       "horizon channel spend plus the leads' expected nurturing / customers the leads are expected to become"},
+       "horizon channel spend plus the leads' expected nurturing / customers the leads are "
+       "expected to become"},
       {"arr", "money", K::Stock, "annual recurring revenue at the end of the horizon"},
   };
   return infos;

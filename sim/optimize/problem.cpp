@@ -283,10 +283,8 @@ std::vector<double> sample_metric(const Problem& p, std::span<const double> x, s
   const Valuation valuation = Valuation::WithoutCustomerValue;
   const ModelParams nominal = resolve_nominal(s, valuation);
   const bool uncertain = has_uncertainty(s);
-  const std::size_t size =
-      static_cast<std::size_t>(
-          MetricIndex::of(nominal).size()) *
-      static_cast<std::size_t>(nominal.horizon);
+  const std::size_t size = static_cast<std::size_t>(MetricIndex::of(nominal).size()) *
+                           static_cast<std::size_t>(nominal.horizon);
   std::vector<double> out(static_cast<std::size_t>(replications));
   parallel_for(out.size(), threads, [&](std::size_t r) {
     std::vector<double> metrics(size), totals(static_cast<std::size_t>(Total::Count_));

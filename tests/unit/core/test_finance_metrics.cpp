@@ -40,7 +40,8 @@ struct Expected {
 };
 
 // The Monte Carlo mean of a metric in period t lies within 4 standard errors of `exact`.
-void check_monte_carlo(const Scenario& s, const std::string& name, int t, double exact, int replications) {
+void check_monte_carlo(const Scenario& s, const std::string& name, int t, double exact,
+                       int replications) {
   const test::Trajectories tr = test::simulate_trajectories(s, replications, 7);
   const Stats st = summarize(tr.across(MetricLayout(s).index(name), t));
   INFO(name << " in period " << t + 1 << ": Monte Carlo " << st.mean << " +- " << st.std_error
@@ -51,15 +52,19 @@ void check_monte_carlo(const Scenario& s, const std::string& name, int t, double
 }
 
 // Two segments of the same constant churn; `low` moves to `high` with probability m a period.
-std::string two_segments(double churn, double m, double value_low, double value_high, const std::string& extra,
-                         const std::string& period = "month") {
-  return "[simulation]\nperiod = \"" + period + "\"\nhorizon = 24\n"
+std::string two_segments(double churn, double m, double value_low, double value_high,
+                         const std::string& extra, const std::string& period = "month") {
+  return "[simulation]\nperiod = \"" + period +
+         "\"\nhorizon = 24\n"
          "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.5\n"
-         "[segments.low]\nchurn = " + std::to_string(churn) + "\norder_model = \"fixed\"\norder_value = " +
-         std::to_string(value_low) + "\nmigration = { high = " + std::to_string(m) +
+         "[segments.low]\nchurn = " +
+         std::to_string(churn) +
+         "\norder_model = \"fixed\"\norder_value = " + std::to_string(value_low) +
+         "\nmigration = { high = " + std::to_string(m) +
          " }\ninitial_customers = 20000\n"
-         "[segments.high]\nchurn = " + std::to_string(churn) + "\norder_model = \"fixed\"\norder_value = " +
-         std::to_string(value_high) + "\n" + extra;
+         "[segments.high]\nchurn = " +
+         std::to_string(churn) +
+         "\norder_model = \"fixed\"\norder_value = " + std::to_string(value_high) + "\n" + extra;
 }
 
 }  // namespace
@@ -86,7 +91,8 @@ TEST_CASE("Revenue retention of one segment is the annual retention", "[engine][
   check_monte_carlo(s, "nrr", 11, std::pow(1.0 - c, 12), 400);
 }
 
-TEST_CASE("Migration to a dearer segment is expansion: NRR exceeds GRR by the closed form", "[engine][finance]") {
+TEST_CASE("Migration to a dearer segment is expansion: NRR exceeds GRR by the closed form",
+          "[engine][finance]") {
   // Cohort all in `low` (value v1), migration m a month to `high` (value v2), same churn c:
   // N_low = n (1-c)^12 (1-m)^12, N_high = n (1-c)^12 (1 - (1-m)^12).
   const double c = 0.03, m = 0.05;
@@ -97,7 +103,8 @@ TEST_CASE("Migration to a dearer segment is expansion: NRR exceeds GRR by the cl
     const Expected e(s);
     CHECK(e.at("grr", 11) == Approx(keep).epsilon(1e-12));
     CHECK(e.at("nrr", 11) == Approx(keep * ((1.0 - moved) + moved * v2 / v1)).epsilon(1e-12));
-    CHECK(e.at("nrr", 11) - e.at("grr", 11) == Approx(keep * moved * (v2 / v1 - 1.0)).epsilon(1e-10));
+    CHECK(e.at("nrr", 11) - e.at("grr", 11) ==
+          Approx(keep * moved * (v2 / v1 - 1.0)).epsilon(1e-10));
     CHECK(e.at("nrr", 11) > e.at("grr", 11));
     check_monte_carlo(s, "nrr", 11, e.at("nrr", 11), 400);
     check_monte_carlo(s, "grr", 11, e.at("grr", 11), 400);
@@ -112,7 +119,8 @@ TEST_CASE("Migration to a dearer segment is expansion: NRR exceeds GRR by the cl
   }
 }
 
-TEST_CASE("Revenue retention follows the cohort through mixed cells, win-back and sBG", "[engine][finance]") {
+TEST_CASE("Revenue retention follows the cohort through mixed cells, win-back and sBG",
+          "[engine][finance]") {
   // New customers share the cohort's cells, lapsed members come back, churn depends on tenure:
   // the cohort is followed in proportion, exact in mean. The Monte Carlo mean of year 1's NRR
   // (fixed denominator) lies within 4 standard errors of the expected-value mode.
@@ -162,7 +170,8 @@ TEST_CASE("Lead velocity rate of a growing budget", "[engine][finance]") {
   CHECK(std::isnan(e.at("lead_velocity", 4)));  // no qualified leads the period before
 }
 
-TEST_CASE("Attributed CAC is the cost of the customers a period's leads become", "[engine][finance]") {
+TEST_CASE("Attributed CAC is the cost of the customers a period's leads become",
+          "[engine][finance]") {
   // A long funnel with nurturing and one period of spend: followed to the end of a long horizon,
   // the leads of period 1 convert over many periods, and all spend (channel and nurturing) over
   // all their converts is the attributed CAC of period 1. The per-period CAC of period 1 is NaN.
@@ -188,11 +197,13 @@ nurtured_advance = 0.2
 nurtured_drop = 0.3
 nurture_cost = 10
 [channels.ads]
-spend = [)" + [] {
-    std::string x = "50000";
-    for (int t = 1; t < 400; ++t) x += ", 0";
-    return x;
-  }() + R"(]
+spend = [)" +
+                                        [] {
+                                          std::string x = "50000";
+                                          for (int t = 1; t < 400; ++t) x += ", 0";
+                                          return x;
+                                        }() +
+                                        R"(]
 cost_per_lead = 25
 [segments.only]
 churn = 0.1
@@ -204,14 +215,16 @@ order_value = 30
   const double all_cost = e.sum("acquisition_spend"), all_customers = e.sum("new_customers");
   CHECK(e.at("attributed_cac", 0) == Approx(all_cost / all_customers).epsilon(1e-10));
   CHECK(e.at("attributed_cac_ads", 0) == e.at("attributed_cac", 0));
-  CHECK(e.totals[static_cast<std::size_t>(Total::AttributedCac)] == Approx(all_cost / all_customers).epsilon(1e-10));
+  CHECK(e.totals[static_cast<std::size_t>(Total::AttributedCac)] ==
+        Approx(all_cost / all_customers).epsilon(1e-10));
   // Linear response: the marginal CAC equals the attributed CAC.
   CHECK(e.at("marginal_cac_ads", 0) == Approx(e.at("attributed_cac_ads", 0)).epsilon(1e-12));
   // No spend, no leads: undefined.
   CHECK(std::isnan(e.at("attributed_cac", 5)));
 }
 
-TEST_CASE("Marginal CAC is the slope of cost against customers on a saturating curve", "[engine][finance]") {
+TEST_CASE("Marginal CAC is the slope of cost against customers on a saturating curve",
+          "[engine][finance]") {
   // One period of spend x on a saturating channel, then nothing; the horizon is long enough for
   // every lead to leave the funnel (0.6^300 is negligible). Customers Y(x) = l(x) pi and cost
   // x + l(x) nu: the closed-form derivative against a central finite difference of the
@@ -246,7 +259,8 @@ order_value = 30
 )",
                           "marginal.toml");
   };
-  // Funnel yield by hand: A = a + (1 - a - d) a' / (a' + d'); nurtured periods (1 - a - d) / (a' + d').
+  // Funnel yield by hand: A = a + (1 - a - d) a' / (a' + d'); nurtured periods (1 - a - d) / (a' +
+  // d').
   const double A0 = 0.25 + 0.4 * 0.25 / 0.6, A1 = 0.4 + 0.4 * 0.15 / 0.4;
   const double pi = A0 * A1, nu = 0.4 / 0.6 * 3.0 + A0 * (0.4 / 0.4 * 12.0);
   for (double x : {5000.0, 20000.0, 60000.0}) {
@@ -306,9 +320,12 @@ TEST_CASE("Cohort triangle of a cohort under geometric churn", "[engine][finance
   for (int t = 1; t < 24; ++t) spend += t == 12 ? ", 5000" : ", 0";
   const Scenario s = parse_scenario(
       "[simulation]\nhorizon = 24\nannual_discount_rate = 0\n[funnel]\nstages = [\"lead\"]\n"
-      "[funnel.lead]\nadvance = 1\n[channels.ads]\nspend = [" + spend + "]\ncost_per_lead = 10\n"
-      "[segments.only]\nchurn = 0.05\norder_model = \"fixed\"\norder_value = 30\ngross_margin = 0.6\n"
-      "cost_to_serve = 10\n",
+      "[funnel.lead]\nadvance = 1\n[channels.ads]\nspend = [" +
+          spend +
+          "]\ncost_per_lead = 10\n"
+          "[segments.only]\nchurn = 0.05\norder_model = \"fixed\"\norder_value = 30\ngross_margin "
+          "= 0.6\n"
+          "cost_to_serve = 10\n",
       "cohort.toml");
   const Expected e(s);
   struct Cohort {
@@ -326,7 +343,8 @@ TEST_CASE("Cohort triangle of a cohort under geometric churn", "[engine][finance
       }
       const int age = t - k.acquired;
       CHECK(e.at(p + "customers", t) == Approx(k.n * std::pow(1.0 - c, age)).epsilon(1e-12));
-      CHECK(e.at(p + "revenue", t) == Approx(age > 0 ? k.n * std::pow(1.0 - c, age) * 30.0 : 0.0).epsilon(1e-12));
+      CHECK(e.at(p + "revenue", t) ==
+            Approx(age > 0 ? k.n * std::pow(1.0 - c, age) * 30.0 : 0.0).epsilon(1e-12));
       const double cash = -k.cost + k.n * m * (1.0 - c) * (1.0 - std::pow(1.0 - c, age)) / c;
       CHECK(e.at(p + "cash", t) == Approx(cash).epsilon(1e-10));
       // LTV/CAC: V = m (1 - c) / c without discounting (Gupta, Lehmann & Stuart 2004).
@@ -335,7 +353,8 @@ TEST_CASE("Cohort triangle of a cohort under geometric churn", "[engine][finance
     // Payback: the first period whose cash is >= 0, counted from the start of the year.
     int first = -1;
     for (int age = 0; first < 0 && age < 24 - k.acquired; ++age)
-      if (-k.cost + k.n * m * (1.0 - c) * (1.0 - std::pow(1.0 - c, age)) / c >= 0.0) first = k.acquired + age;
+      if (-k.cost + k.n * m * (1.0 - c) * (1.0 - std::pow(1.0 - c, age)) / c >= 0.0)
+        first = k.acquired + age;
     REQUIRE(first >= 0);
     CHECK(std::isinf(e.at(p + "payback", first - 1)));
     CHECK(e.at(p + "payback", first) == first - 12 * (k.y - 1) + 1);
@@ -343,7 +362,8 @@ TEST_CASE("Cohort triangle of a cohort under geometric churn", "[engine][finance
   }
 }
 
-TEST_CASE("Cohort means of a Monte Carlo replication match the expected-value mode", "[engine][finance]") {
+TEST_CASE("Cohort means of a Monte Carlo replication match the expected-value mode",
+          "[engine][finance]") {
   // Cohorts share cells with the initial customers and with each other, migrate, lapse and are
   // won back; customers, revenue and cash are linear in the counts, so their Monte Carlo means
   // lie within 4 standard errors of the expected-value mode.
@@ -361,7 +381,7 @@ window = 3
   text.replace(text.find("churn = 0.050000"), 16, "churn_sbg = { alpha = 1.2, beta = 9 }");
   const Scenario s = parse_scenario(text, "cohorts.toml");
   const Expected e(s);
-  for (const char* name : {"cohort_1_customers", "cohort_1_revenue", "cohort_1_cash", "cohort_2_customers",
-                           "cohort_2_revenue"})
+  for (const char* name : {"cohort_1_customers", "cohort_1_revenue", "cohort_1_cash",
+                           "cohort_2_customers", "cohort_2_revenue"})
     check_monte_carlo(s, name, 23, e.at(name, 23), 400);
 }

@@ -285,8 +285,10 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
   double previous_qualified = 0.0, attributed_cost = 0.0, attributed_yield = 0.0;
   // §5 acquisition cohorts: the new customers of each year, moved like the population.
   constexpr int Y = (T + 11) / 12;
-  std::vector<std::vector<std::vector<double>>> Hc(Y, std::vector<std::vector<double>>(K, std::vector<double>(tenures, 0.0)));
-  std::vector<std::vector<std::vector<double>>> HL(Y, std::vector<std::vector<double>>(K, std::vector<double>(W + 2, 0.0)));
+  std::vector<std::vector<std::vector<double>>> Hc(
+      Y, std::vector<std::vector<double>>(K, std::vector<double>(tenures, 0.0)));
+  std::vector<std::vector<std::vector<double>>> HL(
+      Y, std::vector<std::vector<double>>(K, std::vector<double>(W + 2, 0.0)));
   std::array<double, Y> cohort_cost{}, cohort_value{}, cohort_cash{}, cohort_payback{};
   std::array<bool, Y> cohort_any{};
   cohort_payback.fill(std::numeric_limits<double>::quiet_NaN());
@@ -307,14 +309,16 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
           const double n = Hc[y][k][tau], D = n * doc.hazard(k, tau);
           cohort_risk[y] += n;
           gl[k][1] += D;
-          for (int j = 0; j < K; ++j) gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+          for (int j = 0; j < K; ++j)
+            gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
         }
       Hc[y] = gn;
       HL[y] = gl;
     }
     std::array<double, Y> cohort_revenue{};
     for (int y = 0; y < Y; ++y) {
-      cohort_cash[y] -= cohort_risk[y] * doc.retention_per_customer + cohort_attempts[y] * doc.attempt_cost;
+      cohort_cash[y] -=
+          cohort_risk[y] * doc.retention_per_customer + cohort_attempts[y] * doc.attempt_cost;
       for (int k = 0; k < K; ++k) {
         double x = 0.0;
         for (double v : Hc[y][k]) x += v;
@@ -343,7 +347,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
         for (int tau = 0; tau < tenures; ++tau) {
           const double n = G[g][k][tau], D = n * doc.hazard(k, tau);
           gl[k][1] += D;
-          for (int j = 0; j < K; ++j) gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+          for (int j = 0; j < K; ++j)
+            gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
         }
       G[g] = gn;
       GL[g] = gl;
@@ -494,10 +499,12 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     const double run_rate = active[0] * rho_rev[0] + active[1] * rho_rev[1];
     out["mrr"][t] = run_rate;  // monthly periods: P / 12 = 1
     out["arr"][t] = 12.0 * run_rate;
-    out["lead_velocity"][t] =
-        t > 0 && previous_qualified > 0.0 ? (entered[1] - previous_qualified) / previous_qualified : nan;
+    out["lead_velocity"][t] = t > 0 && previous_qualified > 0.0
+                                  ? (entered[1] - previous_qualified) / previous_qualified
+                                  : nan;
     previous_qualified = entered[1];
-    const double cost_search = 20000.0 + leads_search * nu_search, yield_search = leads_search * pi_search;
+    const double cost_search = 20000.0 + leads_search * nu_search,
+                 yield_search = leads_search * pi_search;
     const double cost_events = events_spend(t) + leads_events * nu_events,
                  yield_events = leads_events * pi_events;
     out["attributed_cac"][t] = (cost_search + cost_events) / (yield_search + yield_events);
@@ -506,12 +513,14 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     out["attributed_cac_search"][t] = cost_search / yield_search;
     out["attributed_cac_events"][t] = yield_events > 0.0 ? cost_events / yield_events : nan;
     out["marginal_cac_search"][t] = (1.0 + nu_search / 40.0) / (pi_search / 40.0);
-    const double slope_events = 200.0 * 5000.0 / ((events_spend(t) + 5000.0) * (events_spend(t) + 5000.0));
+    const double slope_events =
+        200.0 * 5000.0 / ((events_spend(t) + 5000.0) * (events_spend(t) + 5000.0));
     out["marginal_cac_events"][t] = (1.0 + slope_events * nu_events) / (slope_events * pi_events);
     out["ltv_cac_search"][t] = (0.75 * cv.V[0] + 0.25 * cv.V[1]) / out["attributed_cac_search"][t];
     out["ltv_cac_events"][t] = cv.V[1] / out["attributed_cac_events"][t];
     out["cac_search"][t] = converted[0] > 0.0 ? (20000.0 + nurture_src[0]) / converted[0] : nan;
-    out["cac_events"][t] = converted[1] > 0.0 ? (events_spend(t) + nurture_src[1]) / converted[1] : nan;
+    out["cac_events"][t] =
+        converted[1] > 0.0 ? (events_spend(t) + nurture_src[1]) / converted[1] : nan;
     out["ltv_basic"][t] = cv.V[0];
     out["ltv_premium"][t] = cv.V[1];
     out["churn_rate_basic"][t] = churned_k[0] / at_risk_k[0];
@@ -524,7 +533,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     for (int y = 0; y < Y; ++y) {
       const std::string c = "cohort_" + std::to_string(y + 1) + "_";
       if (y > year) {
-        for (const char* x : {"customers", "revenue", "cash", "ltv_cac", "payback"}) out[c + x][t] = nan;
+        for (const char* x : {"customers", "revenue", "cash", "ltv_cac", "payback"})
+          out[c + x][t] = nan;
         continue;
       }
       double n_y = 0.0;
@@ -536,9 +546,10 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
       out[c + "ltv_cac"][t] = cohort_value[y] / cohort_cost[y];
       if (cohort_any[y] && std::isnan(cohort_payback[y]) && cohort_cash[y] >= 0.0)
         cohort_payback[y] = t - 12 * y + 1;
-      out[c + "payback"][t] = !cohort_any[y]                  ? nan
-                              : std::isnan(cohort_payback[y]) ? std::numeric_limits<double>::infinity()
-                                                              : cohort_payback[y];
+      out[c + "payback"][t] = !cohort_any[y] ? nan
+                              : std::isnan(cohort_payback[y])
+                                  ? std::numeric_limits<double>::infinity()
+                                  : cohort_payback[y];
     }
     out["nrr"][t] = out["grr"][t] = nan;
     if ((t + 1) % 12 == 0) {
@@ -577,7 +588,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
                 {Total::LtvCac, value / horizon_cost},
                 {Total::PaybackPeriods, payback_by_docs(cv, horizon_new, horizon_cost / n)},
                 {Total::AttributedCac, attributed_cost / attributed_yield},
-                {Total::PaybackNever, std::isinf(payback_by_docs(cv, horizon_new, horizon_cost / n)) ? 1.0 : 0.0},
+                {Total::PaybackNever,
+                 std::isinf(payback_by_docs(cv, horizon_new, horizon_cost / n)) ? 1.0 : 0.0},
                 {Total::Arr, out["arr"][T - 1]}};
   return out;
 }

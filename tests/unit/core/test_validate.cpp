@@ -236,7 +236,8 @@ TEST_CASE("structure: sizes, references, names and integers", "[core][validate]"
     s.segments[1].name = "cac";
     CHECK_THAT(error_of(s), StartsWith("f.toml:20:1: segments.cac names the metric 'ltv_cac'"));
     s.segments[1].name = "cac_search";
-    CHECK_THAT(error_of(s), StartsWith("f.toml:20:1: segments.cac_search names the metric 'ltv_cac_search'"));
+    CHECK_THAT(error_of(s),
+               StartsWith("f.toml:20:1: segments.cac_search names the metric 'ltv_cac_search'"));
   }
   SECTION("a repeated segment name") {
     s.segments[1].name = "basic";

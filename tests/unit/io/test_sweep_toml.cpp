@@ -724,7 +724,8 @@ TEST_CASE("sensitivity: bad input", "[io][sweep_toml][errors]") {
                  "accepted: \"npv\", \"revenue\", \"gross_margin\", \"profit\", "
                  "\"acquisition_spend\", \"retention_spend\", \"new_customers\", "
                  "\"churned_customers\", \"won_back_customers\", \"active_customers\", \"cac\", "
-                 "\"ltv\", \"ltv_cac\", \"payback_periods\", \"payback_never\", \"attributed_cac\", \"arr\")"});
+                 "\"ltv\", \"ltv_cac\", \"payback_periods\", \"payback_never\", "
+                 "\"attributed_cac\", \"arr\")"});
     const auto num = sensitivity_edit("\"ltv_cac\"", "3");
     check_error(num, at(num, "metric = 3", 9),
                 {"sensitivity.metric = 3 is an integer, not a string (expected the name of a "
