@@ -92,7 +92,12 @@ enum class CohortMetric : int {
   Count_
 };
 
-//! Number of acquisition cohorts (years of P periods, the last possibly partial) of a horizon.
+//! Acquisition cohorts are kept for the first this many years of a horizon (each adds five
+//! metrics over the whole horizon).
+inline constexpr int MAX_COHORT_YEARS = 10;
+
+//! Number of acquisition cohorts (years of P periods, the last possibly partial) of a horizon,
+//! at most MAX_COHORT_YEARS.
 [[nodiscard]] int cohort_years(int horizon, double periods_per_year);
 
 enum class MetricKind { Flow, Stock, Ratio };

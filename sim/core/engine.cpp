@@ -175,7 +175,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   reset_groups(st.year_cohort, follow_years ? K : 0, KL, KW);
   st.year_start.assign(static_cast<std::size_t>(K), 0.0);
   // Acquisition cohorts: the new customers of each (possibly partial) year of the horizon.
-  const int Y = (T + P - 1) / P;
+  const int Y = index.years;  // the first MAX_COHORT_YEARS years
   reset_groups(st.acquisition_cohorts, Y, KL, KW);
   st.revenue_k.assign(static_cast<std::size_t>(K), 0.0);
   st.margin_k.assign(static_cast<std::size_t>(K), 0.0);
@@ -318,7 +318,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
 
     // The acquisition cohorts' share of the period's revenue and contribution (§5): a cohort's
     // members in segment k earn their share of the segment's revenue and margin.
-    const int cohort_now = t / P;
+    const int cohort_now = t / P;  // no cohort (>= Y) after MAX_COHORT_YEARS years
+    const bool in_cohort = cohort_now < Y;
     {
       FollowedGroups& f = st.acquisition_cohorts;
       for (int y = 0; y < f.groups; ++y) {
@@ -417,11 +418,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) {
         next[k * L] += split[k];
         new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
-        st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
+        if (in_cohort)
+          st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
       }
-      st.acquisition_cohorts.any[cohort_now] = 1;
-      st.acquisition_cohorts.tenures[cohort_now] =
-          std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
+      if (in_cohort) {
+        st.acquisition_cohorts.any[cohort_now] = 1;
+        st.acquisition_cohorts.tenures[cohort_now] =
+            std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
+      }
       const double nd = static_cast<double>(n);
       new_total += nd;
       switch (source.kind) {
@@ -525,9 +529,11 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       double value = 0.0;
       for (int k = 0; k < K; ++k)
         value += new_by_segment[static_cast<std::size_t>(t) * K + k] * m.ltv[k];
-      st.cohort_cost[cohort_now] += cost;
-      st.cohort_value[cohort_now] += value;
-      st.cohort_cash[cohort_now] -= cost;
+      if (in_cohort) {
+        st.cohort_cost[cohort_now] += cost;
+        st.cohort_value[cohort_now] += value;
+        st.cohort_cash[cohort_now] -= cost;
+      }
       const FollowedGroups& f = st.acquisition_cohorts;
       for (int y = 0; y < f.groups; ++y) {
         auto c = [&](CohortMetric x) -> double& { return at(index.cohort(y, x), t); };

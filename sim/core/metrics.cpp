@@ -45,7 +45,7 @@ const std::vector<MetricInfo>& fixed_infos() {
 
 int cohort_years(int horizon, double periods_per_year) {
   const int P = std::max(1, static_cast<int>(std::lround(periods_per_year)));
-  return (horizon + P - 1) / P;
+  return std::min((horizon + P - 1) / P, MAX_COHORT_YEARS);
 }
 
 MetricIndex MetricIndex::of(const ModelParams& m) {
