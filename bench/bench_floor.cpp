@@ -201,8 +201,7 @@ int main(int argc, char** argv) {
   const int R = argc > 1 ? std::atoi(argv[1]) : 200;
   const Scenario s = parse_scenario(default_scenario_text(), "<default scenario>");
   const std::uint64_t seed = s.simulation.seed;
-  const MetricIndex index{static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
-                          static_cast<int>(s.stages.size())};
+  const MetricIndex index = MetricIndex::of(s);
   const std::size_t M = static_cast<std::size_t>(index.size()) * s.simulation.horizon;
   std::vector<double> metrics(M), totals(static_cast<std::size_t>(Total::Count_));
 

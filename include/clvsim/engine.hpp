@@ -64,8 +64,42 @@ enum class Total : int {
   LtvCac,
   PaybackPeriods,
   CustomerEquity,  //!< npv + discounted value of the customers held at the horizon
+  PaybackNever,   //!< 1 if the horizon's payback never happens within the curve, 0 if it does
+  AttributedCac,  //!< horizon channel cost / expected customers from the horizon's leads
+  Arr,            //!< annual recurring revenue run-rate at the end of the horizon
   Count_
 };
+
+//! Finance and growth metrics per period, stored after the scenario-dependent blocks
+//! (MetricIndex::finance), in this order.
+enum class FinanceMetric : int {
+  Mrr,            //!< monthly recurring revenue run-rate of the active base
+  Arr,            //!< 12 x MRR
+  LeadVelocity,   //!< (qualified leads - last period's) / last period's
+  AttributedCac,  //!< channel cost of the period's leads / customers they are expected to become
+  Nrr,            //!< net revenue retention of the year ending in the period
+  Grr,            //!< gross revenue retention of the year ending in the period
+  PaybackNever,   //!< 1 if the period's payback never happens within the curve, else 0
+  Count_
+};
+
+//! Metrics of one acquisition cohort (the new customers of one year), per period, in this order.
+enum class CohortMetric : int {
+  Customers,  //!< cohort members active at the end of the period
+  Revenue,    //!< the cohort's revenue in the period
+  Cash,       //!< cumulative contribution of the cohort - its acquisition cost so far
+  LtvCac,     //!< value at acquisition of the cohort so far / its acquisition cost so far
+  Payback,    //!< periods from the year's start until the cohort's cash first reaches 0
+  Count_
+};
+
+//! Acquisition cohorts are kept for the first this many years of a horizon (each adds five
+//! metrics over the whole horizon).
+inline constexpr int MAX_COHORT_YEARS = 10;
+
+//! Number of acquisition cohorts (years of P periods, the last possibly partial) of a horizon,
+//! at most MAX_COHORT_YEARS.
+[[nodiscard]] int cohort_years(int horizon, double periods_per_year);
 
 enum class MetricKind { Flow, Stock, Ratio };
 
@@ -78,18 +112,22 @@ struct MetricInfo {
 
 //! Where each metric of a model with C channels, K segments and S stages is stored: the fixed
 //! metrics, then new_customers_<channel> (C), active_<segment> (K), entered_<stage> (S),
-//! cost_per_entered_<stage> (S), customer_equity, then market_unreached (1, only with a finite
-//! market).
+//! cost_per_entered_<stage> (S), customer_equity, the finance metrics (FinanceMetric), then per
+//! channel cac_<channel>, attributed_cac_<channel>, marginal_cac_<channel>, ltv_cac_<channel>
+//! (C each) and per segment ltv_<segment>, churn_rate_<segment> (K each), then per acquisition
+//! year y (Y of them) the cohort metrics cohort_<y>_<CohortMetric>, then market_unreached (1,
+//! only with a finite market).
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
   int stages = 0;
   int market = 0;  //!< 1 with a finite market ([market]), else 0
+  int years = 0;   //!< acquisition cohorts: the horizon's (possibly partial) years
 
-  //! The layout of the metrics of `m`.
-  [[nodiscard]] static MetricIndex of(const ModelParams& m) {
-    return {m.channels, m.segments, m.stages, m.market ? 1 : 0};
-  }
+  //! The index of a model's metrics (its dimensions, market and cohort years).
+  [[nodiscard]] static MetricIndex of(const ModelParams& m);
+  //! The same from a scenario.
+  [[nodiscard]] static MetricIndex of(const Scenario& s);
 
   [[nodiscard]] static int fixed(Metric m) { return static_cast<int>(m); }
   [[nodiscard]] int new_by_channel(int c) const { return static_cast<int>(Metric::Count_) + c; }
@@ -97,7 +135,22 @@ struct MetricIndex {
   [[nodiscard]] int entered_stage(int s) const { return active_by_segment(segments) + s; }
   [[nodiscard]] int cost_per_entered(int s) const { return entered_stage(stages) + s; }
   [[nodiscard]] int customer_equity() const { return cost_per_entered(stages); }
-  [[nodiscard]] int market_unreached() const { return customer_equity() + 1; }
+  [[nodiscard]] int finance(FinanceMetric m) const {
+    return customer_equity() + 1 + static_cast<int>(m);
+  }
+  [[nodiscard]] int channel_cac(int c) const { return finance(FinanceMetric::Count_) + c; }
+  [[nodiscard]] int channel_attributed_cac(int c) const { return channel_cac(channels) + c; }
+  [[nodiscard]] int channel_marginal_cac(int c) const {
+    return channel_attributed_cac(channels) + c;
+  }
+  [[nodiscard]] int channel_ltv_cac(int c) const { return channel_marginal_cac(channels) + c; }
+  [[nodiscard]] int segment_ltv(int k) const { return channel_ltv_cac(channels) + k; }
+  [[nodiscard]] int segment_churn(int k) const { return segment_ltv(segments) + k; }
+  [[nodiscard]] int cohort(int y, CohortMetric x) const {
+    return segment_churn(segments) + y * static_cast<int>(CohortMetric::Count_) +
+           static_cast<int>(x);
+  }
+  [[nodiscard]] int market_unreached() const { return cohort(years, CohortMetric::Customers); }
   [[nodiscard]] int size() const { return market_unreached() + market; }
 };
 
@@ -123,6 +176,17 @@ const std::vector<MetricInfo>& total_infos();
 
 struct DrawRecord;
 
+//! Groups of customers followed through a replication (docs/model.md §5, "Revenue retention"):
+//! for each group g, its members in each active cell [g][K * tenures] and lapsed cell
+//! [g][K * W], moved in the fractions of the cells' counts.
+struct FollowedGroups {
+  int groups = 0;
+  std::vector<double> active, next, lapsed, lapsed_next;
+  std::vector<double> at_risk, attempts;  //!< [g] members at risk of churn, win-back attempts
+  std::vector<char> any;                  //!< [g] whether the group has ever had members
+  std::vector<int> tenures;               //!< [g] leading tenures that may hold members
+};
+
 //! The counts of one replication in progress (per-thread state). One per thread, reused from one
 //! replication to the next, so that the replication loop does not allocate once the buffers have
 //! grown to the model's size.
@@ -137,6 +201,18 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<double> active_k, mix;         //!< [K]
   std::vector<double> referral_contacts;     //!< [K] expected referrals of the period
   std::vector<double> entry_spend, nurture_by_stage;  //!< [S]
+  std::vector<double> nurture_by_source;              //!< [sources]
+  std::vector<double> at_risk_k;                      //!< [K]
+  //! The period's moves as fractions of each cell: won back [K * W], churned [K * tenures],
+  //! moved to each segment [K * tenures * K]; they carry a followed group (NRR) along.
+  std::vector<double> back_frac, lost_frac, move_frac;
+  FollowedGroups year_cohort;          //!< customers active at the year's start, by segment (NRR)
+  FollowedGroups acquisition_cohorts;  //!< new customers by year of acquisition (cohort triangle)
+  std::vector<double> year_start;      //!< [K] customers active at the year's start by segment
+  std::vector<double> revenue_k, margin_k;  //!< [K] the period's revenue and gross margin
+  std::vector<double> cohort_cost, cohort_value,
+      cohort_cash;                     //!< [years] acquisition cost, value, cash
+  std::vector<double> cohort_payback;  //!< [years]
 };
 using ReplicationState = ReplicationBuffers<std::int64_t>;  //!< counts as in samplers.hpp
 
@@ -157,6 +233,16 @@ void trace_replication(const ModelParams& m, std::uint64_t seed, std::uint64_t r
 
 //! The exact expectation of the same model (mean-field recurrences), same layout.
 void expected_trajectory(const ModelParams& m, std::span<double> metrics, std::span<double> totals);
+
+//! What one prospect entering the funnel fresh at a stage is expected to yield over its whole
+//! time in the funnel (docs/model.md §5, "Attributed and marginal CAC").
+struct FunnelYield {
+  double conversion = 0.0;    //!< probability of becoming a customer
+  double nurture_cost = 0.0;  //!< expected nurturing cost paid for it (+inf if it can stay forever)
+};
+
+//! The funnel's yield of a fresh prospect at `entry_stage`, in closed form from the stage rates.
+FunnelYield funnel_yield(const ModelParams& m, int entry_stage);
 
 //! Periods until the cumulative contribution of a new customer (mix `new_by_segment`) covers
 //! `cac`, interpolated linearly within a period; +inf if never within the curve, NaN if there

@@ -57,6 +57,9 @@ struct ModelParams {
   // Acquisition.
   std::vector<double> channel_spend;  //!< [C * T]
   std::vector<double> channel_leads;  //!< [C * T] expected leads
+  //! [C * T] derivative of the expected leads with respect to spend at the period's spend (the
+  //! response curve's closed-form slope: 1 / cost_per_lead, or max h / (x + h)^2)
+  std::vector<double> channel_lead_slope;
   std::vector<int> channel_entry;     //!< [C] entry stage
   std::vector<Source> sources;        //!< C channels, K referral sources, 1 pipeline
   int referral_entry = 0;

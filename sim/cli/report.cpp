@@ -208,13 +208,26 @@ void print_summary(std::ostream& out, const RunResults& results, const Scenario&
   Table table{{"", "mean", "5%", "50%", "95%"}, {}};
   for (const Row& row : rows) {
     const Stats st = summarize(res.across(row.total));
+    // One replication that never pays back makes the mean payback infinite: the median and the
+    // share that never pays back say more.
+    const bool payback = row.total == Total::PaybackPeriods;
     table.rows.push_back(
-        {row.label, format_number(st.mean, row.decimals), format_number(st.q[0], row.decimals),
-         format_number(st.q[2], row.decimals), format_number(st.q[4], row.decimals)});
+        {row.label, payback && std::isinf(st.mean) ? "-" : format_number(st.mean, row.decimals),
+         format_number(st.q[0], row.decimals), format_number(st.q[2], row.decimals),
+         format_number(st.q[4], row.decimals)});
   }
+  const Stats never = summarize(res.across(Total::PaybackNever));
+  table.rows.push_back({"Never pays back", percent(never.mean, 1), "", "", ""});
+  const Stats attributed = summarize(res.across(Total::AttributedCac));
+  table.rows.push_back({"Attributed CAC" + cur, format_number(attributed.mean, 2),
+                        format_number(attributed.q[0], 2), format_number(attributed.q[2], 2),
+                        format_number(attributed.q[4], 2)});
   table.print(os, width);
 
-  os << "5% and 95%: the 90% interval over replications\n";
+  os << "5% and 95%: the 90% interval over replications. Payback: 50% is the median; never pays "
+        "back: share of replications whose customers do not pay back their CAC within the payback "
+        "curve. CAC: horizon spend / new customers; attributed CAC: channel spend / customers its "
+        "leads are expected to become.\n";
   warn_ltv_cac(os, res, "");
   print_wrapped(out, os.str(), width);
 }

@@ -118,6 +118,66 @@ double held_value(const ModelParams& m, const std::vector<C>& active,
   return value;
 }
 
+void reset_groups(FollowedGroups& f, int groups, std::size_t KL, std::size_t KW) {
+  f.groups = groups;
+  f.active.assign(groups * KL, 0.0);
+  f.next.assign(groups * KL, 0.0);
+  f.lapsed.assign(groups * KW, 0.0);
+  f.lapsed_next.assign(groups * KW, 0.0);
+  f.at_risk.assign(static_cast<std::size_t>(groups), 0.0);
+  f.attempts.assign(static_cast<std::size_t>(groups), 0.0);
+  f.any.assign(static_cast<std::size_t>(groups), 0);
+  f.tenures.assign(static_cast<std::size_t>(groups), 0);
+}
+
+// Groups of customers followed through the period's win-back, churn and migration: every member
+// of a cell moves as the cell's counts did (the same fractions won back, churned and moved to
+// each segment). Labels do not change the dynamics, so given the cell counts this is the
+// expected position of each group: exact in expected-value mode and exact in mean in a Monte
+// Carlo replication (docs/model.md §5, "Revenue retention").
+void follow_groups(FollowedGroups& f, int K, int L, int W, std::span<const double> back_frac,
+                   std::span<const double> lost_frac, std::span<const double> move_frac) {
+  const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
+  for (int g = 0; g < f.groups; ++g) {
+    f.at_risk[g] = f.attempts[g] = 0.0;
+    if (!f.any[g]) continue;
+    double* a = &f.active[g * KL];
+    double* an = &f.next[g * KL];
+    double* l = W > 0 ? &f.lapsed[g * KW] : nullptr;
+    double* ln = W > 0 ? &f.lapsed_next[g * KW] : nullptr;
+    // Tenure rises by one a period (or restarts at 0): members lie in the leading tenures only,
+    // and the buffer `an` last held the group a period ago, within the same leading tenures.
+    if (W > 0) f.tenures[g] = std::max(f.tenures[g], 1);
+    const int span = f.tenures[g];
+    f.tenures[g] = std::min(span + 1, L);
+    for (int k = 0; k < K; ++k) std::fill(an + k * L, an + k * L + f.tenures[g], 0.0);
+    if (W > 0) std::fill(ln, ln + KW, 0.0);
+    for (int k = 0; k < K; ++k) {
+      for (int d = 0; d < W; ++d) {
+        const double x = l[k * W + d];
+        if (x == 0.0) continue;
+        f.attempts[g] += x;
+        const double back = x * back_frac[k * W + d];
+        a[k * L] += back;
+        if (d + 1 < W) ln[k * W + d + 1] = x - back;
+      }
+    }
+    for (int k = 0; k < K; ++k) {
+      for (int tau = 0; tau < span; ++tau) {
+        const double x = a[k * L + tau];
+        if (x == 0.0) continue;
+        f.at_risk[g] += x;
+        const std::size_t c = static_cast<std::size_t>(k) * L + tau;
+        if (W > 0) ln[k * W] += x * lost_frac[c];
+        const int nt = std::min(tau + 1, L - 1);
+        for (int j = 0; j < K; ++j) an[j * L + nt] += x * move_frac[c * K + j];
+      }
+    }
+  }
+  std::swap(f.active, f.next);
+  std::swap(f.lapsed, f.lapsed_next);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Draws>
@@ -155,6 +215,40 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   std::vector<double>&entry_spend = st.entry_spend, &nurture_by_stage = st.nurture_by_stage;
   entry_spend.assign(static_cast<std::size_t>(S), 0.0);
   nurture_by_stage.assign(static_cast<std::size_t>(S), 0.0);
+  std::vector<double>&nurture_by_source = st.nurture_by_source, &at_risk_k = st.at_risk_k;
+  nurture_by_source.assign(static_cast<std::size_t>(NS), 0.0);
+  at_risk_k.assign(static_cast<std::size_t>(K), 0.0);
+  // Revenue retention follows, over each whole year of the horizon, the customers active at its
+  // start (docs/model.md §5); years of P periods, none when the horizon is shorter than a year.
+  const int P = std::max(1, static_cast<int>(std::lround(m.periods_per_year)));
+  const bool follow_years = P <= T;
+  const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
+  st.back_frac.assign(KW, 0.0);
+  st.lost_frac.assign(KL, 0.0);
+  st.move_frac.assign(KL * K, 0.0);
+  reset_groups(st.year_cohort, follow_years ? K : 0, KL, KW);
+  st.year_start.assign(static_cast<std::size_t>(K), 0.0);
+  // Acquisition cohorts: the new customers of each (possibly partial) year of the horizon.
+  const int Y = index.years;  // the first MAX_COHORT_YEARS years
+  reset_groups(st.acquisition_cohorts, Y, KL, KW);
+  st.revenue_k.assign(static_cast<std::size_t>(K), 0.0);
+  st.margin_k.assign(static_cast<std::size_t>(K), 0.0);
+  st.cohort_cost.assign(static_cast<std::size_t>(Y), 0.0);
+  st.cohort_value.assign(static_cast<std::size_t>(Y), 0.0);
+  st.cohort_cash.assign(static_cast<std::size_t>(Y), 0.0);
+  st.cohort_payback.assign(static_cast<std::size_t>(Y), NaN);
+  // Recurring revenue per active customer and period (order rate x order value), and what the
+  // channels' leads yield in the funnel.
+  const auto recurring = [&](int k) { return m.orders_per_period[k] * m.order_value[k]; };
+  std::array<FunnelYield, 64> small_yield{};
+  std::vector<FunnelYield> large_yield;
+  FunnelYield* yield = small_yield.data();
+  if (NCH > static_cast<int>(small_yield.size())) {
+    large_yield.resize(static_cast<std::size_t>(NCH));
+    yield = large_yield.data();
+  }
+  for (int c = 0; c < NCH; ++c) yield[c] = funnel_yield(m, m.channel_entry[c]);
+  double attributed_cost_total = 0.0, attributed_customers_total = 0.0;
   std::array<C, 3> funnel_out{};
   const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
   const auto conditionals = [](const std::vector<BinomialProb>& v, std::size_t row, std::size_t n) {
@@ -180,6 +274,25 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   for (int t = 0; t < T; ++t) {
     discount /= 1.0 + m.discount_rate;
 
+    // The group of a year: the customers active at its start, by segment.
+    const bool year_starts = follow_years && t % P == 0 && t + P <= T;
+    if (year_starts) {
+      FollowedGroups& f = st.year_cohort;
+      std::fill(f.active.begin(), f.active.end(), 0.0);
+      std::fill(f.lapsed.begin(), f.lapsed.end(), 0.0);
+      std::fill(f.any.begin(), f.any.end(), 1);
+      std::fill(f.tenures.begin(), f.tenures.end(), L);
+      for (int k = 0; k < K; ++k) {
+        double n = 0.0;
+        for (int tau = 0; tau < L; ++tau) {
+          f.active[k * KL + k * L + tau] = static_cast<double>(active[k * L + tau]);
+          n += static_cast<double>(active[k * L + tau]);
+        }
+        st.year_start[k] = n;
+      }
+    }
+    std::fill(st.back_frac.begin(), st.back_frac.end(), 0.0);
+
     // 1. Win-back of lapsed customers; the won back rejoin at tenure 0 before churn.
     C attempts{}, won{};
     if (W > 0) {
@@ -191,6 +304,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           attempts += n;
           const C back = draw.binomial(n, m.winback_draw, Purpose::WinBack, cell(t, k * W + d));
           won += back;
+          st.back_frac[k * W + d] = static_cast<double>(back) / static_cast<double>(n);
           active[k * L] += back;
           if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
         }
@@ -200,6 +314,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // 2. Churn, then 3. migration of the survivors; tenure advances by one.
     std::fill(next.begin(), next.end(), C{});
     std::fill(churned_by.begin(), churned_by.end(), C{});
+    std::fill(at_risk_k.begin(), at_risk_k.end(), 0.0);
+    std::fill(st.lost_frac.begin(), st.lost_frac.end(), 0.0);
+    std::fill(st.move_frac.begin(), st.move_frac.end(), 0.0);
     C at_risk{}, churned{};
     for (int k = 0; k < K; ++k) {
       const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
@@ -207,20 +324,26 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         const C n = active[k * L + tau];
         if (n == C{}) continue;
         at_risk += n;
+        at_risk_k[k] += static_cast<double>(n);
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
         const int nt = std::min(tau + 1, L - 1);
         C lost{};
+        const double nd = static_cast<double>(n);
+        const std::size_t c = static_cast<std::size_t>(k) * L + tau;
         if (!m.any_migration) {
           lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
           next[k * L + nt] += n - lost;
+          st.move_frac[c * K + k] = static_cast<double>(n - lost) / nd;
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
+          for (int j = 0; j < K; ++j) st.move_frac[c * K + j] = static_cast<double>(split[j]) / nd;
         }
         churned_by[k] += lost;
+        st.lost_frac[c] = static_cast<double>(lost) / nd;
       }
       churned += churned_by[k];
     }
@@ -228,6 +351,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) lapsed_next[k * W] = churned_by[k];
       std::swap(lapsed, lapsed_next);
     }
+    follow_groups(st.year_cohort, K, L, W, st.back_frac, st.lost_frac, st.move_frac);
+    follow_groups(st.acquisition_cohorts, K, L, W, st.back_frac, st.lost_frac, st.move_frac);
 
     // 4. Repurchase by the active customers after migration.
     double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
@@ -286,8 +411,35 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       orders += o;
       revenue += v;
       margin += v * m.gross_margin[k];
+      st.revenue_k[k] = v;
+      st.margin_k[k] = v * m.gross_margin[k];
       serve += active_k[k] * m.cost_to_serve[k];
     }
+
+    // The acquisition cohorts' share of the period's revenue and contribution (§5): a cohort's
+    // members in segment k earn their share of the segment's revenue and margin.
+    const int cohort_now = t / P;  // no cohort (>= Y) after MAX_COHORT_YEARS years
+    const bool in_cohort = cohort_now < Y;
+    {
+      FollowedGroups& f = st.acquisition_cohorts;
+      for (int y = 0; y < f.groups; ++y) {
+        if (!f.any[y]) continue;
+        double rev = 0.0;
+        double contribution =
+            -f.at_risk[y] * m.retention_per_customer - f.attempts[y] * m.winback_cost;
+        for (int k = 0; k < K; ++k) {
+          if (!(active_k[k] > 0.0)) continue;
+          double x = 0.0;
+          for (int tau = 0; tau < f.tenures[y]; ++tau) x += f.active[y * KL + k * L + tau];
+          const double share = x / active_k[k];
+          rev += share * st.revenue_k[k];
+          contribution += share * st.margin_k[k] - x * m.cost_to_serve[k];
+        }
+        at(index.cohort(y, CohortMetric::Revenue), t) = rev;
+        st.cohort_cash[y] += contribution;
+      }
+    }
+
 
     // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh. In a finite
     // market, referrals and leads are one multinomial split of the people not reached yet.
@@ -308,13 +460,26 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(index.entered_stage(m.referral_entry), t) += referred;
 
     // 6. Acquisition: leads from each channel, fresh at the channel's entry stage.
-    double leads = 0.0, channel_spend = 0.0;
+    double leads = 0.0, channel_spend = 0.0, attributed_cost = 0.0, attributed_customers = 0.0;
     std::fill(entry_spend.begin(), entry_spend.end(), 0.0);
     for (int c = 0; c < NCH; ++c) {
       const double mean = m.channel_leads[c * T + t];
       const C l = m.market ? market.reach(draw, unreached, mean, Purpose::Leads, cell(t, c))
                            : draw.poisson(mean, Purpose::Leads, cell(t, c));
       prospects[pidx(c, m.channel_entry[c], 0)] += l;
+      // What the channel's leads will cost and yield, in expectation over their time in the funnel.
+      {
+        const double ld = static_cast<double>(l), x = m.channel_spend[c * T + t];
+        const double cost = x + (ld > 0.0 ? ld * yield[c].nurture_cost : 0.0);
+        const double customers = ld * yield[c].conversion;
+        at(index.channel_attributed_cac(c), t) = customers > 0.0 ? cost / customers : NaN;
+        attributed_cost += cost;
+        attributed_customers += customers;
+        const double slope = m.channel_lead_slope[c * T + t];
+        const double per_lead = slope * yield[c].conversion;
+        at(index.channel_marginal_cac(c), t) =
+            per_lead > 0.0 ? (1.0 + slope * yield[c].nurture_cost) / per_lead : INF;
+      }
       leads += static_cast<double>(l);
       at(index.entered_stage(m.channel_entry[c]), t) += static_cast<double>(l);
       channel_spend += m.channel_spend[c * T + t];
@@ -326,6 +491,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(converted.begin(), converted.end(), C{});
     double nurture_spend = 0.0;
     std::fill(nurture_by_stage.begin(), nurture_by_stage.end(), 0.0);
+    std::fill(nurture_by_source.begin(), nurture_by_source.end(), 0.0);
     for (int src = 0; src < NS; ++src) {
       for (int s = 0; s < S; ++s) {
         const StageRates& r = m.stage_rates[s];
@@ -335,6 +501,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           if (nurtured) {
             nurture_spend += static_cast<double>(n) * r.nurture_cost;
             nurture_by_stage[s] += static_cast<double>(n) * r.nurture_cost;
+            nurture_by_source[src] += static_cast<double>(n) * r.nurture_cost;
           }
           const std::array<double, 3> p = m.funnel_probs(s, nurtured);
           draw.multinomial(n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
@@ -363,6 +530,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) {
         next[k * L] += split[k];
         new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
+        if (in_cohort)
+          st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
+      }
+      if (in_cohort) {
+        st.acquisition_cohorts.any[cohort_now] = 1;
+        st.acquisition_cohorts.tenures[cohort_now] =
+            std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
       }
       const double nd = static_cast<double>(n);
       new_total += nd;
@@ -455,6 +629,85 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     at(index.customer_equity(), t) =
         npv + (m.book_at_start ? discount : discount / (1.0 + m.discount_rate)) *
                   held_value(m, active, lapsed);
+
+    // Finance and growth metrics (docs/model.md §5).
+    auto fin = [&](FinanceMetric x) -> double& { return at(index.finance(x), t); };
+    double run_rate = 0.0;
+    for (int k = 0; k < K; ++k) run_rate += at(index.active_by_segment(k), t) * recurring(k);
+    fin(FinanceMetric::Mrr) = run_rate * m.periods_per_year / 12.0;
+    fin(FinanceMetric::Arr) = run_rate * m.periods_per_year;
+    const int qualified = index.entered_stage(S > 1 ? 1 : 0);
+    const double q_prev = t > 0 ? at(qualified, t - 1) : 0.0;
+    fin(FinanceMetric::LeadVelocity) = q_prev > 0.0 ? (at(qualified, t) - q_prev) / q_prev : NaN;
+    fin(FinanceMetric::AttributedCac) =
+        attributed_customers > 0.0 ? attributed_cost / attributed_customers : NaN;
+    attributed_cost_total += attributed_cost;
+    attributed_customers_total += attributed_customers;
+    fin(FinanceMetric::Nrr) = NaN;
+    fin(FinanceMetric::Grr) = NaN;
+    if (follow_years && (t + 1) % P == 0) {
+      double start = 0.0, net = 0.0, gross = 0.0;
+      for (int g = 0; g < K; ++g) {
+        start += st.year_start[g] * recurring(g);
+        for (int j = 0; j < K; ++j) {
+          double n = 0.0;
+          for (int tau = 0; tau < L; ++tau) n += st.year_cohort.active[g * KL + j * L + tau];
+          net += n * recurring(j);
+          gross += n * std::min(recurring(j), recurring(g));
+        }
+      }
+      if (start > 0.0) {
+        fin(FinanceMetric::Nrr) = net / start;
+        fin(FinanceMetric::Grr) = gross / start;
+      }
+    }
+    fin(FinanceMetric::PaybackNever) = std::isnan(ratios.payback)   ? NaN
+                                       : std::isinf(ratios.payback) ? 1.0
+                                                                    : 0.0;
+    for (int c = 0; c < NCH; ++c) {
+      const double n = at(index.new_by_channel(c), t);
+      at(index.channel_cac(c), t) =
+          n > 0.0 ? (m.channel_spend[c * T + t] + nurture_by_source[c]) / n : NaN;
+      double value = 0.0;
+      for (int k = 0; k < K; ++k) value += m.sources[c].segment_mix[k] * m.ltv[k];
+      at(index.channel_ltv_cac(c), t) = value / at(index.channel_attributed_cac(c), t);
+    }
+    // Acquisition cohorts (§5): the year's acquisition cost and value go to its cohort.
+    {
+      const double cost = acquisition + rewards;
+      double value = 0.0;
+      for (int k = 0; k < K; ++k)
+        value += new_by_segment[static_cast<std::size_t>(t) * K + k] * m.ltv[k];
+      if (in_cohort) {
+        st.cohort_cost[cohort_now] += cost;
+        st.cohort_value[cohort_now] += value;
+        st.cohort_cash[cohort_now] -= cost;
+      }
+      const FollowedGroups& f = st.acquisition_cohorts;
+      for (int y = 0; y < f.groups; ++y) {
+        auto c = [&](CohortMetric x) -> double& { return at(index.cohort(y, x), t); };
+        if (y > cohort_now) {
+          for (int x = 0; x < static_cast<int>(CohortMetric::Count_); ++x)
+            at(index.cohort(y, static_cast<CohortMetric>(x)), t) = NaN;
+          continue;
+        }
+        double n = 0.0;
+        for (int k = 0; k < K; ++k)
+          for (int tau = 0; tau < f.tenures[y]; ++tau) n += f.active[y * KL + k * L + tau];
+        c(CohortMetric::Customers) = n;
+        c(CohortMetric::Cash) = st.cohort_cash[y];
+        c(CohortMetric::LtvCac) =
+            st.cohort_cost[y] > 0.0 ? st.cohort_value[y] / st.cohort_cost[y] : NaN;
+        double& payback = st.cohort_payback[y];
+        if (f.any[y] && std::isnan(payback) && st.cohort_cash[y] >= 0.0) payback = t - y * P + 1;
+        c(CohortMetric::Payback) = !f.any[y] ? NaN : std::isnan(payback) ? INF : payback;
+      }
+    }
+    for (int k = 0; k < K; ++k) {
+      at(index.segment_ltv(k), t) = m.ltv[k];
+      at(index.segment_churn(k), t) =
+          at_risk_k[k] > 0.0 ? static_cast<double>(churned_by[k]) / at_risk_k[k] : NaN;
+    }
     // Cost per entry: the spend that can bring prospects into stage s (channels entering at or
     // before it, nurturing in the stages before it) over the entries of stage s.
     double upstream = 0.0;
@@ -495,9 +748,34 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   total(Total::LtvCac) = ratios.ltv_cac;
   total(Total::PaybackPeriods) = ratios.payback;
   total(Total::CustomerEquity) = at(index.customer_equity(), T - 1);
+  total(Total::PaybackNever) = std::isnan(ratios.payback)   ? NaN
+                               : std::isinf(ratios.payback) ? 1.0
+                                                            : 0.0;
+  total(Total::AttributedCac) =
+      attributed_customers_total > 0.0 ? attributed_cost_total / attributed_customers_total : NaN;
+  total(Total::Arr) = at(index.finance(FinanceMetric::Arr), T - 1);
 }
 
 }  // namespace
+
+FunnelYield funnel_yield(const ModelParams& m, int entry_stage) {
+  // Backwards from the last stage: y_s is the yield of a fresh prospect at s. A fresh prospect
+  // advances (a), drops (d) or stays and is nurtured (1 - a - d); a nurtured one advances with
+  // probability a' / (a' + d') in the end and stays 1 / (a' + d') periods, each at the stage's
+  // nurture cost.
+  FunnelYield y{1.0, 0.0};
+  for (int s = m.stages - 1; s >= entry_stage; --s) {
+    const StageRates& r = m.stage_rates[s];
+    const double stay = std::max(0.0, 1.0 - r.advance - r.drop);
+    const double leave = r.nurtured_advance + r.nurtured_drop;
+    const double later = leave > 0.0 ? r.nurtured_advance / leave : 0.0;
+    const double periods = stay > 0.0 ? (leave > 0.0 ? stay / leave : INF) : 0.0;
+    const double advance = r.advance + stay * later;
+    const double cost = r.nurture_cost > 0.0 ? periods * r.nurture_cost : 0.0;
+    y = {advance * y.conversion, cost + advance * y.nurture_cost};
+  }
+  return y;
+}
 
 double payback_periods(const ModelParams& m, std::span<const double> new_by_segment, double cac) {
   const int K = m.segments, N = m.payback_periods;

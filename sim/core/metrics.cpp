@@ -1,5 +1,8 @@
 #include "clvsim/engine.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace clvsim {
 namespace {
 
@@ -40,10 +43,24 @@ const std::vector<MetricInfo>& fixed_infos() {
 
 }  // namespace
 
+int cohort_years(int horizon, double periods_per_year) {
+  const int P = std::max(1, static_cast<int>(std::lround(periods_per_year)));
+  return std::min((horizon + P - 1) / P, MAX_COHORT_YEARS);
+}
+
+MetricIndex MetricIndex::of(const ModelParams& m) {
+  return {m.channels, m.segments, m.stages, m.market ? 1 : 0,
+          cohort_years(m.horizon, m.periods_per_year)};
+}
+
+MetricIndex MetricIndex::of(const Scenario& s) {
+  return {static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
+          static_cast<int>(s.stages.size()), s.market.enabled ? 1 : 0,
+          cohort_years(s.simulation.horizon, periods_per_year(s.simulation.period))};
+}
+
 MetricLayout::MetricLayout(const Scenario& s)
-    : MetricIndex{static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
-                  static_cast<int>(s.stages.size()), s.market.enabled ? 1 : 0},
-      metrics_(fixed_infos()) {
+    : MetricIndex(MetricIndex::of(s)), metrics_(fixed_infos()) {
   for (const auto& ch : s.channels)
     metrics_.push_back({"new_customers_" + ch.name, "customers", MetricKind::Flow,
                         "new customers from channel " + ch.name});
@@ -60,6 +77,65 @@ MetricLayout::MetricLayout(const Scenario& s)
   metrics_.push_back({"customer_equity", "money", MetricKind::Stock,
                       "npv + discounted Markov-chain value of the customers active or lapsed "
                       "within the win-back window at the end of the period"});
+  const std::vector<MetricInfo> finance = {
+      {"mrr", "money", MetricKind::Stock,
+       "monthly recurring revenue: active customers x order rate x order value, per month"},
+      {"arr", "money", MetricKind::Stock, "annual recurring revenue: 12 x mrr"},
+      {"lead_velocity", "ratio", MetricKind::Ratio,
+       "(qualified leads - last period's) / last period's; qualified = entries to the second "
+       "stage"},
+      {"attributed_cac", "money/customer", MetricKind::Ratio,
+       "channel spend of the period plus the nurturing its leads will cost / customers its leads "
+       "are expected to become"},
+      {"nrr", "ratio", MetricKind::Ratio,
+       "net revenue retention of the year ending in the period (expansion included)"},
+      {"grr", "ratio", MetricKind::Ratio,
+       "gross revenue retention of the year ending in the period (expansion excluded)"},
+      {"payback_never", "ratio", MetricKind::Ratio,
+       "1 if the period's new customers never pay back their CAC within the payback curve, else 0"},
+  };
+  metrics_.insert(metrics_.end(), finance.begin(), finance.end());
+  for (const auto& ch : s.channels)
+    metrics_.push_back(
+        {"cac_" + ch.name, "money/customer", MetricKind::Ratio,
+         "spend and nurturing of channel " + ch.name + " in the period / its new customers"});
+  for (const auto& ch : s.channels)
+    metrics_.push_back(
+        {"attributed_cac_" + ch.name, "money/customer", MetricKind::Ratio,
+         "spend of channel " + ch.name +
+             " in the period plus its leads' expected nurturing / customers they are "
+             "expected to become"});
+  for (const auto& ch : s.channels)
+    metrics_.push_back({"marginal_cac_" + ch.name, "money/customer", MetricKind::Ratio,
+                        "cost of one more customer from channel " + ch.name +
+                            " at the period's spend (slope of its response curve)"});
+  for (const auto& ch : s.channels)
+    metrics_.push_back(
+        {"ltv_cac_" + ch.name, "ratio", MetricKind::Ratio,
+         "value at acquisition of channel " + ch.name + "'s segment mix / its attributed CAC"});
+  for (const auto& seg : s.segments)
+    metrics_.push_back({"ltv_" + seg.name, "money/customer", MetricKind::Ratio,
+                        "lifetime value at acquisition of a customer of segment " + seg.name});
+  for (const auto& seg : s.segments)
+    metrics_.push_back({"churn_rate_" + seg.name, "ratio", MetricKind::Ratio,
+                        "churned / customers at risk in segment " + seg.name});
+  for (int y = 1; y <= years; ++y) {
+    const std::string c = "cohort_" + std::to_string(y) + "_";
+    const std::string who = "the customers acquired in year " + std::to_string(y);
+    metrics_.push_back({c + "customers", "customers", MetricKind::Stock,
+                        who + " still active at the end of the period"});
+    metrics_.push_back(
+        {c + "revenue", "money", MetricKind::Flow, "revenue of " + who + " in the period"});
+    metrics_.push_back(
+        {c + "cash", "money", MetricKind::Stock,
+         "cumulative contribution of " + who + " minus their acquisition cost so far"});
+    metrics_.push_back({c + "ltv_cac", "ratio", MetricKind::Ratio,
+                        "lifetime value acquired in year " + std::to_string(y) +
+                            " so far / its acquisition cost so far"});
+    metrics_.push_back({c + "payback", "periods", MetricKind::Ratio,
+                        "periods from the start of year " + std::to_string(y) +
+                            " until the cash of " + who + " first reaches 0 (inf: not yet)"});
+  }
   if (s.market.enabled)
     metrics_.push_back({"market_unreached", "people", MetricKind::Stock,
                         "people of the market potential not reached by a channel or a referral by "
@@ -93,6 +169,13 @@ const std::vector<MetricInfo>& total_infos() {
       {"payback_periods", "periods", K::Ratio, "CAC payback of the horizon's new customers"},
       {"customer_equity", "money", K::Stock,
        "npv + discounted Markov-chain value of the customers held at the end of the horizon"},
+      {"payback_never", "ratio", K::Ratio,
+       "1 if the horizon's new customers never pay back their CAC within the payback curve, else "
+       "0"},
+      {"attributed_cac", "money/customer", K::Ratio,
+       "horizon channel spend plus the leads' expected nurturing / customers the leads are "
+       "expected to become"},
+      {"arr", "money", K::Stock, "annual recurring revenue at the end of the horizon"},
   };
   return infos;
 }

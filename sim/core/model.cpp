@@ -148,6 +148,14 @@ double saturating(double x, double max, double half) {
   return max * x / (x + half);
 }
 
+// d/dx of saturating(x, max, half) for x >= 0: max half / (x + half)^2 (0 when half = 0 and
+// x > 0, where the curve is flat at max).
+double saturating_slope(double x, double max, double half) {
+  if (half <= 0.0) return x > 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
+  const double d = std::max(x, 0.0) + half;
+  return max * half / (d * d);
+}
+
 ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuation) {
   ModelParams m;
   const int T = s.simulation.horizon;
@@ -174,6 +182,7 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   // Channels and sources.
   m.channel_spend.assign(static_cast<std::size_t>(C * T), 0.0);
   m.channel_leads.assign(static_cast<std::size_t>(C * T), 0.0);
+  m.channel_lead_slope.assign(static_cast<std::size_t>(C * T), 0.0);
   for (int c = 0; c < C; ++c) {
     const Channel& ch = s.channels[c];
     m.channel_entry.push_back(ch.entry_stage);
@@ -185,6 +194,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
       m.channel_spend[c * T + t] = spend;
       m.channel_leads[c * T + t] =
           ch.response == Response::Linear ? spend / cpl : saturating(spend, max_leads, half);
+      m.channel_lead_slope[c * T + t] =
+          ch.response == Response::Linear ? 1.0 / cpl : saturating_slope(spend, max_leads, half);
     }
     m.sources.push_back(
         {Source::Kind::Channel, c, read.weights(ch.segment_mix, "channels." + ch.name + ".segment_mix")});

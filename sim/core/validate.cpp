@@ -568,17 +568,29 @@ void check_metric_names(const Scenario& s) {
     if (first - metrics.begin() == i) continue;
     std::string table, item;
     SourceLocation where;
-    if (i < layout.active_by_segment(0)) {
-      const auto& c = s.channels[static_cast<std::size_t>(i - layout.new_by_channel(0))];
+    // The block of per-item metrics that holds i, and the item.
+    const int C = layout.channels, K = layout.segments;
+    const auto channel = [&](int block) {
+      const auto& c = s.channels[static_cast<std::size_t>((i - block) % C)];
       table = "channels", item = c.name, where = c.where;
-    } else if (i < layout.entered_stage(0)) {
-      const auto& k = s.segments[static_cast<std::size_t>(i - layout.active_by_segment(0))];
+    };
+    const auto segment = [&](int block) {
+      const auto& k = s.segments[static_cast<std::size_t>((i - block) % K)];
       table = "segments", item = k.name, where = k.where;
-    } else {
+    };
+    if (i < layout.active_by_segment(0)) {
+      channel(layout.new_by_channel(0));
+    } else if (i < layout.entered_stage(0)) {
+      segment(layout.active_by_segment(0));
+    } else if (i < layout.finance(FinanceMetric::Mrr)) {
       const int st =
           i < layout.cost_per_entered(0) ? i - layout.entered_stage(0) : i - layout.cost_per_entered(0);
       const auto& g = s.stages[static_cast<std::size_t>(st)];
       table = "funnel", item = g.name, where = g.where;
+    } else if (i < layout.segment_ltv(0)) {
+      channel(layout.channel_cac(0));
+    } else {
+      segment(layout.segment_ltv(0));
     }
     throw InputError::at(
         where, table + "." + item, "",

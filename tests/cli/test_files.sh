@@ -110,7 +110,7 @@ cd ..
 # horizon) fails, and the .h5 is not left behind either. ---
 printf 'extends = "my.toml"\n[simulation]\nhorizon = 600\n' >long.toml
 mkdir together && cd together
-full 2100 "$clvsim" run ../long.toml -r 5 -o long.h5 --csv -q
+full 6200 "$clvsim" run ../long.toml -r 5 -o long.h5 --csv -q  # .h5 about 5.4 MB, CSV 7.2 MB
 check code 1
 check grep -q "cannot write long.csv" "$err"
 check test -z "$(ls)"

@@ -86,6 +86,7 @@ for v in names:
     assert np.array_equal(f[f"variants/{v}/yearly/new_customers"][:].sum(axis=0),
                           f[f"variants/{v}/totals/new_customers"][:]), v
     assert f[f"comparison/{v}/summary/delta_interval90"].shape == (len(f[f"comparison/{v}/summary/name"]), 2), v
+    assert len(f[f"comparison/{v}/summary/name"]) == len(f["summary/name"]), v
     assert f[f"comparison/{v}/metrics/revenue/delta_quantiles"].shape == (5, 36), v
 print("ok")
 PY

@@ -291,7 +291,90 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
   double cumulative = 0.0, npv = 0.0;
   std::array<double, K> horizon_new{};
   double horizon_cost = 0.0;
+  // §5 revenue retention: the cohort of a year, by starting segment g, moved like the population.
+  std::vector<std::vector<std::vector<double>>> G(K, A), GL(K, Lapsed);
+  std::array<double, K> cohort_start{};
+  const double rho_rev[K] = {doc.lambda[0] * doc.mu[0], doc.lambda[1] * doc.mu[1]};
+  // §5 funnel yield: A_s and the nurtured periods of a fresh prospect at s.
+  double A_s[S], stay_cost[S];
+  for (int s = 0; s < S; ++s) {
+    const double stay = 1.0 - doc.adv[s] - doc.drop[s], leave = doc.nadv[s] + doc.ndrop[s];
+    A_s[s] = doc.adv[s] + stay * doc.nadv[s] / leave;
+    stay_cost[s] = stay / leave * doc.nurture_cost[s];
+  }
+  const double pi_search = A_s[0] * A_s[1], nu_search = stay_cost[0] + A_s[0] * stay_cost[1];
+  const double pi_events = A_s[1], nu_events = stay_cost[1];
+  double previous_qualified = 0.0, attributed_cost = 0.0, attributed_yield = 0.0;
+  // §5 acquisition cohorts: the new customers of each year, moved like the population.
+  constexpr int Y = (T + 11) / 12;
+  std::vector<std::vector<std::vector<double>>> Hc(
+      Y, std::vector<std::vector<double>>(K, std::vector<double>(tenures, 0.0)));
+  std::vector<std::vector<std::vector<double>>> HL(
+      Y, std::vector<std::vector<double>>(K, std::vector<double>(W + 2, 0.0)));
+  std::array<double, Y> cohort_cost{}, cohort_value{}, cohort_cash{}, cohort_payback{};
+  std::array<bool, Y> cohort_any{};
+  cohort_payback.fill(std::numeric_limits<double>::quiet_NaN());
   for (int t = 0; t < T; ++t) {
+    const int year = t / 12;
+    std::array<double, Y> cohort_risk{}, cohort_attempts{};
+    for (int y = 0; y < Y; ++y) {
+      std::vector<std::vector<double>> gl(K, std::vector<double>(W + 2, 0.0)),
+          gn(K, std::vector<double>(tenures, 0.0));
+      for (int k = 0; k < K; ++k)
+        for (int dd = 1; dd <= W; ++dd) {
+          cohort_attempts[y] += HL[y][k][dd];
+          Hc[y][k][0] += doc.q * HL[y][k][dd];
+          if (dd < W) gl[k][dd + 1] = (1.0 - doc.q) * HL[y][k][dd];
+        }
+      for (int k = 0; k < K; ++k)
+        for (int tau = 0; tau < tenures; ++tau) {
+          const double n = Hc[y][k][tau], D = n * doc.hazard(k, tau);
+          cohort_risk[y] += n;
+          gl[k][1] += D;
+          for (int j = 0; j < K; ++j)
+            gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+        }
+      Hc[y] = gn;
+      HL[y] = gl;
+    }
+    std::array<double, Y> cohort_revenue{};
+    for (int y = 0; y < Y; ++y) {
+      cohort_cash[y] -=
+          cohort_risk[y] * doc.retention_per_customer + cohort_attempts[y] * doc.attempt_cost;
+      for (int k = 0; k < K; ++k) {
+        double x = 0.0;
+        for (double v : Hc[y][k]) x += v;
+        cohort_revenue[y] += x * doc.lambda[k] * doc.mu[k];
+        cohort_cash[y] += x * doc.e(k);
+      }
+    }
+    if (t % 12 == 0 && t + 12 <= T) {
+      for (int g = 0; g < K; ++g) {
+        for (auto& row : G[g]) std::fill(row.begin(), row.end(), 0.0);
+        for (auto& row : GL[g]) std::fill(row.begin(), row.end(), 0.0);
+        G[g][g] = A[g];
+        cohort_start[g] = 0.0;
+        for (double x : A[g]) cohort_start[g] += x;
+      }
+    }
+    for (int g = 0; g < K; ++g) {
+      std::vector<std::vector<double>> gl(K, std::vector<double>(W + 2, 0.0)),
+          gn(K, std::vector<double>(tenures, 0.0));
+      for (int k = 0; k < K; ++k)
+        for (int dd = 1; dd <= W; ++dd) {
+          G[g][k][0] += doc.q * GL[g][k][dd];
+          if (dd < W) gl[k][dd + 1] = (1.0 - doc.q) * GL[g][k][dd];
+        }
+      for (int k = 0; k < K; ++k)
+        for (int tau = 0; tau < tenures; ++tau) {
+          const double n = G[g][k][tau], D = n * doc.hazard(k, tau);
+          gl[k][1] += D;
+          for (int j = 0; j < K; ++j)
+            gn[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
+        }
+      G[g] = gn;
+      GL[g] = gl;
+    }
     // 1. Win-back.
     double attempts = 0.0, won = 0.0;
     std::vector<std::vector<double>> lapsed_next(K, std::vector<double>(W + 2, 0.0));
@@ -305,13 +388,16 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
       }
     // 2. Churn and 3. migration.
     double at_risk = 0.0, churned = 0.0;
+    std::array<double, K> at_risk_k{}, churned_k{};
     std::vector<std::vector<double>> next(K, std::vector<double>(tenures, 0.0));
     for (int k = 0; k < K; ++k)
       for (int tau = 0; tau < tenures; ++tau) {
         const double n = A[k][tau];
         at_risk += n;
+        at_risk_k[k] += n;
         const double D = n * doc.hazard(k, tau);
         churned += D;
+        churned_k[k] += D;
         lapsed_next[k][1] += D;
         for (int j = 0; j < K; ++j)
           next[j][std::min(tau + 1, tenures - 1)] += (n - D) * doc.M[k][j];
@@ -345,6 +431,7 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     double Nn[NS][S][2] = {};
     std::array<double, NS> converted{};
     std::array<double, S> nurture{};
+    std::array<double, NS> nurture_src{};
     for (int src = 0; src < NS; ++src)
       for (int s = 0; s < S; ++s)
         for (int nurtured = 0; nurtured < 2; ++nurtured) {
@@ -352,6 +439,7 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
           const double pa = nurtured ? doc.nadv[s] : doc.adv[s];
           const double pd = nurtured ? doc.ndrop[s] : doc.drop[s];
           if (nurtured) nurture[s] += n * doc.nurture_cost[s];
+          if (nurtured) nurture_src[src] += n * doc.nurture_cost[s];
           const double advance = n * pa, stay = n * (1.0 - pa - pd);
           if (s + 1 < S) {
             Nn[src][s + 1][0] += advance;
@@ -372,6 +460,8 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
       }
     }
     A = next;
+    for (int k = 0; k < K; ++k) Hc[year][k][0] += new_k[k];
+    cohort_any[year] = cohort_any[year] || new_k[0] + new_k[1] > 0.0;
 
     // §5 accounting.
     const double new_total = new_k[0] + new_k[1];
@@ -433,6 +523,78 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
     }
     out["customer_equity"][t] = npv + held / std::pow(1.0 + doc.d, t + 2);
 
+    // §5 finance and growth metrics.
+    const double run_rate = active[0] * rho_rev[0] + active[1] * rho_rev[1];
+    out["mrr"][t] = run_rate;  // monthly periods: P / 12 = 1
+    out["arr"][t] = 12.0 * run_rate;
+    out["lead_velocity"][t] = t > 0 && previous_qualified > 0.0
+                                  ? (entered[1] - previous_qualified) / previous_qualified
+                                  : nan;
+    previous_qualified = entered[1];
+    const double cost_search = 20000.0 + leads_search * nu_search,
+                 yield_search = leads_search * pi_search;
+    const double cost_events = events_spend(t) + leads_events * nu_events,
+                 yield_events = leads_events * pi_events;
+    out["attributed_cac"][t] = (cost_search + cost_events) / (yield_search + yield_events);
+    attributed_cost += cost_search + cost_events;
+    attributed_yield += yield_search + yield_events;
+    out["attributed_cac_search"][t] = cost_search / yield_search;
+    out["attributed_cac_events"][t] = yield_events > 0.0 ? cost_events / yield_events : nan;
+    out["marginal_cac_search"][t] = (1.0 + nu_search / 40.0) / (pi_search / 40.0);
+    const double slope_events =
+        200.0 * 5000.0 / ((events_spend(t) + 5000.0) * (events_spend(t) + 5000.0));
+    out["marginal_cac_events"][t] = (1.0 + slope_events * nu_events) / (slope_events * pi_events);
+    out["ltv_cac_search"][t] = (0.75 * cv.V[0] + 0.25 * cv.V[1]) / out["attributed_cac_search"][t];
+    out["ltv_cac_events"][t] = cv.V[1] / out["attributed_cac_events"][t];
+    out["cac_search"][t] = converted[0] > 0.0 ? (20000.0 + nurture_src[0]) / converted[0] : nan;
+    out["cac_events"][t] =
+        converted[1] > 0.0 ? (events_spend(t) + nurture_src[1]) / converted[1] : nan;
+    out["ltv_basic"][t] = cv.V[0];
+    out["ltv_premium"][t] = cv.V[1];
+    out["churn_rate_basic"][t] = churned_k[0] / at_risk_k[0];
+    out["churn_rate_premium"][t] = churned_k[1] / at_risk_k[1];
+    const double payback = out["payback_periods"][t];
+    out["payback_never"][t] = std::isnan(payback) ? nan : std::isinf(payback) ? 1.0 : 0.0;
+    cohort_cost[year] += cost;
+    cohort_value[year] += value;
+    cohort_cash[year] -= cost;
+    for (int y = 0; y < Y; ++y) {
+      const std::string c = "cohort_" + std::to_string(y + 1) + "_";
+      if (y > year) {
+        for (const char* x : {"customers", "revenue", "cash", "ltv_cac", "payback"})
+          out[c + x][t] = nan;
+        continue;
+      }
+      double n_y = 0.0;
+      for (int k = 0; k < K; ++k)
+        for (double v : Hc[y][k]) n_y += v;
+      out[c + "customers"][t] = n_y;
+      out[c + "revenue"][t] = cohort_revenue[y];
+      out[c + "cash"][t] = cohort_cash[y];
+      out[c + "ltv_cac"][t] = cohort_value[y] / cohort_cost[y];
+      if (cohort_any[y] && std::isnan(cohort_payback[y]) && cohort_cash[y] >= 0.0)
+        cohort_payback[y] = t - 12 * y + 1;
+      out[c + "payback"][t] = !cohort_any[y] ? nan
+                              : std::isnan(cohort_payback[y])
+                                  ? std::numeric_limits<double>::infinity()
+                                  : cohort_payback[y];
+    }
+    out["nrr"][t] = out["grr"][t] = nan;
+    if ((t + 1) % 12 == 0) {
+      double start = 0.0, net = 0.0, gross = 0.0;
+      for (int g = 0; g < K; ++g) {
+        start += cohort_start[g] * rho_rev[g];
+        for (int j = 0; j < K; ++j) {
+          double n = 0.0;
+          for (double x : G[g][j]) n += x;
+          net += n * rho_rev[j];
+          gross += n * std::min(rho_rev[j], rho_rev[g]);
+        }
+      }
+      out["nrr"][t] = net / start;
+      out["grr"][t] = gross / start;
+    }
+
     for (int k = 0; k < K; ++k) horizon_new[k] += new_k[k];
     horizon_cost += cost;
   }
@@ -453,7 +615,11 @@ Trajectory trajectory_by_docs(const Doc& doc, const CustomerValueByDocs& cv) {
                 {Total::Ltv, value / n},
                 {Total::LtvCac, value / horizon_cost},
                 {Total::PaybackPeriods, payback_by_docs(cv, horizon_new, horizon_cost / n)},
-                {Total::CustomerEquity, out["customer_equity"][T - 1]}};
+                {Total::CustomerEquity, out["customer_equity"][T - 1]},
+                {Total::AttributedCac, attributed_cost / attributed_yield},
+                {Total::PaybackNever,
+                 std::isinf(payback_by_docs(cv, horizon_new, horizon_cost / n)) ? 1.0 : 0.0},
+                {Total::Arr, out["arr"][T - 1]}};
   return out;
 }
 

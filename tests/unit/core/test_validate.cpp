@@ -231,6 +231,13 @@ TEST_CASE("structure: sizes, references, names and integers", "[core][validate]"
     s.channels[0].name = "referral";
     CHECK_THAT(error_of(s), StartsWith("f.toml:30:1: channels.referral names the metric "
                                        "'new_customers_referral'"));
+    // ltv_<segment> and the per-channel ltv_cac_<channel>.
+    s.channels[0].name = "search";
+    s.segments[1].name = "cac";
+    CHECK_THAT(error_of(s), StartsWith("f.toml:20:1: segments.cac names the metric 'ltv_cac'"));
+    s.segments[1].name = "cac_search";
+    CHECK_THAT(error_of(s),
+               StartsWith("f.toml:20:1: segments.cac_search names the metric 'ltv_cac_search'"));
   }
   SECTION("a repeated segment name") {
     s.segments[1].name = "basic";
