@@ -164,7 +164,7 @@ void solve_retention(Scenario& v, const Scenario& base, const VariantSpec& spec)
 
 double expected_annual_retention(const Scenario& s) {
   const ModelParams m = resolve_nominal(s, Valuation::WithoutCustomerValue);
-  const MetricIndex index{m.channels, m.segments, m.stages};
+  const MetricIndex index = MetricIndex::of(m);
   const int T = m.horizon;
   std::vector<double> metrics(static_cast<std::size_t>(index.size()) * T),
       totals(static_cast<std::size_t>(Total::Count_));
