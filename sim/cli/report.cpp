@@ -393,40 +393,47 @@ void print_comparison(std::ostream& out, const RunResults& results,
   flush();
 }
 
-void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario) {
+void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario,
+                       std::size_t width) {
   const std::size_t P = r.parameters.size();
-  os << "clvsim " << version() << "  " << scenario.name << ": sensitivity of " << r.metric
-     << " (expected-value mode), base " << format_number(r.base, 0) << ", " << P << " parameters, "
-     << r.evaluations << " evaluations\n\n";
+  print_wrapped(os,
+                "clvsim " + std::string(version()) + "  " + scenario.name + ": sensitivity of " +
+                    r.metric + " (expected-value mode), base " + format_number(r.base, 0) + ", " +
+                    std::to_string(P) + " parameters, " + std::to_string(r.evaluations) +
+                    " evaluations",
+                width);
+  os << "\n";
   std::vector<std::size_t> order(P);
   for (std::size_t j = 0; j < P; ++j) order[j] = j;
   std::stable_sort(order.begin(), order.end(),
                    [&](auto a, auto b) { return r.oat[a].swing > r.oat[b].swing; });
   os << "One at a time (tornado), largest swing first\n";
-  os << pad_right("parameter", 44) << pad_left("low", 12) << pad_left("high", 12)
-     << pad_left(r.metric + " at low", 16) << pad_left(r.metric + " at high", 16)
-     << pad_left("swing", 15) << pad_left("elasticity", 12) << "\n";
+  Table oat{{"parameter", "low", "high", r.metric + "\nat low", r.metric + "\nat high", "swing",
+             "elasticity"},
+            {}};
   for (std::size_t j : order) {
     const auto& p = r.parameters[j];
     const auto& o = r.oat[j];
-    os << pad_right(p.pattern, 44) << pad_left(format_number(p.value_low, 4), 12)
-       << pad_left(format_number(p.value_high, 4), 12) << pad_left(format_number(o.y_low, 0), 16)
-       << pad_left(format_number(o.y_high, 0), 16) << pad_left(format_number(o.swing, 0), 15)
-       << pad_left(format_number(o.elasticity, 3), 12) << "\n";
+    oat.rows.push_back({p.pattern, format_number(p.value_low, 4), format_number(p.value_high, 4),
+                        format_number(o.y_low, 0), format_number(o.y_high, 0),
+                        format_number(o.swing, 0), format_number(o.elasticity, 3)});
   }
+  oat.print(os, width);
   if (r.sobol) {
     std::vector<std::size_t> by_total(P);
     for (std::size_t j = 0; j < P; ++j) by_total[j] = j;
     std::stable_sort(by_total.begin(), by_total.end(),
                      [&](auto a, auto b) { return r.sobol->total[a] > r.sobol->total[b]; });
-    os << "\nVariance-based (Sobol') indices, all parameters uniform on [low, high] at once, N = "
-       << r.samples << "\n";
-    os << pad_right("parameter", 44) << pad_left("first order", 14) << pad_left("total", 10)
-       << "\n";
+    os << "\n";
+    print_wrapped(os,
+                  "Variance-based (Sobol') indices, all parameters uniform on [low, high] at "
+                  "once, N = " + std::to_string(r.samples),
+                  width);
+    Table sobol{{"parameter", "first order", "total"}, {}};
     for (std::size_t j : by_total)
-      os << pad_right(r.parameters[j].pattern, 44)
-         << pad_left(format_number(r.sobol->first_order[j], 3), 14)
-         << pad_left(format_number(r.sobol->total[j], 3), 10) << "\n";
+      sobol.rows.push_back({r.parameters[j].pattern, format_number(r.sobol->first_order[j], 3),
+                            format_number(r.sobol->total[j], 3)});
+    sobol.print(os, width);
   }
   if (!r.skipped.empty()) {
     os << "\nLeft out (" << r.skipped.size() << "):";

@@ -30,7 +30,8 @@ void print_comparison(std::ostream& os, const RunResults& results,
 void print_expected(std::ostream& os, const Scenario& scenario, std::size_t width = 80);
 
 //! The sensitivity analysis: tornado ranked by swing, elasticities, Sobol' indices ranked by total.
-void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario);
+void print_sensitivity(std::ostream& os, const SensitivityResult& r, const Scenario& scenario,
+                       std::size_t width = 80);
 
 //! A number for people: thousands separators, `decimals` digits, "never" for +inf, "-" for NaN.
 std::string format_number(double x, int decimals);

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <optional>
 
+#include <unistd.h>
+
 #include "clvsim/communicator.hpp"
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/io/sensitivity_output.hpp"
@@ -189,7 +191,7 @@ int sensitivity_command(const SensitivityArgs& a, Communicator& comm, const std:
   if (!root) return SUCCESS;
   write_sensitivity_hdf5(output, r, s, spec, a.threads > 0 ? a.threads : max_threads(), comm.size(),
                          seconds_since(t0), command_line, overwrite);
-  if (!a.quiet) print_sensitivity(std::cout, r, s);
+  if (!a.quiet) print_sensitivity(std::cout, r, s, terminal_columns(STDOUT_FILENO));
   if (!a.quiet) std::cout << "\nResults: " << output << "\n";
   return SUCCESS;
 }

@@ -32,6 +32,14 @@ check code 0
 run "$clvsim" sensitivity s.toml --samples 0.5e2 -t 1.0 --no-sobol -o e.h5 -q
 check code 0
 
+# The sensitivity tables (one at a time and Sobol') fit the terminal, also with long patterns.
+for cols in 80 60; do
+  COLUMNS=$cols run "$clvsim" sensitivity "$src/scenarios/saas_sweep.toml" --samples 16 -o f$cols.h5
+  check code 0
+  check grep -q "first order" "$out"
+  check awk -v w="$cols" 'length($0) > w { bad = 1 } END { exit bad }' "$out"
+done
+
 # Unknown commands get a suggestion and the list of commands.
 run "$clvsim" runn s.toml
 check code 2
