@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/engine.hpp"
 #include "clvsim/model.hpp"
@@ -26,6 +28,27 @@ inline Scenario load_example(const std::string& name) {
 inline Scenario without_uncertainty(Scenario s) {
   for_each_param(s, [](Param& p) { p.dist.reset(); });
   return s;
+}
+
+//! The expected-value trajectory of a scenario at its point values, read by metric name.
+struct ExpectedRun {
+  std::vector<double> metrics;
+  MetricLayout layout;
+  int T;
+  [[nodiscard]] double at(const std::string& name, int t) const {
+    const int i = layout.index(name);
+    REQUIRE(i >= 0);
+    return metrics[static_cast<std::size_t>(i) * T + t];
+  }
+};
+
+inline ExpectedRun expected_run(const Scenario& s) {
+  const ModelParams m = resolve_nominal(s);
+  ExpectedRun r{std::vector<double>(static_cast<std::size_t>(MetricLayout(s).size()) * m.horizon),
+                MetricLayout(s), m.horizon};
+  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
+  expected_trajectory(m, r.metrics, totals);
+  return r;
 }
 
 //! Every replication's trajectory, [replication][metric][period], for tests that need the

@@ -46,25 +46,6 @@ std::string bass_text(const char* period, int periods_per_year, int years, doubl
          exact(Q_YEAR * h) + "\n";
 }
 
-struct Run {
-  std::vector<double> metrics;
-  MetricLayout layout;
-  int T;
-  [[nodiscard]] double at(const std::string& name, int t) const {
-    const int i = layout.index(name);
-    REQUIRE(i >= 0);
-    return metrics[static_cast<std::size_t>(i) * T + t];
-  }
-};
-
-Run expected(const Scenario& s) {
-  const ModelParams m = resolve_nominal(s);
-  Run r{std::vector<double>(static_cast<std::size_t>(MetricLayout(s).size()) * m.horizon),
-        MetricLayout(s), m.horizon};
-  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
-  expected_trajectory(m, r.metrics, totals);
-  return r;
-}
 
 //! Continuous Bass: F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}).
 double bass_f(double t) {
@@ -94,7 +75,7 @@ TEST_CASE("A finite market's expected adoption is the discrete Bass recursion",
   for (const auto& [period, P] : {std::pair{"year", 1}, {"quarter", 4}, {"month", 12}}) {
     INFO("period = " << period);
     const Scenario s = parse_scenario(bass_text(period, P, 10, M), "bass.toml");
-    const Run r = expected(s);
+    const test::ExpectedRun r = test::expected_run(s);
     const double h = 1.0 / P;
     double N = 0.0, cumulative = 0.0;
     for (int t = 0; t < r.T; ++t) {
@@ -116,7 +97,7 @@ TEST_CASE("Discrete Bass adoption is within the Euler bound of the continuous F(
        {std::pair{"year", 1}, {"quarter", 4}, {"month", 12}, {"week", 52}}) {
     INFO("period = " << period);
     const Scenario s = parse_scenario(bass_text(period, P, 10, M), "bass.toml");
-    const Run r = expected(s);
+    const test::ExpectedRun r = test::expected_run(s);
     const double h = 1.0 / P;
     double cumulative = 0.0, worst = 0.0;
     for (int t = 0; t < r.T; ++t) {
@@ -144,7 +125,7 @@ TEST_CASE(
   // period (docs/model.md §2): a few people here, far below the standard error.
   constexpr double M = 1e5;
   const Scenario s = parse_scenario(bass_text("month", 12, 5, M), "bass.toml");
-  const Run e = expected(s);
+  const test::ExpectedRun e = test::expected_run(s);
   constexpr int R = 400;
   const test::Trajectories mc = test::simulate_trajectories(s, R, 20240607);
   const int new_customers = e.layout.index("new_customers");
@@ -183,7 +164,7 @@ TEST_CASE("Without referrals a finite market is exact: the mean reach is the poo
       "[channels.ads]\nspend = 1500\ncost_per_lead = 1\n"
       "[segments.users]\nchurn = 0.05\norder_value = 10\ninitial_customers = 500\n";
   const Scenario s = parse_scenario(text, "x.toml");
-  const Run e = expected(s);
+  const test::ExpectedRun e = test::expected_run(s);
   double U = M - 500;
   for (int t = 0; t < e.T; ++t) {
     U *= 1.0 - 1500.0 / M;
@@ -213,7 +194,7 @@ TEST_CASE("Contacts beyond the pool reach everybody left, split in proportion",
       "[channels.b]\nspend = 1000\ncost_per_lead = 1\n"
       "[segments.users]\nchurn = 0.0\norder_value = 0\n";
   const Scenario s = parse_scenario(text, "x.toml");
-  const Run e = expected(s);
+  const test::ExpectedRun e = test::expected_run(s);
   CHECK(e.at("leads", 0) == Approx(1000.0));
   CHECK(e.at("new_customers_a", 0) == Approx(750.0));
   CHECK(e.at("new_customers_b", 0) == Approx(250.0));

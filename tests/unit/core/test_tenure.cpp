@@ -35,25 +35,6 @@ double monthly_gamma() {
   return 1.0 / std::pow(1.10, 1.0 / 12.0);
 }
 
-struct Flows {
-  std::vector<double> metrics;
-  MetricLayout layout;
-  int T;
-  [[nodiscard]] double at(const std::string& name, int t) const {
-    const int i = layout.index(name);
-    REQUIRE(i >= 0);
-    return metrics[static_cast<std::size_t>(i) * T + t];
-  }
-};
-
-Flows expected(const Scenario& s) {
-  const ModelParams m = resolve_nominal(s);
-  Flows f{std::vector<double>(static_cast<std::size_t>(MetricLayout(s).size()) * m.horizon),
-          MetricLayout(s), m.horizon};
-  std::vector<double> totals(static_cast<std::size_t>(Total::Count_));
-  expected_trajectory(m, f.metrics, totals);
-  return f;
-}
 
 }  // namespace
 
@@ -104,7 +85,7 @@ TEST_CASE("A cohort's expected flows follow the curves by tenure", "[engine][ten
       "initial_customers = 500\ninitial_tenure = 13\n"
       "[segments.old.by_tenure]\nunit = \"year\"\norder_value = [1.0, 1.5, 2.0, 2.5]\n";
   const Scenario sc = parse_scenario(text, "x.toml");
-  const Flows f = expected(sc);
+  const test::ExpectedRun f = test::expected_run(sc);
   const double table_orders[] = {1.0, 1.25, 1.5};
   for (int t = 1; t <= f.T; ++t) {
     const int year = (t - 1) / 12, old_year = (12 + t) / 12;
@@ -149,7 +130,7 @@ TEST_CASE("Bernoulli orders and order values by tenure: Monte Carlo within 4 SE 
       "order_value = [1.0, 1.1, 1.2, 1.3]\n"
       "[winback]\nsuccess_probability = 0.2\nwindow = 2\n";
   const Scenario sc = parse_scenario(text, "x.toml");
-  const Flows f = expected(sc);
+  const test::ExpectedRun f = test::expected_run(sc);
   constexpr int R = 400;
   const test::Trajectories mc = test::simulate_trajectories(sc, R, 5);
   for (const char* name : {"orders", "revenue", "active_customers"}) {
