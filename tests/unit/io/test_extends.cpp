@@ -18,6 +18,7 @@
 
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/scenario.hpp"
+#include "temp_dir.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -83,27 +84,7 @@ std::string error_parsing(const std::string& text, const std::string& name) {
 }
 
 //! A fresh directory under the system's temporary directory, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("clvsim-extends-" + std::to_string(rd()) + "-" +
-                                        std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = path / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-};
+using clvsim::test::TempDir;
 
 const Param* find_param(const Scenario& s, const std::string& path) {
   const Param* found = nullptr;

@@ -15,20 +15,14 @@
 #include "clvsim/io/hdf5.hpp"
 #include "clvsim/io/results.hpp"
 #include "clvsim/statistics.hpp"
+#include "temp_dir.hpp"
 
 using namespace clvsim;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("clvsim_results_test_" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using clvsim::test::TempDir;
 
 RunResults run(const Scenario& s, int threads, int replications) {
   RunOptions opt;

@@ -15,20 +15,14 @@
 #include "clvsim/io/results.hpp"
 #include "clvsim/io/spill_store.hpp"
 #include "clvsim/variants.hpp"
+#include "temp_dir.hpp"
 
 using namespace clvsim;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("clvsim_spill_test_" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using clvsim::test::TempDir;
 
 void collect(const h5::Group& g, const std::string& prefix,
              std::vector<std::pair<std::string, std::vector<double>>>& out) {
