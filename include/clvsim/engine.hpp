@@ -116,12 +116,13 @@ struct MetricInfo {
 //! channel cac_<channel>, attributed_cac_<channel>, marginal_cac_<channel>, ltv_cac_<channel>
 //! (C each) and per segment ltv_<segment>, churn_rate_<segment> (K each), then per acquisition
 //! year y (Y of them) the cohort metrics cohort_<y>_<CohortMetric>, then market_unreached (1,
-//! only with a finite market).
+//! only with a finite market) and market_unreached_<segment> (K, only with a market per
+//! segment).
 struct MetricIndex {
   int channels = 0;
   int segments = 0;
   int stages = 0;
-  int market = 0;  //!< 1 with a finite market ([market]), else 0
+  int market = 0;  //!< market metrics: 1 with a finite market, 1 + K with one per segment, else 0
   int years = 0;   //!< acquisition cohorts: the horizon's (possibly partial) years
 
   //! The index of a model's metrics (its dimensions, market and cohort years).
@@ -151,6 +152,8 @@ struct MetricIndex {
            static_cast<int>(x);
   }
   [[nodiscard]] int market_unreached() const { return cohort(years, CohortMetric::Customers); }
+  //! Segment k's people not reached (a market per segment only).
+  [[nodiscard]] int market_unreached_by_segment(int k) const { return market_unreached() + 1 + k; }
   [[nodiscard]] int size() const { return market_unreached() + market; }
 };
 
@@ -197,6 +200,7 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<C> prospects, prospects_next;  //!< [sources * S * 2]
   std::vector<C> converted;                  //!< [sources]
   std::vector<C> split, churned_by;          //!< [K]
+  std::vector<C> unreached;                  //!< [market pools] people not reached yet
   std::vector<double> new_by_segment;        //!< [T * K]
   std::vector<double> active_k, mix;         //!< [K]
   std::vector<double> referral_contacts;     //!< [K] expected referrals of the period

@@ -120,7 +120,15 @@ struct ModelParams {
 
   // Finite market (Bass 1969): channels and referrals reach only people not reached before.
   bool market = false;
-  double market_potential = 0.0;  //!< M, people (a whole number)
+  double market_potential = 0.0;  //!< M, people (a whole number); the sum over segments
+  //! [K] a market per segment (docs/model.md §2, *Finite market by segment*): M_k, whole
+  //! numbers; empty with one market for the business.
+  std::vector<double> segment_potential;
+  //! Markets, and funnel lanes per source: prospects carry their segment through the funnel when
+  //! each segment has a market of its own (K), otherwise 1.
+  [[nodiscard]] int market_pools() const {
+    return segment_potential.empty() ? 1 : static_cast<int>(segment_potential.size());
+  }
 
   // Initial state.
   std::vector<double> initial_customers;  //!< [K * tenures], whole numbers

@@ -249,7 +249,10 @@ struct ReferralProgram {
 //! those not reached before (docs/model.md §2, steps 5 and 6).
 struct Market {
   bool enabled = false;
-  Param potential{0.0, Domain::Count};
+  Param potential{0.0, Domain::Count};  //!< the business's market (unused per segment)
+  //! Per segment, in segment order (`potential = { <segment> = P }`): each segment's people are
+  //! a market of their own; empty: one market for the business.
+  std::vector<Param> segment_potential;
   SourceLocation where;
 };
 

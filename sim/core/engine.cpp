@@ -203,9 +203,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   next.assign(static_cast<std::size_t>(K) * L, C{});
   lapsed.assign(static_cast<std::size_t>(K) * W, C{});
   lapsed_next.assign(static_cast<std::size_t>(K) * W, C{});
-  prospects.assign(static_cast<std::size_t>(NS) * S * 2, C{});
-  prospects_next.assign(static_cast<std::size_t>(NS) * S * 2, C{});
-  converted.assign(static_cast<std::size_t>(NS), C{});
+  // Funnel lanes: with a market per segment, a source's prospects are split by segment (KP = K
+  // lanes per source) from the moment they are reached; otherwise one lane per source.
+  const int KP = m.market_pools();
+  const int lanes = NS * KP;
+  prospects.assign(static_cast<std::size_t>(lanes) * S * 2, C{});
+  prospects_next.assign(static_cast<std::size_t>(lanes) * S * 2, C{});
+  converted.assign(static_cast<std::size_t>(lanes), C{});
   split.assign(static_cast<std::size_t>(K), C{});
   churned_by.assign(static_cast<std::size_t>(K), C{});
   new_by_segment.assign(static_cast<std::size_t>(K) * T, 0.0);
@@ -250,25 +254,54 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   for (int c = 0; c < NCH; ++c) yield[c] = funnel_yield(m, m.channel_entry[c]);
   double attributed_cost_total = 0.0, attributed_customers_total = 0.0;
   std::array<C, 3> funnel_out{};
-  const auto pidx = [&](int src, int s, int nurtured) { return (src * S + s) * 2 + nurtured; };
+  // Cell of lane `lane` (source src, segment j: src * KP + j), stage s, fresh or nurtured.
+  const auto pidx = [&](int lane, int s, int nurtured) { return (lane * S + s) * 2 + nurtured; };
   const auto conditionals = [](const std::vector<BinomialProb>& v, std::size_t row, std::size_t n) {
     return std::span<const BinomialProb>(v.data() + row * n, n);
   };
 
   for (int i = 0; i < K * L; ++i) active[i] = draw.count(m.initial_customers[i], Purpose::Parameter, 0);
   const int pipeline = NS - 1;
-  for (int s = 0; s < S; ++s)
-    prospects[pidx(pipeline, s, 1)] = draw.count(m.initial_prospects[s], Purpose::Parameter, 0);
-
-  // Finite market: the people not reached yet (initial customers and pipeline are reached).
-  C unreached{};
-  if (m.market) {
-    double reached = 0.0;
-    for (int i = 0; i < K * L; ++i) reached += static_cast<double>(active[i]);
-    for (int s = 0; s < S; ++s) reached += static_cast<double>(prospects[pidx(pipeline, s, 1)]);
-    unreached = draw.count(std::max(0.0, m.market_potential - reached), Purpose::Parameter, 0);
+  for (int s = 0; s < S; ++s) {
+    const C n = draw.count(m.initial_prospects[s], Purpose::Parameter, 0);
+    if (KP == 1) {
+      prospects[pidx(pipeline, s, 1)] = n;
+      continue;
+    }
+    // A market per segment: the pipeline's prospects of each stage are split by its mix now.
+    draw.multinomial(n, m.sources[pipeline].segment_mix,
+                     conditionals(m.conversion_draw, pipeline, K - 1), split, Purpose::Conversion,
+                     cell(0, static_cast<std::uint64_t>(NS + s)));
+    for (int j = 0; j < K; ++j) prospects[pidx(pipeline * KP + j, s, 1)] = split[j];
   }
-  MarketDraw market{};
+
+  // Finite market: the people not reached yet in each pool (the business's market, or each
+  // segment's); the initial customers and the pipeline's prospects are reached.
+  std::vector<C>& unreached = st.unreached;
+  unreached.assign(static_cast<std::size_t>(KP), C{});
+  std::array<MarketDraw, 16> small_pools{};
+  std::vector<MarketDraw> large_pools;
+  MarketDraw* pools = small_pools.data();
+  if (KP > static_cast<int>(small_pools.size())) {
+    large_pools.resize(static_cast<std::size_t>(KP));
+    pools = large_pools.data();
+  }
+  if (m.market) {
+    for (int j = 0; j < KP; ++j) {
+      double reached = 0.0;
+      for (int k = 0; k < K; ++k)
+        if (KP == 1 || k == j)
+          for (int tau = 0; tau < L; ++tau) reached += static_cast<double>(active[k * L + tau]);
+      for (int s = 0; s < S; ++s)
+        reached += static_cast<double>(prospects[pidx(pipeline * KP + j, s, 1)]);
+      const double potential = KP == 1 ? m.market_potential : m.segment_potential[j];
+      unreached[j] = draw.count(std::max(0.0, potential - reached), Purpose::Parameter, 0);
+    }
+  }
+  // The share of source src's contacts that goes to pool j: its segment mix per segment.
+  const auto pool_share = [&](int src, int j) {
+    return KP == 1 ? 1.0 : m.sources[src].segment_mix[j];
+  };
 
   double cumulative = 0.0, npv = 0.0, discount = 1.0;
   for (int t = 0; t < T; ++t) {
@@ -443,17 +476,29 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
 
     // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh. In a finite
     // market, referrals and leads are one multinomial split of the people not reached yet.
+    // With a market per segment, each source's contacts are split over the pools by its
+    // segment mix, and those it reaches in pool j are prospects of segment j (lane src * KP + j).
     if (m.market) {
-      double contacts = 0.0;
-      for (int k = 0; k < K; ++k) contacts += referral_contacts[k];
-      for (int c = 0; c < NCH; ++c) contacts += m.channel_leads[c * T + t];
-      market = MarketDraw(m.market_potential, contacts);
+      for (int j = 0; j < KP; ++j) {
+        double contacts = 0.0;
+        for (int k = 0; k < K; ++k) contacts += referral_contacts[k] * pool_share(NCH + k, j);
+        for (int c = 0; c < NCH; ++c) contacts += m.channel_leads[c * T + t] * pool_share(c, j);
+        pools[j] = MarketDraw(KP == 1 ? m.market_potential : m.segment_potential[j], contacts);
+      }
     }
     double referred = 0.0;
     for (int k = 0; k < K; ++k) {
       const double mean = referral_contacts[k];
-      const C r = m.market ? market.reach(draw, unreached, mean, Purpose::Referral, cell(t, k))
-                           : draw.poisson(mean, Purpose::Referral, cell(t, k));
+      if (m.market) {
+        for (int j = 0; j < KP; ++j) {
+          const C r = pools[j].reach(draw, unreached[j], mean * pool_share(NCH + k, j),
+                                     Purpose::Referral, cell(t, static_cast<std::uint64_t>(k * KP + j)));
+          prospects[pidx((NCH + k) * KP + j, m.referral_entry, 0)] += r;
+          referred += static_cast<double>(r);
+        }
+        continue;
+      }
+      const C r = draw.poisson(mean, Purpose::Referral, cell(t, k));
       prospects[pidx(NCH + k, m.referral_entry, 0)] += r;
       referred += static_cast<double>(r);
     }
@@ -464,9 +509,18 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(entry_spend.begin(), entry_spend.end(), 0.0);
     for (int c = 0; c < NCH; ++c) {
       const double mean = m.channel_leads[c * T + t];
-      const C l = m.market ? market.reach(draw, unreached, mean, Purpose::Leads, cell(t, c))
-                           : draw.poisson(mean, Purpose::Leads, cell(t, c));
-      prospects[pidx(c, m.channel_entry[c], 0)] += l;
+      C l{};
+      if (m.market) {
+        for (int j = 0; j < KP; ++j) {
+          const C lj = pools[j].reach(draw, unreached[j], mean * pool_share(c, j), Purpose::Leads,
+                                      cell(t, static_cast<std::uint64_t>(c * KP + j)));
+          prospects[pidx(c * KP + j, m.channel_entry[c], 0)] += lj;
+          l += lj;
+        }
+      } else {
+        l = draw.poisson(mean, Purpose::Leads, cell(t, c));
+        prospects[pidx(c, m.channel_entry[c], 0)] += l;
+      }
       // What the channel's leads will cost and yield, in expectation over their time in the funnel.
       {
         const double ld = static_cast<double>(l), x = m.channel_spend[c * T + t];
@@ -492,11 +546,12 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double nurture_spend = 0.0;
     std::fill(nurture_by_stage.begin(), nurture_by_stage.end(), 0.0);
     std::fill(nurture_by_source.begin(), nurture_by_source.end(), 0.0);
-    for (int src = 0; src < NS; ++src) {
+    for (int lane = 0; lane < lanes; ++lane) {
+      const int src = lane / KP;
       for (int s = 0; s < S; ++s) {
         const StageRates& r = m.stage_rates[s];
         for (int nurtured = 0; nurtured < 2; ++nurtured) {
-          const C n = prospects[pidx(src, s, nurtured)];
+          const C n = prospects[pidx(lane, s, nurtured)];
           if (n == C{}) continue;
           if (nurtured) {
             nurture_spend += static_cast<double>(n) * r.nurture_cost;
@@ -506,14 +561,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           const std::array<double, 3> p = m.funnel_probs(s, nurtured);
           draw.multinomial(n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
                            funnel_out, Purpose::Funnel,
-                           cell(t, static_cast<std::uint64_t>(pidx(src, s, nurtured))));
+                           cell(t, static_cast<std::uint64_t>(pidx(lane, s, nurtured))));
           if (s + 1 < S) {
-            prospects_next[pidx(src, s + 1, 0)] += funnel_out[0];
+            prospects_next[pidx(lane, s + 1, 0)] += funnel_out[0];
             at(index.entered_stage(s + 1), t) += static_cast<double>(funnel_out[0]);
           } else {
-            converted[src] += funnel_out[0];
+            converted[lane] += funnel_out[0];
           }
-          prospects_next[pidx(src, s, 1)] += funnel_out[2];
+          prospects_next[pidx(lane, s, 1)] += funnel_out[2];
         }
       }
     }
@@ -521,12 +576,18 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
 
     // 8. Conversion: new customers join their segment at tenure 0 (active from next period).
     double new_total = 0.0, from_referral = 0.0, from_pipeline = 0.0;
-    for (int src = 0; src < NS; ++src) {
-      const C n = converted[src];
+    for (int lane = 0; lane < lanes; ++lane) {
+      const C n = converted[lane];
       if (n == C{}) continue;
+      const int src = lane / KP;
       const Source& source = m.sources[src];
-      draw.multinomial(n, source.segment_mix, conditionals(m.conversion_draw, src, K - 1), split,
-                       Purpose::Conversion, cell(t, src));
+      if (KP == 1) {
+        draw.multinomial(n, source.segment_mix, conditionals(m.conversion_draw, src, K - 1), split,
+                         Purpose::Conversion, cell(t, src));
+      } else {  // a market per segment: the lane's prospects are of its segment
+        std::fill(split.begin(), split.end(), C{});
+        split[lane % KP] = n;
+      }
       for (int k = 0; k < K; ++k) {
         next[k * L] += split[k];
         new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
@@ -717,7 +778,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       at(index.cost_per_entered(s), t) = e > 0.0 ? upstream / e : NaN;
       upstream += nurture_by_stage[s];
     }
-    if (m.market) at(index.market_unreached(), t) = static_cast<double>(unreached);
+    if (m.market) {
+      double left = 0.0;
+      for (int j = 0; j < KP; ++j) left += static_cast<double>(unreached[j]);
+      at(index.market_unreached(), t) = left;
+      if (!m.segment_potential.empty())
+        for (int k = 0; k < K; ++k)
+          at(index.market_unreached_by_segment(k), t) = static_cast<double>(unreached[KP == 1 ? 0 : k]);
+    }
   }
 
   // Totals over the horizon.

@@ -49,13 +49,17 @@ int cohort_years(int horizon, double periods_per_year) {
 }
 
 MetricIndex MetricIndex::of(const ModelParams& m) {
-  return {m.channels, m.segments, m.stages, m.market ? 1 : 0,
+  return {m.channels, m.segments, m.stages,
+          m.market ? (m.segment_potential.empty() ? 1 : 1 + m.segments) : 0,
           cohort_years(m.horizon, m.periods_per_year)};
 }
 
 MetricIndex MetricIndex::of(const Scenario& s) {
   return {static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
-          static_cast<int>(s.stages.size()), s.market.enabled ? 1 : 0,
+          static_cast<int>(s.stages.size()),
+          !s.market.enabled                      ? 0
+          : s.market.segment_potential.empty() ? 1
+                                               : 1 + static_cast<int>(s.segments.size()),
           cohort_years(s.simulation.horizon, periods_per_year(s.simulation.period))};
 }
 
@@ -140,6 +144,11 @@ MetricLayout::MetricLayout(const Scenario& s)
     metrics_.push_back({"market_unreached", "people", MetricKind::Stock,
                         "people of the market potential not reached by a channel or a referral by "
                         "the end of the period"});
+  if (s.market.enabled && !s.market.segment_potential.empty())
+    for (const auto& seg : s.segments)
+      metrics_.push_back({"market_unreached_" + seg.name, "people", MetricKind::Stock,
+                          "people of segment " + seg.name +
+                              "'s market potential not reached by the end of the period"});
   CLVSIM_ASSERT(static_cast<int>(metrics_.size()) == MetricIndex::size());
 }
 

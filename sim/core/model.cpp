@@ -359,7 +359,16 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   // Finite market.
   if (s.market.enabled) {
     m.market = true;
-    m.market_potential = read(s.market.potential);
+    m.segment_potential.clear();
+    if (s.market.segment_potential.empty()) {
+      m.market_potential = read(s.market.potential);
+    } else {
+      m.market_potential = 0.0;
+      for (const Param& p : s.market.segment_potential) {
+        m.segment_potential.push_back(read(p));
+        m.market_potential += m.segment_potential.back();
+      }
+    }
   }
   m.book_at_start = s.simulation.booking == Booking::StartOfPeriod;
   m.signup_value.assign(static_cast<std::size_t>(K), 0.0);

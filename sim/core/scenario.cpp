@@ -151,7 +151,9 @@ void visit_params(S& s, F&& f) {
   for (auto& p : s.referral.segment_mix) f(p);
   for (auto& p : s.pipeline.prospects) f(p);
   for (auto& p : s.pipeline.segment_mix) f(p);
-  if (s.market.enabled) f(s.market.potential);
+  if (s.market.enabled && s.market.segment_potential.empty()) f(s.market.potential);
+  if (s.market.enabled)
+    for (auto& p : s.market.segment_potential) f(p);
 }
 }  // namespace
 

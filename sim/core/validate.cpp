@@ -385,6 +385,32 @@ void check_growth(const Scenario& s) {
 //! values they must fit in it (a Monte Carlo draw above it leaves nobody to reach).
 void check_market(const Scenario& s) {
   if (!s.market.enabled) return;
+  if (!s.market.segment_potential.empty()) {
+    // Per segment: the segment's initial customers and its share of the pipeline (by the
+    // pipeline's normalised mix; all of it with one segment).
+    const std::size_t K = s.segments.size();
+    double prospects = 0.0, weights = 0.0;
+    for (const Param& p : s.pipeline.prospects) prospects += p.value;
+    for (const Param& w : s.pipeline.segment_mix) weights += w.value;
+    for (std::size_t k = 0; k < K; ++k) {
+      double share = K == 1 ? 1.0 : 0.0;
+      if (weights > 0.0 && k < s.pipeline.segment_mix.size())
+        share = s.pipeline.segment_mix[k].value / weights;
+      double reached = prospects * share;
+      for (const Param& p : s.segments[k].initial_by_tenure) reached += p.value;
+      const Param& m = s.market.segment_potential[k];
+      if (reached > m.value)
+        throw InputError::at(
+            m.where, key_of(m), show(m),
+            "is below the segment's initial customers and pipeline prospects, " +
+                rounded(reached),
+            "a segment's potential counts every person of the segment who is or can become a "
+            "prospect, its initial customers and its share of the pipeline (by "
+            "pipeline.segment_mix) included; it must be >= " +
+                rounded(reached));
+    }
+    return;
+  }
   double reached = 0.0;
   for (const Segment& seg : s.segments)
     for (const Param& p : seg.initial_by_tenure) reached += p.value;

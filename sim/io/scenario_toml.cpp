@@ -1459,9 +1459,39 @@ void Reader::read_market(Scenario& s, const toml::table& root) const {
   if (!t) return;
   check_keys(*t, "market", MARKET_KEYS);
   mk.enabled = true;
-  require_param(mk.potential, *t, "potential", "market",
-                "the number of people who can ever become prospects (the market potential), "
-                "a count");
+  // `potential = { <segment> = P, ... }`: a market per segment. An inline table whose 'dist' is
+  // a string is a distribution of the business's potential instead.
+  const toml::node* pn = t->get("potential");
+  const toml::table* per_segment = pn ? pn->as_table() : nullptr;
+  if (per_segment) {
+    const toml::node* dist = per_segment->get("dist");
+    if (dist && dist->is_string()) per_segment = nullptr;
+  }
+  if (!per_segment) {
+    require_param(mk.potential, *t, "potential", "market",
+                  "the number of people who can ever become prospects (the market potential), "
+                  "a count, or { <segment> = count, ... } per segment");
+    return;
+  }
+  Names segs;
+  for (const auto& seg : s.segments) segs.push_back(seg.name);
+  const std::string path = "market.potential";
+  for (const auto& [k, v] : in_file_order(*per_segment))
+    if (!contains(segs, k->str()))
+      throw InputError::at(loc(*k), join(path, key_part(k->str())), written(*v),
+                           "is not a defined segment",
+                           "a potential per segment names every segment once; " +
+                               did_you_mean(k->str(), segs));
+  for (const auto& name : segs) {
+    Param p{0.0, Domain::Count};
+    if (!param_at(p, per_segment, name, join(path, name), loc(*per_segment)))
+      fail_missing(loc(*per_segment), path, name,
+                   "the people of segment '" + name +
+                       "' who can ever become prospects, a count: a potential per segment names "
+                       "every segment");
+    mk.segment_potential.push_back(std::move(p));
+  }
+  mk.potential.where = loc(*per_segment);
 }
 
 void Reader::read_pipeline(Scenario& s, const toml::table& root) const {
