@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Checks the NumPy peer (bench/numpy_peer.py) against clvsim on the default scenario.
+"""Checks the NumPy peer (bench/numpy_peer.py) against clvsim on the default scenario, with its
+cash flows booked at the end of each period (as written) and at the start (simulation.booking =
+"start": sign-up payments, discounting and customer value of the start convention).
 
 - Expected-value mode: every metric, period and total, and the LTV per segment, agree with
   clvsim's to 1e-12 (relative to the quantity's scale).
@@ -25,100 +27,134 @@ sys.path.insert(0, HERE)
 import numpy_peer  # noqa: E402
 
 
+def start_booking(text):
+    """The scenario's text with simulation.booking = "start" (the table exists, without it)."""
+    assert "booking" not in text and text.count("[simulation]\n") == 1
+    return text.replace("[simulation]\n", '[simulation]\nbooking = "start"\n')
+
+
+def poisson_orders(text):
+    """The scenario's text with Poisson orders of gamma values (cv 0.3) instead of fixed orders,
+    so that the sign-up payments of start booking are drawn, not fixed."""
+    out = re.sub(r'(?m)^order_model = "fixed".*$', "order_value_cv = 0.3", text)
+    assert out != text and "order_value_cv = 0.3" in out
+    return out
+
+
 def main():
     clvsim = sys.argv[1]
     R = int(sys.argv[2]) if len(sys.argv) > 2 else 400
     failures = []
+    with open(SCENARIO) as fh:
+        text = fh.read()
     with tempfile.TemporaryDirectory() as tmp:
-        h5 = os.path.join(tmp, "saas.h5")
-        subprocess.run([clvsim, "run", SCENARIO, "-r", str(R), "-t", "1", "-q", "-o", h5],
-                       check=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
-        exp = os.path.join(tmp, "expected.npz")
-        mc = os.path.join(tmp, "mc.npz")
-        numpy_peer.main([SCENARIO, "--expected", "-o", exp])
-        numpy_peer.main([SCENARIO, "-r", str(R), "--seed", "12345", "-o", mc])
-        e = np.load(exp)
-        m = np.load(mc)
-        with h5py.File(h5, "r") as f:
-            # Expected-value mode: exact agreement up to rounding.
-            worst = 0.0
-            compared = 0
-            names = list(f["metrics"])
-            peer_names = {k.split("/", 1)[1] for k in e.files if k.startswith("expected/")}
-            # The peer does not re-implement the finance and growth metrics (docs/model.md §5,
-            # "Finance and growth metrics"); tests/unit/core/test_model_document.cpp does.
-            finance = re.compile(r"^(mrr|arr|lead_velocity|attributed_cac|nrr|grr|payback_never|"
-                                 r"(attributed_|marginal_|ltv_)?cac_.+|ltv_.+|churn_rate_.+|cohort_\d+_.+)$")
-            unknown = (set(names) - peer_names) - {n for n in names if finance.match(n)}
-            if unknown or peer_names - set(names):
-                failures.append(f"metric sets differ: {sorted(unknown | (peer_names - set(names)))}")
-            for name in [n for n in names if n in peer_names]:
-                ref = f["metrics"][name]["expected"][()]
-                got = e[f"expected/{name}"]
-                both = np.isfinite(ref) & np.isfinite(got)
-                if not np.array_equal(np.isfinite(ref), np.isfinite(got)):
-                    failures.append(f"expected {name}: undefined in different periods")
-                scale = max(np.max(np.abs(ref[both]), initial=0.0), 1e-300)
-                err = np.max(np.abs(ref[both] - got[both]), initial=0.0) / scale
-                worst = max(worst, err)
-                compared += int(both.sum())
-                if err > 1e-12:
-                    failures.append(f"expected {name}: relative difference {err:.3g} > 1e-12")
-            rows = [x.decode() if isinstance(x, bytes) else x for x in f["summary"]["name"][()]]
-            peer_totals = {k.split("/", 1)[1] for k in e.files if k.startswith("expected_total/")}
-            for i, name in enumerate(rows):
-                if name not in peer_totals and name in ("payback_never", "attributed_cac", "arr"):
-                    continue  # finance totals: not in the peer
-                ref = f["summary"]["expected"][i]
-                got = float(e[f"expected_total/{name}"])
-                if np.isfinite(ref) or np.isfinite(got):
-                    err = abs(ref - got) / max(abs(ref), 1e-300)
-                    worst = max(worst, err)
-                    compared += 1
-                    if not err <= 1e-12:
-                        failures.append(f"expected total {name}: {got!r} against {ref!r}")
-            ltv_ref = f["ltv"]["value"][()]
-            err = np.max(np.abs(ltv_ref - e["ltv"]) / np.abs(ltv_ref))
-            worst = max(worst, err)
-            if err > 1e-12:
-                failures.append(f"ltv: relative difference {err:.3g}")
-            print(f"expected-value mode: {compared} values, largest relative difference {worst:.2e}")
-
-            # Monte Carlo: within 4 combined standard errors.
-            z_max, n_cmp = 0.0, 0
-            for name in [n for n in names if n in peer_names]:
-                g = f["metrics"][name]
-                ref_mean, ref_se = g["mean"][()], g["std_error"][()]
-                got_mean, got_se = m[f"mean/{name}"], m[f"std_error/{name}"]
-                se = np.sqrt(ref_se**2 + got_se**2)
-                ok = np.isfinite(ref_mean) & np.isfinite(got_mean) & np.isfinite(se)
-                for t in np.nonzero(ok)[0]:
-                    n_cmp += 1
-                    diff = abs(ref_mean[t] - got_mean[t])
-                    if se[t] == 0.0:
-                        if diff > 1e-9 * max(1.0, abs(ref_mean[t])):
-                            failures.append(f"{name}[{t + 1}]: {got_mean[t]} against {ref_mean[t]} (no variance)")
-                        continue
-                    z = diff / se[t]
-                    z_max = max(z_max, z)
-                    if z > 4.0:
-                        failures.append(f"{name}[{t + 1}]: mean {got_mean[t]:.6g} against {ref_mean[t]:.6g}, {z:.2f} standard errors")
-            for i, name in enumerate(rows):
-                if name not in peer_totals:
-                    continue
-                ref_mean, ref_se = f["summary"]["mean"][i], f["summary"]["std_error"][i]
-                got_mean, got_se = float(m[f"total_mean/{name}"]), float(m[f"total_std_error/{name}"])
-                se = np.hypot(ref_se, got_se)
-                if np.isfinite(ref_mean) and np.isfinite(got_mean) and se > 0:
-                    n_cmp += 1
-                    z = abs(ref_mean - got_mean) / se
-                    z_max = max(z_max, z)
-                    if z > 4.0:
-                        failures.append(f"total {name}: mean {got_mean:.6g} against {ref_mean:.6g}, {z:.2f} standard errors")
-            print(f"Monte Carlo, {R} replications each: {n_cmp} means, largest difference {z_max:.2f} standard errors")
+        cases = [("end booking", SCENARIO)]
+        for label, stem, changed in [("start booking", "saas_start", start_booking(text)),
+                                     ("start booking, Poisson orders", "saas_start_poisson",
+                                      poisson_orders(start_booking(text)))]:
+            path = os.path.join(tmp, stem + ".toml")
+            with open(path, "w") as fh:
+                fh.write(changed)
+            cases.append((label, path))
+        for label, path in cases:
+            print(f"{label}:")
+            failures += [f"{label}: {msg}" for msg in check(clvsim, path, R, tmp)]
     for msg in failures:
         print("FAIL:", msg)
     return 1 if failures else 0
+
+
+def check(clvsim, scenario, R, tmp):
+    """Compares the peer with clvsim on one scenario; returns the failures."""
+    failures = []
+    stem = os.path.splitext(os.path.basename(scenario))[0]
+    h5 = os.path.join(tmp, stem + ".h5")
+    subprocess.run([clvsim, "run", scenario, "-r", str(R), "-t", "1", "-q", "-o", h5],
+                   check=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    exp = os.path.join(tmp, stem + ".expected.npz")
+    mc = os.path.join(tmp, stem + ".mc.npz")
+    numpy_peer.main([scenario, "--expected", "-o", exp])
+    numpy_peer.main([scenario, "-r", str(R), "--seed", "12345", "-o", mc])
+    e = np.load(exp)
+    m = np.load(mc)
+    with h5py.File(h5, "r") as f:
+        # Expected-value mode: exact agreement up to rounding.
+        worst = 0.0
+        compared = 0
+        names = list(f["metrics"])
+        peer_names = {k.split("/", 1)[1] for k in e.files if k.startswith("expected/")}
+        # The peer does not re-implement the finance and growth metrics (docs/model.md §5,
+        # "Finance and growth metrics"); tests/unit/core/test_model_document.cpp does.
+        finance = re.compile(r"^(mrr|arr|lead_velocity|attributed_cac|nrr|grr|payback_never|"
+                             r"(attributed_|marginal_|ltv_)?cac_.+|ltv_.+|churn_rate_.+|cohort_\d+_.+)$")
+        unknown = (set(names) - peer_names) - {n for n in names if finance.match(n)}
+        if unknown or peer_names - set(names):
+            failures.append(f"metric sets differ: {sorted(unknown | (peer_names - set(names)))}")
+        for name in [n for n in names if n in peer_names]:
+            ref = f["metrics"][name]["expected"][()]
+            got = e[f"expected/{name}"]
+            both = np.isfinite(ref) & np.isfinite(got)
+            if not np.array_equal(np.isfinite(ref), np.isfinite(got)):
+                failures.append(f"expected {name}: undefined in different periods")
+            scale = max(np.max(np.abs(ref[both]), initial=0.0), 1e-300)
+            err = np.max(np.abs(ref[both] - got[both]), initial=0.0) / scale
+            worst = max(worst, err)
+            compared += int(both.sum())
+            if err > 1e-12:
+                failures.append(f"expected {name}: relative difference {err:.3g} > 1e-12")
+        rows = [x.decode() if isinstance(x, bytes) else x for x in f["summary"]["name"][()]]
+        peer_totals = {k.split("/", 1)[1] for k in e.files if k.startswith("expected_total/")}
+        for i, name in enumerate(rows):
+            if name not in peer_totals and name in ("payback_never", "attributed_cac", "arr"):
+                continue  # finance totals: not in the peer
+            ref = f["summary"]["expected"][i]
+            got = float(e[f"expected_total/{name}"])
+            if np.isfinite(ref) or np.isfinite(got):
+                err = abs(ref - got) / max(abs(ref), 1e-300)
+                worst = max(worst, err)
+                compared += 1
+                if not err <= 1e-12:
+                    failures.append(f"expected total {name}: {got!r} against {ref!r}")
+        ltv_ref = f["ltv"]["value"][()]
+        err = np.max(np.abs(ltv_ref - e["ltv"]) / np.abs(ltv_ref))
+        worst = max(worst, err)
+        if err > 1e-12:
+            failures.append(f"ltv: relative difference {err:.3g}")
+        print(f"expected-value mode: {compared} values, largest relative difference {worst:.2e}")
+
+        # Monte Carlo: within 4 combined standard errors.
+        z_max, n_cmp = 0.0, 0
+        for name in [n for n in names if n in peer_names]:
+            g = f["metrics"][name]
+            ref_mean, ref_se = g["mean"][()], g["std_error"][()]
+            got_mean, got_se = m[f"mean/{name}"], m[f"std_error/{name}"]
+            se = np.sqrt(ref_se**2 + got_se**2)
+            ok = np.isfinite(ref_mean) & np.isfinite(got_mean) & np.isfinite(se)
+            for t in np.nonzero(ok)[0]:
+                n_cmp += 1
+                diff = abs(ref_mean[t] - got_mean[t])
+                if se[t] == 0.0:
+                    if diff > 1e-9 * max(1.0, abs(ref_mean[t])):
+                        failures.append(f"{name}[{t + 1}]: {got_mean[t]} against {ref_mean[t]} (no variance)")
+                    continue
+                z = diff / se[t]
+                z_max = max(z_max, z)
+                if z > 4.0:
+                    failures.append(f"{name}[{t + 1}]: mean {got_mean[t]:.6g} against {ref_mean[t]:.6g}, {z:.2f} standard errors")
+        for i, name in enumerate(rows):
+            if name not in peer_totals:
+                continue
+            ref_mean, ref_se = f["summary"]["mean"][i], f["summary"]["std_error"][i]
+            got_mean, got_se = float(m[f"total_mean/{name}"]), float(m[f"total_std_error/{name}"])
+            se = np.hypot(ref_se, got_se)
+            if np.isfinite(ref_mean) and np.isfinite(got_mean) and se > 0:
+                n_cmp += 1
+                z = abs(ref_mean - got_mean) / se
+                z_max = max(z_max, z)
+                if z > 4.0:
+                    failures.append(f"total {name}: mean {got_mean:.6g} against {ref_mean:.6g}, {z:.2f} standard errors")
+        print(f"Monte Carlo, {R} replications each: {n_cmp} means, largest difference {z_max:.2f} standard errors")
+    return failures
 
 
 if __name__ == "__main__":

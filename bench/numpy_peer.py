@@ -7,7 +7,8 @@ otherwise use. It covers the features of the default scenario (scenarios/saas.to
 and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
 values), win-back, referral, acquisition channels (linear or saturating response), the funnel
 with fresh and nurtured cells, the initial pipeline and a retention program per customer, with
-normal, lognormal, beta, uniform and triangular parameter uncertainty. Anything else is refused.
+normal, lognormal, beta, uniform and triangular parameter uncertainty, and cash flows booked at
+the end or at the start of a period (simulation.booking). Anything else is refused.
 
 Its Monte Carlo uses NumPy's generator (PCG64), not clvsim's Philox streams: only statistical
 agreement with clvsim is expected. Its expected-value mode (--expected) is exact and must match
@@ -111,6 +112,9 @@ class Params:
         self.T = T = int(sim["horizon"])
         P = PERIODS_PER_YEAR[sim.get("period", "month")]
         self.discount = (1.0 + read(sim.get("annual_discount_rate", 0.0))) ** (1.0 / P) - 1.0
+        # Booking (docs/model.md §5): "start" books a period's flows at its start, and new
+        # customers pay one period's contribution at sign-up.
+        self.book_at_start = sim.get("booking", "end") == "start"
 
         funnel = sc["funnel"]
         self.stage_names = list(funnel["stages"])
@@ -236,7 +240,7 @@ class Params:
         self.winback_cost = read.money(wb.get("attempt_cost", 0.0)) if wb else np.zeros(R)
         self.winback_success = read.prob(wb.get("success_probability", 0.0)) if wb else np.zeros(R)
 
-        self.ltv, self.payback_curve, self.u_active, self.u_lapsed = customer_value(self)
+        self.ltv, self.payback_curve, self.u_active, self.u_lapsed, self.payback_start = customer_value(self)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,6 +294,10 @@ def customer_value(p):
     else:
         u0 = a
     ltv = gamma[:, None] * u0
+    # Start booking (§6): the sign-up payment e' = e comes first, undiscounted, and every later
+    # payment one period after its end-booking counterpart's start, so V = e' + gamma u(k, 0).
+    signup = e if p.book_at_start else np.zeros((R, K))
+    ltv = ltv + signup
     # Every state's value (§6, customer equity): the cap level, then down in tenure, given y.
     yv = y if W > 0 else np.zeros((R, K))
     uA = np.empty((R, K, Lc))
@@ -327,7 +335,9 @@ def customer_value(p):
             nL[:, :, :-1] += (1.0 - q)[:, None, None] * wL[:, :, 1:]
             wL = nL
         wA[:, :, :hi] = nA
-    return ltv, curve, uA, uL
+    # The payback curve adds the sign-up payment to every C_k(n) and starts from C_k(0) = e'.
+    curve = curve + signup[:, :, None]
+    return ltv, curve, uA, uL, signup
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,16 +404,18 @@ def payback(p, new_by_segment, cac):
     """Periods until the cumulative contribution covers cac (docs/model.md §6); [R]."""
     n = new_by_segment.sum(axis=1)
     safe = np.where(n > 0, n, 1.0)
-    c = np.einsum("rk,rkn->rn", new_by_segment / safe[:, None], p.payback_curve)
+    w = new_by_segment / safe[:, None]
+    c = np.einsum("rk,rkn->rn", w, p.payback_curve)
+    c0 = np.einsum("rk,rk->r", w, p.payback_start)  # c(0): the sign-up payment, or 0
     reached = c >= np.where(np.isnan(cac), np.inf, cac)[:, None]
     step = reached.argmax(axis=1)
     rows = np.arange(p.R)
     ok = reached[rows, step]
     cur = c[rows, step]
-    prev = np.where(step > 0, c[rows, np.maximum(step - 1, 0)], 0.0)
+    prev = np.where(step > 0, c[rows, np.maximum(step - 1, 0)], c0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(ok, step + (cac - prev) / (cur - prev), np.inf)
-    out = np.where(cac <= 0, 0.0, out)
+    out = np.where((cac <= 0) | (c0 >= cac), 0.0, out)
     return np.where((n > 0) & ~np.isnan(cac), out, np.nan)
 
 
@@ -525,6 +537,18 @@ def simulate(p, draw):
         from_pipeline = conv[:, NS - 1]
         new_total = conv.sum(axis=1)
         A = nxt
+        if p.book_at_start:
+            # Sign-up: the period's new customers pay one period's orders and cost to serve in
+            # the segment they join (§5, "Booking").
+            nb = by_segment.astype(float)
+            mean_signup = nb * p.orders_per_period
+            signup_k = np.stack([mean_signup[:, k] if p.fixed_orders[k] else
+                                 draw.poisson(mean_signup[:, k]).astype(float) for k in range(K)], axis=1)
+            signup_value = draw.revenue(signup_k, p.order_value, p.order_value_cv)
+            orders_k = orders_k + signup_k
+            revenue = revenue + signup_value.sum(axis=1)
+            margin = margin + (signup_value * p.gross_margin).sum(axis=1)
+            serve = serve + (nb * p.cost_to_serve).sum(axis=1)
         # Accounting.
         acquisition = channel_spend + nurture
         retention = at_risk * p.retention_per_customer
@@ -532,7 +556,9 @@ def simulate(p, draw):
         rewards = from_referral * p.referral_reward
         profit = margin - serve - acquisition - retention - winback - rewards
         cumulative = cumulative + profit
-        npv = npv + profit * discount
+        # Flows at the end of period t, or at its start: (1 + d)^-t or (1 + d)^-(t-1).
+        booked = discount * (1.0 + p.discount) if p.book_at_start else discount
+        npv = npv + profit * booked
         act = A.sum(axis=2).astype(float)
         for k in range(K):
             out[f"active_{p.segment_names[k]}"][:, t] = act[:, k]
@@ -542,7 +568,7 @@ def simulate(p, draw):
         for name, v in [("revenue", revenue), ("gross_margin", margin), ("cost_to_serve", serve),
                         ("acquisition_spend", acquisition), ("retention_spend", retention),
                         ("winback_spend", winback), ("referral_rewards", rewards), ("profit", profit),
-                        ("cumulative_profit", cumulative), ("discounted_profit", profit * discount),
+                        ("cumulative_profit", cumulative), ("discounted_profit", profit * booked),
                         ("npv", npv), ("active_customers", act.sum(axis=1)),
                         ("new_customers", new_total), ("churned_customers", churned),
                         ("won_back_customers", won), ("retention_rate", rr),
@@ -568,7 +594,10 @@ def simulate(p, draw):
         held = (A.astype(float) * p.u_active[:, :, tau]).sum(axis=(1, 2))
         if W > 0:
             held = held + (lapsed.astype(float) * p.u_lapsed).sum(axis=(1, 2))
-        out["customer_equity"][:, t] = npv + discount / (1.0 + p.discount) * held
+        # Held customers are worth gamma u at the end of the period, or u when they renew (and
+        # pay) at that instant (start booking).
+        held_at = discount if p.book_at_start else discount / (1.0 + p.discount)
+        out["customer_equity"][:, t] = npv + held_at * held
     tot = {}
     for name in ["revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
                  "new_customers", "churned_customers", "won_back_customers"]:
@@ -618,6 +647,10 @@ def main(argv=None):
     for name, seg in sc["segments"].items():
         if seg.get("order_model", "poisson") not in ("poisson", "fixed"):
             raise NotImplementedError(f"segments.{name}.order_model = {seg['order_model']}")
+        if "by_tenure" in seg:
+            raise NotImplementedError(f"segments.{name}.by_tenure")
+    if "market" in sc:
+        raise NotImplementedError("[market]")
 
     result = {}
     if args.expected:
