@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Checks the NumPy peer (bench/numpy_peer.py) against clvsim on the default scenario, with its
 cash flows booked at the end of each period (as written) and at the start (simulation.booking =
-"start": sign-up payments, discounting and customer value of the start convention).
+"start": sign-up payments, discounting and customer value of the start convention), and in a
+finite market, for the business and per segment.
 
 - Expected-value mode: every metric, period and total, and the LTV per segment, agree with
   clvsim's to 1e-12 (relative to the quantity's scale).
@@ -41,6 +42,12 @@ def poisson_orders(text):
     return out
 
 
+def with_market(text, potential):
+    """The scenario's text with a finite market: [market] potential = <potential>."""
+    assert "[market]" not in text
+    return text + "\n[market]\npotential = " + potential + "\n"
+
+
 def main():
     clvsim = sys.argv[1]
     R = int(sys.argv[2]) if len(sys.argv) > 2 else 400
@@ -51,7 +58,12 @@ def main():
         cases = [("end booking", SCENARIO)]
         for label, stem, changed in [("start booking", "saas_start", start_booking(text)),
                                      ("start booking, Poisson orders", "saas_start_poisson",
-                                      poisson_orders(start_booking(text)))]:
+                                      poisson_orders(start_booking(text))),
+                                     # About as many people as the horizon's contacts, so the
+                                     # market fills visibly; per segment, the pipeline is split.
+                                     ("finite market", "saas_market", with_market(text, "25000")),
+                                     ("market per segment", "saas_market_segments",
+                                      with_market(text, "{ basic = 16000, premium = 6000 }"))]:
             path = os.path.join(tmp, stem + ".toml")
             with open(path, "w") as fh:
                 fh.write(changed)

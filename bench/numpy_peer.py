@@ -7,8 +7,9 @@ otherwise use. It covers the features of the default scenario (scenarios/saas.to
 and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
 values), win-back, referral, acquisition channels (linear or saturating response), the funnel
 with fresh and nurtured cells, the initial pipeline and a retention program per customer, with
-normal, lognormal, beta, uniform and triangular parameter uncertainty, and cash flows booked at
-the end or at the start of a period (simulation.booking). Anything else is refused.
+normal, lognormal, beta, uniform and triangular parameter uncertainty, cash flows booked at the
+end or at the start of a period (simulation.booking), and a finite market for the business or per
+segment ([market]). Anything else is refused.
 
 Its Monte Carlo uses NumPy's generator (PCG64), not clvsim's Philox streams: only statistical
 agreement with clvsim is expected. Its expected-value mode (--expected) is exact and must match
@@ -36,6 +37,8 @@ def _lognormal(mean, sd):
 
 
 def _law(d, rng, n):
+    if "dist" not in d:
+        raise NotImplementedError(f"a value that is not a distribution: {d}")
     kind = d["dist"]
     if kind == "normal":
         return rng.normal(d["mean"], d["sd"], n)
@@ -52,6 +55,8 @@ def _law(d, rng, n):
 
 
 def _law_mean(d):
+    if "dist" not in d:
+        raise NotImplementedError(f"a value that is not a distribution: {d}")
     kind = d["dist"]
     if kind in ("normal", "lognormal"):
         return d["mean"]
@@ -172,6 +177,24 @@ class Params:
             mixes.append(np.repeat(np.eye(K)[0][None, :], R, axis=0))
         self.mix = np.stack(mixes, axis=1)  # [R, sources, K]
         self.NS = C + K + 1
+
+        # Finite market (docs/model.md §2, "Finite market"): one pool for the business, or one per
+        # segment (potential = { <segment> = count }), whose prospects keep their segment in the
+        # funnel: KP lanes per source.
+        mk = sc.get("market")
+        self.market = mk is not None
+        self.market_by_segment = False
+        self.KP = 1
+        if self.market:
+            pot = mk["potential"]
+            if isinstance(pot, dict) and not isinstance(pot.get("dist"), str):
+                self.market_by_segment = True
+                self.KP = K
+                self.potential = np.stack([read(pot[n], 0.0, count=True) for n in self.segment_names], axis=-1)
+                if K == 1:
+                    self.KP = 1
+            else:
+                self.potential = read(pot, 0.0, count=True)[:, None]  # [R, pools]
 
         ret = sc.get("retention", {})
         self.retention_per_customer = np.zeros(R)
@@ -440,9 +463,42 @@ TOTALS = ["npv", "revenue", "gross_margin", "profit", "acquisition_spend", "rete
 
 
 def metric_names(p):
+    market = (["market_unreached"] if p.market else []) + (
+        [f"market_unreached_{k}" for k in p.segment_names] if p.market_by_segment else [])
     return (FIXED + [f"new_customers_{c}" for c in p.channel_names] +
             [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
-            [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"])
+            [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"] + market)
+
+
+def reach(p, draw, U, N, referral_contacts, channel_contacts):
+    """The people each source reaches in a finite market (docs/model.md §2, "Finite market" and
+    "Finite market by segment"): per pool j, the sources' contacts c_i w_ij (w the source's segment
+    mix, or 1 with one pool) with pi_i = c_i w_ij / max(M_j, sum_i c_i w_ij) split the pool's
+    unreached people Multinomial(U_j; pi_1, ..., rest) by conditional binomials, referrals by
+    segment first, then channels. Updates U and N; returns referred [R, K] and leads [R, C]."""
+    R, K, C, KP = p.R, p.K, p.C, p.KP
+    ref = np.zeros((R, K), dtype=draw.dtype)
+    leads = np.zeros((R, C), dtype=draw.dtype)
+    for j in range(KP):
+        w = p.mix[:, :, j] if KP > 1 else np.ones((R, p.NS))
+        contacts = np.concatenate([referral_contacts * w[:, C:C + K], channel_contacts * w[:, :C]], axis=1)
+        M = p.potential[:, j]
+        scale = np.where(M > 0, 1.0 / np.maximum(np.maximum(M, contacts.sum(axis=1)), 1e-300), 0.0)
+        mass = np.ones(R)
+        for i in range(K + C):
+            pi = contacts[:, i] * scale
+            prob = np.where(pi <= 0, 0.0, np.where(mass > pi, pi / np.where(mass > pi, mass, 1.0), 1.0))
+            mass = mass - pi
+            x = draw.binomial(U[:, j], prob)
+            U[:, j] -= x
+            if i < K:
+                N[:, C + i, j, p.referral_entry, 0] += x
+                ref[:, i] += x
+            else:
+                c = i - K
+                N[:, c, j, p.channel_entry[c], 0] += x
+                leads[:, c] += x
+    return ref, leads
 
 
 def simulate(p, draw):
@@ -451,13 +507,26 @@ def simulate(p, draw):
     out = {name: np.zeros((R, T)) for name in metric_names(p)}
     A = p.initial_customers.astype(draw.dtype)
     lapsed = np.zeros((R, K, max(W, 1)), dtype=draw.dtype)
-    N = np.zeros((R, NS, S, 2), dtype=draw.dtype)  # [source, stage, fresh/nurtured]
-    N[:, NS - 1, :, 1] = p.initial_prospects
+    KP = p.KP
+    N = np.zeros((R, NS, KP, S, 2), dtype=draw.dtype)  # [source, lane, stage, fresh/nurtured]
+    if KP == 1:
+        N[:, NS - 1, 0, :, 1] = p.initial_prospects
+    else:
+        # A market per segment: the pipeline's prospects of each stage are split by its mix.
+        pipe = draw.multinomial(p.initial_prospects.astype(draw.dtype), p.mix[:, None, NS - 1, :])
+        N[:, NS - 1, :, :, 1] = pipe.transpose(0, 2, 1)
+    if p.market:
+        # People not reached yet, by pool: the initial customers and prospects are reached.
+        reached = np.zeros((R, KP))
+        for j in range(KP):
+            own = A[:, j, :] if KP > 1 else A
+            reached[:, j] = own.reshape(R, -1).sum(axis=1) + N[:, NS - 1, j, :, 1].sum(axis=1)
+        U = np.maximum(0.0, p.potential - reached).astype(draw.dtype)
     new_by_segment = np.zeros((R, T, K))
-    funnel_p = np.empty((R, 1, S, 2, 3))
-    funnel_p[..., 0] = p.rates[:, None, :, :, 0]
-    funnel_p[..., 1] = p.rates[:, None, :, :, 1]
-    funnel_p[..., 2] = np.maximum(0.0, 1.0 - p.rates[:, None, :, :, 0] - p.rates[:, None, :, :, 1])
+    funnel_p = np.empty((R, 1, 1, S, 2, 3))
+    funnel_p[..., 0] = p.rates[:, None, None, :, :, 0]
+    funnel_p[..., 1] = p.rates[:, None, None, :, :, 1]
+    funnel_p[..., 2] = np.maximum(0.0, 1.0 - p.rates[:, None, None, :, :, 0] - p.rates[:, None, None, :, :, 1])
     mig = p.migration[:, :, None, :]  # [R, K, 1, K]
     cumulative = np.zeros(R)
     npv = np.zeros(R)
@@ -502,31 +571,38 @@ def simulate(p, draw):
         revenue = value_k.sum(axis=1)
         margin = (value_k * p.gross_margin).sum(axis=1)
         serve = (active_k * p.cost_to_serve).sum(axis=1)
-        # 5. Referral.
-        ref = draw.poisson(active_k * p.referral_rate)
-        N[:, C:C + K, p.referral_entry, 0] += ref
+        # 5. Referral and 6. acquisition.
+        if p.market:
+            ref, leads_c = reach(p, draw, U, N, active_k * p.referral_rate, p.channel_leads[:, :, t])
+        else:
+            ref = draw.poisson(active_k * p.referral_rate)
+            N[:, C:C + K, 0, p.referral_entry, 0] += ref
+            leads_c = draw.poisson(p.channel_leads[:, :, t])
+            for c in range(C):
+                N[:, c, 0, p.channel_entry[c], 0] += leads_c[:, c]
         referred = ref.sum(axis=1).astype(float)
         out[f"entered_{p.stage_names[p.referral_entry]}"][:, t] += referred
-        # 6. Acquisition.
-        leads_c = draw.poisson(p.channel_leads[:, :, t])
         for c in range(C):
-            N[:, c, p.channel_entry[c], 0] += leads_c[:, c]
             out[f"entered_{p.stage_names[p.channel_entry[c]]}"][:, t] += leads_c[:, c]
         leads = leads_c.sum(axis=1).astype(float)
         channel_spend = p.channel_spend[:, :, t].sum(axis=1)
         # 7. Funnel.
-        nurture_by_stage = N[:, :, :, 1].sum(axis=1) * p.nurture_cost  # [R, S]
+        nurture_by_stage = N[..., 1].sum(axis=(1, 2)) * p.nurture_cost  # [R, S]
         nurture = nurture_by_stage.sum(axis=1)
-        f = draw.multinomial(N, funnel_p)  # [R, NS, S, 2, 3]
-        adv = f[..., 0].sum(axis=3)  # [R, NS, S]
+        f = draw.multinomial(N, funnel_p)  # [R, NS, KP, S, 2, 3]
+        adv = f[..., 0].sum(axis=4)  # [R, NS, KP, S]
         N = np.zeros_like(N)
-        N[:, :, 1:, 0] = adv[:, :, :-1]
-        N[:, :, :, 1] = f[..., 2].sum(axis=3)
+        N[..., 1:, 0] = adv[..., :-1]
+        N[..., 1] = f[..., 2].sum(axis=4)
         for s in range(1, S):
-            out[f"entered_{p.stage_names[s]}"][:, t] += adv[:, :, s - 1].sum(axis=1)
-        converted = adv[:, :, S - 1]  # [R, NS]
-        # 8. Conversion.
-        split = draw.multinomial(converted, p.mix)  # [R, NS, K]
+            out[f"entered_{p.stage_names[s]}"][:, t] += adv[..., s - 1].sum(axis=(1, 2))
+        # 8. Conversion: split by the source's mix, or (a market per segment) in the lane's segment.
+        if KP == 1:
+            converted = adv[:, :, 0, S - 1]  # [R, NS]
+            split = draw.multinomial(converted, p.mix)  # [R, NS, K]
+        else:
+            split = adv[..., S - 1]  # [R, NS, K]
+            converted = split.sum(axis=2)
         by_segment = split.sum(axis=1)
         nxt[:, :, 0] += by_segment
         new_by_segment[:, t, :] = by_segment
@@ -598,6 +674,11 @@ def simulate(p, draw):
         # pay) at that instant (start booking).
         held_at = discount if p.book_at_start else discount / (1.0 + p.discount)
         out["customer_equity"][:, t] = npv + held_at * held
+        if p.market:
+            out["market_unreached"][:, t] = U.sum(axis=1)
+            if p.market_by_segment:
+                for k in range(K):
+                    out[f"market_unreached_{p.segment_names[k]}"][:, t] = U[:, k if KP > 1 else 0]
     tot = {}
     for name in ["revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
                  "new_customers", "churned_customers", "won_back_customers"]:
@@ -649,8 +730,6 @@ def main(argv=None):
             raise NotImplementedError(f"segments.{name}.order_model = {seg['order_model']}")
         if "by_tenure" in seg:
             raise NotImplementedError(f"segments.{name}.by_tenure")
-    if "market" in sc:
-        raise NotImplementedError("[market]")
 
     result = {}
     if args.expected:
