@@ -486,3 +486,49 @@ TEST_CASE("[market] potential per segment is read with its location and checked"
   bad = toml_test::edit(base, "smb = 50000", "smb = 299");
   check_error(bad, at(bad, "299"), {"market.potential.smb = 299 is below", "300"});
 }
+
+TEST_CASE("Markets per segment: referrals reach the pools of the segments the referred join",
+          "[engine][market]") {
+  // No channel; referrals q per customer a period, split by referral.segment_mix w = (1/4, 3/4)
+  // over the pools: pool j receives the contacts w_j q (N_a + N_b), so with everybody reached
+  // converting at once and no churn
+  //   N_j(t) = N_j(t-1) + w_j q (N_a(t-1) + N_b(t-1)) (M_j - N_j(t-1)) / M_j.
+  const double M[2] = {30000.0, 90000.0}, w[2] = {0.25, 0.75}, q = 0.05;
+  const std::string text =
+      "[simulation]\nhorizon = 48\n"
+      "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 1.0\n"
+      "[referral]\nsegment_mix = { a = 1, b = 3 }\n"
+      "[market]\npotential = { a = 30000, b = 90000 }\n"
+      "[segments.a]\nchurn = 0.0\norder_value = 0\ninitial_customers = 400\n"
+      "referrals_per_customer = 0.05\n"
+      "[segments.b]\nchurn = 0.0\norder_value = 0\ninitial_customers = 100\n"
+      "referrals_per_customer = 0.05\n";
+  const Scenario s = parse_scenario(text, "x.toml");
+  const test::ExpectedRun e = test::expected_run(s);
+  double N[2] = {400.0, 100.0};
+  for (int t = 0; t < e.T; ++t) {
+    const double base = N[0] + N[1];
+    for (int j = 0; j < 2; ++j) N[j] += w[j] * q * base * (M[j] - N[j]) / M[j];
+    INFO("period " << t + 1);
+    CHECK(e.at("active_a", t) == Approx(N[0]).epsilon(1e-12));
+    CHECK(e.at("active_b", t) == Approx(N[1]).epsilon(1e-12));
+    CHECK(e.at("market_unreached_b", t) == Approx(M[1] - N[1]).epsilon(1e-12));
+  }
+  constexpr int R = 300;
+  const test::Trajectories mc = test::simulate_trajectories(s, R, 5);
+  for (const char* seg : {"a", "b"}) {
+    const double Mj = std::string(seg) == "a" ? M[0] : M[1];
+    const int a = e.layout.index(std::string("active_") + seg);
+    const int u = e.layout.index(std::string("market_unreached_") + seg);
+    for (int t : {11, 47}) {
+      test::Moments x;
+      const auto av = mc.across(a, t), uv = mc.across(u, t);
+      for (int r = 0; r < R; ++r) {
+        CHECK(av[r] + uv[r] == Mj);  // referred prospects of a segment become its customers
+        x.add(av[r]);
+      }
+      INFO(seg << ", period " << t + 1);
+      test::check_mean(x, e.at(std::string("active_") + seg, t), x.variance(), "customers");
+    }
+  }
+}
