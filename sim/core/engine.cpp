@@ -491,8 +491,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       const double mean = referral_contacts[k];
       if (m.market) {
         for (int j = 0; j < KP; ++j) {
-          const C r = pools[j].reach(draw, unreached[j], mean * pool_share(NCH + k, j),
-                                     Purpose::Referral, cell(t, static_cast<std::uint64_t>(k * KP + j)));
+          const C r =
+              pools[j].reach(draw, unreached[j], mean * pool_share(NCH + k, j), Purpose::Referral,
+                             cell(t, static_cast<std::uint64_t>(k * KP + j)));
           prospects[pidx((NCH + k) * KP + j, m.referral_entry, 0)] += r;
           referred += static_cast<double>(r);
         }
@@ -559,9 +560,10 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
             nurture_by_source[src] += static_cast<double>(n) * r.nurture_cost;
           }
           const std::array<double, 3> p = m.funnel_probs(s, nurtured);
-          draw.multinomial(n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
-                           funnel_out, Purpose::Funnel,
-                           cell(t, static_cast<std::uint64_t>(pidx(lane, s, nurtured))));
+          draw.multinomial(
+              n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
+              funnel_out, Purpose::Funnel,
+              cell(t, static_cast<std::uint64_t>(pidx(lane, s, nurtured))));
           if (s + 1 < S) {
             prospects_next[pidx(lane, s + 1, 0)] += funnel_out[0];
             at(index.entered_stage(s + 1), t) += static_cast<double>(funnel_out[0]);
@@ -784,7 +786,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       at(index.market_unreached(), t) = left;
       if (!m.segment_potential.empty())
         for (int k = 0; k < K; ++k)
-          at(index.market_unreached_by_segment(k), t) = static_cast<double>(unreached[KP == 1 ? 0 : k]);
+          at(index.market_unreached_by_segment(k), t) =
+              static_cast<double>(unreached[KP == 1 ? 0 : k]);
     }
   }
 

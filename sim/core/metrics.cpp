@@ -57,7 +57,7 @@ MetricIndex MetricIndex::of(const ModelParams& m) {
 MetricIndex MetricIndex::of(const Scenario& s) {
   return {static_cast<int>(s.channels.size()), static_cast<int>(s.segments.size()),
           static_cast<int>(s.stages.size()),
-          !s.market.enabled                      ? 0
+          !s.market.enabled                    ? 0
           : s.market.segment_potential.empty() ? 1
                                                : 1 + static_cast<int>(s.segments.size()),
           cohort_years(s.simulation.horizon, periods_per_year(s.simulation.period))};

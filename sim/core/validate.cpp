@@ -402,8 +402,7 @@ void check_market(const Scenario& s) {
       if (reached > m.value)
         throw InputError::at(
             m.where, key_of(m), show(m),
-            "is below the segment's initial customers and pipeline prospects, " +
-                rounded(reached),
+            "is below the segment's initial customers and pipeline prospects, " + rounded(reached),
             "a segment's potential counts every person of the segment who is or can become a "
             "prospect, its initial customers and its share of the pipeline (by "
             "pipeline.segment_mix) included; it must be >= " +

@@ -1478,10 +1478,9 @@ void Reader::read_market(Scenario& s, const toml::table& root) const {
   const std::string path = "market.potential";
   for (const auto& [k, v] : in_file_order(*per_segment))
     if (!contains(segs, k->str()))
-      throw InputError::at(loc(*k), join(path, key_part(k->str())), written(*v),
-                           "is not a defined segment",
-                           "a potential per segment names every segment once; " +
-                               did_you_mean(k->str(), segs));
+      throw InputError::at(
+          loc(*k), join(path, key_part(k->str())), written(*v), "is not a defined segment",
+          "a potential per segment names every segment once; " + did_you_mean(k->str(), segs));
   for (const auto& name : segs) {
     Param p{0.0, Domain::Count};
     if (!param_at(p, per_segment, name, join(path, name), loc(*per_segment)))

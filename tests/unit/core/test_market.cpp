@@ -267,10 +267,10 @@ std::string rich_text(const std::string& market) {
 //! the segments, referrals that join the referrer's segment, a one-stage funnel that converts
 //! at once, no churn. `periods` periods a year.
 struct TwoBass {
-  double M[2] = {2000.0, 50000.0};    // potentials
-  double p[2] = {0.0, 0.0};           // innovation per period, from the channel's contacts
+  double M[2] = {2000.0, 50000.0};      // potentials
+  double p[2] = {0.0, 0.0};             // innovation per period, from the channel's contacts
   double q[2] = {0.45 / 12, 0.3 / 12};  // imitation per period: referrals per customer
-  double contacts = 0.0;              // the channel's contacts per period
+  double contacts = 0.0;                // the channel's contacts per period
   std::string text;
 };
 
@@ -282,16 +282,18 @@ TwoBass two_bass(int horizon, double scale = 1.0) {
   b.contacts = 0.04 / 12 * 40000 * scale;
   const double w[2] = {0.25, 0.75};
   for (int j = 0; j < 2; ++j) b.p[j] = b.contacts * w[j] / b.M[j];
-  b.text = "[simulation]\nperiod = \"month\"\nhorizon = " + std::to_string(horizon) +
-           "\nannual_discount_rate = 0.0\n"
-           "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 1.0\n"
-           "[market]\npotential = { enterprise = " + exact(b.M[0]) + ", smb = " + exact(b.M[1]) +
-           " }\n[channels.ads]\nspend = " + exact(b.contacts) +
-           "\ncost_per_lead = 1\nsegment_mix = { enterprise = 1, smb = 3 }\n"
-           "[segments.enterprise]\nchurn = 0.0\norder_value = 0\nreferrals_per_customer = " +
-           exact(b.q[0]) +
-           "\n[segments.smb]\nchurn = 0.0\norder_value = 0\nreferrals_per_customer = " +
-           exact(b.q[1]) + "\n";
+  b.text =
+      "[simulation]\nperiod = \"month\"\nhorizon = " + std::to_string(horizon) +
+      "\nannual_discount_rate = 0.0\n"
+      "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 1.0\n"
+      "[market]\npotential = { enterprise = " +
+      exact(b.M[0]) + ", smb = " + exact(b.M[1]) +
+      " }\n[channels.ads]\nspend = " + exact(b.contacts) +
+      "\ncost_per_lead = 1\nsegment_mix = { enterprise = 1, smb = 3 }\n"
+      "[segments.enterprise]\nchurn = 0.0\norder_value = 0\nreferrals_per_customer = " +
+      exact(b.q[0]) +
+      "\n[segments.smb]\nchurn = 0.0\norder_value = 0\nreferrals_per_customer = " + exact(b.q[1]) +
+      "\n";
   return b;
 }
 
@@ -331,8 +333,9 @@ TEST_CASE("A market per segment with one segment is the business's market, bit f
   for (int r = 0; r < R; ++r) {
     const std::size_t nb = static_cast<std::size_t>(mb.metrics) * mb.periods;
     const std::size_t ns = static_cast<std::size_t>(ms.metrics) * ms.periods;
-    check_same_bits(std::vector<double>(mb.values.begin() + r * nb, mb.values.begin() + (r + 1) * nb),
-                    std::vector<double>(ms.values.begin() + r * ns, ms.values.begin() + r * ns + nb));
+    check_same_bits(
+        std::vector<double>(mb.values.begin() + r * nb, mb.values.begin() + (r + 1) * nb),
+        std::vector<double>(ms.values.begin() + r * ns, ms.values.begin() + r * ns + nb));
     for (int t = 0; t < mb.periods; ++t)
       CHECK(ms.values[r * ns + static_cast<std::size_t>(ls.size() - 1) * ms.periods + t] ==
             mb.values[r * nb + static_cast<std::size_t>(u) * mb.periods + t]);
@@ -396,7 +399,8 @@ TEST_CASE("Markets per segment: Monte Carlo means within 4 standard errors, pool
         left.add(uv[r]);
       }
       INFO(seg << ", period " << t + 1);
-      test::check_mean(active, e.at(std::string("active_") + seg, t), active.variance(), "adopters");
+      test::check_mean(active, e.at(std::string("active_") + seg, t), active.variance(),
+                       "adopters");
       test::check_mean(left, e.at(std::string("market_unreached_") + seg, t), left.variance(),
                        "people not reached");
     }
