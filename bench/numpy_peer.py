@@ -7,9 +7,10 @@ otherwise use. It covers the features of the default scenario (scenarios/saas.to
 and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
 values), win-back, referral, acquisition channels (linear or saturating response), the funnel
 with fresh and nurtured cells, the initial pipeline and a retention program per customer, with
-normal, lognormal, beta, uniform and triangular parameter uncertainty, cash flows booked at the
-end or at the start of a period (simulation.booking), and a finite market for the business or per
-segment ([market]). Anything else is refused.
+normal, lognormal, beta, uniform and triangular parameter uncertainty, initial customers by
+tenure, value curves by tenure, cash flows booked at the end or at the start of a period
+(simulation.booking), and a finite market for the business or per segment ([market]). Anything
+else is refused.
 
 Its Monte Carlo uses NumPy's generator (PCG64), not clvsim's Philox streams: only statistical
 agreement with clvsim is expected. Its expected-value mode (--expected) is exact and must match
@@ -103,6 +104,28 @@ class Reader:
         return w / w.sum(axis=-1, keepdims=True)
 
 
+CURVE_KEYS = ["orders_per_period", "order_value", "gross_margin", "cost_to_serve",
+              "referrals_per_customer"]
+
+
+def curve_factors(spec, n, read):
+    """A curve's factor f(n) at tenure steps n, [R, len(n)]: a table (the last factor holds), a
+    geometric (1 + growth)^n or a linear max(0, 1 + slope n), optionally stopped at a limit."""
+    if isinstance(spec, list):
+        table = np.stack([read.money(x) for x in spec], axis=-1)
+        return table[:, np.minimum(n, len(spec) - 1)]
+    if "growth" in spec:
+        rate = read(spec["growth"])[:, None]
+        f = (1.0 + rate) ** n[None, :]
+    else:
+        rate = read(spec["slope"])[:, None]
+        f = np.maximum(0.0, 1.0 + rate * n[None, :])
+    if "limit" in spec:
+        limit = read.money(spec["limit"])[:, None]
+        f = np.where(rate >= 0, np.minimum(f, limit), np.maximum(f, limit))
+    return f
+
+
 def _saturating(x, top, half):
     return np.where(x > 0, top * x / (x + half), 0.0)
 
@@ -158,7 +181,8 @@ class Params:
                 half = read.money(ch["half_saturation_spend"])[:, None]
                 self.channel_leads[:, c, :] = _saturating(self.channel_spend[:, c, :], top, half)
             self.channel_entry.append(self.stage_names.index(ch.get("entry_stage", self.stage_names[0])))
-            mixes.append(read.weights(ch["segment_mix"], self.segment_names))
+            # Default with one segment: { <the segment> = 1 } (docs/scenario.md).
+            mixes.append(read.weights(ch.get("segment_mix", {self.segment_names[0]: 1.0}), self.segment_names))
         ref = sc.get("referral", {})
         self.referral_entry = self.stage_names.index(ref.get("entry_stage", self.stage_names[0]))
         self.referral_reward = read.money(ref.get("reward", 0.0))
@@ -213,14 +237,17 @@ class Params:
             return np.stack([fn(segs[n].get(key, default)) for n in self.segment_names], axis=-1)
 
         any_sbg = any("churn_sbg" in segs[n] for n in self.segment_names)
-        tenures0 = [int(segs[n].get("initial_tenure", 0)) for n in self.segment_names]
-        for n in self.segment_names:
-            if isinstance(segs[n].get("initial_customers", 0), list):
-                raise NotImplementedError("initial_customers by tenure")
-        self.L = L = max(tenures0) + T + 1 if any_sbg else 1
-        self.ltv_cap = Lc = max(1, int(sim.get("ltv_tenure_cap", 240))) if any_sbg else 1
+        # Value curves by tenure (docs/model.md §2, "Value by tenure") need tenure, as sBG does.
+        self.any_curve = any("by_tenure" in segs[n] for n in self.segment_names)
+        tracked = any_sbg or self.any_curve
+        # Initial tenure: initial_tenure, or the last index of an array of counts by tenure.
+        tenures0 = [len(segs[n]["initial_customers"]) - 1 if isinstance(segs[n].get("initial_customers"), list)
+                    else int(segs[n].get("initial_tenure", 0)) for n in self.segment_names]
+        self.L = L = max(tenures0) + T + 1 if tracked else 1
+        cap = int(sim.get("ltv_tenure_cap", 20 * P))  # default: 20 years of periods (§6)
+        self.ltv_cap = Lc = max(1, cap) if tracked else 1
         horizon = int(sim.get("ltv_horizon", 0))
-        self.N = horizon if horizon > 0 else max(int(sim.get("ltv_tenure_cap", 240)), T)
+        self.N = horizon if horizon > 0 else max(min(cap, 20 * P), T)
         self.orders_per_period = seg_arr("orders_per_period", 1.0, read.money)
         self.fixed_orders = [segs[n].get("order_model", "poisson") == "fixed" for n in self.segment_names]
         self.order_value = seg_arr("order_value", 0.0, read.money)
@@ -239,8 +266,28 @@ class Params:
         self.any_migration = bool((self.migration[:, ~np.eye(K, dtype=bool)] > 0).any())
         self.initial_customers = np.zeros((R, K, L))
         for k, n in enumerate(self.segment_names):
-            self.initial_customers[:, k, min(tenures0[k], L - 1)] = read(
-                segs[n].get("initial_customers", 0.0), 0.0, count=True)
+            init = segs[n].get("initial_customers", 0.0)
+            for tau, x in (enumerate(init) if isinstance(init, list) else [(tenures0[k], init)]):
+                self.initial_customers[:, k, min(tau, L - 1)] += read(x, 0.0, count=True)
+
+        # Rates by tenure tau = 0 .. max(L, Lc) - 1: the constant rate times the curve's factor
+        # at the tenure step n = floor(tau / U), U = 1 or P (§2, "Value by tenure"); factor 1
+        # without a curve. Only with curves: the peer's cost elsewhere stays as it was.
+        taus = np.arange(max(L, Lc) if self.any_curve else 1)
+        by = {key: np.ones((R, K, taus.size)) for key in CURVE_KEYS}
+        for k, n in enumerate(self.segment_names):
+            bt = segs[n].get("by_tenure")
+            if bt is None:
+                continue
+            step = taus // (P if bt.get("unit", "period") == "year" else 1)
+            for key in CURVE_KEYS:
+                if key in bt:
+                    by[key][:, k, :] = curve_factors(bt[key], step, read)
+        self.orders_t = self.orders_per_period[:, :, None] * by["orders_per_period"]
+        self.value_t = self.order_value[:, :, None] * by["order_value"]
+        self.margin_t = np.minimum(1.0, self.gross_margin[:, :, None] * by["gross_margin"])
+        self.cost_t = self.cost_to_serve[:, :, None] * by["cost_to_serve"]
+        self.referral_t = self.referral_rate[:, :, None] * by["referrals_per_customer"]
 
         # Hazards h_k(tau) for tau up to max(L, Lc) (docs/model.md §2 step 2).
         mult = seg_arr("churn_multiplier", 1.0, read.money)
@@ -286,9 +333,14 @@ def customer_value(p):
     M = p.migration
     q = p.winback_success
     e = p.orders_per_period * p.order_value * p.gross_margin - p.cost_to_serve  # [R, K]
-    earn = np.einsum("rkj,rj->rk", M, e)
     xc = p.retention_per_customer[:, None]
-    rA = s * earn[:, :, None] - xc[:, :, None]  # [R, K, Lc]
+    if p.any_curve:
+        # e_j(tau) at the rates of tenure tau; a customer at (k, tau) earns sum_j M[k][j] e_j(tau).
+        e_t = (p.orders_t * p.value_t * p.margin_t - p.cost_t)[:, :, :Lc]
+        rA = s * np.einsum("rkj,rjt->rkt", M, e_t) - xc[:, :, None]  # [R, K, Lc]
+    else:
+        earn = np.einsum("rkj,rj->rk", M, e)
+        rA = s * earn[:, :, None] - xc[:, :, None]  # [R, K, Lc]
     rL = -p.winback_cost[:, None] + q[:, None] * rA[:, :, 0]  # [R, K], the same for every d
     g = gamma[:, None, None]
     eye = np.eye(K)[None]
@@ -564,18 +616,33 @@ def simulate(p, draw):
             lapsed[:, :, 0] = churned_by
         # 4. Repurchase.
         active_k = nxt.sum(axis=2).astype(float)
-        mean_orders = active_k * p.orders_per_period
-        orders_k = np.stack([mean_orders[:, k] if p.fixed_orders[k] else
-                             draw.poisson(mean_orders[:, k]).astype(float) for k in range(K)], axis=1)
-        value_k = draw.revenue(orders_k, p.order_value, p.order_value_cv)
-        revenue = value_k.sum(axis=1)
-        margin = (value_k * p.gross_margin).sum(axis=1)
-        serve = (active_k * p.cost_to_serve).sum(axis=1)
+        if p.any_curve:
+            # By tenure cell: the customers in cell tau + 1 started the period at tau (§2).
+            started = np.maximum(np.arange(L) - 1, 0)
+            a = nxt.astype(float)
+            mean_orders = a * p.orders_t[:, :, started]
+            orders_kt = np.stack([mean_orders[:, k] if p.fixed_orders[k] else
+                                  draw.poisson(mean_orders[:, k]).astype(float) for k in range(K)], axis=1)
+            value_kt = draw.revenue(orders_kt, p.value_t[:, :, started], p.order_value_cv[:, :, None])
+            orders_k = orders_kt.sum(axis=2)
+            revenue = value_kt.sum(axis=(1, 2))
+            margin = (value_kt * p.margin_t[:, :, started]).sum(axis=(1, 2))
+            serve = (a * p.cost_t[:, :, started]).sum(axis=(1, 2))
+            referral_contacts = (a * p.referral_t[:, :, started]).sum(axis=2)
+        else:
+            mean_orders = active_k * p.orders_per_period
+            orders_k = np.stack([mean_orders[:, k] if p.fixed_orders[k] else
+                                 draw.poisson(mean_orders[:, k]).astype(float) for k in range(K)], axis=1)
+            value_k = draw.revenue(orders_k, p.order_value, p.order_value_cv)
+            revenue = value_k.sum(axis=1)
+            margin = (value_k * p.gross_margin).sum(axis=1)
+            serve = (active_k * p.cost_to_serve).sum(axis=1)
+            referral_contacts = active_k * p.referral_rate
         # 5. Referral and 6. acquisition.
         if p.market:
-            ref, leads_c = reach(p, draw, U, N, active_k * p.referral_rate, p.channel_leads[:, :, t])
+            ref, leads_c = reach(p, draw, U, N, referral_contacts, p.channel_leads[:, :, t])
         else:
-            ref = draw.poisson(active_k * p.referral_rate)
+            ref = draw.poisson(referral_contacts)
             N[:, C:C + K, 0, p.referral_entry, 0] += ref
             leads_c = draw.poisson(p.channel_leads[:, :, t])
             for c in range(C):
@@ -728,8 +795,6 @@ def main(argv=None):
     for name, seg in sc["segments"].items():
         if seg.get("order_model", "poisson") not in ("poisson", "fixed"):
             raise NotImplementedError(f"segments.{name}.order_model = {seg['order_model']}")
-        if "by_tenure" in seg:
-            raise NotImplementedError(f"segments.{name}.by_tenure")
 
     result = {}
     if args.expected:
