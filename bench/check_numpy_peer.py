@@ -3,7 +3,7 @@
 cash flows booked at the end of each period (as written) and at the start (simulation.booking =
 "start": sign-up payments, discounting and customer value of the start convention), in a finite
 market, for the business and per segment, and on the credit-card scenario (value curves and
-initial customers by tenure).
+initial customers by tenure), and on the bank scenario (retention spend per period).
 
 - Expected-value mode: every metric, period and total, and the LTV per segment, agree with
   clvsim's to 1e-12 (relative to the quantity's scale).
@@ -28,6 +28,8 @@ SCENARIO = os.path.join(HERE, "..", "scenarios", "saas.toml")
 # Value curves by tenure and initial customers by tenure (its variants, which the peer does not
 # read, are left out).
 CREDIT_CARD = os.path.join(HERE, "..", "scenarios", "credit_card.toml")
+# Fixed retention spend.
+BANK = os.path.join(HERE, "..", "scenarios", "bank.toml")
 sys.path.insert(0, HERE)
 import numpy_peer  # noqa: E402
 
@@ -80,7 +82,8 @@ def main():
                                      ("value by tenure (credit card)", "credit_card",
                                       without_variants(open(CREDIT_CARD).read())),
                                      ("value by tenure, start booking", "credit_card_start",
-                                      start_booking(without_variants(open(CREDIT_CARD).read())))]:
+                                      start_booking(without_variants(open(CREDIT_CARD).read()))),
+                                     ("fixed retention spend (bank)", "bank", open(BANK).read())]:
             path = os.path.join(tmp, stem + ".toml")
             with open(path, "w") as fh:
                 fh.write(changed)

@@ -6,7 +6,8 @@ reasonably efficient implementation of the same model in the array language rese
 otherwise use. It covers the features of the default scenario (scenarios/saas.toml): constant
 and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
 values), win-back, referral, acquisition channels (linear or saturating response), the funnel
-with fresh and nurtured cells, the initial pipeline and a retention program per customer, with
+with fresh and nurtured cells, the initial pipeline and a retention program (per customer or per
+period), with
 normal, lognormal, beta, uniform and triangular parameter uncertainty, initial customers by
 tenure, value curves by tenure, cash flows booked at the end or at the start of a period
 (simulation.booking), and a finite market for the business or per segment ([market]). Anything
@@ -222,16 +223,21 @@ class Params:
 
         ret = sc.get("retention", {})
         self.retention_per_customer = np.zeros(R)
+        self.retention_fixed = np.zeros(R)
         factor = np.ones(R)
-        if "spend_fixed" in ret:
-            raise NotImplementedError("retention.spend_fixed")
-        if "spend_per_customer" in ret:
-            x = read.money(ret["spend_per_customer"])
+        for key in ("spend_per_customer", "spend_fixed"):
+            if key not in ret:
+                continue
+            # The same reduction of churn from the spend x, per customer at risk or per period (§4).
+            x = read.money(ret[key])
             rmax = read.prob(ret.get("max_churn_reduction", 0.0))
             half = read.money(ret.get("half_saturation", 0.0))
             factor = 1.0 - np.where(half > 0, _saturating(x, rmax, np.where(half > 0, half, 1.0)),
                                     np.where(x > 0, rmax, 0.0))
-            self.retention_per_customer = x
+            if key == "spend_per_customer":
+                self.retention_per_customer = x
+            else:
+                self.retention_fixed = x  # not part of a customer's value (§6)
 
         def seg_arr(key, default, fn=read):
             return np.stack([fn(segs[n].get(key, default)) for n in self.segment_names], axis=-1)
@@ -694,7 +700,7 @@ def simulate(p, draw):
             serve = serve + (nb * p.cost_to_serve).sum(axis=1)
         # Accounting.
         acquisition = channel_spend + nurture
-        retention = at_risk * p.retention_per_customer
+        retention = at_risk * p.retention_per_customer + p.retention_fixed
         winback = attempts * p.winback_cost
         rewards = from_referral * p.referral_reward
         profit = margin - serve - acquisition - retention - winback - rewards
