@@ -3,7 +3,8 @@
 cash flows booked at the end of each period (as written) and at the start (simulation.booking =
 "start": sign-up payments, discounting and customer value of the start convention), in a finite
 market, for the business and per segment, and on the credit-card scenario (value curves and
-initial customers by tenure), and on the bank scenario (retention spend per period).
+initial customers by tenure), on the bank scenario (retention spend per period) and on the
+donations scenario (BG/BB: sBG dropout and Bernoulli orders).
 
 - Expected-value mode: every metric, period and total, and the LTV per segment, agree with
   clvsim's to 1e-12 (relative to the quantity's scale).
@@ -30,6 +31,9 @@ SCENARIO = os.path.join(HERE, "..", "scenarios", "saas.toml")
 CREDIT_CARD = os.path.join(HERE, "..", "scenarios", "credit_card.toml")
 # Fixed retention spend.
 BANK = os.path.join(HERE, "..", "scenarios", "bank.toml")
+# BG/BB: sBG dropout and Bernoulli orders (without its joint parameter draws, which the peer does
+# not read).
+DONATIONS = os.path.join(HERE, "..", "scenarios", "donations.toml")
 sys.path.insert(0, HERE)
 import numpy_peer  # noqa: E402
 
@@ -63,6 +67,13 @@ def without_variants(text):
     return text[:cut] if cut >= 0 else text
 
 
+def without_table(text, name):
+    """The scenario's text without its [name] table (from its header to the next header)."""
+    out = re.sub(r"(?ms)^\[" + name + r"\]\n.*?(?=^\[|\Z)", "", text)
+    assert out != text and "[" + name + "]" not in out
+    return out
+
+
 def main():
     clvsim = sys.argv[1]
     R = int(sys.argv[2]) if len(sys.argv) > 2 else 400
@@ -83,7 +94,9 @@ def main():
                                       without_variants(open(CREDIT_CARD).read())),
                                      ("value by tenure, start booking", "credit_card_start",
                                       start_booking(without_variants(open(CREDIT_CARD).read()))),
-                                     ("fixed retention spend (bank)", "bank", open(BANK).read())]:
+                                     ("fixed retention spend (bank)", "bank", open(BANK).read()),
+                                     ("Bernoulli orders (donations)", "donations",
+                                      without_table(open(DONATIONS).read(), "parameter_draws"))]:
             path = os.path.join(tmp, stem + ".toml")
             with open(path, "w") as fh:
                 fh.write(changed)

@@ -7,7 +7,7 @@ otherwise use. It covers the features of the default scenario (scenarios/saas.to
 and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
 values), win-back, referral, acquisition channels (linear or saturating response), the funnel
 with fresh and nurtured cells, the initial pipeline and a retention program (per customer or per
-period), with
+period), BG/BB (Bernoulli) orders, with
 normal, lognormal, beta, uniform and triangular parameter uncertainty, initial customers by
 tenure, value curves by tenure, cash flows booked at the end or at the start of a period
 (simulation.booking), and a finite market for the business or per segment ([market]). Anything
@@ -23,6 +23,7 @@ Usage: numpy_peer.py [scenario.toml] [-r R] [--seed S] [--expected] [-o out.npz]
 import argparse
 import sys
 import tomllib
+import warnings
 
 import numpy as np
 
@@ -255,7 +256,7 @@ class Params:
         horizon = int(sim.get("ltv_horizon", 0))
         self.N = horizon if horizon > 0 else max(min(cap, 20 * P), T)
         self.orders_per_period = seg_arr("orders_per_period", 1.0, read.money)
-        self.fixed_orders = [segs[n].get("order_model", "poisson") == "fixed" for n in self.segment_names]
+        self.order_model = [segs[n].get("order_model", "poisson") for n in self.segment_names]
         self.order_value = seg_arr("order_value", 0.0, read.money)
         self.order_value_cv = seg_arr("order_value_cv", 0.0, read.money)
         self.gross_margin = seg_arr("gross_margin", 1.0, read.prob)
@@ -559,6 +560,17 @@ def reach(p, draw, U, N, referral_contacts, channel_contacts):
     return ref, leads
 
 
+def draw_orders(p, draw, k, n, rate):
+    """Orders of n customers of segment k at `rate` (§2 step 4): exactly n rate ("fixed"),
+    Poisson(n rate), or Binomial(n, rate) ("bernoulli": at most one order each)."""
+    model = p.order_model[k]
+    if model == "fixed":
+        return n * rate
+    if model == "bernoulli":
+        return draw.binomial(n.astype(draw.dtype), rate).astype(float)
+    return draw.poisson(n * rate).astype(float)
+
+
 def simulate(p, draw):
     """Returns metrics {name: [R, T]} and totals {name: [R]}."""
     R, T, K, S, L, W, C, NS = p.R, p.T, p.K, p.S, p.L, p.W, p.C, p.NS
@@ -626,9 +638,8 @@ def simulate(p, draw):
             # By tenure cell: the customers in cell tau + 1 started the period at tau (§2).
             started = np.maximum(np.arange(L) - 1, 0)
             a = nxt.astype(float)
-            mean_orders = a * p.orders_t[:, :, started]
-            orders_kt = np.stack([mean_orders[:, k] if p.fixed_orders[k] else
-                                  draw.poisson(mean_orders[:, k]).astype(float) for k in range(K)], axis=1)
+            orders_kt = np.stack([draw_orders(p, draw, k, a[:, k], p.orders_t[:, k, started])
+                                  for k in range(K)], axis=1)
             value_kt = draw.revenue(orders_kt, p.value_t[:, :, started], p.order_value_cv[:, :, None])
             orders_k = orders_kt.sum(axis=2)
             revenue = value_kt.sum(axis=(1, 2))
@@ -636,9 +647,8 @@ def simulate(p, draw):
             serve = (a * p.cost_t[:, :, started]).sum(axis=(1, 2))
             referral_contacts = (a * p.referral_t[:, :, started]).sum(axis=2)
         else:
-            mean_orders = active_k * p.orders_per_period
-            orders_k = np.stack([mean_orders[:, k] if p.fixed_orders[k] else
-                                 draw.poisson(mean_orders[:, k]).astype(float) for k in range(K)], axis=1)
+            orders_k = np.stack([draw_orders(p, draw, k, active_k[:, k], p.orders_per_period[:, k])
+                                 for k in range(K)], axis=1)
             value_k = draw.revenue(orders_k, p.order_value, p.order_value_cv)
             revenue = value_k.sum(axis=1)
             margin = (value_k * p.gross_margin).sum(axis=1)
@@ -690,9 +700,8 @@ def simulate(p, draw):
             # Sign-up: the period's new customers pay one period's orders and cost to serve in
             # the segment they join (§5, "Booking").
             nb = by_segment.astype(float)
-            mean_signup = nb * p.orders_per_period
-            signup_k = np.stack([mean_signup[:, k] if p.fixed_orders[k] else
-                                 draw.poisson(mean_signup[:, k]).astype(float) for k in range(K)], axis=1)
+            signup_k = np.stack([draw_orders(p, draw, k, nb[:, k], p.orders_per_period[:, k])
+                                 for k in range(K)], axis=1)
             signup_value = draw.revenue(signup_k, p.order_value, p.order_value_cv)
             orders_k = orders_k + signup_k
             revenue = revenue + signup_value.sum(axis=1)
@@ -774,7 +783,9 @@ QUANTILES = [0.05, 0.25, 0.50, 0.75, 0.95]
 def summarise(values):
     """values [R, ...] -> dict of mean, sd, std_error, n, quantiles over replications."""
     n = np.sum(~np.isnan(values), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # A metric undefined in every replication (cac without new customers) summarises to NaN.
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(values, axis=0) if values.size else values
         sd = np.nanstd(values, axis=0, ddof=1)
         q = np.nanquantile(values, QUANTILES, axis=0)
@@ -799,7 +810,7 @@ def main(argv=None):
     if any(key in sc for key in ("extends", "variants", "sweep", "parameter_draws")):
         raise NotImplementedError("extends, variants, sweeps and parameter_draws tables")
     for name, seg in sc["segments"].items():
-        if seg.get("order_model", "poisson") not in ("poisson", "fixed"):
+        if seg.get("order_model", "poisson") not in ("poisson", "fixed", "bernoulli"):
             raise NotImplementedError(f"segments.{name}.order_model = {seg['order_model']}")
 
     result = {}
