@@ -142,6 +142,7 @@ class Params:
         self.T = T = int(sim["horizon"])
         P = PERIODS_PER_YEAR[sim.get("period", "month")]
         self.discount = (1.0 + read(sim.get("annual_discount_rate", 0.0))) ** (1.0 / P) - 1.0
+        self.P = P
         # Booking (docs/model.md §5): "start" books a period's flows at its start, and new
         # customers pay one period's contribution at sign-up.
         self.book_at_start = sim.get("booking", "end") == "start"
@@ -518,7 +519,7 @@ FIXED = ["revenue", "gross_margin", "cost_to_serve", "acquisition_spend", "reten
          "new_customers_pipeline", "cac", "ltv", "ltv_cac", "payback_periods"]
 TOTALS = ["npv", "revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
           "new_customers", "churned_customers", "won_back_customers", "active_customers", "cac",
-          "ltv", "ltv_cac", "payback_periods", "customer_equity"]
+          "ltv", "ltv_cac", "payback_periods", "customer_equity", "payback_never", "arr"]
 
 
 def metric_names(p):
@@ -526,7 +527,10 @@ def metric_names(p):
         [f"market_unreached_{k}" for k in p.segment_names] if p.market_by_segment else [])
     return (FIXED + [f"new_customers_{c}" for c in p.channel_names] +
             [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
-            [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"] + market)
+            [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"] +
+            ["mrr", "arr", "lead_velocity", "payback_never"] +
+            [f"cac_{c}" for c in p.channel_names] + [f"ltv_{k}" for k in p.segment_names] +
+            [f"churn_rate_{k}" for k in p.segment_names] + market)
 
 
 def reach(p, draw, U, N, referral_contacts, channel_contacts):
@@ -614,6 +618,7 @@ def simulate(p, draw):
             rest = lapsed - back
         # 2. Churn and 3. migration; tenure advances by one.
         at_risk = A.sum(axis=(1, 2)).astype(float)
+        at_risk_k = A.sum(axis=2).astype(float)
         lost = draw.binomial(A, p.hazard)
         churned_by = lost.sum(axis=2)
         stay = A - lost
@@ -671,6 +676,7 @@ def simulate(p, draw):
         channel_spend = p.channel_spend[:, :, t].sum(axis=1)
         # 7. Funnel.
         nurture_by_stage = N[..., 1].sum(axis=(1, 2)) * p.nurture_cost  # [R, S]
+        nurture_by_source = (N[..., 1].sum(axis=2) * p.nurture_cost[:, None, :]).sum(axis=2)  # [R, NS]
         nurture = nurture_by_stage.sum(axis=1)
         f = draw.multinomial(N, funnel_p)  # [R, NS, KP, S, 2, 3]
         adv = f[..., 0].sum(axis=4)  # [R, NS, KP, S]
@@ -756,6 +762,25 @@ def simulate(p, draw):
         # pay) at that instant (start booking).
         held_at = discount if p.book_at_start else discount / (1.0 + p.discount)
         out["customer_equity"][:, t] = npv + held_at * held
+        # Finance and growth metrics (§5, "Finance and growth metrics"), those without funnel
+        # yields or followed cohorts.
+        run_rate = (act * p.orders_per_period * p.order_value).sum(axis=1)
+        out["mrr"][:, t] = run_rate * p.P / 12.0
+        out["arr"][:, t] = run_rate * p.P
+        q = out[f"entered_{p.stage_names[1 if S > 1 else 0]}"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["lead_velocity"][:, t] = (np.where(q[:, t - 1] > 0, (q[:, t] - q[:, t - 1]) / q[:, t - 1], np.nan)
+                                          if t > 0 else np.nan)
+            for c in range(C):
+                n = conv[:, c]
+                out[f"cac_{p.channel_names[c]}"][:, t] = np.where(
+                    n > 0, (p.channel_spend[:, c, t] + nurture_by_source[:, c]) / n, np.nan)
+            for k in range(K):
+                out[f"churn_rate_{p.segment_names[k]}"][:, t] = np.where(
+                    at_risk_k[:, k] > 0, churned_by[:, k] / at_risk_k[:, k], np.nan)
+        out["payback_never"][:, t] = np.where(np.isnan(pb), np.nan, np.isinf(pb).astype(float))
+        for k in range(K):
+            out[f"ltv_{p.segment_names[k]}"][:, t] = p.ltv[:, k]
         if p.market:
             out["market_unreached"][:, t] = U.sum(axis=1)
             if p.market_by_segment:
@@ -771,6 +796,8 @@ def simulate(p, draw):
                                    tot["acquisition_spend"] + out["referral_rewards"].sum(axis=1))
     tot.update(cac=cac, ltv=ltv, ltv_cac=ltv_cac, payback_periods=pb)
     tot["customer_equity"] = out["customer_equity"][:, T - 1]
+    tot["payback_never"] = np.where(np.isnan(pb), np.nan, np.isinf(pb).astype(float))
+    tot["arr"] = out["arr"][:, T - 1]
     return out, tot
 
 
