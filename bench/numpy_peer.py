@@ -169,6 +169,7 @@ class Params:
         C = self.C = len(self.channel_names)
         self.channel_spend = np.zeros((R, C, T))
         self.channel_leads = np.zeros((R, C, T))
+        self.channel_slope = np.zeros((R, C, T))  # d leads / d spend at the period's spend
         self.channel_entry = []
         mixes = []
         for c, name in enumerate(self.channel_names):
@@ -178,11 +179,14 @@ class Params:
             for t in range(T):
                 self.channel_spend[:, c, t] = read.money(spends[t])
             if ch.get("response", "linear") == "linear":
-                self.channel_leads[:, c, :] = self.channel_spend[:, c, :] / read.money(ch["cost_per_lead"])[:, None]
+                cpl = read.money(ch["cost_per_lead"])[:, None]
+                self.channel_leads[:, c, :] = self.channel_spend[:, c, :] / cpl
+                self.channel_slope[:, c, :] = 1.0 / cpl
             else:
                 top = read.money(ch["max_leads"])[:, None]
                 half = read.money(ch["half_saturation_spend"])[:, None]
                 self.channel_leads[:, c, :] = _saturating(self.channel_spend[:, c, :], top, half)
+                self.channel_slope[:, c, :] = top * half / (self.channel_spend[:, c, :] + half) ** 2
             self.channel_entry.append(self.stage_names.index(ch.get("entry_stage", self.stage_names[0])))
             # Default with one segment: { <the segment> = 1 } (docs/scenario.md).
             mixes.append(read.weights(ch.get("segment_mix", {self.segment_names[0]: 1.0}), self.segment_names))
@@ -519,7 +523,8 @@ FIXED = ["revenue", "gross_margin", "cost_to_serve", "acquisition_spend", "reten
          "new_customers_pipeline", "cac", "ltv", "ltv_cac", "payback_periods"]
 TOTALS = ["npv", "revenue", "gross_margin", "profit", "acquisition_spend", "retention_spend",
           "new_customers", "churned_customers", "won_back_customers", "active_customers", "cac",
-          "ltv", "ltv_cac", "payback_periods", "customer_equity", "payback_never", "arr"]
+          "ltv", "ltv_cac", "payback_periods", "customer_equity", "payback_never", "arr",
+          "attributed_cac"]
 
 
 def metric_names(p):
@@ -529,7 +534,10 @@ def metric_names(p):
             [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
             [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"] +
             ["mrr", "arr", "lead_velocity", "payback_never"] +
-            [f"cac_{c}" for c in p.channel_names] + [f"ltv_{k}" for k in p.segment_names] +
+            ["attributed_cac"] + [f"cac_{c}" for c in p.channel_names] +
+            [f"attributed_cac_{c}" for c in p.channel_names] +
+            [f"marginal_cac_{c}" for c in p.channel_names] +
+            [f"ltv_cac_{c}" for c in p.channel_names] + [f"ltv_{k}" for k in p.segment_names] +
             [f"churn_rate_{k}" for k in p.segment_names] + market)
 
 
@@ -562,6 +570,25 @@ def reach(p, draw, U, N, referral_contacts, channel_contacts):
                 N[:, c, j, p.channel_entry[c], 0] += x
                 leads[:, c] += x
     return ref, leads
+
+
+def funnel_yield(p, entry):
+    """A fresh prospect at stage `entry`: the probability pi that it becomes a customer and the
+    nurturing cost nu it causes over its stay (§5, "Funnel yield"); [R] each."""
+    a, d = p.rates[:, :, 0, 0], p.rates[:, :, 0, 1]
+    an, dn = p.rates[:, :, 1, 0], p.rates[:, :, 1, 1]
+    stay = 1.0 - a - d
+    leave = an + dn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        advance = a + np.where(leave > 0, stay * an / leave, 0.0)
+        cost = np.where(leave > 0, stay * p.nurture_cost / leave,
+                        np.where((stay > 0) & (p.nurture_cost > 0), np.inf, 0.0))
+    pi = np.ones(p.R)
+    nu = np.zeros(p.R)
+    for s in range(entry, p.S):
+        nu = nu + pi * cost[:, s]
+        pi = pi * advance[:, s]
+    return pi, nu
 
 
 def draw_orders(p, draw, k, n, rate):
@@ -604,6 +631,9 @@ def simulate(p, draw):
     mig = p.migration[:, :, None, :]  # [R, K, 1, K]
     cumulative = np.zeros(R)
     npv = np.zeros(R)
+    yields = [funnel_yield(p, p.channel_entry[c]) for c in range(C)]
+    attributed_cost_total = np.zeros(R)
+    attributed_customers_total = np.zeros(R)
     discount = np.ones(R)
     for t in range(T):
         discount = discount / (1.0 + p.discount)
@@ -779,6 +809,26 @@ def simulate(p, draw):
                 out[f"churn_rate_{p.segment_names[k]}"][:, t] = np.where(
                     at_risk_k[:, k] > 0, churned_by[:, k] / at_risk_k[:, k], np.nan)
         out["payback_never"][:, t] = np.where(np.isnan(pb), np.nan, np.isinf(pb).astype(float))
+        # Attributed CAC: the cost of the period's leads over the customers they are expected to
+        # yield; marginal CAC: the cost of one more customer at the period's spend (§5).
+        cost_all = np.zeros(R)
+        customers_all = np.zeros(R)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for c in range(C):
+                pi, nu = yields[c]
+                ld = leads_c[:, c].astype(float)
+                cost = p.channel_spend[:, c, t] + np.where(ld > 0, ld * nu, 0.0)
+                customers = ld * pi
+                name = p.channel_names[c]
+                out[f"attributed_cac_{name}"][:, t] = np.where(customers > 0, cost / customers, np.nan)
+                slope = p.channel_slope[:, c, t]
+                out[f"marginal_cac_{name}"][:, t] = np.where(slope * pi > 0, (1.0 + slope * nu) / (slope * pi), np.inf)
+                out[f"ltv_cac_{name}"][:, t] = (p.mix[:, c, :] * p.ltv).sum(axis=1) / out[f"attributed_cac_{name}"][:, t]
+                cost_all = cost_all + cost
+                customers_all = customers_all + customers
+            out["attributed_cac"][:, t] = np.where(customers_all > 0, cost_all / customers_all, np.nan)
+        attributed_cost_total = attributed_cost_total + cost_all
+        attributed_customers_total = attributed_customers_total + customers_all
         for k in range(K):
             out[f"ltv_{p.segment_names[k]}"][:, t] = p.ltv[:, k]
         if p.market:
@@ -798,6 +848,9 @@ def simulate(p, draw):
     tot["customer_equity"] = out["customer_equity"][:, T - 1]
     tot["payback_never"] = np.where(np.isnan(pb), np.nan, np.isinf(pb).astype(float))
     tot["arr"] = out["arr"][:, T - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tot["attributed_cac"] = np.where(attributed_customers_total > 0,
+                                         attributed_cost_total / attributed_customers_total, np.nan)
     return out, tot
 
 
