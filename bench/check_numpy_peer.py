@@ -128,9 +128,9 @@ def check(clvsim, scenario, R, tmp):
         compared = 0
         names = list(f["metrics"])
         peer_names = {k.split("/", 1)[1] for k in e.files if k.startswith("expected/")}
-        # The peer does not re-implement the finance metrics of followed groups (docs/model.md §5,
-        # "Revenue retention", "Acquisition cohorts"); tests/unit/core/test_model_document.cpp does.
-        finance = re.compile(r"^(nrr|grr|cohort_\d+_.+)$")
+        # The peer does not re-implement the acquisition cohorts (docs/model.md §5, "Acquisition
+        # cohorts"); tests/unit/core/test_model_document.cpp does.
+        finance = re.compile(r"^cohort_\d+_.+$")
         unknown = (set(names) - peer_names) - {n for n in names if finance.match(n)}
         if unknown or peer_names - set(names):
             failures.append(f"metric sets differ: {sorted(unknown | (peer_names - set(names)))}")

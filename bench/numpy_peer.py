@@ -533,7 +533,7 @@ def metric_names(p):
     return (FIXED + [f"new_customers_{c}" for c in p.channel_names] +
             [f"active_{k}" for k in p.segment_names] + [f"entered_{s}" for s in p.stage_names] +
             [f"cost_per_entered_{s}" for s in p.stage_names] + ["customer_equity"] +
-            ["mrr", "arr", "lead_velocity", "payback_never"] +
+            ["mrr", "arr", "lead_velocity", "payback_never", "nrr", "grr"] +
             ["attributed_cac"] + [f"cac_{c}" for c in p.channel_names] +
             [f"attributed_cac_{c}" for c in p.channel_names] +
             [f"marginal_cac_{c}" for c in p.channel_names] +
@@ -591,6 +591,30 @@ def funnel_yield(p, entry):
     return pi, nu
 
 
+def follow(fA, fL, back_frac, lost_frac, move_frac, L, W):
+    """One period of groups of customers followed in proportion (§5, "Revenue retention"): the
+    members of each cell are won back, churn and move to each segment in the fractions the cell's
+    counts did. fA [R, G, K, L] active and fL [R, G, K, W] lapsed members of group g."""
+    if W > 0:
+        b = fL * back_frac[:, None]
+        fA = fA.copy()
+        fA[..., 0] += b.sum(axis=3)
+        rest = fL - b
+    lost = (fA * lost_frac[:, None]).sum(axis=3)  # [R, G, K]
+    moved = np.einsum("rgkl,rklj->rgjl", fA, move_frac)
+    if L == 1:
+        nA = moved
+    else:
+        nA = np.zeros_like(fA)
+        nA[..., 1:] = moved[..., :-1]
+        nA[..., L - 1] += moved[..., L - 1]
+    nL = np.zeros_like(fL)
+    if W > 0:
+        nL[..., 1:] = rest[..., :-1]
+        nL[..., 0] = lost
+    return nA, nL
+
+
 def draw_orders(p, draw, k, n, rate):
     """Orders of n customers of segment k at `rate` (§2 step 4): exactly n rate ("fixed"),
     Poisson(n rate), or Binomial(n, rate) ("bernoulli": at most one order each)."""
@@ -632,16 +656,30 @@ def simulate(p, draw):
     cumulative = np.zeros(R)
     npv = np.zeros(R)
     yields = [funnel_yield(p, p.channel_entry[c]) for c in range(C)]
+    P = p.P
+    fA = fL = year_start = None
+    recurring = p.orders_per_period * p.order_value  # rho_k, [R, K]
     attributed_cost_total = np.zeros(R)
     attributed_customers_total = np.zeros(R)
     discount = np.ones(R)
     for t in range(T):
         discount = discount / (1.0 + p.discount)
+        # Revenue retention follows, over each whole year, the customers active at its start.
+        if P <= T and t % P == 0 and t + P <= T:
+            fA = np.zeros((R, K, K, L))
+            for k in range(K):
+                fA[:, k, k, :] = A[:, k, :]
+            fL = np.zeros((R, K, K, max(W, 1)))
+            year_start = A.sum(axis=2).astype(float)  # [R, G]
         # 1. Win-back.
         attempts = np.zeros(R)
         won = np.zeros(R)
+        back_frac = np.zeros((R, K, max(W, 1)))
         if W > 0:
+            lapsed_before = lapsed.astype(float)
             back = draw.binomial(lapsed, p.winback_success[:, None, None])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                back_frac = np.where(lapsed_before > 0, back / lapsed_before, 0.0)
             attempts = lapsed.sum(axis=(1, 2)).astype(float)
             won = back.sum(axis=(1, 2)).astype(float)
             A[:, :, 0] += back.sum(axis=2)
@@ -657,6 +695,15 @@ def simulate(p, draw):
             moved = split.sum(axis=1).transpose(0, 2, 1)  # [R, K(to), L]
         else:
             moved = stay
+        if fA is not None:
+            n = A.astype(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lost_frac = np.where(n > 0, lost / n, 0.0)
+                if p.any_migration:
+                    move_frac = np.where(n[..., None] > 0, split / n[..., None], 0.0)
+                else:
+                    move_frac = np.where(n > 0, stay / n, 0.0)[..., None] * np.eye(K)[None, :, None, :]
+            fA, fL = follow(fA, fL, back_frac, lost_frac, move_frac, L, W)
         nxt = np.zeros_like(A)
         nxt[:, :, 1:] = moved[:, :, :-1]
         nxt[:, :, L - 1] += moved[:, :, L - 1] if L > 1 else 0
@@ -809,6 +856,17 @@ def simulate(p, draw):
                 out[f"churn_rate_{p.segment_names[k]}"][:, t] = np.where(
                     at_risk_k[:, k] > 0, churned_by[:, k] / at_risk_k[:, k], np.nan)
         out["payback_never"][:, t] = np.where(np.isnan(pb), np.nan, np.isinf(pb).astype(float))
+        out["nrr"][:, t] = np.nan
+        out["grr"][:, t] = np.nan
+        if fA is not None and (t + 1) % P == 0:
+            # N_gj: members of group g (segment at the year's start) active in segment j now.
+            members = fA.sum(axis=3)  # [R, G, K]
+            start = (year_start * recurring).sum(axis=1)
+            net = (members * recurring[:, None, :]).sum(axis=(1, 2))
+            gross = (members * np.minimum(recurring[:, None, :], recurring[:, :, None])).sum(axis=(1, 2))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["nrr"][:, t] = np.where(start > 0, net / start, np.nan)
+                out["grr"][:, t] = np.where(start > 0, gross / start, np.nan)
         # Attributed CAC: the cost of the period's leads over the customers they are expected to
         # yield; marginal CAC: the cost of one more customer at the period's spend (§5).
         cost_all = np.zeros(R)
