@@ -396,7 +396,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       if (m.value_tenures > 0) {
         // Value by tenure: each tenure cell orders and earns at the rates of its tenure at the
         // start of the period, one below the cell it has just moved to, on streams of its own.
-        double contacts = 0.0;
+        double contacts = 0.0, seg_revenue = 0.0, seg_margin = 0.0;
         for (int nt = 0; nt < L; ++nt) {
           const C n = next[k * L + nt];
           if (n == C{}) continue;
@@ -419,13 +419,19 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           const double v =
               draw.order_value(o, m.by_tenure(m.value_by_tenure, m.order_value, k, tau),
                                m.order_value_cv[k], Purpose::Revenue, where);
+          const double g = v * m.by_tenure(m.margin_by_tenure, m.gross_margin, k, tau);
           orders += o;
           revenue += v;
-          margin += v * m.by_tenure(m.margin_by_tenure, m.gross_margin, k, tau);
+          margin += g;
+          seg_revenue += v;
+          seg_margin += g;
           serve += nd * m.by_tenure(m.cost_by_tenure, m.cost_to_serve, k, tau);
           contacts += nd * m.by_tenure(m.referral_by_tenure, m.referral_rate, k, tau);
         }
         referral_contacts[k] = contacts;
+        // The segment's revenue and margin, for the acquisition cohorts' shares (§5).
+        st.revenue_k[k] = seg_revenue;
+        st.margin_k[k] = seg_margin;
         continue;
       }
       referral_contacts[k] = active_k[k] * m.referral_rate[k];

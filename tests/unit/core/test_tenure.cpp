@@ -185,3 +185,30 @@ TEST_CASE("[segments.<name>.by_tenure] is read with its locations and checked",
   bad = edit(base, "order_value = [1.0, 1.2]", "order_value = [1.0, -1]");
   check_error(bad, at(bad, "-1]"), {"segments.card.by_tenure.order_value[1] = -1 is negative"});
 }
+
+TEST_CASE("An acquisition cohort earns its revenue under value curves by tenure",
+          "[engine][tenure][cohort]") {
+  // Every customer is bought in period (year) 1, so cohort 1 is the whole base: N = 3000 new
+  // customers, retention s = 0.9, one order a year of value 100 times the factor of the tenure
+  // they start the year at, 1, 1.5, 2: revenue(t) = N s^(t-1) 100 f(t-2) for t >= 2, and the
+  // cohort's cash is -3000 plus its contributions 0.5 revenue - 10 customers.
+  const std::string text =
+      "[simulation]\nperiod = \"year\"\nhorizon = 4\nannual_discount_rate = 0.0\n"
+      "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 1.0\n"
+      "[channels.mail]\nspend = [3000, 0, 0, 0]\ncost_per_lead = 1\n"
+      "[segments.members]\nchurn = 0.1\norder_model = \"fixed\"\norder_value = 100\n"
+      "gross_margin = 0.5\ncost_to_serve = 10\n"
+      "[segments.members.by_tenure]\norders_per_period = [1.0, 1.5, 2.0]\n";
+  const test::ExpectedRun e = test::expected_run(parse_scenario(text, "x.toml"));
+  const double f[3] = {1.0, 1.5, 2.0};
+  double cash = -3000.0;
+  for (int t = 0; t < e.T; ++t) {
+    INFO("year " << t + 1);
+    const double customers = t == 0 ? 0.0 : 3000.0 * std::pow(0.9, t);
+    const double revenue = t == 0 ? 0.0 : customers * 100.0 * f[t - 1];
+    cash += 0.5 * revenue - 10.0 * customers;
+    CHECK(e.at("revenue", t) == Approx(revenue).margin(1e-9));
+    CHECK(e.at("cohort_1_revenue", t) == Approx(revenue).margin(1e-9));
+    CHECK(e.at("cohort_1_cash", t) == Approx(cash).epsilon(1e-12));
+  }
+}
