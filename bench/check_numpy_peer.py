@@ -128,10 +128,8 @@ def check(clvsim, scenario, R, tmp):
         compared = 0
         names = list(f["metrics"])
         peer_names = {k.split("/", 1)[1] for k in e.files if k.startswith("expected/")}
-        # The peer does not re-implement the acquisition cohorts (docs/model.md §5, "Acquisition
-        # cohorts"); tests/unit/core/test_model_document.cpp does.
-        finance = re.compile(r"^cohort_\d+_.+$")
-        unknown = (set(names) - peer_names) - {n for n in names if finance.match(n)}
+        # The peer implements every metric: the two sets are the same.
+        unknown = set(names) - peer_names
         if unknown or peer_names - set(names):
             failures.append(f"metric sets differ: {sorted(unknown | (peer_names - set(names)))}")
         for name in [n for n in names if n in peer_names]:
@@ -149,8 +147,6 @@ def check(clvsim, scenario, R, tmp):
         rows = [x.decode() if isinstance(x, bytes) else x for x in f["summary"]["name"][()]]
         peer_totals = {k.split("/", 1)[1] for k in e.files if k.startswith("expected_total/")}
         for i, name in enumerate(rows):
-            if name not in peer_totals and name in ("payback_never", "attributed_cac", "arr"):
-                continue  # finance totals: not in the peer
             ref = f["summary"]["expected"][i]
             got = float(e[f"expected_total/{name}"])
             if np.isfinite(ref) or np.isfinite(got):

@@ -3,15 +3,14 @@
 
 It is the peer that clvsim's speed is measured against (bench/compare_numpy.py): an independent,
 reasonably efficient implementation of the same model in the array language researchers would
-otherwise use. It covers the features of the default scenario (scenarios/saas.toml): constant
-and shifted-beta-geometric churn, migration, fixed or Poisson orders (cv = 0 or gamma order
-values), win-back, referral, acquisition channels (linear or saturating response), the funnel
-with fresh and nurtured cells, the initial pipeline and a retention program (per customer or per
-period), BG/BB (Bernoulli) orders, with
-normal, lognormal, beta, uniform and triangular parameter uncertainty, initial customers by
-tenure, value curves by tenure, cash flows booked at the end or at the start of a period
-(simulation.booking), and a finite market for the business or per segment ([market]). Anything
-else is refused.
+otherwise use. It covers constant and shifted-beta-geometric churn, migration, fixed, Poisson
+and Bernoulli (BG/BB) orders (cv = 0 or gamma order values), win-back, referral, acquisition
+channels (linear or saturating response), the funnel with fresh and nurtured cells, the initial
+pipeline, a retention program (per customer or per period), initial customers and value curves by
+tenure, cash flows booked at the end or at the start of a period (simulation.booking), a finite
+market for the business or per segment ([market]) and every metric of docs/model.md §5 (finance
+and growth metrics and acquisition cohorts included), with normal, lognormal, beta, uniform and
+triangular parameter uncertainty. Anything else is refused.
 
 Its Monte Carlo uses NumPy's generator (PCG64), not clvsim's Philox streams: only statistical
 agreement with clvsim is expected. Its expected-value mode (--expected) is exact and must match
@@ -105,6 +104,8 @@ class Reader:
         w = np.stack([self(table.get(n, 0.0), 0.0) for n in names], axis=-1)
         return w / w.sum(axis=-1, keepdims=True)
 
+
+MAX_COHORT_YEARS = 10  # acquisition cohorts: the first ten years (docs/model.md §5)
 
 CURVE_KEYS = ["orders_per_period", "order_value", "gross_margin", "cost_to_serve",
               "referrals_per_customer"]
@@ -538,7 +539,9 @@ def metric_names(p):
             [f"attributed_cac_{c}" for c in p.channel_names] +
             [f"marginal_cac_{c}" for c in p.channel_names] +
             [f"ltv_cac_{c}" for c in p.channel_names] + [f"ltv_{k}" for k in p.segment_names] +
-            [f"churn_rate_{k}" for k in p.segment_names] + market)
+            [f"churn_rate_{k}" for k in p.segment_names] +
+            [f"cohort_{y}_{x}" for y in range(1, min((p.T + p.P - 1) // p.P, MAX_COHORT_YEARS) + 1)
+             for x in ("customers", "revenue", "cash", "ltv_cac", "payback")] + market)
 
 
 def reach(p, draw, U, N, referral_contacts, channel_contacts):
@@ -594,12 +597,15 @@ def funnel_yield(p, entry):
 def follow(fA, fL, back_frac, lost_frac, move_frac, L, W):
     """One period of groups of customers followed in proportion (§5, "Revenue retention"): the
     members of each cell are won back, churn and move to each segment in the fractions the cell's
-    counts did. fA [R, G, K, L] active and fL [R, G, K, W] lapsed members of group g."""
+    counts did. fA [R, G, K, L] active and fL [R, G, K, W] lapsed members of group g. Returns
+    them a period later, with the members at risk of churn and the lapsed members approached."""
+    attempts = fL.sum(axis=(2, 3)) if W > 0 else np.zeros(fA.shape[:2])
     if W > 0:
         b = fL * back_frac[:, None]
         fA = fA.copy()
         fA[..., 0] += b.sum(axis=3)
         rest = fL - b
+    at_risk = fA.sum(axis=(2, 3))
     lost = (fA * lost_frac[:, None]).sum(axis=3)  # [R, G, K]
     moved = np.einsum("rgkl,rklj->rgjl", fA, move_frac)
     if L == 1:
@@ -612,7 +618,7 @@ def follow(fA, fL, back_frac, lost_frac, move_frac, L, W):
     if W > 0:
         nL[..., 1:] = rest[..., :-1]
         nL[..., 0] = lost
-    return nA, nL
+    return nA, nL, at_risk, attempts
 
 
 def draw_orders(p, draw, k, n, rate):
@@ -658,6 +664,15 @@ def simulate(p, draw):
     yields = [funnel_yield(p, p.channel_entry[c]) for c in range(C)]
     P = p.P
     fA = fL = year_start = None
+    # Acquisition cohorts: the new customers of each of the first MAX_COHORT_YEARS years.
+    Y = min((T + P - 1) // P, MAX_COHORT_YEARS)
+    cA = np.zeros((R, Y, K, L))
+    cL = np.zeros((R, Y, K, max(W, 1)))
+    cohort_any = np.zeros((R, Y), dtype=bool)
+    cohort_cash = np.zeros((R, Y))
+    cohort_cost = np.zeros((R, Y))
+    cohort_value = np.zeros((R, Y))
+    cohort_payback = np.full((R, Y), np.nan)
     recurring = p.orders_per_period * p.order_value  # rho_k, [R, K]
     attributed_cost_total = np.zeros(R)
     attributed_customers_total = np.zeros(R)
@@ -695,15 +710,16 @@ def simulate(p, draw):
             moved = split.sum(axis=1).transpose(0, 2, 1)  # [R, K(to), L]
         else:
             moved = stay
+        n = A.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lost_frac = np.where(n > 0, lost / n, 0.0)
+            if p.any_migration:
+                move_frac = np.where(n[..., None] > 0, split / n[..., None], 0.0)
+            else:
+                move_frac = np.where(n > 0, stay / n, 0.0)[..., None] * np.eye(K)[None, :, None, :]
         if fA is not None:
-            n = A.astype(float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lost_frac = np.where(n > 0, lost / n, 0.0)
-                if p.any_migration:
-                    move_frac = np.where(n[..., None] > 0, split / n[..., None], 0.0)
-                else:
-                    move_frac = np.where(n > 0, stay / n, 0.0)[..., None] * np.eye(K)[None, :, None, :]
-            fA, fL = follow(fA, fL, back_frac, lost_frac, move_frac, L, W)
+            fA, fL, _, _ = follow(fA, fL, back_frac, lost_frac, move_frac, L, W)
+        cA, cL, c_at_risk, c_attempts = follow(cA, cL, back_frac, lost_frac, move_frac, L, W)
         nxt = np.zeros_like(A)
         nxt[:, :, 1:] = moved[:, :, :-1]
         nxt[:, :, L - 1] += moved[:, :, L - 1] if L > 1 else 0
@@ -724,6 +740,8 @@ def simulate(p, draw):
                                   for k in range(K)], axis=1)
             value_kt = draw.revenue(orders_kt, p.value_t[:, :, started], p.order_value_cv[:, :, None])
             orders_k = orders_kt.sum(axis=2)
+            revenue_k = value_kt.sum(axis=2)
+            margin_k = (value_kt * p.margin_t[:, :, started]).sum(axis=2)
             revenue = value_kt.sum(axis=(1, 2))
             margin = (value_kt * p.margin_t[:, :, started]).sum(axis=(1, 2))
             serve = (a * p.cost_t[:, :, started]).sum(axis=(1, 2))
@@ -732,10 +750,22 @@ def simulate(p, draw):
             orders_k = np.stack([draw_orders(p, draw, k, active_k[:, k], p.orders_per_period[:, k])
                                  for k in range(K)], axis=1)
             value_k = draw.revenue(orders_k, p.order_value, p.order_value_cv)
+            revenue_k = value_k
+            margin_k = value_k * p.gross_margin
             revenue = value_k.sum(axis=1)
             margin = (value_k * p.gross_margin).sum(axis=1)
             serve = (active_k * p.cost_to_serve).sum(axis=1)
             referral_contacts = active_k * p.referral_rate
+        # The acquisition cohorts' share of the period's revenue and contribution (§5): members in
+        # segment k earn their share of the segment's revenue and margin.
+        members = cA.sum(axis=3)  # [R, Y, K]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(active_k[:, None, :] > 0, members / active_k[:, None, :], 0.0)
+        cohort_revenue = (share * revenue_k[:, None, :]).sum(axis=2)
+        cohort_cash = cohort_cash + np.where(cohort_any, (share * margin_k[:, None, :]).sum(axis=2)
+                                             - (members * p.cost_to_serve[:, None, :]).sum(axis=2)
+                                             - c_at_risk * p.retention_per_customer[:, None]
+                                             - c_attempts * p.winback_cost[:, None], 0.0)
         # 5. Referral and 6. acquisition.
         if p.market:
             ref, leads_c = reach(p, draw, U, N, referral_contacts, p.channel_leads[:, :, t])
@@ -771,6 +801,10 @@ def simulate(p, draw):
             converted = split.sum(axis=2)
         by_segment = split.sum(axis=1)
         nxt[:, :, 0] += by_segment
+        cohort_now = t // P
+        if cohort_now < Y:
+            cA[:, cohort_now, :, 0] += by_segment
+            cohort_any[:, cohort_now] |= by_segment.sum(axis=1) > 0
         new_by_segment[:, t, :] = by_segment
         conv = converted.astype(float)
         for c in range(C):
@@ -856,6 +890,28 @@ def simulate(p, draw):
                 out[f"churn_rate_{p.segment_names[k]}"][:, t] = np.where(
                     at_risk_k[:, k] > 0, churned_by[:, k] / at_risk_k[:, k], np.nan)
         out["payback_never"][:, t] = np.where(np.isnan(pb), np.nan, np.isinf(pb).astype(float))
+        # Acquisition cohorts (§5): the year's acquisition cost and value go to its cohort.
+        if cohort_now < Y:
+            cohort_cost[:, cohort_now] += acquisition + rewards
+            cohort_value[:, cohort_now] += (new_by_segment[:, t, :] * p.ltv).sum(axis=1)
+            cohort_cash[:, cohort_now] -= acquisition + rewards
+        for y in range(Y):
+            name = f"cohort_{y + 1}_"
+            if y > cohort_now:
+                for x in ("customers", "revenue", "cash", "ltv_cac", "payback"):
+                    out[name + x][:, t] = np.nan
+                continue
+            out[name + "customers"][:, t] = cA[:, y].sum(axis=(1, 2))
+            out[name + "revenue"][:, t] = np.where(cohort_any[:, y], cohort_revenue[:, y], 0.0)
+            out[name + "cash"][:, t] = cohort_cash[:, y]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[name + "ltv_cac"][:, t] = np.where(cohort_cost[:, y] > 0,
+                                                       cohort_value[:, y] / cohort_cost[:, y], np.nan)
+            paid = cohort_any[:, y] & np.isnan(cohort_payback[:, y]) & (cohort_cash[:, y] >= 0)
+            cohort_payback[:, y] = np.where(paid, t - y * P + 1, cohort_payback[:, y])
+            out[name + "payback"][:, t] = np.where(~cohort_any[:, y], np.nan,
+                                                   np.where(np.isnan(cohort_payback[:, y]), np.inf,
+                                                            cohort_payback[:, y]))
         out["nrr"][:, t] = np.nan
         out["grr"][:, t] = np.nan
         if fA is not None and (t + 1) % P == 0:
