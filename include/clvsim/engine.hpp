@@ -180,14 +180,18 @@ const std::vector<MetricInfo>& total_infos();
 struct DrawRecord;
 
 //! Groups of customers followed through a replication (docs/model.md §5, "Revenue retention"):
-//! for each group g, its members in each active cell [g][K * tenures] and lapsed cell
-//! [g][K * W], moved in the fractions of the cells' counts.
+//! the customers active at a year's start by segment (NRR, GRR) and the acquisition cohorts.
+//! Groups are innermost: group g's members in active cell (k, tau) are active[(k * tenures +
+//! tau) * groups + g], in lapsed cell (k, d) lapsed[(k * W + d) * groups + g], so that the
+//! engine moves every group of a cell at once, in the fractions of the cell's counts.
 struct FollowedGroups {
   int groups = 0;
   std::vector<double> active, next, lapsed, lapsed_next;
   std::vector<double> at_risk, attempts;  //!< [g] members at risk of churn, win-back attempts
+  //! [K * groups] members active in each segment after the period's moves (then with the
+  //! period's new customers)
+  std::vector<double> by_segment;
   std::vector<char> any;                  //!< [g] whether the group has ever had members
-  std::vector<int> tenures;               //!< [g] leading tenures that may hold members
 };
 
 //! The counts of one replication in progress (per-thread state). One per thread, reused from one
@@ -207,11 +211,10 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<double> entry_spend, nurture_by_stage;  //!< [S]
   std::vector<double> nurture_by_source;              //!< [sources]
   std::vector<double> at_risk_k;                      //!< [K]
-  //! The period's moves as fractions of each cell: won back [K * W], churned [K * tenures],
-  //! moved to each segment [K * tenures * K]; they carry a followed group (NRR) along.
-  std::vector<double> back_frac, lost_frac, move_frac;
-  FollowedGroups year_cohort;          //!< customers active at the year's start, by segment (NRR)
-  FollowedGroups acquisition_cohorts;  //!< new customers by year of acquisition (cohort triangle)
+  std::vector<double> move_frac;  //!< [K] a cell's survivors moved to each segment, as fractions
+  //! Groups 0..K-1: the customers active at the year's start by segment (NRR; none when the
+  //! horizon is shorter than a year); then one per acquisition year (cohort triangle).
+  FollowedGroups followed;
   std::vector<double> year_start;      //!< [K] customers active at the year's start by segment
   std::vector<double> revenue_k, margin_k;  //!< [K] the period's revenue and gross margin
   std::vector<double> cohort_cost, cohort_value,

@@ -118,62 +118,73 @@ double held_value(const ModelParams& m, const std::vector<C>& active,
   return value;
 }
 
-void reset_groups(FollowedGroups& f, int groups, std::size_t KL, std::size_t KW) {
+void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, std::size_t KW) {
+  const auto G = static_cast<std::size_t>(groups);
   f.groups = groups;
-  f.active.assign(groups * KL, 0.0);
-  f.next.assign(groups * KL, 0.0);
-  f.lapsed.assign(groups * KW, 0.0);
-  f.lapsed_next.assign(groups * KW, 0.0);
-  f.at_risk.assign(static_cast<std::size_t>(groups), 0.0);
-  f.attempts.assign(static_cast<std::size_t>(groups), 0.0);
-  f.any.assign(static_cast<std::size_t>(groups), 0);
-  f.tenures.assign(static_cast<std::size_t>(groups), 0);
+  f.active.assign(G * KL, 0.0);
+  f.next.assign(G * KL, 0.0);
+  f.lapsed.assign(G * KW, 0.0);
+  f.lapsed_next.assign(G * KW, 0.0);
+  f.at_risk.assign(G, 0.0);
+  f.attempts.assign(G, 0.0);
+  f.by_segment.assign(G * K, 0.0);
+  f.any.assign(G, 0);
 }
 
 // Groups of customers followed through the period's win-back, churn and migration: every member
 // of a cell moves as the cell's counts did (the same fractions won back, churned and moved to
 // each segment). Labels do not change the dynamics, so given the cell counts this is the
 // expected position of each group: exact in expected-value mode and exact in mean in a Monte
-// Carlo replication (docs/model.md §5, "Revenue retention").
-void follow_groups(FollowedGroups& f, int K, int L, int W, std::span<const double> back_frac,
-                   std::span<const double> lost_frac, std::span<const double> move_frac) {
-  const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
-  for (int g = 0; g < f.groups; ++g) {
-    f.at_risk[g] = f.attempts[g] = 0.0;
-    if (!f.any[g]) continue;
-    double* a = &f.active[g * KL];
-    double* an = &f.next[g * KL];
-    double* l = W > 0 ? &f.lapsed[g * KW] : nullptr;
-    double* ln = W > 0 ? &f.lapsed_next[g * KW] : nullptr;
-    // Tenure rises by one a period (or restarts at 0): members lie in the leading tenures only,
-    // and the buffer `an` last held the group a period ago, within the same leading tenures.
-    if (W > 0) f.tenures[g] = std::max(f.tenures[g], 1);
-    const int span = f.tenures[g];
-    f.tenures[g] = std::min(span + 1, L);
-    for (int k = 0; k < K; ++k) std::fill(an + k * L, an + k * L + f.tenures[g], 0.0);
-    if (W > 0) std::fill(ln, ln + KW, 0.0);
-    for (int k = 0; k < K; ++k) {
-      for (int d = 0; d < W; ++d) {
-        const double x = l[k * W + d];
-        if (x == 0.0) continue;
-        f.attempts[g] += x;
-        const double back = x * back_frac[k * W + d];
-        a[k * L] += back;
-        if (d + 1 < W) ln[k * W + d + 1] = x - back;
-      }
-    }
-    for (int k = 0; k < K; ++k) {
-      for (int tau = 0; tau < span; ++tau) {
-        const double x = a[k * L + tau];
-        if (x == 0.0) continue;
-        f.at_risk[g] += x;
-        const std::size_t c = static_cast<std::size_t>(k) * L + tau;
-        if (W > 0) ln[k * W] += x * lost_frac[c];
-        const int nt = std::min(tau + 1, L - 1);
-        for (int j = 0; j < K; ++j) an[j * L + nt] += x * move_frac[c * K + j];
-      }
+// Carlo replication (docs/model.md §5, "Revenue retention"). The engine calls these as it draws
+// each cell, for every group at once (groups are innermost in FollowedGroups).
+
+// Lapsed cell `from`: the fraction `back` of its members rejoins active cell `to` (tenure 0),
+// the rest moves to lapsed cell `rest` unless `rest` is past the window (has_rest false).
+inline void follow_win_back(FollowedGroups& f, std::size_t from, std::size_t to, std::size_t rest,
+                            bool has_rest, double back) {
+  const std::size_t G = static_cast<std::size_t>(f.groups);
+  const double* x = &f.lapsed[from * G];
+  double* a = &f.active[to * G];
+  double* attempts = f.attempts.data();
+  for (std::size_t g = 0; g < G; ++g) {
+    attempts[g] += x[g];
+    a[g] += x[g] * back;
+  }
+  if (has_rest) {
+    double* ln = &f.lapsed_next[rest * G];
+    for (std::size_t g = 0; g < G; ++g) ln[g] = x[g] - x[g] * back;
+  }
+}
+
+// Active cell `from`: the fraction `lost` of its members lapses into lapsed cell `lapse` (if
+// has_lapse), the fraction move[j] moves to segment j at tenure slot `to` (cell j * L + to) and
+// is counted in by_segment[j]. Summing the moves as they happen (rather than the cells after
+// them) keeps the cost to the cells that hold customers.
+inline void follow_churn(FollowedGroups& f, std::size_t from, std::size_t lapse, bool has_lapse,
+                         double lost, std::span<const double> move, std::size_t L, std::size_t to) {
+  const std::size_t G = static_cast<std::size_t>(f.groups);
+  const double* x = &f.active[from * G];
+  double* at_risk = f.at_risk.data();
+  for (std::size_t g = 0; g < G; ++g) at_risk[g] += x[g];
+  if (has_lapse) {
+    double* ln = &f.lapsed_next[lapse * G];
+    for (std::size_t g = 0; g < G; ++g) ln[g] += x[g] * lost;
+  }
+  for (std::size_t j = 0; j < move.size(); ++j) {
+    const double fraction = move[j];
+    if (fraction == 0.0) continue;  // adds nothing
+    double* an = &f.next[(j * L + to) * G];
+    double* n = &f.by_segment[j * G];
+    for (std::size_t g = 0; g < G; ++g) {
+      const double moved = x[g] * fraction;
+      an[g] += moved;
+      n[g] += moved;
     }
   }
+}
+
+// The period's moves are done: the groups' new positions become current.
+void finish_moves(FollowedGroups& f) {
   std::swap(f.active, f.next);
   std::swap(f.lapsed, f.lapsed_next);
 }
@@ -227,14 +238,16 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   const int P = std::max(1, static_cast<int>(std::lround(m.periods_per_year)));
   const bool follow_years = P <= T;
   const std::size_t KL = static_cast<std::size_t>(K) * L, KW = static_cast<std::size_t>(K) * W;
-  st.back_frac.assign(KW, 0.0);
-  st.lost_frac.assign(KL, 0.0);
-  st.move_frac.assign(KL * K, 0.0);
-  reset_groups(st.year_cohort, follow_years ? K : 0, KL, KW);
+  st.move_frac.assign(static_cast<std::size_t>(K), 0.0);
   st.year_start.assign(static_cast<std::size_t>(K), 0.0);
-  // Acquisition cohorts: the new customers of each (possibly partial) year of the horizon.
+  // Followed groups: the year's customers by segment (GY of them), then the acquisition cohorts,
+  // the new customers of each (possibly partial) year of the horizon.
   const int Y = index.years;  // the first MAX_COHORT_YEARS years
-  reset_groups(st.acquisition_cohorts, Y, KL, KW);
+  const int GY = follow_years ? K : 0;
+  FollowedGroups& followed = st.followed;
+  reset_groups(followed, GY + Y, static_cast<std::size_t>(K), KL, KW);
+  const auto G = static_cast<std::size_t>(followed.groups);
+  const auto cohort_group = [&](int y) { return static_cast<std::size_t>(GY + y); };
   st.revenue_k.assign(static_cast<std::size_t>(K), 0.0);
   st.margin_k.assign(static_cast<std::size_t>(K), 0.0);
   st.cohort_cost.assign(static_cast<std::size_t>(Y), 0.0);
@@ -310,21 +323,26 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // The group of a year: the customers active at its start, by segment.
     const bool year_starts = follow_years && t % P == 0 && t + P <= T;
     if (year_starts) {
-      FollowedGroups& f = st.year_cohort;
-      std::fill(f.active.begin(), f.active.end(), 0.0);
-      std::fill(f.lapsed.begin(), f.lapsed.end(), 0.0);
-      std::fill(f.any.begin(), f.any.end(), 1);
-      std::fill(f.tenures.begin(), f.tenures.end(), L);
+      for (std::size_t c = 0; c < KL; ++c)
+        std::fill_n(&followed.active[c * G], GY, 0.0);
+      for (std::size_t c = 0; c < KW; ++c)
+        std::fill_n(&followed.lapsed[c * G], GY, 0.0);
+      std::fill_n(followed.any.begin(), GY, 1);
       for (int k = 0; k < K; ++k) {
         double n = 0.0;
         for (int tau = 0; tau < L; ++tau) {
-          f.active[k * KL + k * L + tau] = static_cast<double>(active[k * L + tau]);
+          followed.active[(static_cast<std::size_t>(k) * L + tau) * G + k] =
+              static_cast<double>(active[k * L + tau]);
           n += static_cast<double>(active[k * L + tau]);
         }
         st.year_start[k] = n;
       }
     }
-    std::fill(st.back_frac.begin(), st.back_frac.end(), 0.0);
+    std::fill(followed.at_risk.begin(), followed.at_risk.end(), 0.0);
+    std::fill(followed.attempts.begin(), followed.attempts.end(), 0.0);
+    std::fill(followed.lapsed_next.begin(), followed.lapsed_next.end(), 0.0);
+    std::fill(followed.next.begin(), followed.next.end(), 0.0);
+    std::fill(followed.by_segment.begin(), followed.by_segment.end(), 0.0);
 
     // 1. Win-back of lapsed customers; the won back rejoin at tenure 0 before churn.
     C attempts{}, won{};
@@ -337,7 +355,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           attempts += n;
           const C back = draw.binomial(n, m.winback_draw, Purpose::WinBack, cell(t, k * W + d));
           won += back;
-          st.back_frac[k * W + d] = static_cast<double>(back) / static_cast<double>(n);
+          const std::size_t from = static_cast<std::size_t>(k) * W + d;
+          follow_win_back(followed, from, static_cast<std::size_t>(k) * L, from + 1, d + 1 < W,
+                          static_cast<double>(back) / static_cast<double>(n));
           active[k * L] += back;
           if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
         }
@@ -348,8 +368,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(next.begin(), next.end(), C{});
     std::fill(churned_by.begin(), churned_by.end(), C{});
     std::fill(at_risk_k.begin(), at_risk_k.end(), 0.0);
-    std::fill(st.lost_frac.begin(), st.lost_frac.end(), 0.0);
-    std::fill(st.move_frac.begin(), st.move_frac.end(), 0.0);
+    const std::span<double> move_frac(st.move_frac);
     C at_risk{}, churned{};
     for (int k = 0; k < K; ++k) {
       const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
@@ -366,17 +385,20 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         if (!m.any_migration) {
           lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
           next[k * L + nt] += n - lost;
-          st.move_frac[c * K + k] = static_cast<double>(n - lost) / nd;
+          std::fill(move_frac.begin(), move_frac.end(), 0.0);
+          move_frac[k] = static_cast<double>(n - lost) / nd;
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
-          for (int j = 0; j < K; ++j) st.move_frac[c * K + j] = static_cast<double>(split[j]) / nd;
+          for (int j = 0; j < K; ++j) move_frac[j] = static_cast<double>(split[j]) / nd;
         }
         churned_by[k] += lost;
-        st.lost_frac[c] = static_cast<double>(lost) / nd;
+        follow_churn(followed, c, static_cast<std::size_t>(k) * W, W > 0,
+                     static_cast<double>(lost) / nd, move_frac, static_cast<std::size_t>(L),
+                     static_cast<std::size_t>(nt));
       }
       churned += churned_by[k];
     }
@@ -384,8 +406,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) lapsed_next[k * W] = churned_by[k];
       std::swap(lapsed, lapsed_next);
     }
-    follow_groups(st.year_cohort, K, L, W, st.back_frac, st.lost_frac, st.move_frac);
-    follow_groups(st.acquisition_cohorts, K, L, W, st.back_frac, st.lost_frac, st.move_frac);
+    finish_moves(followed);
 
     // 4. Repurchase by the active customers after migration.
     double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
@@ -459,24 +480,21 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // members in segment k earn their share of the segment's revenue and margin.
     const int cohort_now = t / P;  // no cohort (>= Y) after MAX_COHORT_YEARS years
     const bool in_cohort = cohort_now < Y;
-    {
-      FollowedGroups& f = st.acquisition_cohorts;
-      for (int y = 0; y < f.groups; ++y) {
-        if (!f.any[y]) continue;
-        double rev = 0.0;
-        double contribution =
-            -f.at_risk[y] * m.retention_per_customer - f.attempts[y] * m.winback_cost;
-        for (int k = 0; k < K; ++k) {
-          if (!(active_k[k] > 0.0)) continue;
-          double x = 0.0;
-          for (int tau = 0; tau < f.tenures[y]; ++tau) x += f.active[y * KL + k * L + tau];
-          const double share = x / active_k[k];
-          rev += share * st.revenue_k[k];
-          contribution += share * st.margin_k[k] - x * m.cost_to_serve[k];
-        }
-        at(index.cohort(y, CohortMetric::Revenue), t) = rev;
-        st.cohort_cash[y] += contribution;
+    for (int y = 0; y < Y; ++y) {
+      const std::size_t g = cohort_group(y);
+      if (!followed.any[g]) continue;
+      double rev = 0.0;
+      double contribution = -followed.at_risk[g] * m.retention_per_customer -
+                            followed.attempts[g] * m.winback_cost;
+      for (int k = 0; k < K; ++k) {
+        if (!(active_k[k] > 0.0)) continue;
+        const double x = followed.by_segment[k * G + g];
+        const double share = x / active_k[k];
+        rev += share * st.revenue_k[k];
+        contribution += share * st.margin_k[k] - x * m.cost_to_serve[k];
       }
+      at(index.cohort(y, CohortMetric::Revenue), t) = rev;
+      st.cohort_cash[y] += contribution;
     }
 
 
@@ -599,14 +617,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int k = 0; k < K; ++k) {
         next[k * L] += split[k];
         new_by_segment[static_cast<std::size_t>(t) * K + k] += static_cast<double>(split[k]);
-        if (in_cohort)
-          st.acquisition_cohorts.active[cohort_now * KL + k * L] += static_cast<double>(split[k]);
+        if (in_cohort) {
+          const std::size_t g = cohort_group(cohort_now);
+          followed.active[static_cast<std::size_t>(k) * L * G + g] += static_cast<double>(split[k]);
+          followed.by_segment[k * G + g] += static_cast<double>(split[k]);
+        }
       }
-      if (in_cohort) {
-        st.acquisition_cohorts.any[cohort_now] = 1;
-        st.acquisition_cohorts.tenures[cohort_now] =
-            std::max(st.acquisition_cohorts.tenures[cohort_now], 1);
-      }
+      if (in_cohort) followed.any[cohort_group(cohort_now)] = 1;
       const double nd = static_cast<double>(n);
       new_total += nd;
       switch (source.kind) {
@@ -719,8 +736,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       for (int g = 0; g < K; ++g) {
         start += st.year_start[g] * recurring(g);
         for (int j = 0; j < K; ++j) {
-          double n = 0.0;
-          for (int tau = 0; tau < L; ++tau) n += st.year_cohort.active[g * KL + j * L + tau];
+          const double n = followed.by_segment[j * G + g];
           net += n * recurring(j);
           gross += n * std::min(recurring(j), recurring(g));
         }
@@ -752,24 +768,24 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         st.cohort_value[cohort_now] += value;
         st.cohort_cash[cohort_now] -= cost;
       }
-      const FollowedGroups& f = st.acquisition_cohorts;
-      for (int y = 0; y < f.groups; ++y) {
+      for (int y = 0; y < Y; ++y) {
         auto c = [&](CohortMetric x) -> double& { return at(index.cohort(y, x), t); };
         if (y > cohort_now) {
           for (int x = 0; x < static_cast<int>(CohortMetric::Count_); ++x)
             at(index.cohort(y, static_cast<CohortMetric>(x)), t) = NaN;
           continue;
         }
-        double n = 0.0;
-        for (int k = 0; k < K; ++k)
-          for (int tau = 0; tau < f.tenures[y]; ++tau) n += f.active[y * KL + k * L + tau];
+        const std::size_t g = cohort_group(y);
+        double n = 0.0;  // members at the period's end, the new ones included
+        for (int k = 0; k < K; ++k) n += followed.by_segment[k * G + g];
         c(CohortMetric::Customers) = n;
         c(CohortMetric::Cash) = st.cohort_cash[y];
         c(CohortMetric::LtvCac) =
             st.cohort_cost[y] > 0.0 ? st.cohort_value[y] / st.cohort_cost[y] : NaN;
         double& payback = st.cohort_payback[y];
-        if (f.any[y] && std::isnan(payback) && st.cohort_cash[y] >= 0.0) payback = t - y * P + 1;
-        c(CohortMetric::Payback) = !f.any[y] ? NaN : std::isnan(payback) ? INF : payback;
+        if (followed.any[g] && std::isnan(payback) && st.cohort_cash[y] >= 0.0)
+          payback = t - y * P + 1;
+        c(CohortMetric::Payback) = !followed.any[g] ? NaN : std::isnan(payback) ? INF : payback;
       }
     }
     for (int k = 0; k < K; ++k) {
