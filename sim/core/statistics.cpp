@@ -21,6 +21,35 @@ double quantile_sorted(std::span<const double> sorted, double p) {
   return a + t * (b - a);
 }
 
+namespace {
+
+// The QUANTILES of `v` (not NaN) as quantile_sorted() gives them from the sorted values: only the
+// order statistics it reads are put in place, by selection in ascending rank order, each on the
+// part right of the one before (v is reordered). Order statistics are unique values, so the
+// result is the same as with a full sort.
+void select_quantiles(std::vector<double>& v, std::array<double, QUANTILES.size()>& q) {
+  const std::size_t n = v.size();
+  std::size_t from = 0;  // v[0, from) holds the smallest `from` values, in place
+  const auto order_statistic = [&](std::size_t r) {
+    if (r >= from) {
+      std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(from),
+                       v.begin() + static_cast<std::ptrdiff_t>(r), v.end());
+      from = r + 1;
+    }
+    return v[r];
+  };
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {  // QUANTILES ascend, so do the ranks
+    const double h = QUANTILES[i] * static_cast<double>(n - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const std::size_t hi = std::min(lo + 1, n - 1);
+    const double a = order_statistic(lo), b = order_statistic(hi);
+    const double t = h - static_cast<double>(lo);
+    q[i] = a == b || t == 0.0 ? a : a + t * (b - a);  // as quantile_sorted()
+  }
+}
+
+}  // namespace
+
 Stats summarize(std::span<const double> values) {
   std::vector<double> v;
   v.reserve(values.size());
@@ -41,8 +70,7 @@ Stats summarize(std::span<const double> values) {
   for (double x : v) ss += (x - s.mean) * (x - s.mean);
   s.sd = v.size() > 1 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) : 0.0;
   s.std_error = s.sd / std::sqrt(static_cast<double>(v.size()));
-  std::sort(v.begin(), v.end());
-  for (std::size_t i = 0; i < QUANTILES.size(); ++i) s.q[i] = quantile_sorted(v, QUANTILES[i]);
+  select_quantiles(v, s.q);
   return s;
 }
 
@@ -175,8 +203,7 @@ Stats StreamingStats::result() const {
   s.std_error = s.sd / std::sqrt(static_cast<double>(n_));
   if (exact_mode_ && n_ <= EXACT_QUANTILES) {
     std::vector<double> v = exact_;
-    std::sort(v.begin(), v.end());
-    for (std::size_t i = 0; i < QUANTILES.size(); ++i) s.q[i] = quantile_sorted(v, QUANTILES[i]);
+    select_quantiles(v, s.q);
     return s;
   }
   // The order statistics around each quantile, from the histogram, then quantile_sorted's rule.
