@@ -23,28 +23,49 @@ double quantile_sorted(std::span<const double> sorted, double p) {
 
 namespace {
 
+// Puts the order statistics of ranks[first, last) (ascending, within [lo, hi)) in place in v:
+// the middle one by selection over v[lo, hi), then those below it and those above it each on
+// its own side, so the work halves at each level (about n log2(ranks) in all).
+void select_ranks(std::vector<double>& v, std::size_t lo, std::size_t hi, const std::size_t* first,
+                  const std::size_t* last) {
+  while (first != last) {
+    const std::size_t* mid = first + (last - first) / 2;
+    const std::size_t r = *mid;
+    std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(lo),
+                     v.begin() + static_cast<std::ptrdiff_t>(r),
+                     v.begin() + static_cast<std::ptrdiff_t>(hi));
+    // Equal ranks (hi = lo + 1 at the end, or the same rank for two quantiles) are done.
+    const std::size_t* below_end = mid;
+    while (below_end != first && *(below_end - 1) == r) --below_end;
+    const std::size_t* above = mid + 1;
+    while (above != last && *above == r) ++above;
+    select_ranks(v, lo, r, first, below_end);
+    lo = r + 1;
+    first = above;
+  }
+}
+
 // The QUANTILES of `v` (not NaN) as quantile_sorted() gives them from the sorted values: only the
-// order statistics it reads are put in place, by selection in ascending rank order, each on the
-// part right of the one before (v is reordered). Order statistics are unique values, so the
-// result is the same as with a full sort.
+// order statistics it reads are put in place, by selection (v is reordered). Order statistics
+// are unique values, so the result is the same as with a full sort.
 void select_quantiles(std::vector<double>& v, std::array<double, QUANTILES.size()>& q) {
   const std::size_t n = v.size();
-  std::size_t from = 0;  // v[0, from) holds the smallest `from` values, in place
-  const auto order_statistic = [&](std::size_t r) {
-    if (r >= from) {
-      std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(from),
-                       v.begin() + static_cast<std::ptrdiff_t>(r), v.end());
-      from = r + 1;
-    }
-    return v[r];
-  };
-  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {  // QUANTILES ascend, so do the ranks
+  std::array<std::size_t, 2 * QUANTILES.size()> ranks{};
+  std::array<double, QUANTILES.size()> frac{};
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {
     const double h = QUANTILES[i] * static_cast<double>(n - 1);
     const auto lo = static_cast<std::size_t>(std::floor(h));
-    const std::size_t hi = std::min(lo + 1, n - 1);
-    const double a = order_statistic(lo), b = order_statistic(hi);
-    const double t = h - static_cast<double>(lo);
-    q[i] = a == b || t == 0.0 ? a : a + t * (b - a);  // as quantile_sorted()
+    ranks[2 * i] = lo;
+    ranks[2 * i + 1] = std::min(lo + 1, n - 1);
+    frac[i] = h - static_cast<double>(lo);
+  }
+  // One quantile's upper rank can pass the next one's lower rank: select them in order.
+  std::array<std::size_t, 2 * QUANTILES.size()> ascending = ranks;
+  std::sort(ascending.begin(), ascending.end());
+  select_ranks(v, 0, n, ascending.data(), ascending.data() + ascending.size());
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) {
+    const double a = v[ranks[2 * i]], b = v[ranks[2 * i + 1]];
+    q[i] = a == b || frac[i] == 0.0 ? a : a + frac[i] * (b - a);  // as quantile_sorted()
   }
 }
 
