@@ -69,13 +69,15 @@ class StreamingStats {
 
   //! `values`: how many values the stream will hold (NaN included), which decides exact or
   //! histogram quantiles; if more come, the exact values move to the histogram.
-  explicit StreamingStats(std::size_t values = EXACT_QUANTILES + 1) : exact_mode_(values <= EXACT_QUANTILES) {}
+  explicit StreamingStats(std::size_t values = EXACT_QUANTILES + 1)
+      : exact_mode_(values <= EXACT_QUANTILES), announced_(values) {}
 
   void add_block(std::span<const double> values);
   [[nodiscard]] Stats result() const;
 
  private:
   bool exact_mode_ = false;
+  std::size_t announced_ = 0;     // values announced, reserved at the first block in exact mode
   std::size_t n_ = 0, finite_ = 0, pos_inf_ = 0, neg_inf_ = 0;
   double mean_ = 0.0, m2_ = 0.0;  // of the finite values
   std::vector<double> exact_;     // every value, in exact mode while n_ <= EXACT_QUANTILES

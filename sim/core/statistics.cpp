@@ -181,6 +181,8 @@ void StreamingStats::add_block(std::span<const double> values) {
       sum += x;
     }
     if (exact_mode_ && n_ <= EXACT_QUANTILES) {
+      // One allocation for the exact values rather than one per doubling of the vector.
+      if (exact_.capacity() == 0) exact_.reserve(announced_);
       exact_.push_back(x);
     } else {
       if (!exact_.empty()) {
