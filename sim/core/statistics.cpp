@@ -131,6 +131,62 @@ void LogHistogram::Side::add(std::uint64_t key) {
   ++counts[static_cast<std::size_t>(key - first)];
 }
 
+void LogHistogram::Side::cover(std::uint64_t lo, std::uint64_t hi) {
+  if (counts.empty()) {
+    first = lo;
+    counts.assign(static_cast<std::size_t>(hi - lo + 1), 0);
+    return;
+  }
+  if (lo < first) {
+    counts.insert(counts.begin(), static_cast<std::size_t>(first - lo), 0);
+    first = lo;
+  }
+  if (hi >= first + counts.size()) counts.resize(static_cast<std::size_t>(hi - first + 1), 0);
+}
+
+void LogHistogram::add(std::span<const double> xs) {
+  // A cell's counts span thousands of buckets, last touched a block of values ago: one pass
+  // finds the keys' range and makes room for it, the second counts, fetching the buckets a few
+  // values ahead so that the cache misses overlap instead of following one another.
+  constexpr std::uint64_t NONE = ~std::uint64_t{0};
+  std::uint64_t pos_lo = NONE, pos_hi = 0, neg_lo = NONE, neg_hi = 0;
+  for (const double x : xs) {
+    if (!std::isfinite(x) || x == 0.0) continue;
+    const std::uint64_t key = key_of(std::fabs(x));
+    if (x > 0.0) {
+      pos_lo = std::min(pos_lo, key);
+      pos_hi = std::max(pos_hi, key);
+    } else {
+      neg_lo = std::min(neg_lo, key);
+      neg_hi = std::max(neg_hi, key);
+    }
+  }
+  if (pos_lo != NONE) positive_.cover(pos_lo, pos_hi);
+  if (neg_lo != NONE) negative_.cover(neg_lo, neg_hi);
+  // The bucket of a finite non-zero value (room made above), else nullptr.
+  const auto bucket = [&](double x) -> std::uint32_t* {
+    if (!std::isfinite(x) || x == 0.0) return nullptr;
+    Side& side = x > 0.0 ? positive_ : negative_;
+    return &side.counts[static_cast<std::size_t>(key_of(std::fabs(x)) - side.first)];
+  };
+  constexpr std::size_t AHEAD = 16;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i + AHEAD < xs.size())
+      if (std::uint32_t* ahead = bucket(xs[i + AHEAD])) __builtin_prefetch(ahead, 1);
+    const double x = xs[i];
+    if (std::isnan(x)) continue;
+    ++n_;
+    if (std::uint32_t* b = bucket(x))
+      ++*b;
+    else if (x == 0.0)
+      ++zero_;
+    else if (x > 0.0)
+      ++pos_inf_;
+    else
+      ++neg_inf_;
+  }
+}
+
 void LogHistogram::add(double x) {
   ++n_;
   if (x == 0.0)
@@ -171,7 +227,10 @@ void StreamingStats::add_block(std::span<const double> values) {
   // Two passes over the block's finite values, then the pairwise update of the running moments.
   std::size_t nb = 0;
   double sum = 0.0;
-  for (double x : values) {
+  // Values from `split` on go to the histogram (those before it are kept exactly).
+  std::size_t split = values.size();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double x = values[i];
     if (std::isnan(x)) continue;
     ++n_;
     if (std::isinf(x)) {
@@ -184,14 +243,18 @@ void StreamingStats::add_block(std::span<const double> values) {
       // One allocation for the exact values rather than one per doubling of the vector.
       if (exact_.capacity() == 0) exact_.reserve(announced_);
       exact_.push_back(x);
-    } else {
-      if (!exact_.empty()) {
-        for (double e : exact_) histogram_.add(e);
-        exact_.clear();
-        exact_.shrink_to_fit();
-      }
-      histogram_.add(x);
+    } else if (split == values.size()) {
+      split = i;
     }
+  }
+  // Counts do not depend on the order in which values reach the histogram.
+  if (split < values.size()) {
+    if (!exact_.empty()) {
+      histogram_.add(exact_);
+      exact_.clear();
+      exact_.shrink_to_fit();
+    }
+    histogram_.add(values.subspan(split));
   }
   if (nb == 0) return;
   const double mb = sum / static_cast<double>(nb);
