@@ -191,7 +191,7 @@ struct FollowedGroups {
   //! [K * groups] members active in each segment after the period's moves (then with the
   //! period's new customers)
   std::vector<double> by_segment;
-  std::vector<char> any;                  //!< [g] whether the group has ever had members
+  std::vector<char> any;  //!< [g] whether the group has ever had members
 };
 
 //! The counts of one replication in progress (per-thread state). One per thread, reused from one

@@ -80,7 +80,7 @@ class StreamingStats {
 
  private:
   bool exact_mode_ = false;
-  std::size_t announced_ = 0;     // values announced, reserved at the first block in exact mode
+  std::size_t announced_ = 0;  // values announced, reserved at the first block in exact mode
   std::size_t n_ = 0, finite_ = 0, pos_inf_ = 0, neg_inf_ = 0;
   double mean_ = 0.0, m2_ = 0.0;  // of the finite values
   std::vector<double> exact_;     // every value, in exact mode while n_ <= EXACT_QUANTILES

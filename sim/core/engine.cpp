@@ -323,10 +323,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // The group of a year: the customers active at its start, by segment.
     const bool year_starts = follow_years && t % P == 0 && t + P <= T;
     if (year_starts) {
-      for (std::size_t c = 0; c < KL; ++c)
-        std::fill_n(&followed.active[c * G], GY, 0.0);
-      for (std::size_t c = 0; c < KW; ++c)
-        std::fill_n(&followed.lapsed[c * G], GY, 0.0);
+      for (std::size_t c = 0; c < KL; ++c) std::fill_n(&followed.active[c * G], GY, 0.0);
+      for (std::size_t c = 0; c < KW; ++c) std::fill_n(&followed.lapsed[c * G], GY, 0.0);
       std::fill_n(followed.any.begin(), GY, 1);
       for (int k = 0; k < K; ++k) {
         double n = 0.0;
@@ -484,8 +482,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       const std::size_t g = cohort_group(y);
       if (!followed.any[g]) continue;
       double rev = 0.0;
-      double contribution = -followed.at_risk[g] * m.retention_per_customer -
-                            followed.attempts[g] * m.winback_cost;
+      double contribution =
+          -followed.at_risk[g] * m.retention_per_customer - followed.attempts[g] * m.winback_cost;
       for (int k = 0; k < K; ++k) {
         if (!(active_k[k] > 0.0)) continue;
         const double x = followed.by_segment[k * G + g];
@@ -496,7 +494,6 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       at(index.cohort(y, CohortMetric::Revenue), t) = rev;
       st.cohort_cash[y] += contribution;
     }
-
 
     // 5. Referrals: prospects enter the funnel at the referral entry stage, fresh. In a finite
     // market, referrals and leads are one multinomial split of the people not reached yet.

@@ -142,7 +142,8 @@ TEST_CASE("summarize's quantiles are those of the sorted values, for any size an
   };
   std::vector<std::size_t> sizes;  // small ones are sorted, larger ones selected
   for (std::size_t n = 1; n <= 64; ++n) sizes.push_back(n);
-  for (std::size_t n : {150, 159, 160, 161, 162, 170, 200, 257, 500, 1023, 1024}) sizes.push_back(n);
+  for (std::size_t n : {150, 159, 160, 161, 162, 170, 200, 257, 500, 1023, 1024})
+    sizes.push_back(n);
   for (const std::size_t n : sizes) {
     for (int round = 0; round < 5; ++round) {
       std::vector<double> v(n);
