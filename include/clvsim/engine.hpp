@@ -205,6 +205,7 @@ struct alignas(64) ReplicationBuffers {  // own cache lines: no false sharing be
   std::vector<C> converted;                  //!< [sources]
   std::vector<C> split, churned_by;          //!< [K]
   std::vector<C> unreached;                  //!< [market pools] people not reached yet
+  std::vector<C> won_back_by;                //!< [K] won back who skip the period's churn test
   std::vector<double> new_by_segment;        //!< [T * K]
   std::vector<double> active_k, mix;         //!< [K]
   std::vector<double> referral_contacts;     //!< [K] expected referrals of the period

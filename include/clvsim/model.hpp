@@ -82,7 +82,11 @@ struct ModelParams {
   double retention_factor = 1.0;        //!< 1 - relative churn reduction of the retention program
   bool winback = false;
   double winback_cost = 0.0;
-  double winback_success = 0.0;
+  //! [winback_window] probability that a customer lapsed d = 1..W periods ago returns when
+  //! approached ([d - 1]), the recency model of Pfeifer & Carraway (2000).
+  std::vector<double> winback_success;
+  //! Whether the won back face the churn test of the period they return in (docs/model.md §2).
+  ReturningChurn returning_churn = ReturningChurn::SamePeriod;
 
   // Sampler constants of the cells whose probabilities stay for the whole horizon, computed once
   // from the rates above (the draws are those of the plain samplers, see BinomialProb).
@@ -91,7 +95,7 @@ struct ModelParams {
   std::vector<BinomialProb> funnel_draw;      //!< [(S * 2 + fresh/nurtured) * 2] advance, drop | not advance
   std::vector<BinomialProb> conversion_draw;  //!< [sources * (K - 1)] conditional, from segment mixes
   std::vector<BinomialProb> order_draw;       //!< [K] from orders_per_period (Bernoulli orders)
-  BinomialProb winback_draw;                  //!< from winback_success
+  std::vector<BinomialProb> winback_draw;     //!< [winback_window] from winback_success
 
   //! The funnel's (advance, drop, stay) probabilities of stage s, fresh or nurtured.
   [[nodiscard]] std::array<double, 3> funnel_probs(int s, int nurtured) const;

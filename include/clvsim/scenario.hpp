@@ -230,12 +230,28 @@ struct RetentionProgram {
   SourceLocation where;
 };
 
+//! Whether a customer won back in a period faces that period's churn test (docs/model.md §2,
+//! step 1, "Win-back").
+enum class ReturningChurn {
+  SamePeriod,  //!< rejoins before churn: faces churn, earns and is at risk in the same period
+  NextPeriod,  //!< rejoins with the period's new customers: first churn and earnings next period
+};
+
+//! Win-back as a recency model (Pfeifer & Carraway 2000): a customer lapsed d periods ago is
+//! approached and returns with the probability of recency d.
 struct WinBack {
   bool enabled = false;
   Param attempt_cost{0.0, Domain::NonNegative};
-  Param success_probability{0.0, Domain::Probability};
+  //! One probability (every recency) or one per period since lapse, d = 1..window.
+  std::vector<Param> success_probability{Param{0.0, Domain::Probability}};
   int window = 0;  //!< periods after churn during which lapsed customers are approached
+  ReturningChurn returning_churn = ReturningChurn::SamePeriod;
   SourceLocation where;
+  //! The success probability parameter of recency d = 1..window.
+  [[nodiscard]] const Param& success_at(int d) const {
+    return success_probability.size() == 1 ? success_probability[0]
+                                           : success_probability[static_cast<std::size_t>(d - 1)];
+  }
 };
 
 struct ReferralProgram {

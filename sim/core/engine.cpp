@@ -138,17 +138,30 @@ void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, 
 // Carlo replication (docs/model.md §5, "Revenue retention"). The engine calls these as it draws
 // each cell, for every group at once (groups are innermost in FollowedGroups).
 
-// Lapsed cell `from`: the fraction `back` of its members rejoins active cell `to` (tenure 0),
-// the rest moves to lapsed cell `rest` unless `rest` is past the window (has_rest false).
+// Lapsed cell `from` of segment `segment`: the fraction `back` of its members rejoins active cell
+// `to` (tenure 0), before churn (same_period), or skips the period's churn test and move and is
+// active in `to` after them (next_period); the rest moves to lapsed cell `rest` unless `rest` is
+// past the window (has_rest false).
 inline void follow_win_back(FollowedGroups& f, std::size_t from, std::size_t to, std::size_t rest,
-                            bool has_rest, double back) {
+                            bool has_rest, double back, ReturningChurn returning,
+                            std::size_t segment) {
   const std::size_t G = static_cast<std::size_t>(f.groups);
   const double* x = &f.lapsed[from * G];
-  double* a = &f.active[to * G];
   double* attempts = f.attempts.data();
-  for (std::size_t g = 0; g < G; ++g) {
-    attempts[g] += x[g];
-    a[g] += x[g] * back;
+  if (returning == ReturningChurn::SamePeriod) {
+    double* a = &f.active[to * G];
+    for (std::size_t g = 0; g < G; ++g) {
+      attempts[g] += x[g];
+      a[g] += x[g] * back;
+    }
+  } else {
+    double* an = &f.next[to * G];
+    double* n = &f.by_segment[segment * G];
+    for (std::size_t g = 0; g < G; ++g) {
+      attempts[g] += x[g];
+      an[g] += x[g] * back;
+      n[g] += x[g] * back;
+    }
   }
   if (has_rest) {
     double* ln = &f.lapsed_next[rest * G];
@@ -342,21 +355,29 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(followed.next.begin(), followed.next.end(), 0.0);
     std::fill(followed.by_segment.begin(), followed.by_segment.end(), 0.0);
 
-    // 1. Win-back of lapsed customers; the won back rejoin at tenure 0 before churn.
+    // 1. Win-back of lapsed customers, with the success probability of their recency d + 1;
+    // the won back rejoin at tenure 0 before churn, or skip this period's churn (next_period).
     C attempts{}, won{};
+    const bool rejoin_now = m.returning_churn == ReturningChurn::SamePeriod;
     if (W > 0) {
       std::fill(lapsed_next.begin(), lapsed_next.end(), C{});
+      st.won_back_by.assign(static_cast<std::size_t>(K), C{});
       for (int k = 0; k < K; ++k) {
         for (int d = 0; d < W; ++d) {
           const C n = lapsed[k * W + d];
           if (n == C{}) continue;
           attempts += n;
-          const C back = draw.binomial(n, m.winback_draw, Purpose::WinBack, cell(t, k * W + d));
+          const C back =
+              draw.binomial(n, m.winback_draw[d], Purpose::WinBack, cell(t, k * W + d));
           won += back;
           const std::size_t from = static_cast<std::size_t>(k) * W + d;
           follow_win_back(followed, from, static_cast<std::size_t>(k) * L, from + 1, d + 1 < W,
-                          static_cast<double>(back) / static_cast<double>(n));
-          active[k * L] += back;
+                          static_cast<double>(back) / static_cast<double>(n), m.returning_churn,
+                          static_cast<std::size_t>(k));
+          if (rejoin_now)
+            active[k * L] += back;
+          else
+            st.won_back_by[k] += back;
           if (d + 1 < W) lapsed_next[k * W + d + 1] = n - back;
         }
       }
@@ -403,6 +424,11 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     if (W > 0) {
       for (int k = 0; k < K; ++k) lapsed_next[k * W] = churned_by[k];
       std::swap(lapsed, lapsed_next);
+      // Won back with returning_churn = next_period: active in this period without its churn
+      // test (they order, earn and refer from step 4 on, at tenure 0's rates, in their segment),
+      // and at tenure 0 again at its end, first facing churn next period.
+      if (!rejoin_now)
+        for (int k = 0; k < K; ++k) next[k * L] += st.won_back_by[k];
     }
     finish_moves(followed);
 

@@ -48,6 +48,38 @@ struct OneCustomer {
   }
 };
 
+// What a won-back customer is worth, as a multiple of u(k, 0), when it returns from a lapsed state
+// with success probability q: it moves as active (k, 0) in the same period (q), or is active
+// (k, 0) at the start of the next (gamma q).
+double return_weight(const ModelParams& m, double gamma, double q) {
+  return m.returning_churn == ReturningChurn::SamePeriod ? q : gamma * q;
+}
+
+// The first lapsed state's value z = gain u(., 0) - attempt_cost * attempts (docs/model.md §6):
+// lapsed (k, d) is worth -attempt_cost + w_d u(k, 0) + gamma (1 - q_d) u(k, d + 1), so with
+// pi_d = prod_{e < d} gamma (1 - q_e), attempts = sum_d pi_d and gain = sum_d pi_d w_d.
+struct LapsedSums {
+  double gain = 0.0;
+  double attempts = 0.0;
+};
+
+LapsedSums lapsed_sums(const ModelParams& m, double gamma, int W) {
+  LapsedSums s;
+  bool constant = true;
+  double pi = 1.0;
+  for (int d = 0; d < W; ++d) {
+    const double q = m.winback_success[d];
+    constant = constant && q == m.winback_success[0];
+    s.attempts += pi;
+    s.gain += pi * return_weight(m, gamma, q);
+    pi *= gamma * (1.0 - q);
+  }
+  // One probability for every recency: gain = w c_W, c_W = sum_{e < W} (gamma (1 - q))^e, as
+  // computed before recencies had probabilities of their own (the same rounding).
+  if (constant && W > 0) s.gain = s.attempts * return_weight(m, gamma, m.winback_success[0]);
+  return s;
+}
+
 // Discounted value u(k, 0) of a customer active at tenure 0 (before the period's churn test),
 // by one backward pass over tenure (docs/model.md, section 6). Every active value is affine in
 // the values z of the first lapsed state, u(., tau) = alpha_tau + B_tau z; the cap state gives
@@ -99,13 +131,10 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
 
   Vector v0 = alpha;
   if (W > 0) {
-    // Lapsed (k, d) is worth -attempt_cost + q u(k, 0) + gamma (1 - q) u_lapsed(k, d + 1), so
-    // z = c_W (q u(., 0) - attempt_cost) with c_W = sum_{e < W} (gamma (1 - q))^e.
-    const double q = m.winback_success;
-    double cw = 0.0, f = 1.0;
-    for (int e = 0; e < W; ++e, f *= gamma * (1.0 - q)) cw += f;
-    const Matrix lhs = Matrix::Identity(K, K) - cw * q * beta;
-    const Vector rhs = alpha - cw * m.winback_cost * beta * Vector::Ones(K);
+    // z = gain u(., 0) - attempt_cost * attempts (lapsed_sums), closing the loop to tenure 0.
+    const LapsedSums z = lapsed_sums(m, gamma, W);
+    const Matrix lhs = Matrix::Identity(K, K) - z.gain * beta;
+    const Vector rhs = alpha - z.attempts * m.winback_cost * beta * Vector::Ones(K);
     const Eigen::FullPivLU<Matrix> loop(lhs);
     if (!loop.isInvertible()) return {};
     v0 = loop.solve(rhs);
@@ -125,7 +154,8 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
   const auto KK = static_cast<std::size_t>(K) * K;
   out.assign(static_cast<std::size_t>(K) * N, 0.0);
   if (N <= 0) return;
-  const double q = m.winback_success;
+  // A customer won back at age t restarts as a new customer at age t (same_period) or t + 1.
+  const int restart = m.returning_churn == ReturningChurn::SamePeriod ? 0 : 1;
 
   // u[i * K + j]: mass of the first run started in segment i that is active in segment j.
   std::vector<double> u(KK, 0.0), next(KK, 0.0), h(static_cast<std::size_t>(K)),
@@ -147,17 +177,22 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
       a[static_cast<std::size_t>(t) * K + i] = g;
     }
     if (W > 0) {
-      // Customers lapsed d + 1 steps after lapsing at age t - 1 - d; then this step's lapses.
+      // Customers lapsed d + 1 steps after lapsing at age t - 1 - d, approached with the
+      // success probability of recency d + 1; then this step's lapses.
       double weight = 1.0;
-      for (int d = 0; d < W && d < t; ++d, weight *= 1.0 - q) {
+      const bool restarts = t + restart < N;
+      for (int d = 0; d < W && d < t; ++d) {
+        const double q = m.winback_success[d];
         const double* l = &lapse[static_cast<std::size_t>((t - 1 - d) % W) * KK];
         for (int i = 0; i < K; ++i) {
           for (int j = 0; j < K; ++j) {
             const double mass = weight * l[i * K + j];
             a[static_cast<std::size_t>(t) * K + i] -= m.winback_cost * mass;
-            kernel[static_cast<std::size_t>(t) * KK + i * K + j] += q * mass;
+            if (restarts)
+              kernel[static_cast<std::size_t>(t + restart) * KK + i * K + j] += q * mass;
           }
         }
+        weight *= 1.0 - q;
       }
       double* l = &lapse[static_cast<std::size_t>(t % W) * KK];
       for (int i = 0; i < K; ++i)
@@ -207,17 +242,17 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
 }
 
 // The value u(s) of every state, given u(., 0) = v0 from tenure_zero_values (docs/model.md,
-// section 6, "Customer equity"). With z = u(lapsed ., 1) = c_W (q v0 - attempt_cost), every active
+// section 6, "Customer equity"). With z = u(lapsed ., 1) from the lapsed values, every active
 // value follows from the cap state, (I - gamma S M) u(., L-1) = r + gamma H z, and one backward
 // pass u(., tau) = r(., tau) + gamma S_tau M u(., tau+1) + gamma H_tau z: O(L K^2) after the K x K
-// solve. Lapsed values: u(k, d) = -attempt_cost + q v0_k + gamma (1 - q) u(k, d+1).
+// solve. Lapsed values: u(k, d) = -attempt_cost + w_d v0_k + gamma (1 - q_d) u(k, d+1), with
+// w_d = q_d (same_period) or gamma q_d (next_period).
 std::vector<double> state_values(const ModelParams& m, const OneCustomer& c,
                                  const std::vector<double>& v0) {
   const int K = c.segments, L = c.tenures, W = c.window;
   const auto n = static_cast<std::size_t>(K) * (L + W);
   if (v0.empty()) return std::vector<double>(n, INF);
   const double gamma = 1.0 / (1.0 + m.discount_rate);
-  const double q = m.winback_success;
   std::vector<double> out(n, 0.0);
   const auto active = [&](int k, int tau) -> double& {
     return out[static_cast<std::size_t>(k) * L + tau];
@@ -228,8 +263,11 @@ std::vector<double> state_values(const ModelParams& m, const OneCustomer& c,
   std::vector<double> z(static_cast<std::size_t>(K), 0.0);
   for (int k = 0; k < K; ++k) {
     double next = 0.0;  // the lapsed state after the window is lost
-    for (int d = W - 1; d >= 0; --d)
-      next = lapsed(k, d) = -m.winback_cost + q * v0[k] + gamma * (1.0 - q) * next;
+    for (int d = W - 1; d >= 0; --d) {
+      const double q = m.winback_success[d];
+      next = lapsed(k, d) =
+          -m.winback_cost + return_weight(m, gamma, q) * v0[k] + gamma * (1.0 - q) * next;
+    }
     if (W > 0) z[k] = lapsed(k, 0);
   }
   using Matrix = Eigen::MatrixXd;
@@ -284,9 +322,12 @@ CustomerChain customer_chain(const ModelParams& m) {
     for (int tau = 0; tau < L; ++tau) active_step(ch.active_state(k, tau), k, tau, 1.0);
     for (int d = 0; d < ch.window; ++d) {
       const int from = ch.lapsed_state(k, d);
-      const double q = m.winback_success;
+      const double q = m.winback_success[d];
       ch.reward[from] -= m.winback_cost;
-      active_step(from, k, 0, q);  // won back: active at tenure 0 for this period
+      if (m.returning_churn == ReturningChurn::SamePeriod)
+        active_step(from, k, 0, q);  // won back: active at tenure 0 for this period
+      else if (q > 0.0)
+        entries.emplace_back(from, ch.active_state(k, 0), q);  // active at tenure 0 next period
       if (d + 1 < ch.window && q < 1.0)
         entries.emplace_back(from, ch.lapsed_state(k, d + 1), 1.0 - q);
     }

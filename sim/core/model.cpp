@@ -328,7 +328,11 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     m.winback = true;
     m.winback_window = s.winback.window;
     m.winback_cost = read(s.winback.attempt_cost);
-    m.winback_success = read(s.winback.success_probability);
+    m.returning_churn = s.winback.returning_churn;
+    // A single parameter for every recency gives the same draw at each (streams are keyed by
+    // the parameter's path).
+    for (int d = 1; d <= m.winback_window; ++d)
+      m.winback_success.push_back(read(s.winback.success_at(d)));
   }
 
   // Sampler constants of the cells (used by the Monte Carlo engine).
@@ -349,7 +353,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
                       std::span<BinomialProb>(&m.conversion_draw[src * (K - 1)], K - 1));
   m.order_draw.clear();
   for (const double rate : m.orders_per_period) m.order_draw.emplace_back(std::min(rate, 1.0));
-  m.winback_draw = BinomialProb(m.winback_success);
+  m.winback_draw.clear();
+  for (const double q : m.winback_success) m.winback_draw.emplace_back(q);
 
   // Initial pipeline.
   m.initial_prospects.assign(static_cast<std::size_t>(S), 0.0);

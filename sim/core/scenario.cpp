@@ -146,7 +146,7 @@ void visit_params(S& s, F&& f) {
   f(s.retention.max_churn_reduction);
   f(s.retention.half_saturation);
   f(s.winback.attempt_cost);
-  f(s.winback.success_probability);
+  for (auto& p : s.winback.success_probability) f(p);
   f(s.referral.reward);
   for (auto& p : s.referral.segment_mix) f(p);
   for (auto& p : s.pipeline.prospects) f(p);

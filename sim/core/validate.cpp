@@ -724,6 +724,13 @@ void validate(const Scenario& s) {
   if (s.winback.enabled && s.winback.window < 1)
     throw InputError::at(s.winback.where, "winback.window", std::to_string(s.winback.window),
                          "is out of range", "must be an integer number of periods >= 1");
+  if (const std::size_t n = s.winback.success_probability.size();
+      s.winback.enabled && n != 1 && n != static_cast<std::size_t>(s.winback.window))
+    throw InputError::at(s.winback.where, "winback.success_probability", "",
+                         "has " + std::to_string(n) + " values",
+                         "one value for every recency, or one per period since lapse: "
+                         "winback.window = " +
+                             std::to_string(s.winback.window));
   check_stage_ref(s.referral.entry_stage, s.stages.size(), "referral.entry_stage",
                   s.referral.where);
   check_mix(s, s.referral.segment_mix, "referral.segment_mix", s.referral.where, true);

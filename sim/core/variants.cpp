@@ -233,7 +233,9 @@ std::string unused_reason(const Scenario& s, const Param& p) {
       (&p == &r.spend || &p == &r.max_churn_reduction || &p == &r.half_saturation))
     return "the scenario has no retention program ([retention] with a spend)";
   const WinBack& w = s.winback;
-  if (!w.enabled && (&p == &w.attempt_cost || &p == &w.success_probability))
+  const bool success = std::any_of(w.success_probability.begin(), w.success_probability.end(),
+                                   [&](const Param& q) { return &p == &q; });
+  if (!w.enabled && (&p == &w.attempt_cost || success))
     return "the scenario has no [winback] table";
   return {};
 }

@@ -74,7 +74,7 @@ const Names CURVE_KEYS = {"growth", "slope", "limit"};
 const Names SBG_KEYS = {"alpha", "beta"};
 const Names RETENTION_KEYS = {"spend_per_customer", "spend_fixed", "max_churn_reduction",
                               "half_saturation"};
-const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window"};
+const Names WINBACK_KEYS = {"attempt_cost", "success_probability", "window", "returning_churn"};
 const Names REFERRAL_KEYS = {"entry_stage", "reward", "segment_mix"};
 const Names PIPELINE_KEYS = {"prospects", "segment_mix"};
 const Names MARKET_KEYS = {"potential"};
@@ -876,6 +876,7 @@ class Reader {
   void read_channels(Scenario& s, const toml::table& root) const;
   void read_retention(Scenario& s, const toml::table& root) const;
   void read_winback(Scenario& s, const toml::table& root) const;
+  void read_winback_success(WinBack& w, const toml::table& t) const;
   void read_referral(Scenario& s, const toml::table& root) const;
   void read_pipeline(Scenario& s, const toml::table& root) const;
   void read_market(Scenario& s, const toml::table& root) const;
@@ -1416,14 +1417,13 @@ void Reader::read_winback(Scenario& s, const toml::table& root) const {
   w.where = t ? loc(*t) : nowhere();
   w.attempt_cost.path = "winback.attempt_cost";
   w.attempt_cost.where = w.where;
-  w.success_probability.path = "winback.success_probability";
-  w.success_probability.where = w.where;
+  w.success_probability.assign(1, Param{0.0, Domain::Probability});
+  w.success_probability[0].path = "winback.success_probability";
+  w.success_probability[0].where = w.where;
   if (!t) return;
   check_keys(*t, "winback", WINBACK_KEYS);
   w.enabled = true;
   param_at(w.attempt_cost, t, "attempt_cost", "winback.attempt_cost", w.where);
-  require_param(w.success_probability, *t, "success_probability", "winback",
-                "the probability per period that an approached lapsed customer returns");
   const auto window = int_at(*t, "window", "winback.window", 1, INT_LIMIT,
                              "must be an integer number of periods >= 1");
   if (!window)
@@ -1431,6 +1431,41 @@ void Reader::read_winback(Scenario& s, const toml::table& root) const {
                  "the number of periods after churning during which lapsed customers are "
                  "approached, an integer >= 1");
   w.window = static_cast<int>(*window);
+  read_winback_success(w, *t);
+  if (auto r = choice_at<ReturningChurn>(
+          *t, "returning_churn", "winback.returning_churn",
+          {{"same_period", ReturningChurn::SamePeriod}, {"next_period", ReturningChurn::NextPeriod}},
+          "convention for won-back customers"))
+    w.returning_churn = *r;
+}
+
+// The success probability of win-back: one number or distribution for every recency, or an
+// array with one per period since lapse, d = 1..window (Pfeifer & Carraway 2000).
+void Reader::read_winback_success(WinBack& w, const toml::table& t) const {
+  const std::string path = "winback.success_probability";
+  const toml::node* n = t.get("success_probability");
+  if (!n)
+    fail_missing(w.where, "winback", "success_probability",
+                 "the probability that an approached lapsed customer returns: one number, or an "
+                 "array with one per period since lapse (window = " +
+                     std::to_string(w.window) + ")");
+  const auto* a = n->as_array();
+  if (!a) {
+    read_param(w.success_probability[0], *n, path);
+    return;
+  }
+  if (a->size() != static_cast<std::size_t>(w.window))
+    throw InputError::at(
+        loc(*n), path, written(*n),
+        "has " + std::to_string(a->size()) + " element" + (a->size() == 1 ? "" : "s"),
+        "success probabilities by recency need one value per period since lapse: winback.window = " +
+            std::to_string(w.window) + " elements; or give one number for every recency");
+  w.success_probability.clear();
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    Param p{0.0, Domain::Probability};
+    read_param(p, (*a)[i], indexed(path, i));
+    w.success_probability.push_back(std::move(p));
+  }
 }
 
 void Reader::read_referral(Scenario& s, const toml::table& root) const {

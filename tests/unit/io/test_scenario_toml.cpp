@@ -341,7 +341,7 @@ TEST_CASE("programs and the initial pipeline", "[io][toml]") {
   CHECK(s.retention.max_churn_reduction.value == 0.3);
   CHECK(s.winback.enabled);
   CHECK(s.winback.window == 6);
-  CHECK(s.winback.success_probability.value == 0.1);
+  CHECK(s.winback.success_probability.at(0).value == 0.1);
   CHECK(s.referral.entry_stage == 1);
   CHECK(s.referral.reward.value == 50.0);
   REQUIRE(s.pipeline.prospects.size() == 2);
