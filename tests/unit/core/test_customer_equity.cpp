@@ -115,7 +115,14 @@ TEST_CASE("State values are the chain's (I - gamma P)^-1 r solved by sparse LU",
   const std::string winback =
       GENERATE(std::string(""),
                std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"),
-               std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"));
+               std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"),
+               // By recency (Pfeifer & Carraway 2000), in both conventions for the won back.
+               std::string("[winback]\nattempt_cost = 4\nsuccess_probability = [0.3, 0.12, 0.05, "
+                           "0.0]\nwindow = 4\n"),
+               std::string("[winback]\nattempt_cost = 4\nsuccess_probability = [0.3, 0.12, 0.05, "
+                           "0.0]\nwindow = 4\nreturning_churn = \"next_period\"\n"),
+               std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"
+                           "returning_churn = \"next_period\"\n"));
   std::string toml = RICH;
   toml = toml.substr(0, toml.find("[winback]")) + winback;
   const ModelParams m = resolve_nominal(parse_scenario(toml, "rich.toml"));

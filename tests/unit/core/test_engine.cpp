@@ -168,7 +168,13 @@ TEST_CASE("Markov-chain LTV equals the mean-field value of a cohort", "[engine][
   // A rich customer model: sBG and constant churn, migration both ways, win-back, per-customer
   // retention spend. The chain (Eigen sparse LU) and the engine's recurrences are independent
   // implementations of the same process; a cohort of new customers followed long enough (until
-  // discounting makes the rest negligible) must be worth N * LTV.
+  // discounting makes the rest negligible) must be worth N * LTV. Win-back with one probability,
+  // or by recency (Pfeifer & Carraway 2000) with the won back facing churn at once or next period.
+  const std::string winback =
+      GENERATE(std::string("success_probability = 0.1\n"),
+               std::string("success_probability = [0.25, 0.1, 0.05, 0.02]\n"),
+               std::string("success_probability = [0.25, 0.1, 0.05, 0.02]\n"
+                           "returning_churn = \"next_period\"\n"));
   const std::string toml = R"(
 [simulation]
 horizon = 1500
@@ -198,9 +204,8 @@ max_churn_reduction = 0.2
 half_saturation = 1.0
 [winback]
 attempt_cost = 4
-success_probability = 0.1
 window = 4
-)";
+)" + winback;
   const Scenario s = parse_scenario(toml, "cohort.toml");
   const ModelParams m = resolve_nominal(s);
   const MetricLayout layout(s);

@@ -108,14 +108,26 @@ TEST_CASE("Customer value equals the sparse LU solution of the chain", "[markov]
         std::string(""),
         std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"),
         std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"),
-        std::string("[winback]\nattempt_cost = 9\nsuccess_probability = 0.35\nwindow = 1\n"));
+        std::string("[winback]\nattempt_cost = 9\nsuccess_probability = 0.35\nwindow = 1\n"),
+        // Success by periods since lapse (Pfeifer & Carraway 2000), and the won back rejoining
+        // at the end of the period.
+        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = [0.3, 0.12, 0.05, 0.0]\n"
+                    "window = 4\n"),
+        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = [0.3, 0.12, 0.05, 0.0]\n"
+                    "window = 4\nreturning_churn = \"next_period\"\n"),
+        std::string("[winback]\nattempt_cost = 1\nsuccess_probability = 1.0\nwindow = 2\n"
+                    "returning_churn = \"next_period\"\n"),
+        std::string("[winback]\nattempt_cost = 9\nsuccess_probability = 0.35\nwindow = 1\n"
+                    "returning_churn = \"next_period\"\n"));
     const ModelParams m = resolve_nominal(parse_scenario(std::string(RICH) + winback, "rich.toml"));
     check_against_oracle(m, 150);  // beyond the tenure cap of 60
   }
   SECTION("value curves by tenure, with sBG and constant churn, migration and win-back") {
     const std::string winback = GENERATE(
         std::string(""),
-        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"));
+        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n"),
+        std::string("[winback]\nattempt_cost = 4\nsuccess_probability = [0.2, 0.1, 0.1, 0.02]\n"
+                    "window = 4\nreturning_churn = \"next_period\"\n"));
     const std::string curves =
         "[segments.low.by_tenure]\norder_value = [1.0, 1.3, 1.6]\ncost_to_serve = { growth = "
         "-0.05, limit = 0.5 }\n"
