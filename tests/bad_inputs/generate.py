@@ -33,7 +33,8 @@ PROBABILITIES = {"advance", "drop", "nurtured_advance", "nurtured_drop", "churn"
                  "max_churn_reduction", "success_probability"}
 INTEGER_KEYS = {"horizon", "replications", "seed", "ltv_tenure_cap", "ltv_horizon", "window",
                 "initial_tenure", "points", "steps", "samples"}
-CHOICE_KEYS = {"period", "response", "order_model", "design", "metric", "entry_stage", "dist", "op"}
+CHOICE_KEYS = {"period", "response", "order_model", "design", "metric", "entry_stage", "dist", "op",
+               "returning_churn"}
 # String keys where any string is fine: only a wrong type is a mistake.
 FREE_STRINGS = {"name", "description", "currency", "extends"}
 
