@@ -3,8 +3,10 @@
 cash flows booked at the end of each period (as written) and at the start (simulation.booking =
 "start": sign-up payments, discounting and customer value of the start convention), in a finite
 market, for the business and per segment, and on the credit-card scenario (value curves and
-initial customers by tenure), on the bank scenario (retention spend per period) and on the
-donations scenario (BG/BB: sBG dropout and Bernoulli orders).
+initial customers by tenure), on the bank scenario (retention spend per period, win-back by
+recency), on the donations scenario (BG/BB: sBG dropout and Bernoulli orders), and with win-back
+by recency in both returning_churn conventions (the default scenario, and the credit-card
+scenario's value curves).
 
 - Expected-value mode: every metric, period and total, and the LTV per segment, agree with
   clvsim's to 1e-12 (relative to the quantity's scale).
@@ -58,6 +60,20 @@ def with_market(text, potential):
     return text + "\n[market]\npotential = " + potential + "\n"
 
 
+def with_winback(text, convention):
+    """The scenario's text with its [winback] table (or a new one) replaced by win-back by
+    recency (one uncertain element) and returning_churn = <convention>."""
+    table = ("[winback]\nattempt_cost = 8\nwindow = 5\n"
+             'success_probability = [0.12, 0.07, { dist = "beta", alpha = 4, beta = 96 }, 0.02, 0.01]\n'
+             f'returning_churn = "{convention}"\n')
+    if "[winback]" not in text:
+        cut = text.find("\n[variants.")
+        return (text[:cut] + "\n" + table + text[cut:]) if cut >= 0 else text + "\n" + table
+    out = re.sub(r"(?ms)^\[winback\]\n.*?(?=^\[|\Z)", table + "\n", text)
+    assert out != text and out.count("[winback]") == 1
+    return out
+
+
 def without_variants(text):
     """The scenario's text up to its first [variants.<name>] table (they come last)."""
     cut = text.find("\n[variants.")
@@ -96,7 +112,14 @@ def main():
                                       start_booking(without_variants(open(CREDIT_CARD).read()))),
                                      ("fixed retention spend (bank)", "bank", open(BANK).read()),
                                      ("Bernoulli orders (donations)", "donations",
-                                      without_table(open(DONATIONS).read(), "parameter_draws"))]:
+                                      without_table(open(DONATIONS).read(), "parameter_draws")),
+                                     ("win-back by recency, same period", "saas_recency_same",
+                                      with_winback(text, "same_period")),
+                                     ("win-back by recency, next period", "saas_recency_next",
+                                      with_winback(text, "next_period")),
+                                     ("win-back next period, value by tenure", "credit_card_next",
+                                      with_winback(without_variants(open(CREDIT_CARD).read()),
+                                                   "next_period"))]:
             path = os.path.join(tmp, stem + ".toml")
             with open(path, "w") as fh:
                 fh.write(changed)

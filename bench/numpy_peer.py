@@ -4,7 +4,8 @@
 It is the peer that clvsim's speed is measured against (bench/compare_numpy.py): an independent,
 reasonably efficient implementation of the same model in the array language researchers would
 otherwise use. It covers constant and shifted-beta-geometric churn, migration, fixed, Poisson
-and Bernoulli (BG/BB) orders (cv = 0 or gamma order values), win-back, referral, acquisition
+and Bernoulli (BG/BB) orders (cv = 0 or gamma order values), win-back (by recency, either
+returning_churn), referral, acquisition
 channels (linear or saturating response), the funnel with fresh and nurtured cells, the initial
 pipeline, a retention program (per customer or per period), initial customers and value curves by
 tenure, cash flows booked at the end or at the start of a period (simulation.booking), a finite
@@ -321,7 +322,18 @@ class Params:
         wb = sc.get("winback")
         self.W = int(wb.get("window", 1)) if wb is not None else 0
         self.winback_cost = read.money(wb.get("attempt_cost", 0.0)) if wb else np.zeros(R)
-        self.winback_success = read.prob(wb.get("success_probability", 0.0)) if wb else np.zeros(R)
+        # Success probability by periods since lapse, [R, W] (Pfeifer & Carraway 2000): one
+        # value (one draw) for every recency, or one per recency.
+        sp = wb.get("success_probability", 0.0) if wb else 0.0
+        if isinstance(sp, list):
+            self.winback_success = np.stack([read.prob(x) for x in sp], axis=-1)
+        else:
+            self.winback_success = np.repeat(read.prob(sp)[:, None], max(self.W, 1), axis=1)
+        returning = wb.get("returning_churn", "same_period") if wb else "same_period"
+        if returning not in ("same_period", "next_period"):
+            raise NotImplementedError(f"winback.returning_churn = {returning}")
+        # next_period: the won back skip the churn test of the period they return in.
+        self.next_period = returning == "next_period"
 
         self.ltv, self.payback_curve, self.u_active, self.u_lapsed, self.payback_start = customer_value(self)
 
@@ -344,7 +356,7 @@ def customer_value(p):
     h = p.hazard_all[:, :, :Lc]
     s = 1.0 - h
     M = p.migration
-    q = p.winback_success
+    q = p.winback_success  # [R, W]
     e = p.orders_per_period * p.order_value * p.gross_margin - p.cost_to_serve  # [R, K]
     xc = p.retention_per_customer[:, None]
     if p.any_curve:
@@ -354,7 +366,12 @@ def customer_value(p):
     else:
         earn = np.einsum("rkj,rj->rk", M, e)
         rA = s * earn[:, :, None] - xc[:, :, None]  # [R, K, Lc]
-    rL = -p.winback_cost[:, None] + q[:, None] * rA[:, :, 0]  # [R, K], the same for every d
+    # Rewards of lapsed (k, d): the attempt, and the return's period: as active (k, 0) with
+    # same_period; the segment's contribution at tenure 0, without churn or migration, with
+    # next_period.
+    e0 = (p.orders_t * p.value_t * p.margin_t - p.cost_t)[:, :, 0] if p.any_curve else e
+    earn_back = e0 if p.next_period else rA[:, :, 0]  # [R, K]
+    rL = -p.winback_cost[:, None, None] + q[:, None, :] * earn_back[:, :, None]  # [R, K, W]
     g = gamma[:, None, None]
     eye = np.eye(K)[None]
     hw = h if W > 0 else np.zeros_like(h)
@@ -363,21 +380,23 @@ def customer_value(p):
     G = eye - g * s[:, :, Lc - 1, None] * M
     a = np.linalg.solve(G, rA[:, :, Lc - 1, None])[..., 0]
     B = np.linalg.solve(G, g * (hw[:, :, Lc - 1, None] * eye))
-    a1, B1 = a, B
     for tau in range(Lc - 2, -1, -1):
         sm = s[:, :, tau, None] * M
         a = rA[:, :, tau] + gamma[:, None] * np.einsum("rkj,rj->rk", sm, a)
         B = g * (sm @ B) + g * (hw[:, :, tau, None] * eye)
-        if tau == 1:
-            a1, B1 = a, B
+    # u(k, 0) = a + B y. A won-back customer is worth w_d u(k, 0): q_d (same_period, it moves as
+    # active (k, 0) this period) or gamma q_d (next_period, active a period later, after earning
+    # e0_k in the period of its return).
+    w = q * (gamma[:, None] if p.next_period else 1.0)  # [R, W]
     if W > 0:
-        # Lapsed (k, d): z + gamma (1 - q) u(k, d + 1), z = c + D y affine in y.
-        qs = (q[:, None] * s[:, :, 0])[:, :, None] * M
-        c = rL + gamma[:, None] * np.einsum("rkj,rj->rk", qs, a1)
-        D = g * (qs @ B1) + g * ((q[:, None] * h[:, :, 0])[:, :, None] * eye)
-        f = gamma * (1.0 - q)
-        geo = sum(f**i for i in range(W))[:, None]
-        y = np.linalg.solve(eye - geo[:, :, None] * D, (geo * c)[..., None])[..., 0]
+        # y = u(lapsed 1) = sum_d pi_d (w_d u(k, 0) [+ q_d e0_k] - cost),
+        # pi_d = prod_(e<d) gamma (1 - q_e).
+        pi = np.cumprod(np.concatenate([np.ones((R, 1)), gamma[:, None] * (1.0 - q[:, :-1])], axis=1), axis=1)
+        gain = (pi * w).sum(axis=1)[:, None, None]
+        tries = pi.sum(axis=1)[:, None]
+        back = (pi * q).sum(axis=1)[:, None] * (e0 if p.next_period else 0.0)
+        y = np.linalg.solve(eye - gain * B,
+                            (gain[:, :, 0] * a - tries * p.winback_cost[:, None] + back)[..., None])[..., 0]
         u0 = a + np.einsum("rkj,rj->rk", B, y)
     else:
         u0 = a
@@ -396,13 +415,16 @@ def customer_value(p):
     uL = np.zeros((R, K, max(W, 1)))
     after = np.zeros((R, K))
     for d in range(W - 1, -1, -1):
-        after = -p.winback_cost[:, None] + q[:, None] * uA[:, :, 0] + (gamma * (1.0 - q))[:, None] * after
+        after = (-p.winback_cost[:, None] + w[:, d, None] * uA[:, :, 0]
+                 + (gamma * (1.0 - q[:, d]))[:, None] * after)
+        if p.next_period:
+            after = after + q[:, d, None] * e0
         uL[:, :, d] = after
 
     # Payback curve: C_k(n) = sum_{i < n} (P^i r)(k, 0).
     N = p.N
     wA = rA.copy()
-    wL = np.repeat(rL[:, :, None], max(W, 1), axis=2) if W > 0 else np.zeros((R, K, 1))
+    wL = rL.copy() if W > 0 else np.zeros((R, K, 1))
     curve = np.zeros((R, K, N))
     total = np.zeros((R, K))
     one = min(1, Lc - 1)
@@ -417,10 +439,14 @@ def customer_value(p):
         nA = s[:, :, :hi] * (M @ shifted)
         if W > 0:
             nA += h[:, :, :hi] * wL[:, :, 0:1]
-            first = s[:, :, 0] * np.einsum("rkj,rj->rk", M, wA[:, :, one]) + h[:, :, 0] * wL[:, :, 0]
-            nL = np.empty_like(wL)
-            nL[:, :, :] = (q[:, None] * first)[:, :, None]
-            nL[:, :, :-1] += (1.0 - q)[:, None, None] * wL[:, :, 1:]
+            # (P w)(lapsed d) = q_d (P w)(active 0) (same_period) or q_d w(active 0), plus
+            # (1 - q_d) w(lapsed d + 1).
+            if p.next_period:
+                first = wA[:, :, 0]
+            else:
+                first = s[:, :, 0] * np.einsum("rkj,rj->rk", M, wA[:, :, one]) + h[:, :, 0] * wL[:, :, 0]
+            nL = q[:, None, :] * first[:, :, None]
+            nL[:, :, :-1] += (1.0 - q[:, None, :-1]) * wL[:, :, 1:]
             wL = nL
         wA[:, :, :hi] = nA
     # The payback curve adds the sign-up payment to every C_k(n) and starts from C_k(0) = e'.
@@ -594,16 +620,18 @@ def funnel_yield(p, entry):
     return pi, nu
 
 
-def follow(fA, fL, back_frac, lost_frac, move_frac, L, W):
+def follow(fA, fL, back_frac, lost_frac, move_frac, L, W, next_period=False):
     """One period of groups of customers followed in proportion (§5, "Revenue retention"): the
     members of each cell are won back, churn and move to each segment in the fractions the cell's
     counts did. fA [R, G, K, L] active and fL [R, G, K, W] lapsed members of group g. Returns
-    them a period later, with the members at risk of churn and the lapsed members approached."""
+    them a period later, with the members at risk of churn and the lapsed members approached.
+    With next_period the won back skip churn and moves, at tenure 0 after the period."""
     attempts = fL.sum(axis=(2, 3)) if W > 0 else np.zeros(fA.shape[:2])
     if W > 0:
         b = fL * back_frac[:, None]
-        fA = fA.copy()
-        fA[..., 0] += b.sum(axis=3)
+        if not next_period:
+            fA = fA.copy()
+            fA[..., 0] += b.sum(axis=3)
         rest = fL - b
     at_risk = fA.sum(axis=(2, 3))
     lost = (fA * lost_frac[:, None]).sum(axis=3)  # [R, G, K]
@@ -618,6 +646,9 @@ def follow(fA, fL, back_frac, lost_frac, move_frac, L, W):
     if W > 0:
         nL[..., 1:] = rest[..., :-1]
         nL[..., 0] = lost
+        if next_period:
+            nA = nA.copy()
+            nA[..., 0] += b.sum(axis=3)
     return nA, nL, at_risk, attempts
 
 
@@ -692,12 +723,13 @@ def simulate(p, draw):
         back_frac = np.zeros((R, K, max(W, 1)))
         if W > 0:
             lapsed_before = lapsed.astype(float)
-            back = draw.binomial(lapsed, p.winback_success[:, None, None])
+            back = draw.binomial(lapsed, p.winback_success[:, None, :])  # by recency
             with np.errstate(divide="ignore", invalid="ignore"):
                 back_frac = np.where(lapsed_before > 0, back / lapsed_before, 0.0)
             attempts = lapsed.sum(axis=(1, 2)).astype(float)
             won = back.sum(axis=(1, 2)).astype(float)
-            A[:, :, 0] += back.sum(axis=2)
+            if not p.next_period:
+                A[:, :, 0] += back.sum(axis=2)  # before churn
             rest = lapsed - back
         # 2. Churn and 3. migration; tenure advances by one.
         at_risk = A.sum(axis=(1, 2)).astype(float)
@@ -718,13 +750,16 @@ def simulate(p, draw):
             else:
                 move_frac = np.where(n > 0, stay / n, 0.0)[..., None] * np.eye(K)[None, :, None, :]
         if fA is not None:
-            fA, fL, _, _ = follow(fA, fL, back_frac, lost_frac, move_frac, L, W)
-        cA, cL, c_at_risk, c_attempts = follow(cA, cL, back_frac, lost_frac, move_frac, L, W)
+            fA, fL, _, _ = follow(fA, fL, back_frac, lost_frac, move_frac, L, W, p.next_period)
+        cA, cL, c_at_risk, c_attempts = follow(cA, cL, back_frac, lost_frac, move_frac, L, W,
+                                               p.next_period)
         nxt = np.zeros_like(A)
         nxt[:, :, 1:] = moved[:, :, :-1]
         nxt[:, :, L - 1] += moved[:, :, L - 1] if L > 1 else 0
         if L == 1:
             nxt = moved.copy()
+        if W > 0 and p.next_period:
+            nxt[:, :, 0] += back.sum(axis=2)  # no churn test this period; tenure 0 at its end
         churned = churned_by.sum(axis=1).astype(float)
         if W > 0:
             lapsed = np.zeros_like(lapsed)
