@@ -95,11 +95,16 @@ TEST_CASE("the counting operator new sees allocations", "[alloc]") {
 TEST_CASE("simulate_replication allocates nothing once its state is warm", "[alloc]") {
   // Each example exercises other paths of the engine: sBG tenure cells, migration, win-back,
   // Poisson orders with gamma values, Bernoulli orders, the nurtured funnel, the pipeline.
-  for (const char* name :
-       {"saas", "ecommerce", "bank", "b2b", "b2b_nurturing", "donations", "growth_trap"}) {
+  // "bank" once more with the won back rejoining at the period's end (returning_churn).
+  int bank_runs = 0;
+  for (const char* name : {"saas", "ecommerce", "bank", "bank", "b2b", "b2b_nurturing", "donations",
+                           "growth_trap"}) {
     INFO(name);
-    const clvsim::Scenario s =
+    clvsim::Scenario s =
         clvsim::read_scenario_file(std::string(CLVSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml");
+    const bool next_period = std::string(name) == "bank" && bank_runs++ == 1;
+    INFO("returning_churn = " << (next_period ? "next_period" : "as written"));
+    if (next_period) s.winback.returning_churn = clvsim::ReturningChurn::NextPeriod;
     const std::uint64_t seed = s.simulation.seed;
     // Parameters of a few replications (uncertain ones drawn), resolved outside the loop.
     std::vector<clvsim::ModelParams> params;
