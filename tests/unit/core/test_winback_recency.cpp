@@ -247,3 +247,18 @@ TEST_CASE("Recency win-back: uncertain elements, and variants address one recenc
   CHECK(every.winback_success[3] == Approx(0.05).epsilon(1e-15));
   CHECK(match_params(all[0], "winback.success_probability").size() == 4);
 }
+
+TEST_CASE("Recency win-back: the first year's revenue retention follows every won-back member",
+          "[winback][finance]") {
+  // Without acquisition and with nobody lapsed at the start, every customer active at the end of
+  // year 1 is a member of its revenue-retention cohort, won back or not, in either convention:
+  // nrr = grr = active(12) / N0 (one segment, so no expansion).
+  const std::string convention = GENERATE(std::string("same_period"), std::string("next_period"));
+  INFO("returning_churn = " << convention);
+  const Scenario s = parse_scenario(scenario(RECENCY, convention, 10000, 24), "nrr.toml");
+  const test::ExpectedRun e = test::expected_run(s);
+  const double active = e.at("active_customers", 11);
+  check_close(e.at("nrr", 11), active / 10000.0, "nrr");
+  check_close(e.at("grr", 11), active / 10000.0, "grr");
+  CHECK(e.at("won_back_customers", 11) > 0.0);
+}
