@@ -1432,10 +1432,10 @@ void Reader::read_winback(Scenario& s, const toml::table& root) const {
                  "approached, an integer >= 1");
   w.window = static_cast<int>(*window);
   read_winback_success(w, *t);
-  if (auto r = choice_at<ReturningChurn>(
-          *t, "returning_churn", "winback.returning_churn",
-          {{"same_period", ReturningChurn::SamePeriod}, {"next_period", ReturningChurn::NextPeriod}},
-          "convention for won-back customers"))
+  if (auto r = choice_at<ReturningChurn>(*t, "returning_churn", "winback.returning_churn",
+                                         {{"same_period", ReturningChurn::SamePeriod},
+                                          {"next_period", ReturningChurn::NextPeriod}},
+                                         "convention for won-back customers"))
     w.returning_churn = *r;
 }
 
@@ -1458,7 +1458,8 @@ void Reader::read_winback_success(WinBack& w, const toml::table& t) const {
     throw InputError::at(
         loc(*n), path, written(*n),
         "has " + std::to_string(a->size()) + " element" + (a->size() == 1 ? "" : "s"),
-        "success probabilities by recency need one value per period since lapse: winback.window = " +
+        "success probabilities by recency need one value per period since lapse: "
+        "winback.window = " +
             std::to_string(w.window) + " elements; or give one number for every recency");
   w.success_probability.clear();
   for (std::size_t i = 0; i < a->size(); ++i) {

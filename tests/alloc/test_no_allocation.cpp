@@ -97,8 +97,8 @@ TEST_CASE("simulate_replication allocates nothing once its state is warm", "[all
   // Poisson orders with gamma values, Bernoulli orders, the nurtured funnel, the pipeline.
   // "bank" once more with the won back rejoining at the period's end (returning_churn).
   int bank_runs = 0;
-  for (const char* name : {"saas", "ecommerce", "bank", "bank", "b2b", "b2b_nurturing", "donations",
-                           "growth_trap"}) {
+  for (const char* name :
+       {"saas", "ecommerce", "bank", "bank", "b2b", "b2b_nurturing", "donations", "growth_trap"}) {
     INFO(name);
     clvsim::Scenario s =
         clvsim::read_scenario_file(std::string(CLVSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml");

@@ -77,7 +77,9 @@ RecencyChain recency_chain(bool same_period) {
   return ch;
 }
 
-double gamma_per_period() { return 1.0 / std::pow(1.0 + ANNUAL_DISCOUNT, 1.0 / 12.0); }
+double gamma_per_period() {
+  return 1.0 / std::pow(1.0 + ANNUAL_DISCOUNT, 1.0 / 12.0);
+}
 
 void check_close(double got, double want, const char* what, int t = -1) {
   INFO(what << (t >= 0 ? " in period " + std::to_string(t + 1) : std::string()) << ": " << got
@@ -223,8 +225,8 @@ TEST_CASE("Recency win-back: an array of equal values is the scalar, bit for bit
 
 TEST_CASE("Recency win-back: uncertain elements, and variants address one recency",
           "[winback][variants]") {
-  std::string text = scenario("[0.30, { dist = \"beta\", alpha = 2, beta = 8 }, 0.10, 0.04]",
-                              "", 1000);
+  std::string text =
+      scenario("[0.30, { dist = \"beta\", alpha = 2, beta = 8 }, 0.10, 0.04]", "", 1000);
   const Scenario s = parse_scenario(text, "uncertain.toml");
   REQUIRE(s.winback.success_probability.size() == 4);
   CHECK(s.winback.success_probability[1].path == "winback.success_probability[1]");
@@ -236,8 +238,9 @@ TEST_CASE("Recency win-back: uncertain elements, and variants address one recenc
   CHECK(r3.winback_success[1] != resolve(s, 11, 4).winback_success[1]);
 
   // A variant's path with an index changes that recency; without, every recency.
-  text += "[variants.late]\nscale = { \"winback.success_probability[3]\" = 0.5 }\n"
-          "[variants.all]\nadd = { \"winback.success_probability\" = 0.01 }\n";
+  text +=
+      "[variants.late]\nscale = { \"winback.success_probability[3]\" = 0.5 }\n"
+      "[variants.all]\nadd = { \"winback.success_probability\" = 0.01 }\n";
   std::vector<Scenario> all = expand_variants(parse_scenario(text, "variants.toml"));
   REQUIRE(all.size() == 3);
   const ModelParams late = resolve_nominal(all[1]), every = resolve_nominal(all[2]);
