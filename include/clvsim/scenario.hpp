@@ -234,7 +234,7 @@ struct RetentionProgram {
 //! step 1, "Win-back").
 enum class ReturningChurn {
   SamePeriod,  //!< rejoins before churn: faces churn, earns and is at risk in the same period
-  NextPeriod,  //!< rejoins with the period's new customers: first churn and earnings next period
+  NextPeriod,  //!< the return is the period's purchase: earns, first faces churn next period
 };
 
 //! Win-back as a recency model (Pfeifer & Carraway 2000): a customer lapsed d periods ago is

@@ -50,17 +50,26 @@ struct OneCustomer {
 
 // What a won-back customer is worth, as a multiple of u(k, 0), when it returns from a lapsed state
 // with success probability q: it moves as active (k, 0) in the same period (q), or is active
-// (k, 0) at the start of the next (gamma q).
+// (k, 0) at the start of the next (gamma q), having earned its return period's contribution.
 double return_weight(const ModelParams& m, double gamma, double q) {
   return m.returning_churn == ReturningChurn::SamePeriod ? q : gamma * q;
 }
 
-// The first lapsed state's value z = gain u(., 0) - attempt_cost * attempts (docs/model.md §6):
-// lapsed (k, d) is worth -attempt_cost + w_d u(k, 0) + gamma (1 - q_d) u(k, d + 1), so with
-// pi_d = prod_{e < d} gamma (1 - q_e), attempts = sum_d pi_d and gain = sum_d pi_d w_d.
+// With returning_churn = next_period a customer won back from segment k earns, in the period it
+// returns, the contribution of an active customer of segment k at tenure 0 without a churn test
+// or a move; 0 otherwise (the same period's earnings are in u(k, 0)).
+double return_earnings(const ModelParams& m, int k) {
+  return m.returning_churn == ReturningChurn::NextPeriod ? m.contribution(k, 0) : 0.0;
+}
+
+// The first lapsed state's value z = gain u(., 0) + returns e - attempt_cost * attempts
+// (docs/model.md §6): lapsed (k, d) is worth -attempt_cost + q_d e_k + w_d u(k, 0)
+// + gamma (1 - q_d) u(k, d + 1), e_k = return_earnings, so with pi_d = prod_{e < d} gamma (1 -
+// q_e), attempts = sum_d pi_d, gain = sum_d pi_d w_d and returns = sum_d pi_d q_d.
 struct LapsedSums {
   double gain = 0.0;
   double attempts = 0.0;
+  double returns = 0.0;
 };
 
 LapsedSums lapsed_sums(const ModelParams& m, double gamma, int W) {
@@ -72,6 +81,7 @@ LapsedSums lapsed_sums(const ModelParams& m, double gamma, int W) {
     constant = constant && q == m.winback_success[0];
     s.attempts += pi;
     s.gain += pi * return_weight(m, gamma, q);
+    s.returns += pi * q;
     pi *= gamma * (1.0 - q);
   }
   // One probability for every recency: gain = w c_W, c_W = sum_{e < W} (gamma (1 - q))^e, as
@@ -131,10 +141,16 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
 
   Vector v0 = alpha;
   if (W > 0) {
-    // z = gain u(., 0) - attempt_cost * attempts (lapsed_sums), closing the loop to tenure 0.
+    // z = gain u(., 0) + returns e - attempt_cost * attempts (lapsed_sums), closing the loop to
+    // tenure 0.
     const LapsedSums z = lapsed_sums(m, gamma, W);
     const Matrix lhs = Matrix::Identity(K, K) - z.gain * beta;
-    const Vector rhs = alpha - z.attempts * m.winback_cost * beta * Vector::Ones(K);
+    Vector rhs = alpha - z.attempts * m.winback_cost * beta * Vector::Ones(K);
+    if (m.returning_churn == ReturningChurn::NextPeriod) {
+      Vector e(K);
+      for (int k = 0; k < K; ++k) e[k] = return_earnings(m, k);
+      rhs += z.returns * (beta * e);
+    }
     const Eigen::FullPivLU<Matrix> loop(lhs);
     if (!loop.isInvertible()) return {};
     v0 = loop.solve(rhs);
@@ -154,8 +170,11 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
   const auto KK = static_cast<std::size_t>(K) * K;
   out.assign(static_cast<std::size_t>(K) * N, 0.0);
   if (N <= 0) return;
-  // A customer won back at age t restarts as a new customer at age t (same_period) or t + 1.
+  // A customer won back at age t restarts as a new customer at age t (same_period), or earns its
+  // return period's contribution and restarts at age t + 1 (next_period).
   const int restart = m.returning_churn == ReturningChurn::SamePeriod ? 0 : 1;
+  std::vector<double> earnings(static_cast<std::size_t>(K));
+  for (int k = 0; k < K; ++k) earnings[k] = return_earnings(m, k);
 
   // u[i * K + j]: mass of the first run started in segment i that is active in segment j.
   std::vector<double> u(KK, 0.0), next(KK, 0.0), h(static_cast<std::size_t>(K)),
@@ -188,6 +207,7 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
           for (int j = 0; j < K; ++j) {
             const double mass = weight * l[i * K + j];
             a[static_cast<std::size_t>(t) * K + i] -= m.winback_cost * mass;
+            if (restart > 0) a[static_cast<std::size_t>(t) * K + i] += q * mass * earnings[j];
             if (restarts)
               kernel[static_cast<std::size_t>(t + restart) * KK + i * K + j] += q * mass;
           }
@@ -260,13 +280,15 @@ std::vector<double> state_values(const ModelParams& m, const OneCustomer& c,
   const auto lapsed = [&](int k, int d) -> double& {
     return out[static_cast<std::size_t>(K) * L + static_cast<std::size_t>(k) * W + d];
   };
-  std::vector<double> z(static_cast<std::size_t>(K), 0.0);
+  std::vector<double> z(static_cast<std::size_t>(K), 0.0), earnings(static_cast<std::size_t>(K));
+  for (int k = 0; k < K; ++k) earnings[k] = return_earnings(m, k);
   for (int k = 0; k < K; ++k) {
     double next = 0.0;  // the lapsed state after the window is lost
     for (int d = W - 1; d >= 0; --d) {
       const double q = m.winback_success[d];
       next = lapsed(k, d) =
           -m.winback_cost + return_weight(m, gamma, q) * v0[k] + gamma * (1.0 - q) * next;
+      if (m.returning_churn == ReturningChurn::NextPeriod) next = lapsed(k, d) += q * earnings[k];
     }
     if (W > 0) z[k] = lapsed(k, 0);
   }
@@ -324,10 +346,13 @@ CustomerChain customer_chain(const ModelParams& m) {
       const int from = ch.lapsed_state(k, d);
       const double q = m.winback_success[d];
       ch.reward[from] -= m.winback_cost;
-      if (m.returning_churn == ReturningChurn::SamePeriod)
+      if (m.returning_churn == ReturningChurn::SamePeriod) {
         active_step(from, k, 0, q);  // won back: active at tenure 0 for this period
-      else if (q > 0.0)
-        entries.emplace_back(from, ch.active_state(k, 0), q);  // active at tenure 0 next period
+      } else if (q > 0.0) {
+        // Won back: earns this period without a churn test, active at tenure 0 next period.
+        ch.reward[from] += q * return_earnings(m, k);
+        entries.emplace_back(from, ch.active_state(k, 0), q);
+      }
       if (d + 1 < ch.window && q < 1.0)
         entries.emplace_back(from, ch.lapsed_state(k, d + 1), 1.0 - q);
     }

@@ -70,7 +70,9 @@ RecencyChain recency_chain(bool same_period) {
       ch.P(d, 1) += s * c;
       ch.r[d] += s * (1.0 - c) * MARGIN;
     } else {
-      ch.P(d, 0) += s;  // active from the next period on
+      // Returns without facing this period's churn, earns, and is active next period.
+      ch.P(d, 0) += s;
+      ch.r[d] += s * MARGIN;
     }
     if (d < W) ch.P(d, d + 1) += 1.0 - s;  // after W: lost
   }
@@ -135,7 +137,8 @@ TEST_CASE("Recency win-back: expected-value mode and customer value against the 
     check_close(e.at("won_back_customers", t), won, "won back", t);
     check_close(e.at("winback_spend", t), ATTEMPT_COST * lapsed, "win-back spend", t);
     check_close(e.at("churned_customers", t), CHURN * at_risk, "churned", t);
-    check_close(e.at("revenue", t), 50.0 * (1.0 - CHURN) * at_risk, "revenue", t);
+    const double earning = (1.0 - CHURN) * at_risk + (same ? 0.0 : won);
+    check_close(e.at("revenue", t), 50.0 * earning, "revenue", t);
     check_close(e.at("profit", t), profit, "profit", t);
     check_close(e.at("npv", t), npv, "npv", t);
     x = next;
@@ -167,16 +170,15 @@ TEST_CASE("Recency win-back: expected-value mode and customer value against the 
 }
 
 TEST_CASE("Recency win-back: the two conventions differ as the chain says", "[winback]") {
-  // A customer won back in the same period faces churn and earns at once; in the next period
-  // convention the return costs a period of margin and of discounting, so the chain's value
-  // of a lapsed customer is lower and fewer customers churn in the period of return.
+  // A customer won back in the same period faces churn at once; in the next period convention it
+  // is sure to stay for the period of its return, so a lapsed customer is worth more.
   const ModelParams same = resolve_nominal(parse_scenario(scenario(RECENCY, "", 1000), "a.toml"));
   const ModelParams next =
       resolve_nominal(parse_scenario(scenario(RECENCY, "next_period", 1000), "b.toml"));
   CHECK(same.returning_churn == ReturningChurn::SamePeriod);  // the default
   CHECK(next.returning_churn == ReturningChurn::NextPeriod);
   const int W = 4;
-  for (int d = 0; d < W; ++d) CHECK(next.state_value[1 + d] < same.state_value[1 + d]);
+  for (int d = 0; d < W; ++d) CHECK(next.state_value[1 + d] > same.state_value[1 + d]);
 }
 
 TEST_CASE("Recency win-back: Monte Carlo means within 4 standard errors", "[winback][mc]") {
@@ -264,4 +266,38 @@ TEST_CASE("Recency win-back: the first year's revenue retention follows every wo
   check_close(e.at("nrr", 11), active / 10000.0, "nrr");
   check_close(e.at("grr", 11), active / 10000.0, "grr");
   CHECK(e.at("won_back_customers", 11) > 0.0);
+}
+
+TEST_CASE("Recency win-back: next_period is Pfeifer & Carraway's recency chain",
+          "[winback][markov]") {
+  // Pfeifer & Carraway's recency model: a customer of recency r = 1..4 is mailed (cost M) and
+  // buys with probability p_r (contribution NC), moving to recency 1, or else to r + 1; recency 5
+  // is absorbing. Per period, from the purchase-period view, recency r earns p_r NC - M. In clvsim
+  // terms: active = recency 1 with churn 1 - p_1 and a per-customer retention spend M that reduces
+  // no churn, lapsed d = recency d + 1 with success p_(d+1) and attempt cost M, window 3, and
+  // returning_churn = "next_period" (a return is the period's purchase).
+  const double p[4] = {0.30, 0.20, 0.15, 0.05};
+  const double NC = 40.0, M = 4.0;
+  const std::string toml =
+      "[simulation]\nannual_discount_rate = 0.2\nperiod = \"year\"\n"
+      "[funnel]\nstages = [\"lead\"]\n[funnel.lead]\nadvance = 0.0\n"
+      "[segments.only]\nchurn = 0.7\norder_model = \"fixed\"\norders_per_period = 1\n"
+      "order_value = 40\n"
+      "[retention]\nspend_per_customer = 4\nmax_churn_reduction = 0.0\n"
+      "[winback]\nattempt_cost = 4\nwindow = 3\nsuccess_probability = [0.20, 0.15, 0.05]\n"
+      "returning_churn = \"next_period\"\n";
+  const ModelParams m = resolve_nominal(parse_scenario(toml, "pfeifer_carraway.toml"));
+  const double gamma = 1.0 / 1.2;
+  Eigen::MatrixXd P = Eigen::MatrixXd::Zero(5, 5);
+  Eigen::VectorXd R = Eigen::VectorXd::Zero(5);
+  for (int r = 0; r < 4; ++r) {
+    P(r, 0) = p[r];
+    P(r, r + 1) = 1.0 - p[r];
+    R[r] = p[r] * NC - M;
+  }
+  P(4, 4) = 1.0;
+  const Eigen::VectorXd V = (Eigen::MatrixXd::Identity(5, 5) - gamma * P).partialPivLu().solve(R);
+  REQUIRE(m.state_value.size() == 4);
+  for (int r = 0; r < 4; ++r) check_close(m.state_value[r], V[r], "value of recency r + 1");
+  check_close(m.ltv[0], gamma * V[0], "value at acquisition");
 }
