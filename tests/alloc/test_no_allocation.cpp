@@ -95,7 +95,7 @@ TEST_CASE("the counting operator new sees allocations", "[alloc]") {
 TEST_CASE("simulate_replication allocates nothing once its state is warm", "[alloc]") {
   // Each example exercises other paths of the engine: sBG tenure cells, migration, win-back,
   // Poisson orders with gamma values, Bernoulli orders, the nurtured funnel, the pipeline.
-  // "bank" once more with the won back rejoining at the period's end (returning_churn).
+  // "bank" once more with the won back skipping the churn test of their return (returning_churn).
   int bank_runs = 0;
   for (const char* name :
        {"saas", "ecommerce", "bank", "bank", "b2b", "b2b_nurturing", "donations", "growth_trap"}) {
