@@ -367,8 +367,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           const C n = lapsed[k * W + d];
           if (n == C{}) continue;
           attempts += n;
-          const C back =
-              draw.binomial(n, m.winback_draw[d], Purpose::WinBack, cell(t, k * W + d));
+          const C back = draw.binomial(n, m.winback_draw[d], Purpose::WinBack, cell(t, k * W + d));
           won += back;
           const std::size_t from = static_cast<std::size_t>(k) * W + d;
           follow_win_back(followed, from, static_cast<std::size_t>(k) * L, from + 1, d + 1 < W,
