@@ -772,9 +772,13 @@ class Reader {
       throw InputError::at(
           loc(n), join(path, t.get("seasonal") ? "seasonal" : "trend"), written(n),
           "is not accepted here",
-          "a seasonal profile or a trend applies to the rates, probabilities and money per "
-          "period or per order of the scenario (docs/scenario.md, \"Schedules and "
-          "seasonality\"); this key is constant over time");
+          path.rfind("variants.", 0) == 0
+              ? "a variant's set replaces the level of a key and keeps the scenario's calendar: "
+                "set a number or a distribution, and write a seasonal profile or a trend on the "
+                "key itself (docs/scenario.md, \"Schedules and seasonality\")"
+              : "a seasonal profile or a trend applies to the rates, probabilities and money per "
+                "period or per order of the scenario (docs/scenario.md, \"Schedules and "
+                "seasonality\"); this key is constant over time");
     }
     Seasonality season;
     season.written = true;

@@ -94,6 +94,57 @@ TEST_CASE("Seasonal order rate and price trend: expected revenue is N0 S(t) leve
   }
 }
 
+TEST_CASE("Seasonal values multiply the curves by tenure", "[engine][seasonality][tenure]") {
+  // Period t starts at tenure t - 1, in tenure year n = (t - 1) / 12: orders N s^t 2 f(n) with the
+  // table f = [1, 1.25, 1.5], revenue times mu(t) = 50 I[s(t)] 1.04^((t - 1) / 12), cost to serve
+  // N s^t x(t) max(0.5, 1 - 0.25 n) with the schedule x(t).
+  const int T = 30;
+  std::vector<double> schedule;
+  for (int t = 1; t <= T; ++t) schedule.push_back(3.0 + 0.5 * (t % 5));
+  const std::string text =
+      header("month", T, 7) +
+      "[segments.card]\nchurn = 0.04\norder_model = \"fixed\"\norders_per_period = 2\n"
+      "order_value = { value = 50, seasonal = " + array(MONTHS) + ", trend = 0.04 }\n"
+      "cost_to_serve = " + array(schedule) + "\ninitial_customers = 1000\n"
+      "[segments.card.by_tenure]\nunit = \"year\"\norders_per_period = [1.0, 1.25, 1.5]\n"
+      "cost_to_serve = { slope = -0.25, limit = 0.5 }\n";
+  const test::ExpectedRun f = test::expected_run(parse_scenario(text, "x.toml"));
+  const double table[] = {1.0, 1.25, 1.5};
+  for (int t = 1; t <= T; ++t) {
+    const int n = (t - 1) / 12;
+    const double alive = 1000.0 * std::pow(0.96, t);
+    const double orders = alive * 2.0 * table[std::min(n, 2)];
+    const double value = 50.0 * MONTHS[(6 + t - 1) % 12] * std::pow(1.04, (t - 1) / 12.0);
+    INFO("period " << t);
+    CHECK(f.at("orders", t - 1) == Approx(orders).epsilon(1e-13));
+    CHECK(f.at("revenue", t - 1) == Approx(orders * value).epsilon(1e-13));
+    CHECK(f.at("cost_to_serve", t - 1) ==
+          Approx(alive * schedule[t - 1] * std::max(0.5, 1.0 - 0.25 * n)).epsilon(1e-13));
+  }
+}
+
+TEST_CASE("A seasonal level written per year is converted before the calendar multiplies it",
+          "[model][seasonality]") {
+  // Weekly periods from week 50: churn a = 0.4 a year is 1 - 0.6^(1/52) a week, times the week's
+  // index; a spend of 520,000 a year is 10,000 a week, times (1.1)^((t - 1) / 52).
+  std::vector<double> weeks(52, 1.0);
+  weeks[0] = 1.5;
+  weeks[51] = 0.5;
+  const std::string text = header("week", 6, 50, "advance = 0.5\n") +
+                           "[channels.web]\nspend = { value = 520000, per = \"year\", trend = 0.1 }\n"
+                           "cost_per_lead = 20\n"
+                           "[segments.s]\nchurn = { value = 0.4, per = \"year\", seasonal = " +
+                           array(weeks) + " }\norder_value = 10\n";
+  const ModelParams m = resolve_nominal(parse_scenario(text, "x.toml"));
+  const double weekly = 1.0 - std::pow(0.6, 1.0 / 52.0);
+  const double index[] = {1.0, 1.0, 0.5, 1.5, 1.0, 1.0};  // weeks 50, 51, 52, 1, 2, 3
+  for (int t = 0; t < 6; ++t) {
+    CHECK(m.churn_t[t] == Approx(weekly * index[t]).epsilon(1e-14));
+    CHECK(m.channel_spend[t] == Approx(10000.0 * std::pow(1.1, t / 52.0)).epsilon(1e-14));
+  }
+  CHECK(m.churn_const[0] == Approx(weekly).epsilon(1e-14));
+}
+
 TEST_CASE("Seasonal churn with a trend: expected survivors are the product of the hazards",
           "[engine][seasonality]") {
   // Quarterly periods starting in the third quarter, churn c(u) = 0.04 I[(2 + u - 1) mod 4]
@@ -328,6 +379,9 @@ TEST_CASE("Schedules and seasonal forms are read with their locations and checke
   bad = edit(base, "period = \"month\"", "period = \"day\"");
   check_error(bad, at(bad, "[0.85"),
               {"segments.s.order_value.seasonal", "is not accepted with simulation.period = \"day\""});
+  // A variant's set replaces the level only; the calendar is the scenario's.
+  bad = base + "[variants.v]\nset = { \"segments.s.order_value\" = { value = 90, trend = 0.1 } }\n";
+  check_error(bad, at(bad, "0.1 } }"), {"trend = 0.1 is not accepted here", "keeps the scenario's calendar"});
   bad = edit(base, "start_season = 1", "start_season = 13");
   check_error(bad, at(bad, "13"), {"simulation.start_season = 13 is out of range", "[1, 12]"});
 }
