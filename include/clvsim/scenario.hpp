@@ -233,7 +233,7 @@ struct Segment {
   std::string name;
   ChurnModel churn_model = ChurnModel::Constant;
   Param churn{0.0, Domain::Probability, PerPeriod::Probability,
-              InTime::Yes};  //!< constant churn per period
+              InTime::Yes};                          //!< constant churn per period
   Param churn_multiplier{1.0, Domain::NonNegative};  //!< multiplies the churn hazard (either model)
   Param sbg_alpha{1.0, Domain::Positive};
   Param sbg_beta{1.0, Domain::Positive};

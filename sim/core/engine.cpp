@@ -448,11 +448,10 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
               o = static_cast<double>(draw.binomial(n, BinomialProb(rate), Purpose::Orders, where));
               break;
           }
-          const double v =
-              draw.order_value(o,
-                               m.by_tenure(m.value_by_tenure, m.order_value, k, tau) *
-                                   m.time_factor(m.value_f, k, t),
-                               m.order_value_cv[k], Purpose::Revenue, where);
+          const double v = draw.order_value(o,
+                                            m.by_tenure(m.value_by_tenure, m.order_value, k, tau) *
+                                                m.time_factor(m.value_f, k, t),
+                                            m.order_value_cv[k], Purpose::Revenue, where);
           const double g = v * m.by_tenure(m.margin_by_tenure, m.gross_margin, k, tau);
           orders += o;
           revenue += v;

@@ -153,8 +153,9 @@ class ParamReader {
 // parameter given by `param(i)`, with `level[i]` its level: empty when no entity's parameter
 // changes in time. `factor` gets value / level, what multiplies a tenure curve's table.
 template <class Get>
-void resolve_in_time(int n, int T, const ParamReader& read, Get param, const std::vector<double>& level,
-                     std::vector<double>& values, std::vector<double>& factor) {
+void resolve_in_time(int n, int T, const ParamReader& read, Get param,
+                     const std::vector<double>& level, std::vector<double>& values,
+                     std::vector<double>& factor) {
   values.clear();
   factor.clear();
   bool any = false;
@@ -449,8 +450,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     std::vector<double> nurture_level;
     for (const auto& st : m.stage_rates) nurture_level.push_back(st.nurture_cost);
     resolve_in_time(
-        S, T, read, [&s](int i) -> const Param& { return s.stages[i].nurture_cost; },
-        nurture_level, m.nurture_cost_t, unused);
+        S, T, read, [&s](int i) -> const Param& { return s.stages[i].nurture_cost; }, nurture_level,
+        m.nurture_cost_t, unused);
   }
   m.hazard.resize(static_cast<std::size_t>(K * m.tenures));
   for (int k = 0; k < K; ++k)

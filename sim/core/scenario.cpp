@@ -117,7 +117,8 @@ template <class S, class G>
 void visit_params(S& s, G&& g) {
   // A schedule is its elements ("<path>[i]"), each a parameter of its own.
   const auto f = [&](auto& p) {
-    if (p.schedule.empty()) g(p);
+    if (p.schedule.empty())
+      g(p);
     else
       for (auto& e : p.schedule) g(e);
   };

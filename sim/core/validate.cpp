@@ -400,9 +400,9 @@ void check_growth(const Scenario& s) {
                                   : in_time.largest(ch.max_leads);
       if (blame && !(leads > most)) continue;
       most = leads;
-      blame = !linear                               ? &ch.max_leads
+      blame = !linear                              ? &ch.max_leads
               : in_time.largest(spend) > MAX_COUNT ? &spend
-                                                    : &ch.cost_per_lead;
+                                                   : &ch.cost_per_lead;
     }
     if (!blame) continue;
     if (!(most <= MAX_COUNT))

@@ -48,8 +48,8 @@ const Names TOP_KEYS = {"scenario", "simulation",      "funnel",   "channels",
                         "extends",  "parameter_draws", "optimize", "market"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
-    "period",         "horizon",     "replications", "seed", "annual_discount_rate",
-    "ltv_tenure_cap", "ltv_horizon", "rates_per",   "booking", "start_season"};
+    "period",         "horizon",     "replications", "seed",    "annual_discount_rate",
+    "ltv_tenure_cap", "ltv_horizon", "rates_per",    "booking", "start_season"};
 const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
@@ -798,11 +798,12 @@ class Reader {
                              "seasonal profiles need periods of a month, a week or a quarter; "
                              "use a schedule (one value per period) or a trend alone");
       if (a->size() != static_cast<std::size_t>(P))
-        throw InputError::at(
-            loc(*n), sp, written(*n), "has " + std::to_string(a->size()) + " indices",
-            "with simulation.period = \"" + std::string(period_name(period_)) + "\" it needs " +
-                std::to_string(P) + " (accepted lengths: 12 for months, 52 for weeks, 4 for "
-                "quarters), one per period of the year from season 1 on");
+        throw InputError::at(loc(*n), sp, written(*n),
+                             "has " + std::to_string(a->size()) + " indices",
+                             "with simulation.period = \"" + std::string(period_name(period_)) +
+                                 "\" it needs " + std::to_string(P) +
+                                 " (accepted lengths: 12 for months, 52 for weeks, 4 for "
+                                 "quarters), one per period of the year from season 1 on");
       double sum = 0.0;
       for (std::size_t i = 0; i < a->size(); ++i) {
         const toml::node& e = (*a)[i];

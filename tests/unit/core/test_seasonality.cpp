@@ -72,12 +72,15 @@ TEST_CASE("Seasonal order rate and price trend: expected revenue is N0 S(t) leve
   const int T = 30;
   std::vector<double> schedule;
   for (int t = 1; t <= T; ++t) schedule.push_back(1.0 + 0.1 * (t % 7));
-  const std::string text =
-      header("month", T, 4) +
-      "[segments.shop]\nchurn = 0.05\norder_model = \"fixed\"\n"
-      "orders_per_period = { value = 2, seasonal = " + array(MONTHS) + ", trend = 0.1 }\n"
-      "order_value = { value = 50, trend = 0.05 }\ncost_to_serve = " + array(schedule) + "\n"
-      "initial_customers = 1000\n";
+  const std::string text = header("month", T, 4) +
+                           "[segments.shop]\nchurn = 0.05\norder_model = \"fixed\"\n"
+                           "orders_per_period = { value = 2, seasonal = " +
+                           array(MONTHS) +
+                           ", trend = 0.1 }\n"
+                           "order_value = { value = 50, trend = 0.05 }\ncost_to_serve = " +
+                           array(schedule) +
+                           "\n"
+                           "initial_customers = 1000\n";
   const Scenario sc = parse_scenario(text, "x.toml");
   const test::ExpectedRun f = test::expected_run(sc);
   for (int t = 1; t <= T; ++t) {
@@ -104,8 +107,12 @@ TEST_CASE("Seasonal values multiply the curves by tenure", "[engine][seasonality
   const std::string text =
       header("month", T, 7) +
       "[segments.card]\nchurn = 0.04\norder_model = \"fixed\"\norders_per_period = 2\n"
-      "order_value = { value = 50, seasonal = " + array(MONTHS) + ", trend = 0.04 }\n"
-      "cost_to_serve = " + array(schedule) + "\ninitial_customers = 1000\n"
+      "order_value = { value = 50, seasonal = " +
+      array(MONTHS) +
+      ", trend = 0.04 }\n"
+      "cost_to_serve = " +
+      array(schedule) +
+      "\ninitial_customers = 1000\n"
       "[segments.card.by_tenure]\nunit = \"year\"\norders_per_period = [1.0, 1.25, 1.5]\n"
       "cost_to_serve = { slope = -0.25, limit = 0.5 }\n";
   const test::ExpectedRun f = test::expected_run(parse_scenario(text, "x.toml"));
@@ -130,11 +137,12 @@ TEST_CASE("A seasonal level written per year is converted before the calendar mu
   std::vector<double> weeks(52, 1.0);
   weeks[0] = 1.5;
   weeks[51] = 0.5;
-  const std::string text = header("week", 6, 50, "advance = 0.5\n") +
-                           "[channels.web]\nspend = { value = 520000, per = \"year\", trend = 0.1 }\n"
-                           "cost_per_lead = 20\n"
-                           "[segments.s]\nchurn = { value = 0.4, per = \"year\", seasonal = " +
-                           array(weeks) + " }\norder_value = 10\n";
+  const std::string text =
+      header("week", 6, 50, "advance = 0.5\n") +
+      "[channels.web]\nspend = { value = 520000, per = \"year\", trend = 0.1 }\n"
+      "cost_per_lead = 20\n"
+      "[segments.s]\nchurn = { value = 0.4, per = \"year\", seasonal = " +
+      array(weeks) + " }\norder_value = 10\n";
   const ModelParams m = resolve_nominal(parse_scenario(text, "x.toml"));
   const double weekly = 1.0 - std::pow(0.6, 1.0 / 52.0);
   const double index[] = {1.0, 1.0, 0.5, 1.5, 1.0, 1.0};  // weeks 50, 51, 52, 1, 2, 3
@@ -151,8 +159,8 @@ TEST_CASE("Seasonal churn with a trend: expected survivors are the product of th
   // 0.9^((u - 1) / 4): active(t) = N0 prod_{u <= t} (1 - c(u)); churned(t) = active(t - 1) c(t).
   const int T = 20;
   const std::string text = header("quarter", T, 3) +
-                           "[segments.sub]\nchurn = { value = 0.04, seasonal = " +
-                           array(QUARTERS) + ", trend = -0.1 }\norder_value = 10\n"
+                           "[segments.sub]\nchurn = { value = 0.04, seasonal = " + array(QUARTERS) +
+                           ", trend = -0.1 }\norder_value = 10\n"
                            "initial_customers = 5000\n";
   const test::ExpectedRun f = test::expected_run(parse_scenario(text, "x.toml"));
   double survivors = 5000.0;
@@ -173,20 +181,25 @@ TEST_CASE("Seasonal spend, cost per lead and churn: Monte Carlo within 4 SE of t
   const int T = 24;
   const std::string text =
       header("month", T, 11, "advance = 0.3\n") +
-      "[channels.web]\nspend = { value = 5000, seasonal = " + array(MONTHS) + " }\n"
-      "cost_per_lead = { value = 10, seasonal = " + array(MONTHS) + ", trend = 0.2 }\n"
+      "[channels.web]\nspend = { value = 5000, seasonal = " + array(MONTHS) +
+      " }\n"
+      "cost_per_lead = { value = 10, seasonal = " +
+      array(MONTHS) +
+      ", trend = 0.2 }\n"
       "[segments.shop]\nchurn = { dist = \"beta\", alpha = 5, beta = 95, seasonal = " +
       array(MONTHS) + " }\norders_per_period = { value = 0.8, seasonal = " + array(MONTHS) +
       " }\norder_value = { dist = \"normal\", mean = 60, sd = 5, trend = 0.05 }\n"
       "order_value_cv = 0.5\ninitial_customers = 2000\n"
-      "[retention]\nspend_per_customer = { value = 1, seasonal = " + array(MONTHS) + " }\n"
+      "[retention]\nspend_per_customer = { value = 1, seasonal = " +
+      array(MONTHS) +
+      " }\n"
       "max_churn_reduction = 0.3\nhalf_saturation = 1\n";
   const Scenario sc = parse_scenario(text, "x.toml");
   const test::ExpectedRun f = test::expected_run(sc);
   for (int t = 1; t <= T; ++t) {
     const int season = (10 + t - 1) % 12;
-    const double leads = 5000.0 * MONTHS[season] /
-                         (10.0 * MONTHS[season] * std::pow(1.2, (t - 1) / 12.0));
+    const double leads =
+        5000.0 * MONTHS[season] / (10.0 * MONTHS[season] * std::pow(1.2, (t - 1) / 12.0));
     CHECK(f.at("leads", t - 1) == Approx(leads).epsilon(1e-13));
   }
   // Without parameter uncertainty (the levels' draws shift every period's mean together).
@@ -200,8 +213,10 @@ TEST_CASE("Seasonal spend, cost per lead and churn: Monte Carlo within 4 SE of t
       test::Moments x;
       for (double v : mc.across(g.layout.index(name), t)) x.add(v);
       INFO(name << " in period " << t + 1);
-      if (x.variance() > 0.0) test::check_mean(x, g.at(name, t), x.variance(), name);
-      else CHECK(x.mean == Approx(g.at(name, t)).epsilon(1e-12));  // the initial customers' period
+      if (x.variance() > 0.0)
+        test::check_mean(x, g.at(name, t), x.variance(), name);
+      else
+        CHECK(x.mean == Approx(g.at(name, t)).epsilon(1e-12));  // the initial customers' period
     }
   }
 }
@@ -213,7 +228,8 @@ TEST_CASE("A constant schedule, or indices of 1 and no trend, give bit-identical
   const auto text = [&](bool in_time) {
     const auto v = [&](const std::string& x, bool uncertain = false) {
       if (!in_time) return x;
-      if (uncertain) return "{ " + x.substr(2, x.size() - 4) + ", seasonal = " + ones + ", trend = 0 }";
+      if (uncertain)
+        return "{ " + x.substr(2, x.size() - 4) + ", seasonal = " + ones + ", trend = 0 }";
       return "{ value = " + x + ", seasonal = " + ones + ", trend = 0 }";
     };
     const auto sched = [&](const std::string& x) {
@@ -227,17 +243,21 @@ TEST_CASE("A constant schedule, or indices of 1 and no trend, give bit-identical
            "[channels.web]\nspend = " + v("{ dist = \"normal\", mean = 4000, sd = 300 }", true) +
            "\ncost_per_lead = " + sched("12.5") +
            "\nsegment_mix = { a = 0.6, b = 0.4 }\n"
-           "[channels.ads]\nresponse = \"saturating\"\nspend = 2000\nmax_leads = " + v("300") +
+           "[channels.ads]\nresponse = \"saturating\"\nspend = 2000\nmax_leads = " +
+           v("300") +
            "\nhalf_saturation_spend = 1500\nsegment_mix = { a = 1 }\n"
-           "[segments.a]\nchurn = " + v("{ dist = \"beta\", alpha = 3, beta = 60 }", true) +
+           "[segments.a]\nchurn = " +
+           v("{ dist = \"beta\", alpha = 3, beta = 60 }", true) +
            "\norders_per_period = " + v("1.3") + "\norder_value = " + sched("45") +
            "\norder_value_cv = 0.4\ncost_to_serve = " + v("0.9") +
            "\nreferrals_per_customer = " + sched("0.02") +
            "\nmigration = { b = 0.01 }\ninitial_customers = 800\n"
            "[segments.b]\nchurn_sbg = { alpha = 1, beta = 3 }\norder_model = \"bernoulli\"\n"
-           "orders_per_period = " + v("0.4") + "\norder_value = " + v("70") +
+           "orders_per_period = " +
+           v("0.4") + "\norder_value = " + v("70") +
            "\ninitial_customers = 300\n"
-           "[retention]\nspend_per_customer = " + sched("1.5") +
+           "[retention]\nspend_per_customer = " +
+           sched("1.5") +
            "\nmax_churn_reduction = 0.2\nhalf_saturation = 2\n"
            "[winback]\nsuccess_probability = 0.1\nwindow = 3\n";
   };
@@ -257,8 +277,9 @@ TEST_CASE("The customer value and customer equity use each key's level", "[marko
   // year), so a seasonal order rate with a trend has the LTV of its level, and customer equity
   // at t is npv(t) + (1 + d)^-t active(t) V with that V (constant churn, no tenure: u = V / gamma).
   const int T = 30;
-  const std::string common = "\norder_model = \"fixed\"\norder_value = 40\ngross_margin = 0.5\n"
-                             "initial_customers = 1000\n";
+  const std::string common =
+      "\norder_model = \"fixed\"\norder_value = 40\ngross_margin = 0.5\n"
+      "initial_customers = 1000\n";
   const std::string seasonal = header("month", T, 1) + "[segments.s]\nchurn = 0.04\n" +
                                "orders_per_period = { value = 1.5, seasonal = " + array(MONTHS) +
                                ", trend = 0.08 }" + common;
@@ -284,7 +305,8 @@ TEST_CASE("A draw that takes a seasonal probability above 1 stops the replicatio
   // largest indices), never silently held at 1.
   const std::string text = header("month", 12, 1) +
                            "[segments.s]\nchurn = { dist = \"normal\", mean = 0.2, sd = 0.25, "
-                           "seasonal = " + array(MONTHS) + " }\norder_value = 10\n";
+                           "seasonal = " +
+                           array(MONTHS) + " }\norder_value = 10\n";
   const Scenario sc = parse_scenario(text, "x.toml");
   int errors = 0;
   for (std::uint64_t r = 0; r < 200; ++r) {
@@ -332,8 +354,8 @@ TEST_CASE("Schedules and seasonal forms are read with their locations and checke
   using toml_test::edit;
   const std::string base = header("month", 4, 1) +
                            "[segments.s]\nchurn = 0.05\n"
-                           "order_value = { value = 80, seasonal = " + array(MONTHS) +
-                           ", trend = 0.03 }\ncost_to_serve = [1, 2, 3, 4]\n";
+                           "order_value = { value = 80, seasonal = " +
+                           array(MONTHS) + ", trend = 0.03 }\ncost_to_serve = [1, 2, 3, 4]\n";
   const Scenario s = parse_scenario(base, "x.toml");
   CHECK(s.segments[0].order_value.value == 80.0);
   CHECK(s.segments[0].order_value.seasonal.written);
@@ -341,20 +363,19 @@ TEST_CASE("Schedules and seasonal forms are read with their locations and checke
   CHECK(s.segments[0].cost_to_serve.value == 2.5);
 
   std::string bad = edit(base, "trend = 0.03", "trnd = 0.03");
-  check_error(bad, at(bad, "trnd"),
-              {"segments.s.order_value.trnd is not a key of a seasonal value",
-               "did you mean 'trend'"});
+  check_error(
+      bad, at(bad, "trnd"),
+      {"segments.s.order_value.trnd is not a key of a seasonal value", "did you mean 'trend'"});
   bad = edit(base, "trend = 0.03", "trend = -1");
-  check_error(bad, at(bad, "-1 }"),
-              {"segments.s.order_value.trend = -1 is out of range", "> -1"});
+  check_error(bad, at(bad, "-1 }"), {"segments.s.order_value.trend = -1 is out of range", "> -1"});
   bad = edit(base, "0.85, 0.8,", "0.85,");
   check_error(bad, at(bad, "[0.85"),
               {"segments.s.order_value.seasonal", "has 11 indices", "it needs 12",
                "12 for months, 52 for weeks, 4 for quarters"});
   bad = edit(base, "0.85, 0.8,", "0.95, 0.8,");
   check_error(bad, at(bad, "[0.95"),
-              {"segments.s.order_value.seasonal", "has mean 1.008333333",
-               "must average 1", "divide each index by 1.008333333"});
+              {"segments.s.order_value.seasonal", "has mean 1.008333333", "must average 1",
+               "divide each index by 1.008333333"});
   bad = edit(base, "0.85, 0.8,", "-0.85, 2.5,");
   check_error(bad, at(bad, "-0.85"), {"segments.s.order_value.seasonal[0] = -0.85 is negative"});
   bad = edit(base, "cost_to_serve = [1, 2, 3, 4]", "cost_to_serve = [1, 2, 3]");
@@ -377,11 +398,13 @@ TEST_CASE("Schedules and seasonal forms are read with their locations and checke
   bad = edit(base, "value = 80, ", "dist = \"uniform\", min = 70, max = 90, mean = 3, ");
   check_error(bad, at(bad, "mean = 3"), {"segments.s.order_value.mean is not a key of a uniform"});
   bad = edit(base, "period = \"month\"", "period = \"day\"");
-  check_error(bad, at(bad, "[0.85"),
-              {"segments.s.order_value.seasonal", "is not accepted with simulation.period = \"day\""});
+  check_error(
+      bad, at(bad, "[0.85"),
+      {"segments.s.order_value.seasonal", "is not accepted with simulation.period = \"day\""});
   // A variant's set replaces the level only; the calendar is the scenario's.
   bad = base + "[variants.v]\nset = { \"segments.s.order_value\" = { value = 90, trend = 0.1 } }\n";
-  check_error(bad, at(bad, "0.1 } }"), {"trend = 0.1 is not accepted here", "keeps the scenario's calendar"});
+  check_error(bad, at(bad, "0.1 } }"),
+              {"trend = 0.1 is not accepted here", "keeps the scenario's calendar"});
   bad = edit(base, "start_season = 1", "start_season = 13");
   check_error(bad, at(bad, "13"), {"simulation.start_season = 13 is out of range", "[1, 12]"});
 }
