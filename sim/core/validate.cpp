@@ -171,8 +171,14 @@ struct InTimeBounds {
 //! A probability with a seasonal form stays a probability in every period of the horizon:
 //! its level's bound (largest()) times the largest calendar factor is at most 1.
 void check_in_time(const Param& p, const SimulationSettings& sim) {
-  if (!p.seasonal.written || p.domain != Domain::Probability) return;
+  if (!p.seasonal.written) return;
   const double hi = InTimeBounds{sim}.largest(p);
+  if (!std::isfinite(hi))
+    throw InputError::at(p.seasonal.where, key_of(p), show(p),
+                         "grows beyond the largest number within the horizon",
+                         "the level times its seasonal index and (1 + trend)^((t - 1) / periods "
+                         "per year) must stay a finite number in every period; lower the trend");
+  if (p.domain != Domain::Probability) return;
   if (hi <= 1.0 + SUM_TOLERANCE) return;
   throw InputError::at(
       p.seasonal.where, key_of(p), show(p),

@@ -405,6 +405,13 @@ TEST_CASE("Schedules and seasonal forms are read with their locations and checke
   bad = base + "[variants.v]\nset = { \"segments.s.order_value\" = { value = 90, trend = 0.1 } }\n";
   check_error(bad, at(bad, "0.1 } }"),
               {"trend = 0.1 is not accepted here", "keeps the scenario's calendar"});
+  // (1 + 1e308)^(3/12) is finite over 4 months, not over 5 years.
+  bad = edit(base, "trend = 0.03", "trend = 1e308");
+  CHECK_NOTHROW(parse_scenario(bad, "x.toml"));
+  bad = edit(bad, "horizon = 4", "horizon = 60");
+  bad = edit(bad, "cost_to_serve = [1, 2, 3, 4]\n", "");
+  check_error(bad, at(bad, "{ value = 80"),
+              {"segments.s.order_value = 80 grows beyond the largest number within the horizon"});
   bad = edit(base, "start_season = 1", "start_season = 13");
   check_error(bad, at(bad, "13"), {"simulation.start_season = 13 is out of range", "[1, 12]"});
 }
