@@ -184,8 +184,8 @@ struct Channel {
   Param cost_per_lead{1.0, Domain::Positive, PerPeriod::None, InTime::Yes};  //!< linear
   Param max_leads{0.0, Domain::NonNegative, PerPeriod::Amount,
                   InTime::Yes};  //!< saturating: leads as spend -> inf
-  Param half_saturation_spend{1.0, Domain::Positive,
-                              PerPeriod::Amount};      //!< saturating: spend giving max/2
+  Param half_saturation_spend{1.0, Domain::Positive, PerPeriod::Amount,
+                              InTime::Yes};  //!< saturating: spend giving max/2
   std::vector<Param> segment_mix;                      //!< weights per segment (normalised)
   int entry_stage = 0;
   SourceLocation where;
@@ -260,7 +260,7 @@ struct RetentionProgram {
   RetentionSpend mode = RetentionSpend::None;
   Param spend{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
   Param max_churn_reduction{0.0, Domain::Probability};
-  Param half_saturation{0.0, Domain::NonNegative, PerPeriod::Amount};
+  Param half_saturation{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
   SourceLocation where;
 };
 

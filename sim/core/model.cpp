@@ -269,17 +269,20 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (int c = 0; c < C; ++c) {
     const Channel& ch = s.channels[c];
     m.channel_entry.push_back(ch.entry_stage);
-    // Spend, cost per lead and max leads may change in time (a schedule or a seasonal form).
+    // Spend, cost per lead, max leads and the half-saturation spend may change in time (a
+    // schedule or a seasonal form).
     const std::vector<double> cpl_t = read.in_time(ch.cost_per_lead);
     const std::vector<double> max_t = read.in_time(ch.max_leads);
+    const std::vector<double> half_t = read.in_time(ch.half_saturation_spend);
     const std::vector<double> spend_t =
         ch.spend.size() == 1 ? read.in_time(ch.spend[0]) : std::vector<double>{};
     const double cpl_level = cpl_t.empty() ? read(ch.cost_per_lead) : 0.0;
     const double max_level = max_t.empty() ? read(ch.max_leads) : 0.0;
     const double spend_level = ch.spend.size() == 1 && spend_t.empty() ? read(ch.spend[0]) : 0.0;
-    const double half = read(ch.half_saturation_spend);
+    const double half_level = half_t.empty() ? read(ch.half_saturation_spend) : 0.0;
     for (int t = 0; t < T; ++t) {
       const double cpl = cpl_t.empty() ? cpl_level : cpl_t[t];
+      const double half = half_t.empty() ? half_level : half_t[t];
       const double max_leads = max_t.empty() ? max_level : max_t[t];
       const double spend = ch.spend.size() != 1 ? read(ch.spend[t])
                            : spend_t.empty()    ? spend_level
@@ -321,17 +324,22 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   double reduction = 0.0;
   if (rp.mode != RetentionSpend::None) {
     const double x = read.level(rp.spend);
-    const double top = read(rp.max_churn_reduction), half = read(rp.half_saturation);
+    const double top = read(rp.max_churn_reduction), half = read.level(rp.half_saturation);
     reduction = saturating(x, top, half);
     if (rp.mode == RetentionSpend::PerCustomer) m.retention_per_customer = x;
     else m.retention_fixed = x;
-    // A retention spend that changes in time changes the churn reduction of each period.
+    // A retention spend (or half-saturation spend) that changes in time changes the churn
+    // reduction of each period.
     const std::vector<double> x_t = read.in_time(rp.spend);
-    if (!x_t.empty()) {
+    const std::vector<double> half_t = read.in_time(rp.half_saturation);
+    if (!x_t.empty())
       (rp.mode == RetentionSpend::PerCustomer ? m.retention_per_customer_t : m.retention_fixed_t) =
           x_t;
+    if (!x_t.empty() || !half_t.empty()) {
       m.retention_factor_t.resize(static_cast<std::size_t>(T));
-      for (int t = 0; t < T; ++t) m.retention_factor_t[t] = 1.0 - saturating(x_t[t], top, half);
+      for (int t = 0; t < T; ++t)
+        m.retention_factor_t[t] = 1.0 - saturating(x_t.empty() ? x : x_t[t], top,
+                                                   half_t.empty() ? half : half_t[t]);
     }
   }
   m.retention_factor = 1.0 - reduction;

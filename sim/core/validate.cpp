@@ -178,6 +178,11 @@ void check_in_time(const Param& p, const SimulationSettings& sim) {
                          "grows beyond the largest number within the horizon",
                          "the level times its seasonal index and (1 + trend)^((t - 1) / periods "
                          "per year) must stay a finite number in every period; lower the trend");
+  if (p.domain == Domain::Positive && !(InTimeBounds{sim}.smallest(p) > 0.0))
+    throw InputError::at(p.seasonal.where, key_of(p), show(p),
+                         "is 0 in some period (a seasonal index of 0)",
+                         "it must be > 0 in every period of the horizon: give the indices of "
+                         "the periods simulated values > 0");
   if (p.domain != Domain::Probability) return;
   if (hi <= 1.0 + SUM_TOLERANCE) return;
   throw InputError::at(

@@ -193,14 +193,18 @@ TEST_CASE("Seasonal spend, cost per lead and churn: Monte Carlo within 4 SE of t
       "[retention]\nspend_per_customer = { value = 1, seasonal = " +
       array(MONTHS) +
       " }\n"
-      "max_churn_reduction = 0.3\nhalf_saturation = 1\n";
+      "max_churn_reduction = 0.3\nhalf_saturation = 1\n"
+      "[channels.ads]\nresponse = \"saturating\"\nspend = 3000\nmax_leads = 400\n"
+      "half_saturation_spend = { value = 2000, seasonal = " +
+      array(MONTHS) + " }\n";
   const Scenario sc = parse_scenario(text, "x.toml");
   const test::ExpectedRun f = test::expected_run(sc);
   for (int t = 1; t <= T; ++t) {
     const int season = (10 + t - 1) % 12;
     const double leads =
         5000.0 * MONTHS[season] / (10.0 * MONTHS[season] * std::pow(1.2, (t - 1) / 12.0));
-    CHECK(f.at("leads", t - 1) == Approx(leads).epsilon(1e-13));
+    const double half = 2000.0 * MONTHS[season];
+    CHECK(f.at("leads", t - 1) == Approx(leads + 400.0 * 3000.0 / (3000.0 + half)).epsilon(1e-13));
   }
   // Without parameter uncertainty (the levels' draws shift every period's mean together).
   const Scenario fixed = test::without_uncertainty(sc);
@@ -245,7 +249,7 @@ TEST_CASE("A constant schedule, or indices of 1 and no trend, give bit-identical
            "\nsegment_mix = { a = 0.6, b = 0.4 }\n"
            "[channels.ads]\nresponse = \"saturating\"\nspend = 2000\nmax_leads = " +
            v("300") +
-           "\nhalf_saturation_spend = 1500\nsegment_mix = { a = 1 }\n"
+           "\nhalf_saturation_spend = " + v("1500") + "\nsegment_mix = { a = 1 }\n"
            "[segments.a]\nchurn = " +
            v("{ dist = \"beta\", alpha = 3, beta = 60 }", true) +
            "\norders_per_period = " + v("1.3") + "\norder_value = " + sched("45") +
@@ -258,7 +262,7 @@ TEST_CASE("A constant schedule, or indices of 1 and no trend, give bit-identical
            "\ninitial_customers = 300\n"
            "[retention]\nspend_per_customer = " +
            sched("1.5") +
-           "\nmax_churn_reduction = 0.2\nhalf_saturation = 2\n"
+           "\nmax_churn_reduction = 0.2\nhalf_saturation = " + sched("2") + "\n"
            "[winback]\nsuccess_probability = 0.1\nwindow = 3\n";
   };
   const Scenario plain = parse_scenario(text(false), "x.toml");
@@ -412,6 +416,10 @@ TEST_CASE("Schedules and seasonal forms are read with their locations and checke
   bad = edit(bad, "cost_to_serve = [1, 2, 3, 4]\n", "");
   check_error(bad, at(bad, "{ value = 80"),
               {"segments.s.order_value = 80 grows beyond the largest number within the horizon"});
+  bad = base + "[channels.web]\nspend = 100\ncost_per_lead = { value = 2, seasonal = " +
+        array({2.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}) + " }\n";
+  check_error(bad, at(bad, "{ value = 2,"),
+              {"channels.web.cost_per_lead = 2 is 0 in some period", "must be > 0"});
   bad = edit(base, "start_season = 1", "start_season = 13");
   check_error(bad, at(bad, "13"), {"simulation.start_season = 13 is out of range", "[1, 12]"});
 }
