@@ -185,7 +185,7 @@ struct Channel {
   Param max_leads{0.0, Domain::NonNegative, PerPeriod::Amount,
                   InTime::Yes};  //!< saturating: leads as spend -> inf
   Param half_saturation_spend{1.0, Domain::Positive, PerPeriod::Amount,
-                              InTime::Yes};  //!< saturating: spend giving max/2
+                              InTime::Yes};            //!< saturating: spend giving max/2
   std::vector<Param> segment_mix;                      //!< weights per segment (normalised)
   int entry_stage = 0;
   SourceLocation where;

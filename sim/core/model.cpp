@@ -338,8 +338,8 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     if (!x_t.empty() || !half_t.empty()) {
       m.retention_factor_t.resize(static_cast<std::size_t>(T));
       for (int t = 0; t < T; ++t)
-        m.retention_factor_t[t] = 1.0 - saturating(x_t.empty() ? x : x_t[t], top,
-                                                   half_t.empty() ? half : half_t[t]);
+        m.retention_factor_t[t] =
+            1.0 - saturating(x_t.empty() ? x : x_t[t], top, half_t.empty() ? half : half_t[t]);
     }
   }
   m.retention_factor = 1.0 - reduction;

@@ -248,8 +248,8 @@ TEST_CASE("A constant schedule, or indices of 1 and no trend, give bit-identical
            "\ncost_per_lead = " + sched("12.5") +
            "\nsegment_mix = { a = 0.6, b = 0.4 }\n"
            "[channels.ads]\nresponse = \"saturating\"\nspend = 2000\nmax_leads = " +
-           v("300") +
-           "\nhalf_saturation_spend = " + v("1500") + "\nsegment_mix = { a = 1 }\n"
+           v("300") + "\nhalf_saturation_spend = " + v("1500") +
+           "\nsegment_mix = { a = 1 }\n"
            "[segments.a]\nchurn = " +
            v("{ dist = \"beta\", alpha = 3, beta = 60 }", true) +
            "\norders_per_period = " + v("1.3") + "\norder_value = " + sched("45") +
@@ -261,8 +261,8 @@ TEST_CASE("A constant schedule, or indices of 1 and no trend, give bit-identical
            v("0.4") + "\norder_value = " + v("70") +
            "\ninitial_customers = 300\n"
            "[retention]\nspend_per_customer = " +
-           sched("1.5") +
-           "\nmax_churn_reduction = 0.2\nhalf_saturation = " + sched("2") + "\n"
+           sched("1.5") + "\nmax_churn_reduction = 0.2\nhalf_saturation = " + sched("2") +
+           "\n"
            "[winback]\nsuccess_probability = 0.1\nwindow = 3\n";
   };
   const Scenario plain = parse_scenario(text(false), "x.toml");
