@@ -158,9 +158,47 @@ struct ModelParams {
   std::vector<double> churn_scale;  //!< [K] segment churn multiplier
   int ltv_tenure_cap = 1;
 
+  // Parameters over time (docs/model.md §3, "Parameters over time"): the values in each period of
+  // the keys that follow a schedule or a seasonal profile x trend, [entities * T] (t fastest);
+  // each table is empty when no entity's key changes in time, and the [K] (or [S]) values above,
+  // the levels, are then the values of every period. The levels are what the customer-value
+  // chain uses. The *_f tables are value / level, which multiplies a tenure curve's table.
+  std::vector<double> churn_t;  //!< [K * T] constant churn (0 for sBG segments)
+  std::vector<double> orders_t, value_t, cost_t, referral_t;  //!< [K * T]
+  std::vector<double> orders_f, value_f, cost_f, referral_f;  //!< [K * T]
+  std::vector<double> nurture_cost_t;                         //!< [S * T]
+  //! [T] retention spend and the churn factor it gives, when the spend changes in time
+  std::vector<double> retention_per_customer_t, retention_fixed_t, retention_factor_t;
+
+  //! The value of a key in period t (0-based): `in_time[i * T + t]`, or `level[i]`.
+  [[nodiscard]] double in_period(const std::vector<double>& in_time,
+                                 const std::vector<double>& level, int i, int t) const {
+    return in_time.empty() ? level[i] : in_time[static_cast<std::size_t>(i) * horizon + t];
+  }
+  //! The factor of period t that multiplies a tenure curve's table (1 when constant).
+  [[nodiscard]] double time_factor(const std::vector<double>& factor, int i, int t) const {
+    return factor.empty() ? 1.0 : factor[static_cast<std::size_t>(i) * horizon + t];
+  }
+  [[nodiscard]] double retention_per_customer_in(int t) const {
+    return retention_per_customer_t.empty() ? retention_per_customer : retention_per_customer_t[t];
+  }
+  [[nodiscard]] double retention_fixed_in(int t) const {
+    return retention_fixed_t.empty() ? retention_fixed : retention_fixed_t[t];
+  }
+  [[nodiscard]] double nurture_cost_in(int s, int t) const {
+    return nurture_cost_t.empty() ? stage_rates[s].nurture_cost
+                                  : nurture_cost_t[static_cast<std::size_t>(s) * horizon + t];
+  }
+  //! Whether the churn hazard changes from period to period (churn or retention spend in time).
+  [[nodiscard]] bool hazard_in_time() const {
+    return !churn_t.empty() || !retention_factor_t.empty();
+  }
+
   [[nodiscard]] int sources_count() const { return static_cast<int>(sources.size()); }
   //! Churn probability per period at tenure `tau` (periods survived), retention effect applied.
   [[nodiscard]] double hazard_at(int k, int tau) const;
+  //! The churn hazard in period t (0-based): hazard_at with the period's churn and retention.
+  [[nodiscard]] double hazard_in_period(int k, int tau, int t) const;
 };
 
 //! Whether resolving computes customer value (Markov-chain LTV and payback curves), which only

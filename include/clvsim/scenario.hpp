@@ -67,6 +67,20 @@ enum class PerPeriod {
   Amount,       //!< a rate or an amount of money per period: a / P
 };
 
+//! How a parameter follows the calendar (docs/model.md §3, "Parameters over time"): its value
+//! in period t (1-based) is level x indices[season(t)] x (1 + trend)^((t - 1) / P), with P the
+//! periods in a year and season(t) = (start_season - 1 + t - 1) mod P. The indices and the trend
+//! are fixed numbers; the level is the parameter (a number or a distribution).
+struct Seasonality {
+  bool written = false;         //!< a seasonal form was written (even with indices of 1, trend 0)
+  std::vector<double> indices;  //!< one per period of the year, averaging 1; empty: all 1
+  double trend = 0.0;           //!< growth per year (> -1), compounded every period
+  SourceLocation where;         //!< where the seasonal table was written
+};
+
+//! Whether a key may change from period to period (a schedule or a seasonal form).
+enum class InTime { No, Yes };
+
 //! One numeric input. `value` is the point value; for an uncertain parameter it is the mean
 //! of the distribution truncated to the domain, which is what expected-value mode uses.
 struct Param {
@@ -89,13 +103,29 @@ struct Param {
   //! value and draws are then per year, converted to the period when the model is resolved.
   PerPeriod per_period = PerPeriod::None;
   bool per_year = false;
+  //! Whether the key may change from period to period: a schedule (one value per period) or a
+  //! seasonal profile times a trend (docs/scenario.md, "Schedules and seasonality").
+  bool in_time = false;
+  Seasonality seasonal;
+  //! A schedule: one parameter per period (paths "<path>[i]"), visited instead of this one;
+  //! empty when the key is not a schedule.
+  std::vector<Param> schedule;
 
   Param() = default;
   Param(double v, Domain d) : value(v), domain(d) {}
   Param(double v, Domain d, PerPeriod per) : value(v), domain(d), per_period(per) {}
+  Param(double v, Domain d, PerPeriod per, InTime time)
+      : value(v), domain(d), per_period(per), in_time(time == InTime::Yes) {}
   //! Drawn per replication: from its distribution or from the table of joint draws.
   [[nodiscard]] bool uncertain() const { return dist.has_value() || draws_column >= 0; }
+  //! Whether the value changes from period to period (a schedule or a seasonal form).
+  [[nodiscard]] bool varies() const { return seasonal.written || !schedule.empty(); }
 };
+
+//! The calendar factor of a seasonal form in period t (0-based): indices[season] x
+//! (1 + trend)^(t / P), exactly 1 for indices of 1 and a zero trend.
+[[nodiscard]] double seasonal_factor(const Seasonality& s, int t, int start_season,
+                                     double periods_per_year);
 
 enum class PeriodUnit { Day, Week, Month, Quarter, Year };
 [[nodiscard]] double periods_per_year(PeriodUnit p);
@@ -120,6 +150,9 @@ struct SimulationSettings {
   //! must be `period`, so that changing the period cannot silently reinterpret them.
   std::optional<PeriodUnit> rates_per;
   Booking booking = Booking::EndOfPeriod;
+  //! The season of the year period 1 falls in, 1-based (the month for monthly periods, the week
+  //! for weekly, the quarter for quarterly): where seasonal profiles start.
+  int start_season = 1;
 };
 
 //! Default LTV tenure cap in years: a length of time, so that the cap means the same in any
@@ -137,8 +170,8 @@ struct Stage {
   Param drop{0.0, Domain::Probability};
   Param nurtured_advance{0.0, Domain::Probability};
   Param nurtured_drop{0.0, Domain::Probability};
-  Param nurture_cost{0.0, Domain::NonNegative,
-                     PerPeriod::Amount};  //!< per nurtured prospect per period
+  Param nurture_cost{0.0, Domain::NonNegative, PerPeriod::Amount,
+                     InTime::Yes};  //!< per nurtured prospect per period
   SourceLocation where;
 };
 
@@ -148,11 +181,11 @@ struct Channel {
   std::string name;
   std::vector<Param> spend;  //!< one value (constant) or one per period
   Response response = Response::Linear;
-  Param cost_per_lead{1.0, Domain::Positive};          //!< linear
-  Param max_leads{0.0, Domain::NonNegative,
-                  PerPeriod::Amount};  //!< saturating: leads as spend -> inf
-  Param half_saturation_spend{1.0, Domain::Positive,
-                              PerPeriod::Amount};      //!< saturating: spend giving max/2
+  Param cost_per_lead{1.0, Domain::Positive, PerPeriod::None, InTime::Yes};  //!< linear
+  Param max_leads{0.0, Domain::NonNegative, PerPeriod::Amount,
+                  InTime::Yes};  //!< saturating: leads as spend -> inf
+  Param half_saturation_spend{1.0, Domain::Positive, PerPeriod::Amount,
+                              InTime::Yes};            //!< saturating: spend giving max/2
   std::vector<Param> segment_mix;                      //!< weights per segment (normalised)
   int entry_stage = 0;
   SourceLocation where;
@@ -199,17 +232,18 @@ enum class OrderModel {
 struct Segment {
   std::string name;
   ChurnModel churn_model = ChurnModel::Constant;
-  Param churn{0.0, Domain::Probability, PerPeriod::Probability};  //!< constant churn per period
+  Param churn{0.0, Domain::Probability, PerPeriod::Probability,
+              InTime::Yes};                          //!< constant churn per period
   Param churn_multiplier{1.0, Domain::NonNegative};  //!< multiplies the churn hazard (either model)
   Param sbg_alpha{1.0, Domain::Positive};
   Param sbg_beta{1.0, Domain::Positive};
-  Param orders_per_period{1.0, Domain::NonNegative, PerPeriod::Amount};
+  Param orders_per_period{1.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
   OrderModel order_model = OrderModel::Poisson;
-  Param order_value{0.0, Domain::NonNegative};
+  Param order_value{0.0, Domain::NonNegative, PerPeriod::None, InTime::Yes};
   Param order_value_cv{0.0, Domain::NonNegative};
   Param gross_margin{1.0, Domain::Probability};
-  Param cost_to_serve{0.0, Domain::NonNegative, PerPeriod::Amount};
-  Param referrals_per_customer{0.0, Domain::NonNegative, PerPeriod::Amount};
+  Param cost_to_serve{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
+  Param referrals_per_customer{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
   std::vector<Param> migration;          //!< probability of moving to each segment (self = 0)
   std::vector<Param> initial_by_tenure;  //!< initial customers; index = tenure in periods
   SourceLocation where;
@@ -224,9 +258,9 @@ enum class RetentionSpend { None, PerCustomer, Fixed };
 //! where x is the spend per customer (PerCustomer) or per period (Fixed).
 struct RetentionProgram {
   RetentionSpend mode = RetentionSpend::None;
-  Param spend{0.0, Domain::NonNegative, PerPeriod::Amount};
+  Param spend{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
   Param max_churn_reduction{0.0, Domain::Probability};
-  Param half_saturation{0.0, Domain::NonNegative, PerPeriod::Amount};
+  Param half_saturation{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
   SourceLocation where;
 };
 

@@ -269,7 +269,11 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
   st.cohort_payback.assign(static_cast<std::size_t>(Y), NaN);
   // Recurring revenue per active customer and period (order rate x order value), and what the
   // channels' leads yield in the funnel.
-  const auto recurring = [&](int k) { return m.orders_per_period[k] * m.order_value[k]; };
+  // (Their values in period t when they change in time.)
+  const auto recurring = [&](int k, int t) {
+    return m.in_period(m.orders_t, m.orders_per_period, k, t) *
+           m.in_period(m.value_t, m.order_value, k, t);
+  };
   std::array<FunnelYield, 64> small_yield{};
   std::vector<FunnelYield> large_yield;
   FunnelYield* yield = small_yield.data();
@@ -400,14 +404,22 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         C lost{};
         const double nd = static_cast<double>(n);
         const std::size_t c = static_cast<std::size_t>(k) * L + tau;
+        // A hazard that changes in time (schedule or season of churn, or of retention spend)
+        // is drawn with the period's probability.
+        const BinomialProb* hazard = &m.churn_draw[k * L + tau];
+        BinomialProb in_period;
+        if (m.hazard_in_time()) {
+          in_period = BinomialProb(m.hazard_in_period(k, tau, t));
+          hazard = &in_period;
+        }
         if (!m.any_migration) {
-          lost = draw.binomial(n, m.churn_draw[k * L + tau], Purpose::Churn, where);
+          lost = draw.binomial(n, *hazard, Purpose::Churn, where);
           next[k * L + nt] += n - lost;
           std::fill(move_frac.begin(), move_frac.end(), 0.0);
           move_frac[k] = static_cast<double>(n - lost) / nd;
         } else {
           // The survivors' migration continues the cell's churn stream.
-          lost = draw.binomial_then_multinomial(n, m.churn_draw[k * L + tau], row,
+          lost = draw.binomial_then_multinomial(n, *hazard, row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
@@ -447,7 +459,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           const int tau = std::max(nt - 1, 0);
           const double nd = static_cast<double>(n);
           const std::uint64_t where = cell(t, static_cast<std::uint64_t>(K + k * L + nt));
-          const double rate = m.by_tenure(m.orders_by_tenure, m.orders_per_period, k, tau);
+          const double rate = m.by_tenure(m.orders_by_tenure, m.orders_per_period, k, tau) *
+                              m.time_factor(m.orders_f, k, t);
           double o = 0.0;
           switch (m.order_model[k]) {
             case OrderModel::Poisson:
@@ -460,17 +473,20 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
               o = static_cast<double>(draw.binomial(n, BinomialProb(rate), Purpose::Orders, where));
               break;
           }
-          const double v =
-              draw.order_value(o, m.by_tenure(m.value_by_tenure, m.order_value, k, tau),
-                               m.order_value_cv[k], Purpose::Revenue, where);
+          const double v = draw.order_value(o,
+                                            m.by_tenure(m.value_by_tenure, m.order_value, k, tau) *
+                                                m.time_factor(m.value_f, k, t),
+                                            m.order_value_cv[k], Purpose::Revenue, where);
           const double g = v * m.by_tenure(m.margin_by_tenure, m.gross_margin, k, tau);
           orders += o;
           revenue += v;
           margin += g;
           seg_revenue += v;
           seg_margin += g;
-          serve += nd * m.by_tenure(m.cost_by_tenure, m.cost_to_serve, k, tau);
-          contacts += nd * m.by_tenure(m.referral_by_tenure, m.referral_rate, k, tau);
+          serve += nd * m.by_tenure(m.cost_by_tenure, m.cost_to_serve, k, tau) *
+                   m.time_factor(m.cost_f, k, t);
+          contacts += nd * m.by_tenure(m.referral_by_tenure, m.referral_rate, k, tau) *
+                      m.time_factor(m.referral_f, k, t);
         }
         referral_contacts[k] = contacts;
         // The segment's revenue and margin, for the acquisition cohorts' shares (§5).
@@ -478,8 +494,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         st.margin_k[k] = seg_margin;
         continue;
       }
-      referral_contacts[k] = active_k[k] * m.referral_rate[k];
-      const double rate = m.orders_per_period[k];
+      // The period's values of keys that change in time (the levels otherwise).
+      referral_contacts[k] = active_k[k] * m.in_period(m.referral_t, m.referral_rate, k, t);
+      const double rate = m.in_period(m.orders_t, m.orders_per_period, k, t);
       double o = 0.0;
       switch (m.order_model[k]) {
         case OrderModel::Poisson:
@@ -487,16 +504,19 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           break;
         case OrderModel::Fixed: o = active_k[k] * rate; break;
         case OrderModel::Bernoulli:
-          o = static_cast<double>(draw.binomial(a, m.order_draw[k], Purpose::Orders, cell(t, k)));
+          o = static_cast<double>(draw.binomial(
+              a, m.orders_t.empty() ? m.order_draw[k] : BinomialProb(std::min(rate, 1.0)),
+              Purpose::Orders, cell(t, k)));
           break;
       }
-      const double v = draw.order_value(o, m.order_value[k], m.order_value_cv[k], Purpose::Revenue, cell(t, k));
+      const double v = draw.order_value(o, m.in_period(m.value_t, m.order_value, k, t),
+                                        m.order_value_cv[k], Purpose::Revenue, cell(t, k));
       orders += o;
       revenue += v;
       margin += v * m.gross_margin[k];
       st.revenue_k[k] = v;
       st.margin_k[k] = v * m.gross_margin[k];
-      serve += active_k[k] * m.cost_to_serve[k];
+      serve += active_k[k] * m.in_period(m.cost_t, m.cost_to_serve, k, t);
     }
 
     // The acquisition cohorts' share of the period's revenue and contribution (§5): a cohort's
@@ -507,14 +527,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       const std::size_t g = cohort_group(y);
       if (!followed.any[g]) continue;
       double rev = 0.0;
-      double contribution =
-          -followed.at_risk[g] * m.retention_per_customer - followed.attempts[g] * m.winback_cost;
+      double contribution = -followed.at_risk[g] * m.retention_per_customer_in(t) -
+                            followed.attempts[g] * m.winback_cost;
       for (int k = 0; k < K; ++k) {
         if (!(active_k[k] > 0.0)) continue;
         const double x = followed.by_segment[k * G + g];
         const double share = x / active_k[k];
         rev += share * st.revenue_k[k];
-        contribution += share * st.margin_k[k] - x * m.cost_to_serve[k];
+        contribution += share * st.margin_k[k] - x * m.in_period(m.cost_t, m.cost_to_serve, k, t);
       }
       at(index.cohort(y, CohortMetric::Revenue), t) = rev;
       st.cohort_cash[y] += contribution;
@@ -596,14 +616,14 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     for (int lane = 0; lane < lanes; ++lane) {
       const int src = lane / KP;
       for (int s = 0; s < S; ++s) {
-        const StageRates& r = m.stage_rates[s];
         for (int nurtured = 0; nurtured < 2; ++nurtured) {
           const C n = prospects[pidx(lane, s, nurtured)];
           if (n == C{}) continue;
           if (nurtured) {
-            nurture_spend += static_cast<double>(n) * r.nurture_cost;
-            nurture_by_stage[s] += static_cast<double>(n) * r.nurture_cost;
-            nurture_by_source[src] += static_cast<double>(n) * r.nurture_cost;
+            const double cost = m.nurture_cost_in(s, t);
+            nurture_spend += static_cast<double>(n) * cost;
+            nurture_by_stage[s] += static_cast<double>(n) * cost;
+            nurture_by_source[src] += static_cast<double>(n) * cost;
           }
           const std::array<double, 3> p = m.funnel_probs(s, nurtured);
           draw.multinomial(
@@ -663,32 +683,35 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         const double nk = new_by_segment[static_cast<std::size_t>(t) * K + k];
         if (nk == 0.0) continue;
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(K + k));
+        const double rate = m.in_period(m.orders_t, m.orders_per_period, k, t);
         double o = 0.0;
         switch (m.order_model[k]) {
           case OrderModel::Poisson:
-            o = static_cast<double>(
-                draw.poisson(nk * m.orders_per_period[k], Purpose::Orders, where));
+            o = static_cast<double>(draw.poisson(nk * rate, Purpose::Orders, where));
             break;
           case OrderModel::Fixed:
-            o = nk * m.orders_per_period[k];
+            o = nk * rate;
             break;
           case OrderModel::Bernoulli:
-            o = static_cast<double>(
-                draw.binomial(static_cast<C>(nk), m.order_draw[k], Purpose::Orders, where));
+            o = static_cast<double>(draw.binomial(
+                static_cast<C>(nk),
+                m.orders_t.empty() ? m.order_draw[k] : BinomialProb(std::min(rate, 1.0)),
+                Purpose::Orders, where));
             break;
         }
-        const double v =
-            draw.order_value(o, m.order_value[k], m.order_value_cv[k], Purpose::Revenue, where);
+        const double v = draw.order_value(o, m.in_period(m.value_t, m.order_value, k, t),
+                                          m.order_value_cv[k], Purpose::Revenue, where);
         orders += o;
         revenue += v;
         margin += v * m.gross_margin[k];
-        serve += nk * m.cost_to_serve[k];
+        serve += nk * m.in_period(m.cost_t, m.cost_to_serve, k, t);
       }
     }
 
     // Accounting for the period.
     const double acquisition = channel_spend + nurture_spend;
-    const double retention = static_cast<double>(at_risk) * m.retention_per_customer + m.retention_fixed;
+    const double retention =
+        static_cast<double>(at_risk) * m.retention_per_customer_in(t) + m.retention_fixed_in(t);
     const double winback = static_cast<double>(attempts) * m.winback_cost;
     const double rewards = from_referral * m.referral_reward;
     const double profit = margin - serve - acquisition - retention - winback - rewards;
@@ -741,7 +764,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // Finance and growth metrics (docs/model.md §5).
     auto fin = [&](FinanceMetric x) -> double& { return at(index.finance(x), t); };
     double run_rate = 0.0;
-    for (int k = 0; k < K; ++k) run_rate += at(index.active_by_segment(k), t) * recurring(k);
+    for (int k = 0; k < K; ++k) run_rate += at(index.active_by_segment(k), t) * recurring(k, t);
     fin(FinanceMetric::Mrr) = run_rate * m.periods_per_year / 12.0;
     fin(FinanceMetric::Arr) = run_rate * m.periods_per_year;
     const int qualified = index.entered_stage(S > 1 ? 1 : 0);
@@ -756,11 +779,11 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     if (follow_years && (t + 1) % P == 0) {
       double start = 0.0, net = 0.0, gross = 0.0;
       for (int g = 0; g < K; ++g) {
-        start += st.year_start[g] * recurring(g);
+        start += st.year_start[g] * recurring(g, t);
         for (int j = 0; j < K; ++j) {
           const double n = followed.by_segment[j * G + g];
-          net += n * recurring(j);
-          gross += n * std::min(recurring(j), recurring(g));
+          net += n * recurring(j, t);
+          gross += n * std::min(recurring(j, t), recurring(g, t));
         }
       }
       if (start > 0.0) {

@@ -26,6 +26,56 @@ class ParamReader {
         periods_(periods_per_year),
         draws_row_(draws_row) {}
 
+  //! The calendar that schedules and seasonal forms follow.
+  void set_calendar(int horizon, int start_season) {
+    horizon_ = horizon;
+    start_season_ = start_season;
+  }
+
+  //! The level of a parameter that may change in time: its value (or draw) for a seasonal form
+  //! or a constant, the mean of its values for a schedule. The stationary uses of the parameter
+  //! (the customer-value chain) take it.
+  double level(const Param& p) const {
+    if (p.schedule.empty()) return (*this)(p);
+    double sum = 0.0;
+    for (const Param& e : p.schedule) sum += (*this)(e);
+    return sum / static_cast<double>(p.schedule.size());
+  }
+
+  //! The values of `p` in periods 0..T-1 (docs/model.md §3, "Parameters over time"): the
+  //! schedule's elements, or the level times the seasonal factor; empty when `p` does not vary.
+  //! A probability that leaves [0, 1] in some period is an error (validate() rules it out for
+  //! the point values and for bounded distributions; a draw in a tail can still reach it).
+  std::vector<double> in_time(const Param& p) const {
+    std::vector<double> v;
+    if (!p.varies()) return v;
+    v.reserve(static_cast<std::size_t>(horizon_));
+    if (!p.schedule.empty() && p.schedule.size() != static_cast<std::size_t>(horizon_))
+      throw InputError(p.where.prefix() + p.path + " has " + std::to_string(p.schedule.size()) +
+                       " values (a schedule needs one per period: simulation.horizon = " +
+                       std::to_string(horizon_) + ")");
+    if (!p.schedule.empty()) {
+      for (const Param& e : p.schedule) v.push_back((*this)(e));
+    } else {
+      const double x = (*this)(p);
+      for (int t = 0; t < horizon_; ++t)
+        v.push_back(x * seasonal_factor(p.seasonal, t, start_season_, periods_));
+    }
+    if (p.domain == Domain::Probability)
+      for (int t = 0; t < horizon_; ++t)
+        if (!(v[t] <= 1.0)) {
+          char buf[48];
+          std::snprintf(buf, sizeof buf, "%.6g", v[t]);
+          throw InputError(p.where.prefix() + p.path + " = " + buf + " in period " +
+                           std::to_string(t + 1) + " of replication " +
+                           std::to_string(replication_) +
+                           " is not a probability (the level times the seasonal index and the "
+                           "trend must stay in [0, 1] in every period; lower the level's "
+                           "distribution, the indices or the trend)");
+        }
+    return v;
+  }
+
   double operator()(const Param& p) const {
     double x = p.value;
     if (sample_ && p.uncertain()) {
@@ -86,6 +136,8 @@ class ParamReader {
   }
 
   [[nodiscard]] std::uint64_t replication() const { return replication_; }
+  [[nodiscard]] int start_season() const { return start_season_; }
+  [[nodiscard]] double periods() const { return periods_; }
 
  private:
   bool sample_;
@@ -93,7 +145,38 @@ class ParamReader {
   std::uint64_t replication_;
   double periods_;
   const double* draws_row_;
+  int horizon_ = 0;
+  int start_season_ = 1;
 };
+
+// Per-period values [n * T] of one key over n entities (segments, stages), each entity's
+// parameter given by `param(i)`, with `level[i]` its level: empty when no entity's parameter
+// changes in time. `factor` gets value / level, what multiplies a tenure curve's table.
+template <class Get>
+void resolve_in_time(int n, int T, const ParamReader& read, Get param,
+                     const std::vector<double>& level, std::vector<double>& values,
+                     std::vector<double>& factor) {
+  values.clear();
+  factor.clear();
+  bool any = false;
+  for (int i = 0; i < n; ++i) any = any || param(i).varies();
+  if (!any) return;
+  values.resize(static_cast<std::size_t>(n) * T);
+  factor.assign(static_cast<std::size_t>(n) * T, 1.0);
+  for (int i = 0; i < n; ++i) {
+    const Param& p = param(i);
+    const std::vector<double> v = read.in_time(p);
+    for (int t = 0; t < T; ++t) {
+      const std::size_t j = static_cast<std::size_t>(i) * T + t;
+      values[j] = v.empty() ? level[i] : v[t];
+      if (v.empty()) continue;
+      if (p.schedule.empty())
+        factor[j] = seasonal_factor(p.seasonal, t, read.start_season(), read.periods());
+      else if (level[i] > 0.0)
+        factor[j] = v[t] / level[i];
+    }
+  }
+}
 
 // Two exclusive probabilities drawn independently (advance and drop of a funnel stage) can sum
 // above 1 when either is uncertain with support reaching 1 (normal, lognormal, beta). Such a
@@ -173,7 +256,7 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   // Funnel.
   for (const auto& st : s.stages) {
     StageRates r{read(st.advance), read(st.drop), read(st.nurtured_advance), read(st.nurtured_drop),
-                 read(st.nurture_cost)};
+                 read.level(st.nurture_cost)};
     resolve_pair(r.advance, r.drop);
     resolve_pair(r.nurtured_advance, r.nurtured_drop);
     m.stage_rates.push_back(r);
@@ -186,11 +269,24 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (int c = 0; c < C; ++c) {
     const Channel& ch = s.channels[c];
     m.channel_entry.push_back(ch.entry_stage);
-    const double cpl = read(ch.cost_per_lead);
-    const double max_leads = read(ch.max_leads);
-    const double half = read(ch.half_saturation_spend);
+    // Spend, cost per lead, max leads and the half-saturation spend may change in time (a
+    // schedule or a seasonal form).
+    const std::vector<double> cpl_t = read.in_time(ch.cost_per_lead);
+    const std::vector<double> max_t = read.in_time(ch.max_leads);
+    const std::vector<double> half_t = read.in_time(ch.half_saturation_spend);
+    const std::vector<double> spend_t =
+        ch.spend.size() == 1 ? read.in_time(ch.spend[0]) : std::vector<double>{};
+    const double cpl_level = cpl_t.empty() ? read(ch.cost_per_lead) : 0.0;
+    const double max_level = max_t.empty() ? read(ch.max_leads) : 0.0;
+    const double spend_level = ch.spend.size() == 1 && spend_t.empty() ? read(ch.spend[0]) : 0.0;
+    const double half_level = half_t.empty() ? read(ch.half_saturation_spend) : 0.0;
     for (int t = 0; t < T; ++t) {
-      const double spend = read(ch.spend.size() == 1 ? ch.spend[0] : ch.spend[t]);
+      const double cpl = cpl_t.empty() ? cpl_level : cpl_t[t];
+      const double half = half_t.empty() ? half_level : half_t[t];
+      const double max_leads = max_t.empty() ? max_level : max_t[t];
+      const double spend = ch.spend.size() != 1 ? read(ch.spend[t])
+                           : spend_t.empty()    ? spend_level
+                                                : spend_t[t];
       m.channel_spend[c * T + t] = spend;
       m.channel_leads[c * T + t] =
           ch.response == Response::Linear ? spend / cpl : saturating(spend, max_leads, half);
@@ -227,10 +323,24 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   const auto& rp = s.retention;
   double reduction = 0.0;
   if (rp.mode != RetentionSpend::None) {
-    const double x = read(rp.spend);
-    reduction = saturating(x, read(rp.max_churn_reduction), read(rp.half_saturation));
+    const double x = read.level(rp.spend);
+    const double top = read(rp.max_churn_reduction), half = read.level(rp.half_saturation);
+    reduction = saturating(x, top, half);
     if (rp.mode == RetentionSpend::PerCustomer) m.retention_per_customer = x;
     else m.retention_fixed = x;
+    // A retention spend (or half-saturation spend) that changes in time changes the churn
+    // reduction of each period.
+    const std::vector<double> x_t = read.in_time(rp.spend);
+    const std::vector<double> half_t = read.in_time(rp.half_saturation);
+    if (!x_t.empty())
+      (rp.mode == RetentionSpend::PerCustomer ? m.retention_per_customer_t : m.retention_fixed_t) =
+          x_t;
+    if (!x_t.empty() || !half_t.empty()) {
+      m.retention_factor_t.resize(static_cast<std::size_t>(T));
+      for (int t = 0; t < T; ++t)
+        m.retention_factor_t[t] =
+            1.0 - saturating(x_t.empty() ? x : x_t[t], top, half_t.empty() ? half : half_t[t]);
+    }
   }
   m.retention_factor = 1.0 - reduction;
 
@@ -253,11 +363,11 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   for (int k = 0; k < K; ++k) {
     const Segment& seg = s.segments[k];
     m.sbg.push_back(seg.churn_model == ChurnModel::ShiftedBetaGeometric);
-    m.churn_const.push_back(read(seg.churn));
+    m.churn_const.push_back(read.level(seg.churn));
     m.churn_scale.push_back(read(seg.churn_multiplier));
     m.sbg_alpha.push_back(read(seg.sbg_alpha));
     m.sbg_beta.push_back(read(seg.sbg_beta));
-    m.orders_per_period.push_back(read(seg.orders_per_period));
+    m.orders_per_period.push_back(read.level(seg.orders_per_period));
     m.order_model.push_back(seg.order_model);
     // The reader gives a Bernoulli rate the probability domain; a scenario built in code may not.
     if (seg.order_model == OrderModel::Bernoulli && !(m.orders_per_period.back() <= 1.0)) {
@@ -268,11 +378,11 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
                        " is not a probability (order_model = \"bernoulli\" needs a purchase "
                        "probability per period in [0, 1])");
     }
-    m.order_value.push_back(read(seg.order_value));
+    m.order_value.push_back(read.level(seg.order_value));
     m.order_value_cv.push_back(read(seg.order_value_cv));
     m.gross_margin.push_back(read(seg.gross_margin));
-    m.cost_to_serve.push_back(read(seg.cost_to_serve));
-    m.referral_rate.push_back(read(seg.referrals_per_customer));
+    m.cost_to_serve.push_back(read.level(seg.cost_to_serve));
+    m.referral_rate.push_back(read.level(seg.referrals_per_customer));
     double leave = 0.0;
     for (int j = 0; j < K; ++j) {
       if (j == k || seg.migration.empty()) continue;
@@ -318,6 +428,38 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
         m.referral_by_tenure[i] = m.referral_rate[k] * referrals(step);
       }
     }
+  }
+  // Parameters over time: per-period values of the keys that follow a schedule or a season.
+  {
+    const auto seg = [&](Param Segment::*key) {
+      return [&s, key](int k) -> const Param& { return s.segments[k].*key; };
+    };
+    std::vector<double> unused;
+    resolve_in_time(K, T, read, seg(&Segment::churn), m.churn_const, m.churn_t, unused);
+    resolve_in_time(K, T, read, seg(&Segment::orders_per_period), m.orders_per_period, m.orders_t,
+                    m.orders_f);
+    resolve_in_time(K, T, read, seg(&Segment::order_value), m.order_value, m.value_t, m.value_f);
+    resolve_in_time(K, T, read, seg(&Segment::cost_to_serve), m.cost_to_serve, m.cost_t, m.cost_f);
+    resolve_in_time(K, T, read, seg(&Segment::referrals_per_customer), m.referral_rate,
+                    m.referral_t, m.referral_f);
+    // The churn of a segment with sBG churn is unused: its values in time too.
+    for (int k = 0; k < K && !m.churn_t.empty(); ++k)
+      if (m.sbg[k]) std::fill_n(m.churn_t.begin() + static_cast<std::ptrdiff_t>(k) * T, T, 0.0);
+    for (int k = 0; k < K && !m.orders_t.empty(); ++k)
+      if (m.order_model[k] == OrderModel::Bernoulli)
+        for (int t = 0; t < T; ++t)
+          if (!(m.orders_t[static_cast<std::size_t>(k) * T + t] <= 1.0))
+            throw InputError(s.segments[k].orders_per_period.where.prefix() +
+                             s.segments[k].orders_per_period.path + " in period " +
+                             std::to_string(t + 1) + " of replication " +
+                             std::to_string(read.replication()) +
+                             " is not a probability (order_model = \"bernoulli\" needs a "
+                             "purchase probability per period in [0, 1])");
+    std::vector<double> nurture_level;
+    for (const auto& st : m.stage_rates) nurture_level.push_back(st.nurture_cost);
+    resolve_in_time(
+        S, T, read, [&s](int i) -> const Param& { return s.stages[i].nurture_cost; }, nurture_level,
+        m.nurture_cost_t, unused);
   }
   m.hazard.resize(static_cast<std::size_t>(K * m.tenures));
   for (int k = 0; k < K; ++k)
@@ -411,6 +553,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
 
 }  // namespace
 
+double ModelParams::hazard_in_period(int k, int tau, int t) const {
+  double h = churn_t.empty() ? churn_const[k] : churn_t[static_cast<std::size_t>(k) * horizon + t];
+  if (sbg[k]) h = sbg_hazard(sbg_alpha[k], sbg_beta[k], tau);
+  const double rf = retention_factor_t.empty() ? retention_factor : retention_factor_t[t];
+  return std::min(1.0, h * churn_scale[k] * rf);
+}
+
 double ModelParams::hazard_at(int k, int tau) const {
   double h = churn_const[k];
   if (sbg[k]) h = sbg_hazard(sbg_alpha[k], sbg_beta[k], tau);
@@ -429,12 +578,15 @@ ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replica
   const double* row = nullptr;
   if (const auto& d = s.parameter_draws; d && d->rows() > 0)
     row = &d->values[parameter_draws_row(d->rows(), seed, replication) * d->columns.size()];
-  return build(s, ParamReader(true, seed, replication, periods_per_year(s.simulation.period), row),
-               valuation);
+  ParamReader read(true, seed, replication, periods_per_year(s.simulation.period), row);
+  read.set_calendar(s.simulation.horizon, s.simulation.start_season);
+  return build(s, read, valuation);
 }
 
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {
-  return build(s, ParamReader(false, 0, 0, periods_per_year(s.simulation.period)), valuation);
+  ParamReader read(false, 0, 0, periods_per_year(s.simulation.period));
+  read.set_calendar(s.simulation.horizon, s.simulation.start_season);
+  return build(s, read, valuation);
 }
 
 bool has_uncertainty(const Scenario& s) {

@@ -89,6 +89,16 @@ const char* period_name(PeriodUnit p) {
   return "month";
 }
 
+double seasonal_factor(const Seasonality& s, int t, int start_season, double periods_per_year) {
+  double f = 1.0;
+  if (!s.indices.empty()) {
+    const int n = static_cast<int>(s.indices.size());
+    f = s.indices[static_cast<std::size_t>(((start_season - 1 + t) % n + n) % n)];
+  }
+  if (s.trend != 0.0) f *= std::pow(1.0 + s.trend, t / periods_per_year);
+  return f;
+}
+
 int Scenario::segment_index(const std::string& n) const {
   for (std::size_t i = 0; i < segments.size(); ++i)
     if (segments[i].name == n) return static_cast<int>(i);
@@ -103,8 +113,15 @@ int Scenario::stage_index(const std::string& n) const {
 
 namespace {
 // One traversal serves both constness overloads.
-template <class S, class F>
-void visit_params(S& s, F&& f) {
+template <class S, class G>
+void visit_params(S& s, G&& g) {
+  // A schedule is its elements ("<path>[i]"), each a parameter of its own.
+  const auto f = [&](auto& p) {
+    if (p.schedule.empty())
+      g(p);
+    else
+      for (auto& e : p.schedule) g(e);
+  };
   f(s.simulation.annual_discount_rate);
   for (auto& st : s.stages) {
     f(st.advance);

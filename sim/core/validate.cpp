@@ -125,6 +125,74 @@ double smallest(const Param& p) {
   return std::min(iv.lo * p.scale + p.shift, iv.hi * p.scale + p.shift);
 }
 
+//! The range of a key over the periods of the horizon (docs/scenario.md, "Schedules and
+//! seasonality"), by the rule of largest() and smallest(): over a schedule's elements, or the
+//! level's bound times the largest (smallest) seasonal factor. Values written per year are
+//! converted to the period first, as the model does.
+struct InTimeBounds {
+  const SimulationSettings& sim;
+
+  [[nodiscard]] double per_period(const Param& p, double x) const {
+    if (!p.per_year) return x;
+    const double P = periods_per_year(sim.period);
+    if (p.per_period == PerPeriod::Probability) return -std::expm1(std::log1p(-x) / P);
+    if (p.per_period == PerPeriod::Amount) return x / P;
+    return x;
+  }
+  [[nodiscard]] double factor(const Param& p, bool top) const {
+    double f = top ? 0.0 : std::numeric_limits<double>::infinity();
+    for (int t = 0; t < sim.horizon; ++t) {
+      const double x =
+          seasonal_factor(p.seasonal, t, sim.start_season, periods_per_year(sim.period));
+      f = top ? std::max(f, x) : std::min(f, x);
+    }
+    return f;
+  }
+  [[nodiscard]] double largest(const Param& p) const {
+    if (!p.schedule.empty()) {
+      double hi = -std::numeric_limits<double>::infinity();
+      for (const Param& e : p.schedule) hi = std::max(hi, clvsim::largest(e));
+      return hi;
+    }
+    if (!p.seasonal.written) return clvsim::largest(p);
+    return per_period(p, clvsim::largest(p)) * factor(p, true);
+  }
+  [[nodiscard]] double smallest(const Param& p) const {
+    if (!p.schedule.empty()) {
+      double lo = std::numeric_limits<double>::infinity();
+      for (const Param& e : p.schedule) lo = std::min(lo, clvsim::smallest(e));
+      return lo;
+    }
+    if (!p.seasonal.written) return clvsim::smallest(p);
+    return per_period(p, clvsim::smallest(p)) * factor(p, false);
+  }
+};
+
+//! A probability with a seasonal form stays a probability in every period of the horizon:
+//! its level's bound (largest()) times the largest calendar factor is at most 1.
+void check_in_time(const Param& p, const SimulationSettings& sim) {
+  if (!p.seasonal.written) return;
+  const double hi = InTimeBounds{sim}.largest(p);
+  if (!std::isfinite(hi))
+    throw InputError::at(p.seasonal.where, key_of(p), show(p),
+                         "grows beyond the largest number within the horizon",
+                         "the level times its seasonal index and (1 + trend)^((t - 1) / periods "
+                         "per year) must stay a finite number in every period; lower the trend");
+  if (p.domain == Domain::Positive && !(InTimeBounds{sim}.smallest(p) > 0.0))
+    throw InputError::at(p.seasonal.where, key_of(p), show(p),
+                         "is 0 in some period (a seasonal index of 0)",
+                         "it must be > 0 in every period of the horizon: give the indices of "
+                         "the periods simulated values > 0");
+  if (p.domain != Domain::Probability) return;
+  if (hi <= 1.0 + SUM_TOLERANCE) return;
+  throw InputError::at(
+      p.seasonal.where, key_of(p), show(p),
+      "reaches " + rounded(hi) + " in some period, more than 1",
+      "a probability times its seasonal index and trend factor must stay in [0, 1] in every "
+      "period of the horizon (for uniform and triangular distributions the top of their "
+      "support is used); lower the level, the largest index or the trend");
+}
+
 //! Written order, to blame the value that tipped a sum over. A value from another file than
 //! the scenario's own (`top`) counts as later: it is most often a variant's override, written
 //! after the scenario and applied to it. (With extends it is a base's value; the message names
@@ -225,7 +293,7 @@ void check_mix(const Scenario& s, const std::vector<Param>& mix, const std::stri
 //! sBG churn the hazard alpha / (alpha + beta + t) is largest in the first period (t = 0).
 //! Bounds follow largest(): uniform and triangular at the edge of their support (the largest
 //! alpha, smallest beta), other parameters at their value.
-void check_hazard(const Segment& seg, const std::string& top) {
+void check_hazard(const Segment& seg, const std::string& top, const SimulationSettings& sim) {
   const Param& m = seg.churn_multiplier;
   const std::string path = "segments." + seg.name;
   const std::string mkey = m.path.empty() ? path + ".churn_multiplier" : m.path;
@@ -233,7 +301,8 @@ void check_hazard(const Segment& seg, const std::string& top) {
       "; for uniform and triangular distributions the edge of their support is used";
   if (seg.churn_model == ChurnModel::Constant) {
     const Param& c = seg.churn;
-    const double hi = std::max(c.value * m.value, largest(c) * largest(m));
+    const double hi = c.varies() ? InTimeBounds{sim}.largest(c) * largest(m)
+                                 : std::max(c.value * m.value, largest(c) * largest(m));
     if (hi <= 1.0 + SUM_TOLERANCE) return;
     const bool uncertain = has_written_bounds(c) || has_written_bounds(m);
     throw InputError::at(
@@ -314,6 +383,7 @@ void check_growth(const Scenario& s) {
     double amount;
   };
   const double T = s.simulation.horizon;
+  const InTimeBounds in_time{s.simulation};
   const auto fail = [&](const Param& p, const std::string& problem, const std::string& how) {
     throw InputError::at(p.where, key_of(p), show(p), problem,
                          how +
@@ -337,11 +407,13 @@ void check_growth(const Scenario& s) {
     const Param* blame = nullptr;
     for (const Param& spend : ch.spend) {
       const bool linear = ch.response == Response::Linear;
-      const double leads =
-          linear ? largest(spend) / smallest(ch.cost_per_lead) : largest(ch.max_leads);
+      const double leads = linear ? in_time.largest(spend) / in_time.smallest(ch.cost_per_lead)
+                                  : in_time.largest(ch.max_leads);
       if (blame && !(leads > most)) continue;
       most = leads;
-      blame = !linear ? &ch.max_leads : largest(spend) > MAX_COUNT ? &spend : &ch.cost_per_lead;
+      blame = !linear                              ? &ch.max_leads
+              : in_time.largest(spend) > MAX_COUNT ? &spend
+                                                   : &ch.cost_per_lead;
     }
     if (!blame) continue;
     if (!(most <= MAX_COUNT))
@@ -366,13 +438,13 @@ void check_growth(const Scenario& s) {
              " people into the model within the horizon, more than 2^53",
          sum);
   for (const Segment& seg : s.segments) {
-    const double orders = people * largest(seg.orders_per_period);
+    const double orders = people * in_time.largest(seg.orders_per_period);
     if (!(orders <= MAX_COUNT))
       fail(seg.orders_per_period,
            "gives up to " + rounded(orders) + " orders in a period, more than 2^53",
            "orders per period = customers x orders_per_period, with up to " + rounded(people) +
                " customers (" + sum + ")");
-    const double referred = people * largest(seg.referrals_per_customer);
+    const double referred = people * in_time.largest(seg.referrals_per_customer);
     if (!(referred <= MAX_COUNT))
       fail(seg.referrals_per_customer,
            "gives up to " + rounded(referred) + " referred prospects in a period, more than 2^53",
@@ -446,7 +518,7 @@ double curve_top(const TenureCurve& c) {
 
 //! Curves by tenure: a geometric rate above -1, and probabilities (a gross margin, a Bernoulli
 //! purchase probability) that stay probabilities at every tenure.
-void check_curves(const Segment& seg) {
+void check_curves(const Segment& seg, const SimulationSettings& sim) {
   const TenureCurves& c = seg.by_tenure;
   for (const TenureCurve* curve : {&c.orders_per_period, &c.order_value, &c.gross_margin,
                                    &c.cost_to_serve, &c.referrals_per_customer}) {
@@ -460,7 +532,7 @@ void check_curves(const Segment& seg) {
   const auto check_probability = [&](const TenureCurve& curve, const Param& base,
                                      const char* what) {
     if (!curve.active()) return;
-    const double top = curve_top(curve) * largest(base);
+    const double top = curve_top(curve) * InTimeBounds{sim}.largest(base);
     if (top <= 1.0 + SUM_TOLERANCE) return;
     const Param& blame = curve.kind == TenureCurve::Kind::Table ? base
                          : curve.has_limit                      ? curve.limit
@@ -649,9 +721,10 @@ void validate(const Scenario& s) {
   }
 
   // Every value inside its domain, every distribution well formed.
-  for_each_param(s, [](const Param& p) {
+  for_each_param(s, [&](const Param& p) {
     check_param(p);
     check_transformed_support(p);
+    check_in_time(p, s.simulation);
   });
   check_rates(s);
 
@@ -670,8 +743,8 @@ void validate(const Scenario& s) {
     throw InputError::at(file_only(s), "segments", "", "defines no segment",
                          "at least one [segments.<name>] table is required");
   check_unique(s.segments, "segment", "segments");
-  for (const auto& seg : s.segments) check_hazard(seg, s.source_file);
-  for (const auto& seg : s.segments) check_curves(seg);
+  for (const auto& seg : s.segments) check_hazard(seg, s.source_file, s.simulation);
+  for (const auto& seg : s.segments) check_curves(seg, s.simulation);
   const std::size_t nseg = s.segments.size();
   for (std::size_t i = 0; i < nseg; ++i) {
     const Segment& seg = s.segments[i];

@@ -48,8 +48,8 @@ const Names TOP_KEYS = {"scenario", "simulation",      "funnel",   "channels",
                         "extends",  "parameter_draws", "optimize", "market"};
 const Names SCENARIO_KEYS = {"name", "description", "currency"};
 const Names SIMULATION_KEYS = {
-    "period",         "horizon",     "replications", "seed", "annual_discount_rate",
-    "ltv_tenure_cap", "ltv_horizon", "rates_per",   "booking"};
+    "period",         "horizon",     "replications", "seed",    "annual_discount_rate",
+    "ltv_tenure_cap", "ltv_horizon", "rates_per",    "booking", "start_season"};
 const Names STAGE_KEYS = {"advance", "drop", "nurtured_advance", "nurtured_drop", "nurture_cost"};
 const Names CHANNEL_KEYS = {
     "spend",       "response",   "cost_per_lead", "max_leads", "half_saturation_spend",
@@ -454,6 +454,11 @@ class Reader {
 
  private:
   std::string file_;  //!< the file named by the user; fallback for nodes without a path
+  // The calendar of the scenario, known once [simulation] is read: schedules and seasonal
+  // profiles are checked against it.
+  int horizon_ = 36;
+  int periods_per_year_ = 12;
+  PeriodUnit period_ = PeriodUnit::Month;
   std::vector<std::string> files_read_;
   Sources sources_;
 
@@ -688,18 +693,29 @@ class Reader {
 
   // ---- parameters ----
 
-  //! A number or a distribution table, into a Param whose domain is already set.
+  //! A number or a distribution table, into a Param whose domain is already set; for a key
+  //! that may change in time, also a schedule or a seasonal form.
   void read_param(Param& p, const toml::node& n, const std::string& path) const {
     p.path = path;
     p.where = loc(n);
     p.dist.reset();
     p.per_year = false;
+    p.seasonal = Seasonality{};
+    p.schedule.clear();
     const std::string accepted = std::string(domain_description(p.domain));
     if (n.is_integer() || n.is_floating_point()) {
       p.value = finite_number(n, path, accepted);
       return;
     }
+    if (const auto* a = n.as_array(); a && p.in_time) {
+      read_schedule(p, *a, path);
+      return;
+    }
     if (const auto* t = n.as_table()) {
+      if (t->get("seasonal") || t->get("trend")) {
+        read_seasonal(p, *t, path);
+        return;
+      }
       if (const toml::node* per = t->get("per")) {
         read_per(p, *per, join(path, "per"));
         if (const toml::node* v = t->get("value")) {
@@ -716,7 +732,137 @@ class Reader {
     }
     fail_type(n, path, "a number",
               std::string("expected ") + domain_accepts(p.domain) +
-                  ", or an uncertainty distribution such as " + DIST_EXAMPLE);
+                  ", or an uncertainty distribution such as " + DIST_EXAMPLE +
+                  (p.in_time ? std::string(", or a schedule [one value per period] (") +
+                                   std::to_string(horizon_) +
+                                   " values), or a seasonal form { value = ..., seasonal = "
+                                   "[...], trend = ... }"
+                             : std::string()));
+  }
+
+  //! A schedule: exactly simulation.horizon values, each a parameter "<path>[i]".
+  void read_schedule(Param& p, const toml::array& a, const std::string& path) const {
+    if (a.size() != static_cast<std::size_t>(horizon_))
+      throw InputError::at(
+          p.where, path, written(a),
+          "has " + std::to_string(a.size()) + " element" + (a.size() == 1 ? "" : "s"),
+          "a schedule needs one value per period: simulation.horizon = " +
+              std::to_string(horizon_) + " elements; or give one number for a constant value");
+    Param element = p;
+    element.in_time = false;
+    element.schedule.clear();
+    double sum = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      Param e = element;
+      read_param(e, a[i], indexed(path, i));
+      sum += e.value;
+      p.schedule.push_back(std::move(e));
+    }
+    // The point value of the whole key: the schedule's mean (what a stationary use of it, the
+    // customer-value chain, takes).
+    p.value = sum / static_cast<double>(a.size());
+  }
+
+  //! A seasonal form: { value = x or a distribution's keys, seasonal = [indices], trend = g,
+  //! per = "year" }. The level is the parameter; the indices and the trend are fixed numbers.
+  void read_seasonal(Param& p, const toml::table& t, const std::string& path) const {
+    const Names own = {"seasonal", "trend"};
+    if (!p.in_time) {
+      const toml::node& n = t.get("seasonal") ? *t.get("seasonal") : *t.get("trend");
+      throw InputError::at(
+          loc(n), join(path, t.get("seasonal") ? "seasonal" : "trend"), written(n),
+          "is not accepted here",
+          path.rfind("variants.", 0) == 0
+              ? "a variant's set replaces the level of a key and keeps the scenario's calendar: "
+                "set a number or a distribution, and write a seasonal profile or a trend on the "
+                "key itself (docs/scenario.md, \"Schedules and seasonality\")"
+              : "a seasonal profile or a trend applies to the rates, probabilities and money per "
+                "period or per order of the scenario (docs/scenario.md, \"Schedules and "
+                "seasonality\"); this key is constant over time");
+    }
+    Seasonality season;
+    season.written = true;
+    season.where = loc(t);
+    const int P = periods_per_year_;
+    if (const toml::node* n = t.get("seasonal")) {
+      const std::string sp = join(path, "seasonal");
+      const std::string lengths =
+          "an array of one index per period of the year: 12 for months, 52 for weeks, 4 for "
+          "quarters";
+      const auto* a = n->as_array();
+      if (!a) fail_type(*n, sp, "an array", "expected " + lengths);
+      if (P != 12 && P != 52 && P != 4)
+        throw InputError::at(loc(*n), sp, written(*n),
+                             std::string("is not accepted with simulation.period = \"") +
+                                 period_name(period_) + "\"",
+                             "seasonal profiles need periods of a month, a week or a quarter; "
+                             "use a schedule (one value per period) or a trend alone");
+      if (a->size() != static_cast<std::size_t>(P))
+        throw InputError::at(loc(*n), sp, written(*n),
+                             "has " + std::to_string(a->size()) + " indices",
+                             "with simulation.period = \"" + std::string(period_name(period_)) +
+                                 "\" it needs " + std::to_string(P) +
+                                 " (accepted lengths: 12 for months, 52 for weeks, 4 for "
+                                 "quarters), one per period of the year from season 1 on");
+      double sum = 0.0;
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const toml::node& e = (*a)[i];
+        const std::string ep = indexed(sp, i);
+        if (!e.is_integer() && !e.is_floating_point())
+          fail_type(e, ep, "a number", "a seasonal index is a number >= 0");
+        const double x = finite_number(e, ep, "a seasonal index is a number >= 0");
+        if (x < 0.0)
+          throw InputError::at(loc(e), ep, written(e), "is negative",
+                               "a seasonal index is a number >= 0 that multiplies the level");
+        season.indices.push_back(x);
+        sum += x;
+      }
+      const double n_idx = static_cast<double>(a->size());
+      if (std::abs(sum - n_idx) > 1e-9 * n_idx) {
+        char mean[48];
+        std::snprintf(mean, sizeof mean, "%.10g", sum / n_idx);
+        throw InputError::at(loc(*n), sp, written(*n), std::string("has mean ") + mean,
+                             "the indices must average 1 (within 1e-9) so that the level keeps "
+                             "its meaning, the average over a year; divide each index by " +
+                                 std::string(mean));
+      }
+    }
+    if (const toml::node* n = t.get("trend")) {
+      const std::string tp = join(path, "trend");
+      const std::string rule =
+          "the growth per year, a number > -1 (0.05 for +5% a year), compounded every period";
+      if (!n->is_integer() && !n->is_floating_point()) fail_type(*n, tp, "a number", rule);
+      season.trend = finite_number(*n, tp, rule);
+      if (!(season.trend > -1.0))
+        throw InputError::at(loc(*n), tp, written(*n), "is out of range", "must be " + rule);
+    }
+    // The level: a number (value), or a distribution; either may be per year.
+    Names extra = own;
+    if (const toml::node* per = t.get("per")) {
+      read_per(p, *per, join(path, "per"));
+      extra.push_back("per");
+    }
+    const std::string accepted = std::string(domain_description(p.domain));
+    if (const toml::node* v = t.get("value")) {
+      Names keys = extra;
+      keys.push_back("value");
+      check_keys(t, path, keys, "is not a key of a seasonal value");
+      if (!v->is_integer() && !v->is_floating_point())
+        fail_type(*v, join(path, "value"), "a number", accepted);
+      p.value = finite_number(*v, join(path, "value"), accepted);
+      p.where = loc(*v);
+    } else if (t.get("dist")) {
+      read_distribution(p, t, path, extra);
+    } else {
+      Names keys = extra;
+      keys.push_back("value");
+      for (const auto& k : DIST_KEYS) keys.push_back(k);
+      check_keys(t, path, keys, "is not a key of a seasonal value");
+      fail_missing(loc(t), path, "value",
+                   "the level that the seasonal indices and the trend multiply: value = a "
+                   "number, or a distribution (dist = ..., with its keys)");
+    }
+    p.seasonal = std::move(season);
   }
 
   //! `per = "year"`: the value is per year, for a key that is per period.
@@ -733,11 +879,14 @@ class Reader {
     p.per_year = true;
   }
 
-  void read_distribution(Param& p, const toml::table& t, const std::string& path) const {
+  //! `extra`: keys of the enclosing form read elsewhere (a seasonal form's).
+  void read_distribution(Param& p, const toml::table& t, const std::string& path,
+                         const Names& extra = {}) const {
     using K = Distribution::Kind;
     // Without a valid 'dist', a misspelt key is judged against every distribution's keys;
     // with one, against that distribution's keys only.
     Names dist_keys = DIST_KEYS;
+    dist_keys.insert(dist_keys.end(), extra.begin(), extra.end());
     if (p.per_year) dist_keys.push_back("per");
     if (!t.get("dist")) check_keys(t, path, dist_keys, "is not a known key of a distribution");
     const std::vector<std::pair<std::string, K>> kinds = {{"normal", K::Normal},
@@ -774,7 +923,9 @@ class Reader {
         break;
     }
     Names accepted = {"dist"};
-    if (p.per_year) accepted.push_back("per");
+    accepted.insert(accepted.end(), extra.begin(), extra.end());
+    if (p.per_year && std::find(accepted.begin(), accepted.end(), "per") == accepted.end())
+      accepted.push_back("per");
     for (const auto& f : fields) accepted.push_back(f.key);
     check_keys(t, path, accepted,
                std::string("is not a key of a ") + kind_name(*kind) + " distribution");
@@ -974,6 +1125,14 @@ void Reader::read_simulation(Scenario& s, const toml::table& root) const {
                       "must be an integer number of periods >= 0; 0 means the longer of the tenure "
                       "cap and the horizon"))
     sim.ltv_horizon = static_cast<int>(*v);
+  {
+    const int P = static_cast<int>(periods_per_year(sim.period));
+    if (auto v = int_at(*t, "start_season", "simulation.start_season", 1, P,
+                        "must be an integer in [1, " + std::to_string(P) +
+                            "]: the period of the year that period 1 is (the month for "
+                            "monthly periods, the week for weekly, the quarter for quarterly)"))
+      sim.start_season = static_cast<int>(*v);
+  }
   if (auto b = choice_at<Booking>(
           *t, "booking", "simulation.booking",
           {{"end", Booking::EndOfPeriod}, {"start", Booking::StartOfPeriod}}, "booking"))
@@ -1335,7 +1494,7 @@ void Reader::read_channels(Scenario& s, const toml::table& root) const {
         ch.spend.push_back(std::move(p));
       }
     } else {
-      Param p{0.0, Domain::NonNegative, PerPeriod::Amount};
+      Param p{0.0, Domain::NonNegative, PerPeriod::Amount, InTime::Yes};
       read_param(p, *spend, sp);
       ch.spend.push_back(std::move(p));
     }
@@ -2136,6 +2295,9 @@ Scenario Reader::build(const toml::table& root) {
   check_keys(root, "", TOP_KEYS);
   read_scenario_table(s, root);
   read_simulation(s, root);
+  horizon_ = s.simulation.horizon;
+  period_ = s.simulation.period;
+  periods_per_year_ = static_cast<int>(periods_per_year(period_));
   read_funnel(s, root);
   read_segments(s, root);
   read_channels(s, root);

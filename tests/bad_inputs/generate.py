@@ -252,17 +252,18 @@ class Generator:
                 ik = split_key(m.group(1).rstrip(" =").strip())
                 if "dist" in v and ik[-1] not in ("sd", "alpha", "beta", "min", "max", "mode", "mean"):
                     continue
-                # A distribution's parameters are reported with the parameter's key; an
-                # override's value with its key path (the pattern).
-                ikey = key if "dist" in v else show_key([*key_parts(key), *ik])
+                # A distribution's parameters, and the level of a seasonal form or a value per
+                # year ({ value = ... }), are reported with the parameter's key; an override's
+                # value with its key path (the pattern).
+                ikey = key if "dist" in v or ik[-1] == "value" else show_key([*key_parts(key), *ik])
                 if last in ("set", "scale", "add"):
                     ikey = ik[-1]
                 elif parts[0] in ("sweep", "sensitivity") and len(parts) >= 3:
                     ikey = parts[2]  # the key path swept or varied: the value lands on it
                 base = v[:m.start(2)] + "%s" + v[m.end(2):]
-                # Adding -0.8 may well be valid, and so may a budget's negative coefficient and
-                # a falling curve by tenure (growth > -1, any slope).
-                if last not in ("add", "terms") and ik[-1] not in ("growth", "slope"):
+                # Adding -0.8 may well be valid, and so may a budget's negative coefficient, a
+                # falling curve by tenure (growth > -1, any slope) and a falling trend (> -1).
+                if last not in ("add", "terms") and ik[-1] not in ("growth", "slope", "trend"):
                     put(base % "-0.8", "negative_inner_%s" % ik[-1], ikey)
                 put(base % '"x"', "string_inner_%s" % ik[-1], ikey)
                 put(base % "nan", "nan_inner_%s" % ik[-1], ikey)
