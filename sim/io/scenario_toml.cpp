@@ -1767,13 +1767,13 @@ void Reader::read_variants(Scenario& s, const toml::table& root) const {
         goal.kind = RetentionGoal::Kind::Add;
         goal.value = *a;
         goal.where = loc(*g->get("add"));
-      } else if (auto v = number_at(*g, "target", join(gpath, "target"), "a level in (0, 1)")) {
-        if (!(*v > 0.0 && *v < 1.0))
+      } else if (auto lv = number_at(*g, "target", join(gpath, "target"), "a level in (0, 1)")) {
+        if (!(*lv > 0.0 && *lv < 1.0))
           throw InputError::at(loc(*g->get("target")), join(gpath, "target"),
                                written(*g->get("target")), "is not an annual retention",
                                "expected a level in (0, 1): 0.85 keeps 85% of customers a year");
         goal.kind = RetentionGoal::Kind::Target;
-        goal.value = *v;
+        goal.value = *lv;
         goal.where = loc(*g->get("target"));
       } else {
         throw InputError::at(loc(*g), gpath, "{}", "is empty",
