@@ -67,6 +67,24 @@ std::string two_segments(double churn, double m, double value_low, double value_
          "\norder_model = \"fixed\"\norder_value = " + std::to_string(value_high) + "\n" + extra;
 }
 
+// Two segments whose cells mix groups: a channel brings new customers into the cohort's cells,
+// lapsed customers are won back, and the low segment's churn depends on tenure (sBG).
+Scenario mixed_cells(const std::string& name) {
+  const std::string extra = R"(
+[channels.ads]
+spend = 3000
+cost_per_lead = 10
+segment_mix = { low = 1, high = 1 }
+[winback]
+attempt_cost = 2
+success_probability = 0.2
+window = 3
+)";
+  std::string text = two_segments(0.05, 0.04, 40.0, 90.0, extra);
+  text.replace(text.find("churn = 0.050000"), 16, "churn_sbg = { alpha = 1.2, beta = 9 }");
+  return parse_scenario(text, name);
+}
+
 }  // namespace
 
 TEST_CASE("Revenue retention of one segment is the annual retention", "[engine][finance]") {
@@ -124,19 +142,7 @@ TEST_CASE("Revenue retention follows the cohort through mixed cells, win-back an
   // New customers share the cohort's cells, lapsed members come back, churn depends on tenure:
   // the cohort is followed in proportion, exact in mean. The Monte Carlo mean of year 1's NRR
   // (fixed denominator) lies within 4 standard errors of the expected-value mode.
-  const std::string extra = R"(
-[channels.ads]
-spend = 3000
-cost_per_lead = 10
-segment_mix = { low = 1, high = 1 }
-[winback]
-attempt_cost = 2
-success_probability = 0.2
-window = 3
-)";
-  std::string text = two_segments(0.05, 0.04, 40.0, 90.0, extra);
-  text.replace(text.find("churn = 0.050000"), 16, "churn_sbg = { alpha = 1.2, beta = 9 }");
-  const Scenario s = parse_scenario(text, "mixed.toml");
+  const Scenario s = mixed_cells("mixed.toml");
   const Expected e(s);
   CHECK(e.at("nrr", 11) > e.at("grr", 11));
   check_monte_carlo(s, "nrr", 11, e.at("nrr", 11), 400);
@@ -367,19 +373,7 @@ TEST_CASE("Cohort means of a Monte Carlo replication match the expected-value mo
   // Cohorts share cells with the initial customers and with each other, migrate, lapse and are
   // won back; customers, revenue and cash are linear in the counts, so their Monte Carlo means
   // lie within 4 standard errors of the expected-value mode.
-  const std::string extra = R"(
-[channels.ads]
-spend = 3000
-cost_per_lead = 10
-segment_mix = { low = 1, high = 1 }
-[winback]
-attempt_cost = 2
-success_probability = 0.2
-window = 3
-)";
-  std::string text = two_segments(0.05, 0.04, 40.0, 90.0, extra);
-  text.replace(text.find("churn = 0.050000"), 16, "churn_sbg = { alpha = 1.2, beta = 9 }");
-  const Scenario s = parse_scenario(text, "cohorts.toml");
+  const Scenario s = mixed_cells("cohorts.toml");
   const Expected e(s);
   for (const char* name : {"cohort_1_customers", "cohort_1_revenue", "cohort_1_cash",
                            "cohort_2_customers", "cohort_2_revenue"})
