@@ -132,7 +132,7 @@ TEST_CASE("Bernoulli orders of a fixed active count are Binomial(n, p)", "[engin
     int n;
     double p;
   };
-  // n p below and above 10: the sampler's inversion and BTRS branches.
+  // n p below and above 18: the sampler's inversion and BTRS branches.
   for (const Case c : {Case{20, 0.2}, Case{400, 0.35}, Case{60, 0.9}}) {
     SECTION("n = " + std::to_string(c.n) + ", p = " + exact(c.p)) {
       const std::string toml =

@@ -187,15 +187,22 @@ TEST_CASE("binomial edge cases: n = 0, p = 0, p = 1 are exact and draw nothing",
 
 TEST_CASE("binomial matches the exact pmf in both regimes and on the p > 1/2 path", "[samplers]") {
   constexpr int N = 1'000'000;
-  // Inversion (BINV): n min(p, 1 - p) < 10.
+  static_assert(clvsim::BINOMIAL_INVERSION_BELOW == 18.0, "the cases below straddle it");
+  // Inversion (BINV): n min(p, 1 - p) < 18.
   check_binomial_pmf(1, 0.3, N, CELL + 10);
   check_binomial_pmf(20, 0.3, N, CELL + 11);
   check_binomial_pmf(20, 0.5, N, CELL + 12);
   check_binomial_pmf(20, 0.7, N, CELL + 13);              // symmetry: 20 - Bin(20, 0.3)
-  check_binomial_pmf(1000, 0.0099, N, CELL + 14);         // n p = 9.9, last inversion case
+  check_binomial_pmf(1000, 0.0099, N, CELL + 14);         // n p = 9.9
   check_binomial_pmf(1'000'000'000, 3e-9, N, CELL + 15);  // huge n, q^n from log1p
-  // BTRS: n min(p, 1 - p) >= 10.
-  check_binomial_pmf(1000, 0.01, N, CELL + 16);  // n p = 10, first BTRS case
+  check_binomial_pmf(1000, 0.01, N, CELL + 16);           // n p = 10
+  check_binomial_pmf(400, 0.035, N, CELL + 24);           // n p = 14
+  check_binomial_pmf(1000, 0.0179, N, CELL + 25);         // n p = 17.9, last inversion case
+  check_binomial_pmf(1000, 0.9821, N, CELL + 26);         // symmetry, n q = 17.9
+  check_binomial_pmf(35, 0.5, N, CELL + 27);              // p = 1/2 at n p = 17.5: q^n = 2^-35
+  // BTRS: n min(p, 1 - p) >= 18.
+  check_binomial_pmf(1000, 0.018, N, CELL + 28);  // n p = 18, first BTRS case
+  check_binomial_pmf(36, 0.5, N, CELL + 29);      // p = 1/2 at n p = 18
   check_binomial_pmf(1000, 0.02, N, CELL + 17);
   check_binomial_pmf(1000, 0.98, N, CELL + 18);  // symmetry into BTRS
   check_binomial_pmf(500, 0.4, N, CELL + 19);
@@ -205,6 +212,37 @@ TEST_CASE("binomial matches the exact pmf in both regimes and on the p > 1/2 pat
   // sd = 9.7: BTRS's acceptance test by pmf ratios within 15 of the mode and by Stirling
   // log-ratios beyond both decide many attempts.
   check_binomial_pmf(2000, 0.05, N, CELL + 23);
+}
+
+// For n beyond 10^12, lgamma(n + 1) loses the pmf's precision: there Binomial(n, p) with n p
+// fixed is held to Poisson(n p) instead, which it matches in total variation to n p^2 (Le Cam
+// 1960), below 1e-12 in these cases.
+void check_binomial_pmf_huge_n(Count n, double p, int draws, std::uint64_t cell) {
+  const double mean = static_cast<double>(n) * p;
+  REQUIRE(mean * p < 1e-12);
+  RandomStream rng = test_stream(cell);
+  std::vector<std::int64_t> x(static_cast<std::size_t>(draws));
+  for (auto& k : x) k = clvsim::binomial(rng, n, p);
+  const std::string what = label("binomial", static_cast<double>(n), p);
+  INFO(what);
+  CHECK(*std::min_element(x.begin(), x.end()) >= 0);
+  const auto hi = static_cast<std::int64_t>(std::ceil(mean + 15.0 * std::sqrt(mean) + 30.0));
+  const auto r = clvsim::test::chi_square_discrete(x, 0, hi, [&](std::int64_t k) {
+    return std::exp(clvsim::test::poisson_log_pmf(mean, static_cast<double>(k)));
+  });
+  check_chi_square(r, what);
+}
+
+TEST_CASE("binomial with huge n matches its Poisson limit on both sides of the switch to BTRS",
+          "[samplers]") {
+  constexpr int N = 1'000'000;
+  constexpr Count n15 = 1'000'000'000'000'000;
+  constexpr Count n53 = 9'007'199'254'740'992;  // 2^53
+  check_binomial_pmf_huge_n(n15, 3e-15, N, CELL + 150);     // BINV, n p = 3
+  check_binomial_pmf_huge_n(n15, 1.79e-14, N, CELL + 151);  // BINV, n p = 17.9
+  check_binomial_pmf_huge_n(n15, 1.8e-14, N, CELL + 152);   // BTRS, n p = 18
+  check_binomial_pmf_huge_n(n53, 17.9 / 0x1p53, N, CELL + 153);  // BINV at n = 2^53
+  check_binomial_pmf_huge_n(n53, 18.0 / 0x1p53, N, CELL + 154);  // BTRS at n = 2^53
 }
 
 namespace {
@@ -270,6 +308,11 @@ TEST_CASE("binomial mean n p and variance n p (1 - p) within 4 SE", "[samplers]"
   // (n + 1) log(ratio near 1) are off by whole units there).
   check_binomial_moments(1'000'000'000'000'000, 0.2, N, CELL + 38);
   check_binomial_moments(9'000'000'000'000'000, 0.3, N, CELL + 39);
+  // At the switch from inversion to BTRS (n min(p, 1 - p) = 18), small and huge n.
+  check_binomial_moments(1000, 0.0179, N, CELL + 56);
+  check_binomial_moments(1000, 0.018, N, CELL + 57);
+  check_binomial_moments(1'000'000'000'000'000, 1.79e-14, N, CELL + 58);
+  check_binomial_moments(1'000'000'000, 1.0 - 1.79e-8, N, CELL + 59);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -601,9 +644,10 @@ TEST_CASE("samplers consume the number of uniforms their algorithm fixes", "[sam
                      label("PTRS attempts, poisson", mean));
     }
   }
-  SECTION("binomial: 1 per call by inversion (n min(p, q) < 10), pairs by BTRS") {
+  SECTION("binomial: 1 per call by inversion (n min(p, q) < 18), pairs by BTRS") {
     const std::vector<std::pair<Count, double>> inversion = {
-        {20, 0.3}, {20, 0.7}, {1000, 0.0099}, {1000, 0.9901}, {1'000'000'000, 3e-9}};
+        {20, 0.3},          {20, 0.7},    {1000, 0.0099}, {1000, 0.9901}, {1'000'000'000, 3e-9},
+        {1000, 0.0179},     {1000, 0.9821}, {35, 0.5},    {Count{1'000'000'000'000'000}, 1.79e-14}};
     for (const auto& [n, p] : inversion) {
       for (int i = 0; i < 10'000; ++i) {
         (void)clvsim::binomial(rng, n, p);
@@ -615,7 +659,8 @@ TEST_CASE("samplers consume the number of uniforms their algorithm fixes", "[sam
     // scaled to 1 at the mode m = floor((n + 1) p) (Hoermann 1993), so attempts per call are
     // geometric with mean alpha * pmf(m), 2 uniforms each.
     const std::vector<std::pair<Count, double>> btrs = {
-        {1000, 0.01},   {1000, 0.99},         {500, 0.6},
+        {1000, 0.018},  {1000, 0.982},        {36, 0.5},            {500, 0.6},
+        {1'000'000'000, 1.8e-8},
         {100'000, 0.5}, {1'000'000'000, 0.3}, {Count{9'000'000'000'000'000}, 0.3}};
     for (const auto& [n, p] : btrs) {
       constexpr int N = 20'000;
@@ -683,7 +728,7 @@ TEST_CASE("samplers consume the number of uniforms their algorithm fixes", "[sam
 // Cells 1800-1927: precomputed sampler constants.
 TEST_CASE("binomial and multinomial with precomputed constants draw exactly what the plain samplers draw",
           "[samplers]") {
-  // Both regimes (BINV below n min(p, 1 - p) = 10, BTRS above), the p > 1/2 path and the edges.
+  // Both regimes (BINV below n min(p, 1 - p) = 18, BTRS from it), the p > 1/2 path and the edges.
   const double ps[] = {0.0, 1e-9, 0.003, 0.07, 0.25, 0.5, 0.5000001, 0.8, 0.97, 1.0};
   const Count ns[] = {0, 1, 7, 60, 143, 1000, 123456, Count{1} << 40};
   std::uint64_t cell = CELL + 800;
