@@ -26,6 +26,9 @@ namespace clvsim {
 class SampleDraws {
  public:
   using Count = clvsim::Count;
+  //! Whether multinomial() reads its `probs` (it draws by the conditionals): callers may skip
+  //! computing them.
+  static constexpr bool reads_probs = false;
   SampleDraws(std::uint64_t seed, std::uint64_t replication) : seed_(seed), rep_(replication) {}
 
   //! A count as the samplers take it; beyond 2^53 they are not exact (and beyond 2^63 the
@@ -101,6 +104,7 @@ class SampleDraws {
 class MeanDraws {
  public:
   using Count = double;
+  static constexpr bool reads_probs = true;
   double count(double x, Purpose, std::uint64_t) const { return x; }
   double binomial(double n, const BinomialProb& p, Purpose, std::uint64_t) const { return n * p.p; }
   double poisson(double mean, Purpose, std::uint64_t) const { return mean; }
@@ -142,6 +146,7 @@ struct DrawRecord {
 class RecordDraws {
  public:
   using Count = clvsim::Count;
+  static constexpr bool reads_probs = SampleDraws::reads_probs;
   RecordDraws(std::uint64_t seed, std::uint64_t replication, std::vector<DrawRecord>& log)
       : draw_(seed, replication), log_(&log) {}
 

@@ -625,7 +625,9 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
             nurture_by_stage[s] += static_cast<double>(n) * cost;
             nurture_by_source[src] += static_cast<double>(n) * cost;
           }
-          const std::array<double, 3> p = m.funnel_probs(s, nurtured);
+          // The probabilities themselves only where the draw policy reads them (expected values).
+          const std::array<double, 3> p =
+              Draws::reads_probs ? m.funnel_probs(s, nurtured) : std::array<double, 3>{};
           draw.multinomial(
               n, p, conditionals(m.funnel_draw, static_cast<std::size_t>(s * 2 + nurtured), 2),
               funnel_out, Purpose::Funnel,
