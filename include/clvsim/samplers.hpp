@@ -186,20 +186,45 @@ Count poisson(Rng& rng, double mean) {
 namespace detail {
 
 //! BINV with its per-probability constants given: s = p / (1 - p), log_q = log1p(-p).
+//! Inversion by sequential search: the least x with u <= F(x), the cdf F summed from
+//! pmf(0) = (1 - p)^n by the recurrence pmf(x) = pmf(x - 1) ((n + 1) s / x - s). The search goes
+//! by blocks of 4 values: their pmf and cdf first, then x counted from the 4 comparisons without
+//! branching, so that a draw ending in the first block (most draws of a small mean) pays no
+//! mispredicted loop exit; the last values below n go one by one. A uniform above F(n), possible
+//! only by rounding, draws again.
 template <class Rng>
 Count binomial_inversion(Rng& rng, Count n, double s, double log_q) {
-  // BINV: sequential search from 0 using the pmf recurrence.
   const double a = (static_cast<double>(n) + 1.0) * s;
   const double r0 = std::exp(static_cast<double>(n) * log_q);
   for (;;) {
-    double r = r0;
-    double u = rng.uniform();
-    Count x = 0;
-    while (u > r) {
-      u -= r;
+    const double u = rng.uniform();
+    // Blocks of 4 values x0..x0 + 3 while they are all <= n: the pmf and cdf at each, then the
+    // answer counted from the comparisons without branching.
+    double r = r0, c = r0;  // pmf(x0) and F(x0)
+    Count x0 = 0;
+    while (x0 + 3 <= n) {
+      const double x = static_cast<double>(x0);
+      // (a / 1 and a / 2 are exact: the first block divides once)
+      const double r1 = r * (x0 == 0 ? a - s : a / (x + 1.0) - s);
+      const double r2 = r1 * (x0 == 0 ? a * 0.5 - s : a / (x + 2.0) - s);
+      const double r3 = r2 * (a / (x + 3.0) - s);
+      const double c1 = c + r1, c2 = c1 + r2, c3 = c2 + r3;
+      if (u <= c3)
+        return x0 + static_cast<Count>(u > c) + static_cast<Count>(u > c1) +
+               static_cast<Count>(u > c2);
+      x0 += 4;
+      if (x0 > n) break;
+      r = r3 * (a / (x + 4.0) - s);
+      c = c3 + r;
+    }
+    // The last values one by one.
+    Count x = x0;
+    if (x > n) continue;
+    while (u > c) {
       ++x;
       if (x > n) break;
       r *= a / static_cast<double>(x) - s;
+      c += r;
     }
     if (x <= n) return x;
   }

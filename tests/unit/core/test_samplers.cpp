@@ -190,6 +190,9 @@ TEST_CASE("binomial matches the exact pmf in both regimes and on the p > 1/2 pat
   static_assert(clvsim::BINOMIAL_INVERSION_BELOW == 18.0, "the cases below straddle it");
   // Inversion (BINV): n min(p, 1 - p) < 18.
   check_binomial_pmf(1, 0.3, N, CELL + 10);
+  check_binomial_pmf(3, 0.5, N, CELL + 177);  // BINV's first block of 4 is all of 0..n
+  check_binomial_pmf(7, 0.45, N, CELL + 178);  // two blocks of 4
+  check_binomial_pmf(10, 0.4, N, CELL + 179);  // two blocks and the last 3 values one by one
   check_binomial_pmf(20, 0.3, N, CELL + 11);
   check_binomial_pmf(20, 0.5, N, CELL + 12);
   check_binomial_pmf(20, 0.7, N, CELL + 13);              // symmetry: 20 - Bin(20, 0.3)
@@ -243,6 +246,52 @@ TEST_CASE("binomial with huge n matches its Poisson limit on both sides of the s
   check_binomial_pmf_huge_n(n15, 1.8e-14, N, CELL + 152);   // BTRS, n p = 18
   check_binomial_pmf_huge_n(n53, 17.9 / 0x1p53, N, CELL + 153);  // BINV at n = 2^53
   check_binomial_pmf_huge_n(n53, 18.0 / 0x1p53, N, CELL + 154);  // BTRS at n = 2^53
+}
+
+namespace {
+// BINV as Kachitvichyanukul & Schmeiser (1988) state it: one value at a time, subtracting each
+// pmf from the uniform (the library's sampler compares with the cdf, by blocks of 4 values).
+Count binv_step_by_step(RandomStream& rng, Count n, double p) {
+  const double s = p / (1.0 - p);
+  const double a = (static_cast<double>(n) + 1.0) * s;
+  const double r0 = std::exp(static_cast<double>(n) * std::log1p(-p));
+  for (;;) {
+    double r = r0;
+    double u = rng.uniform();
+    Count x = 0;
+    while (u > r) {
+      u -= r;
+      ++x;
+      if (x > n) break;
+      r *= a / static_cast<double>(x) - s;
+    }
+    if (x <= n) return x;
+  }
+}
+}  // namespace
+
+TEST_CASE("BINV by blocks of 4 draws what the step-by-step search draws", "[samplers]") {
+  // Both find the least x with u <= F(x), F to within a few units in the last place, so they can
+  // only disagree when the uniform falls within rounding of F: never in these 2.4 10^6 draws.
+  // The cases cover n below one block (n < 3), the last value of the first block (n = 3: a
+  // uniform above F(3) draws again), draws ending in the first block, in later blocks and in the
+  // values after the last block, up to the switch to BTRS and n = 2^53.
+  const std::vector<std::pair<Count, double>> cases = {
+      {1, 0.3},         {2, 0.45},        {3, 0.5},           {4, 0.4},
+      {5, 0.2},         {7, 0.5},         {8, 0.49},          {21, 0.02},
+      {21, 0.3},        {35, 0.5},        {36, 0.4972},       {1000, 0.0179},
+      {1000, 0.004},    {100'000, 1e-4},  {1'000'000'000, 3e-9},
+      {Count{1'000'000'000'000'000}, 1.79e-14}, {Count{9'007'199'254'740'992}, 17.9 / 0x1p53}};
+  std::uint64_t cell = CELL + 160;  // 160-176
+  for (const auto& [n, p] : cases) {
+    INFO("binomial(" << n << ", " << p << ")");
+    REQUIRE(static_cast<double>(n) * p < clvsim::BINOMIAL_INVERSION_BELOW);
+    RandomStream a = test_stream(cell), b = test_stream(cell);
+    ++cell;
+    for (int i = 0; i < 2'400'000 / static_cast<int>(cases.size()); ++i)
+      REQUIRE(clvsim::binomial(a, n, p) == binv_step_by_step(b, n, p));
+    REQUIRE(a.draws() == b.draws());
+  }
 }
 
 namespace {
