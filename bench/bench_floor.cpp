@@ -57,7 +57,7 @@ Kind kind_of(const DrawRecord& d) {
     case DrawRecord::Kind::Binomial:
       if (d.n <= 0 || d.p->p <= 0.0 || d.p->p >= 1.0) return NoDraw;
       return static_cast<double>(d.n) * d.p->small < BINOMIAL_INVERSION_BELOW ? BinomialInversion
-                                                                             : BinomialBtrs;
+                                                                              : BinomialBtrs;
     case DrawRecord::Kind::Poisson:
       if (d.x <= 0.0) return NoDraw;
       return d.x < 10.0 ? PoissonInversion : PoissonPtrs;

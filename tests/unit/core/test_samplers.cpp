@@ -190,7 +190,7 @@ TEST_CASE("binomial matches the exact pmf in both regimes and on the p > 1/2 pat
   static_assert(clvsim::BINOMIAL_INVERSION_BELOW == 18.0, "the cases below straddle it");
   // Inversion (BINV): n min(p, 1 - p) < 18.
   check_binomial_pmf(1, 0.3, N, CELL + 10);
-  check_binomial_pmf(3, 0.5, N, CELL + 177);  // BINV's first block of 4 is all of 0..n
+  check_binomial_pmf(3, 0.5, N, CELL + 177);   // BINV's first block of 4 is all of 0..n
   check_binomial_pmf(7, 0.45, N, CELL + 178);  // two blocks of 4
   check_binomial_pmf(10, 0.4, N, CELL + 179);  // two blocks and the last 3 values one by one
   check_binomial_pmf(20, 0.3, N, CELL + 11);
@@ -240,10 +240,10 @@ TEST_CASE("binomial with huge n matches its Poisson limit on both sides of the s
           "[samplers]") {
   constexpr int N = 1'000'000;
   constexpr Count n15 = 1'000'000'000'000'000;
-  constexpr Count n53 = 9'007'199'254'740'992;  // 2^53
-  check_binomial_pmf_huge_n(n15, 3e-15, N, CELL + 150);     // BINV, n p = 3
-  check_binomial_pmf_huge_n(n15, 1.79e-14, N, CELL + 151);  // BINV, n p = 17.9
-  check_binomial_pmf_huge_n(n15, 1.8e-14, N, CELL + 152);   // BTRS, n p = 18
+  constexpr Count n53 = 9'007'199'254'740'992;                   // 2^53
+  check_binomial_pmf_huge_n(n15, 3e-15, N, CELL + 150);          // BINV, n p = 3
+  check_binomial_pmf_huge_n(n15, 1.79e-14, N, CELL + 151);       // BINV, n p = 17.9
+  check_binomial_pmf_huge_n(n15, 1.8e-14, N, CELL + 152);        // BTRS, n p = 18
   check_binomial_pmf_huge_n(n53, 17.9 / 0x1p53, N, CELL + 153);  // BINV at n = 2^53
   check_binomial_pmf_huge_n(n53, 18.0 / 0x1p53, N, CELL + 154);  // BTRS at n = 2^53
 }
@@ -277,11 +277,23 @@ TEST_CASE("BINV by blocks of 4 draws what the step-by-step search draws", "[samp
   // uniform above F(3) draws again), draws ending in the first block, in later blocks and in the
   // values after the last block, up to the switch to BTRS and n = 2^53.
   const std::vector<std::pair<Count, double>> cases = {
-      {1, 0.3},         {2, 0.45},        {3, 0.5},           {4, 0.4},
-      {5, 0.2},         {7, 0.5},         {8, 0.49},          {21, 0.02},
-      {21, 0.3},        {35, 0.5},        {36, 0.4972},       {1000, 0.0179},
-      {1000, 0.004},    {100'000, 1e-4},  {1'000'000'000, 3e-9},
-      {Count{1'000'000'000'000'000}, 1.79e-14}, {Count{9'007'199'254'740'992}, 17.9 / 0x1p53}};
+      {1, 0.3},
+      {2, 0.45},
+      {3, 0.5},
+      {4, 0.4},
+      {5, 0.2},
+      {7, 0.5},
+      {8, 0.49},
+      {21, 0.02},
+      {21, 0.3},
+      {35, 0.5},
+      {36, 0.4972},
+      {1000, 0.0179},
+      {1000, 0.004},
+      {100'000, 1e-4},
+      {1'000'000'000, 3e-9},
+      {Count{1'000'000'000'000'000}, 1.79e-14},
+      {Count{9'007'199'254'740'992}, 17.9 / 0x1p53}};
   std::uint64_t cell = CELL + 160;  // 160-176
   for (const auto& [n, p] : cases) {
     INFO("binomial(" << n << ", " << p << ")");
@@ -695,8 +707,15 @@ TEST_CASE("samplers consume the number of uniforms their algorithm fixes", "[sam
   }
   SECTION("binomial: 1 per call by inversion (n min(p, q) < 18), pairs by BTRS") {
     const std::vector<std::pair<Count, double>> inversion = {
-        {20, 0.3},          {20, 0.7},    {1000, 0.0099}, {1000, 0.9901}, {1'000'000'000, 3e-9},
-        {1000, 0.0179},     {1000, 0.9821}, {35, 0.5},    {Count{1'000'000'000'000'000}, 1.79e-14}};
+        {20, 0.3},
+        {20, 0.7},
+        {1000, 0.0099},
+        {1000, 0.9901},
+        {1'000'000'000, 3e-9},
+        {1000, 0.0179},
+        {1000, 0.9821},
+        {35, 0.5},
+        {Count{1'000'000'000'000'000}, 1.79e-14}};
     for (const auto& [n, p] : inversion) {
       for (int i = 0; i < 10'000; ++i) {
         (void)clvsim::binomial(rng, n, p);
@@ -707,10 +726,14 @@ TEST_CASE("samplers consume the number of uniforms their algorithm fixes", "[sam
     // BTRS proposes from a hat of area alpha = (2.83 + 5.1 / b) sqrt(n p q) over the pmf
     // scaled to 1 at the mode m = floor((n + 1) p) (Hoermann 1993), so attempts per call are
     // geometric with mean alpha * pmf(m), 2 uniforms each.
-    const std::vector<std::pair<Count, double>> btrs = {
-        {1000, 0.018},  {1000, 0.982},        {36, 0.5},            {500, 0.6},
-        {1'000'000'000, 1.8e-8},
-        {100'000, 0.5}, {1'000'000'000, 0.3}, {Count{9'000'000'000'000'000}, 0.3}};
+    const std::vector<std::pair<Count, double>> btrs = {{1000, 0.018},
+                                                        {1000, 0.982},
+                                                        {36, 0.5},
+                                                        {500, 0.6},
+                                                        {1'000'000'000, 1.8e-8},
+                                                        {100'000, 0.5},
+                                                        {1'000'000'000, 0.3},
+                                                        {Count{9'000'000'000'000'000}, 0.3}};
     for (const auto& [n, p] : btrs) {
       constexpr int N = 20'000;
       std::uint64_t total = 0;
