@@ -231,27 +231,36 @@ std::vector<std::string> read_string_data(hid_t stored, hid_t space, Read read,
   return out;
 }
 
-// Replaces any attribute of that name on `object` with a scalar of type `stored`.
+// The shared scalar dataspace and string type of a file being created (detail::Image), or
+// ones made for the call.
+struct AttrTypes {
+  Handle own_scalar, own_utf8;
+  hid_t scalar = H5I_INVALID_HID, utf8 = H5I_INVALID_HID;
+};
+
+// Replaces any attribute of that name on `object` with a scalar of type `stored`; `scalar` is
+// a scalar dataspace. Skips the look-up for the existing attribute on a new object.
 void write_scalar_attr(hid_t object, const std::string& name, hid_t stored, hid_t memory,
-                       const void* value, const std::string& file, const std::string& what) {
+                       const void* value, hid_t scalar, const std::string& file,
+                       const std::string& what, bool fresh = false) {
   const std::string action = "cannot write " + what;
-  Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, file, action);
-  const htri_t exists = H5Aexists(object, name.c_str());
-  if (exists < 0) fail(file, action);
-  if (exists > 0) check(H5Adelete(object, name.c_str()), file, action);
-  Handle attr =
-      make(H5Acreate2(object, name.c_str(), stored, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-           H5Aclose, file, action);
+  if (!fresh) {
+    const htri_t exists = H5Aexists(object, name.c_str());
+    if (exists < 0) fail(file, action);
+    if (exists > 0) check(H5Adelete(object, name.c_str()), file, action);
+  }
+  Handle attr = make(H5Acreate2(object, name.c_str(), stored, scalar, H5P_DEFAULT, H5P_DEFAULT),
+                     H5Aclose, file, action);
   check(H5Awrite(attr.get(), memory, value), file, action);
   check(attr.close(), file, action);
 }
 
 void write_string_attr(hid_t object, const std::string& name, const std::string& value,
-                       const std::string& file, const std::string& what) {
+                       const AttrTypes& types, const std::string& file, const std::string& what,
+                       bool fresh = false) {
   check_no_nul(value, file, what);
-  Handle type = utf8_string_type(file, "cannot write " + what);
   const char* data = value.c_str();
-  write_scalar_attr(object, name, type.get(), type.get(), &data, file, what);
+  write_scalar_attr(object, name, types.utf8, types.utf8, &data, types.scalar, file, what, fresh);
 }
 
 template <class T>
@@ -298,6 +307,14 @@ struct Image {
     Producer produce;
   };
   std::map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages;  // page index -> PAGE bytes
+  // The creation and transfer properties every object of the file shares, made once by the
+  // File rather than for each of its hundreds of objects.
+  Handle gcpl;        // groups: link creation order tracked and indexed, no timestamps
+  Handle dcpl;        // datasets: contiguous, no timestamps
+  Handle dcpl_later;  // write_later(): as dcpl, storage reserved at creation and never filled
+  Handle dxpl;        // string writes: a 64 KiB conversion buffer, not 1 MiB zeroed
+  Handle utf8;        // variable-length UTF-8 strings
+  Handle scalar;      // the dataspace of scalar attributes
   std::uint64_t eoa = 0;  // HDF5's end of allocated addresses: the file's size
   std::uint64_t end = 0;  // one past the last byte written
   std::vector<Deferred> deferred;
@@ -447,6 +464,28 @@ hid_t memory_driver() {
   return id;
 }
 
+AttrTypes attr_types(const detail::Image* image, const std::string& file,
+                     const std::string& action) {
+  AttrTypes t;
+  if (image != nullptr && image->scalar.valid()) {
+    t.scalar = image->scalar.get();
+    t.utf8 = image->utf8.get();
+    return t;
+  }
+  t.own_scalar = make(H5Screate(H5S_SCALAR), H5Sclose, file, action);
+  t.own_utf8 = utf8_string_type(file, action);
+  t.scalar = t.own_scalar.get();
+  t.utf8 = t.own_utf8.get();
+  return t;
+}
+
+// The shared properties of a file being created; a file opened for reading has none.
+const detail::Image& created(const std::shared_ptr<detail::Image>& image, const std::string& file,
+                             const std::string& action) {
+  if (!image) throw RuntimeError(file + ": " + action + " (the file is opened read-only)");
+  return *image;
+}
+
 // pwrite all of it; errno on failure, else 0.
 int write_at(int fd, const void* data, std::size_t size, std::uint64_t offset) {
   const auto* p = static_cast<const char*>(data);
@@ -526,12 +565,8 @@ std::string Group::object_path(const std::string& name) const {
 Group Group::create_group(const std::string& name) {
   Quiet quiet;
   const std::string action = "cannot create group '" + object_path(name) + "'";
-  Handle gcpl = make(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, file_, action);
-  check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-        file_, action);
-  // Timestamps in object headers would make identical runs give different files.
-  check(H5Pset_obj_track_times(gcpl.get(), false), file_, action);
-  Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
+  const hid_t gcpl = created(image_, file_, action).gcpl.get();
+  Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
                       H5Gclose, file_, action);
   return Group(std::move(group), file_, object_path(name), image_);
 }
@@ -603,15 +638,12 @@ void Group::write(const std::string& name, std::span<const T> data, std::vector<
     throw RuntimeError(file_ + ": " + action + " (dimensions hold " + std::to_string(count) +
                        " elements but the data has " + std::to_string(data.size()) + ")");
   }
+  const hid_t dcpl = created(image_, file_, action).dcpl.get();
   const std::vector<hsize_t> extent(dims.begin(), dims.end());
   Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
                       H5Sclose, file_, action);
-  // Contiguous and uncompressed, without timestamps: identical data gives identical bytes.
-  Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file_, action);
-  check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), file_, action);
-  check(H5Pset_obj_track_times(dcpl.get(), false), file_, action);
   Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<T>::file(), space.get(),
-                                   H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                                   H5P_DEFAULT, dcpl, H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (!data.empty()) {
     check(H5Dwrite(dataset.get(), TypeMap<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
@@ -630,17 +662,15 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
     check_no_nul(v, file_, what);
     pointers.push_back(v.c_str());
   }
-  Handle type = utf8_string_type(file_, action);
+  const detail::Image& image = created(image_, file_, action);
+  const hid_t type = image.utf8.get();
   const hsize_t extent[1] = {values.size()};
   Handle space = make(H5Screate_simple(1, extent, nullptr), H5Sclose, file_, action);
-  Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file_, action);
-  check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), file_, action);
-  check(H5Pset_obj_track_times(dcpl.get(), false), file_, action);
-  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(),
-                                   H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
+                                   image.dcpl.get(), H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (!values.empty()) {
-    check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+    check(H5Dwrite(dataset.get(), type, H5S_ALL, H5S_ALL, image.dxpl.get(), pointers.data()),
           file_, action);
   }
   check(dataset.close(), file_, action);
@@ -650,7 +680,7 @@ void Group::write_later(const std::string& name, std::vector<std::size_t> dims, 
   Quiet quiet;
   const std::string what = "dataset '" + object_path(name) + "'";
   const std::string action = "cannot write " + what;
-  if (!image_) throw RuntimeError(file_ + ": " + action + " (the file is not being created)");
+  const hid_t dcpl = created(image_, file_, action).dcpl_later.get();
   std::size_t count = 1;
   for (std::size_t d : dims) {
     if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d / sizeof(double))
@@ -660,14 +690,8 @@ void Group::write_later(const std::string& name, std::vector<std::size_t> dims, 
   const std::vector<hsize_t> extent(dims.begin(), dims.end());
   Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
                       H5Sclose, file_, action);
-  // As write(), plus: storage reserved now, never filled by HDF5; close() writes the values.
-  Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file_, action);
-  check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), file_, action);
-  check(H5Pset_obj_track_times(dcpl.get(), false), file_, action);
-  check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), file_, action);
-  check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), file_, action);
   Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<double>::file(),
-                                   space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                                   space.get(), H5P_DEFAULT, dcpl, H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (count > 0) {
     const haddr_t offset = H5Dget_offset(dataset.get());
@@ -722,25 +746,30 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
 
 void Group::set_attr(const std::string& name, double v) {
   Quiet quiet;
-  write_scalar_attr(handle_.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, file_,
-                    "attribute '" + name + "' of '" + path_ + "'");
+  const std::string what = "attribute '" + name + "' of '" + path_ + "'";
+  const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
+  write_scalar_attr(handle_.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, types.scalar, file_, what);
 }
 
 void Group::set_attr(const std::string& name, std::int64_t v) {
   Quiet quiet;
-  write_scalar_attr(handle_.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, file_,
-                    "attribute '" + name + "' of '" + path_ + "'");
+  const std::string what = "attribute '" + name + "' of '" + path_ + "'";
+  const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
+  write_scalar_attr(handle_.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, types.scalar, file_, what);
 }
 
 void Group::set_attr(const std::string& name, std::uint64_t v) {
   Quiet quiet;
-  write_scalar_attr(handle_.get(), name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, file_,
-                    "attribute '" + name + "' of '" + path_ + "'");
+  const std::string what = "attribute '" + name + "' of '" + path_ + "'";
+  const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
+  write_scalar_attr(handle_.get(), name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, types.scalar, file_, what);
 }
 
 void Group::set_attr(const std::string& name, const std::string& v) {
   Quiet quiet;
-  write_string_attr(handle_.get(), name, v, file_, "attribute '" + name + "' of '" + path_ + "'");
+  const std::string what = "attribute '" + name + "' of '" + path_ + "'";
+  const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
+  write_string_attr(handle_.get(), name, v, types, file_, what);
 }
 
 void Group::set_dataset_attr(const std::string& dataset, const std::string& name, double v) {
@@ -748,7 +777,9 @@ void Group::set_dataset_attr(const std::string& dataset, const std::string& name
   const std::string what = "attribute '" + name + "' of '" + object_path(dataset) + "'";
   Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
                        "cannot write " + what);
-  write_scalar_attr(object.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, file_, what);
+  const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
+  write_scalar_attr(object.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, types.scalar,
+                    file_, what);
 }
 
 void Group::set_dataset_attr(const std::string& dataset, const std::string& name,
@@ -757,7 +788,8 @@ void Group::set_dataset_attr(const std::string& dataset, const std::string& name
   const std::string what = "attribute '" + name + "' of '" + object_path(dataset) + "'";
   Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
                        "cannot write " + what);
-  write_string_attr(object.get(), name, v, file_, what);
+  const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
+  write_string_attr(object.get(), name, v, types, file_, what);
 }
 
 double Group::attr_double(const std::string& name) const {
@@ -834,6 +866,33 @@ template std::vector<std::uint8_t> Group::read<std::uint8_t>(const std::string&,
 
 // --- File ---
 
+namespace {
+
+void make_properties(detail::Image& image, const std::string& file, const std::string& action) {
+  image.gcpl = make(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, file, action);
+  const hid_t gcpl = image.gcpl.get();
+  check(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), file,
+        action);
+  // Timestamps in object headers would make identical runs give different files.
+  check(H5Pset_obj_track_times(gcpl, false), file, action);
+  // Contiguous and uncompressed, without timestamps: identical data gives identical bytes.
+  image.dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, file, action);
+  check(H5Pset_layout(image.dcpl.get(), H5D_CONTIGUOUS), file, action);
+  check(H5Pset_obj_track_times(image.dcpl.get(), false), file, action);
+  // As dcpl, plus: storage reserved at creation, never filled by HDF5; close() writes the values.
+  image.dcpl_later = make(H5Pcopy(image.dcpl.get()), H5Pclose, file, action);
+  check(H5Pset_alloc_time(image.dcpl_later.get(), H5D_ALLOC_TIME_EARLY), file, action);
+  check(H5Pset_fill_time(image.dcpl_later.get(), H5D_FILL_TIME_NEVER), file, action);
+  // Writes that convert (only strings: numbers are stored in their memory layout) get a
+  // 64 KiB buffer; HDF5's default is 1 MiB, allocated zeroed for every such write.
+  image.dxpl = make(H5Pcreate(H5P_DATASET_XFER), H5Pclose, file, action);
+  check(H5Pset_buffer(image.dxpl.get(), std::size_t{1} << 16, nullptr, nullptr), file, action);
+  image.utf8 = utf8_string_type(file, action);
+  image.scalar = make(H5Screate(H5S_SCALAR), H5Sclose, file, action);
+}
+
+}  // namespace
+
 bool is_hdf5_file(const std::string& path) {
   Quiet quiet;
 #if H5_VERSION_GE(1, 12, 0)
@@ -864,6 +923,7 @@ File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
     // at exit, and neither the core driver's backing store nor redirecting the descriptor
     // afterwards avoids that. Memory holds what HDF5 writes, not the write_later() datasets.
     image_ = std::make_shared<detail::Image>();
+    make_properties(*image_, path_, action);
     const MemoryDriverInfo info{image_.get()};
     const hid_t driver = memory_driver();
     if (driver < 0) fail(path_, action);
