@@ -29,21 +29,28 @@ namespace {
 
 // Switches HDF5's automatic error printing off while one of our calls runs, and afterwards
 // restores whatever the host application had set. HDF5 keeps this setting per thread in
-// thread-safe builds, so the guard is safe to use from several threads.
+// thread-safe builds, so the guard is safe to use from several threads. Only the outermost
+// guard of a thread calls HDF5: nested ones (the handles a call closes) cost nothing.
 class Quiet {
  public:
   Quiet() noexcept {
+    if (depth_++ > 0) return;
     H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    if (func_ != nullptr) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   }
-  ~Quiet() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  ~Quiet() {
+    if (--depth_ > 0) return;
+    if (func_ != nullptr) H5Eset_auto2(H5E_DEFAULT, func_, data_);
+  }
   Quiet(const Quiet&) = delete;
   Quiet& operator=(const Quiet&) = delete;
 
  private:
+  static thread_local int depth_;
   H5E_auto2_t func_ = nullptr;
   void* data_ = nullptr;
 };
+thread_local int Quiet::depth_ = 0;
 
 herr_t take_innermost(unsigned /*n*/, const H5E_error2_t* err, void* client) {
   auto* out = static_cast<std::string*>(client);
@@ -486,6 +493,18 @@ const detail::Image& created(const std::shared_ptr<detail::Image>& image, const 
   return *image;
 }
 
+// The attributes of a dataset just created (so none exists yet).
+void write_attributes(hid_t dataset, const detail::Image& image, Attributes attrs,
+                      const std::string& file, const std::string& path) {
+  AttrTypes types;
+  types.scalar = image.scalar.get();
+  types.utf8 = image.utf8.get();
+  for (const Attribute& a : attrs) {
+    write_string_attr(dataset, a.name, a.value, types, file,
+                      "attribute '" + a.name + "' of '" + path + "'", true);
+  }
+}
+
 // pwrite all of it; errno on failure, else 0.
 int write_at(int fd, const void* data, std::size_t size, std::uint64_t offset) {
   const auto* p = static_cast<const char*>(data);
@@ -622,7 +641,8 @@ std::vector<std::string> Group::children() const {
 }
 
 template <Element T>
-void Group::write(const std::string& name, std::span<const T> data, std::vector<std::size_t> dims) {
+void Group::write(const std::string& name, std::span<const T> data, std::vector<std::size_t> dims,
+                  Attributes attrs) {
   Quiet quiet;
   const std::string what = "dataset '" + object_path(name) + "'";
   const std::string action = "cannot write " + what;
@@ -638,17 +658,27 @@ void Group::write(const std::string& name, std::span<const T> data, std::vector<
     throw RuntimeError(file_ + ": " + action + " (dimensions hold " + std::to_string(count) +
                        " elements but the data has " + std::to_string(data.size()) + ")");
   }
-  const hid_t dcpl = created(image_, file_, action).dcpl.get();
+  const detail::Image& image = created(image_, file_, action);
+  // The file's types are little-endian: on such a host the values' bytes are the file's, and
+  // go straight into the storage the dataset reserves at creation, which is quicker than an
+  // H5Dwrite through HDF5's transfer machinery and gives the same file.
+  constexpr bool same_bytes = std::endian::native == std::endian::little;
+  const hid_t dcpl = same_bytes ? image.dcpl_later.get() : image.dcpl.get();
   const std::vector<hsize_t> extent(dims.begin(), dims.end());
   Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
                       H5Sclose, file_, action);
   Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<T>::file(), space.get(),
                                    H5P_DEFAULT, dcpl, H5P_DEFAULT),
                         H5Dclose, file_, action);
-  if (!data.empty()) {
+  if (!data.empty() && same_bytes) {
+    const haddr_t offset = H5Dget_offset(dataset.get());
+    if (offset == HADDR_UNDEF) fail(file_, action);
+    image_->write(offset, data.size_bytes(), reinterpret_cast<const unsigned char*>(data.data()));
+  } else if (!data.empty()) {
     check(H5Dwrite(dataset.get(), TypeMap<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
           file_, action);
   }
+  write_attributes(dataset.get(), image, attrs, file_, object_path(name));
   check(dataset.close(), file_, action);
 }
 
@@ -676,11 +706,13 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
   check(dataset.close(), file_, action);
 }
 
-void Group::write_later(const std::string& name, std::vector<std::size_t> dims, Producer produce) {
+void Group::write_later(const std::string& name, std::vector<std::size_t> dims, Producer produce,
+                        Attributes attrs) {
   Quiet quiet;
   const std::string what = "dataset '" + object_path(name) + "'";
   const std::string action = "cannot write " + what;
-  const hid_t dcpl = created(image_, file_, action).dcpl_later.get();
+  const detail::Image& image = created(image_, file_, action);
+  const hid_t dcpl = image.dcpl_later.get();
   std::size_t count = 1;
   for (std::size_t d : dims) {
     if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d / sizeof(double))
@@ -698,6 +730,7 @@ void Group::write_later(const std::string& name, std::vector<std::size_t> dims, 
     if (offset == HADDR_UNDEF) fail(file_, action);
     image_->deferred.push_back({offset, count, std::move(produce)});
   }
+  write_attributes(dataset.get(), image, attrs, file_, object_path(name));
   check(dataset.close(), file_, action);
 }
 
@@ -841,17 +874,17 @@ std::string Group::dataset_attr_string(const std::string& dataset, const std::st
 
 // Explicit instantiations: the only element types, and the reason hdf5.h stays out of the header.
 template void Group::write<double>(const std::string&, std::span<const double>,
-                                   std::vector<std::size_t>);
+                                   std::vector<std::size_t>, Attributes);
 template void Group::write<float>(const std::string&, std::span<const float>,
-                                  std::vector<std::size_t>);
+                                  std::vector<std::size_t>, Attributes);
 template void Group::write<std::int64_t>(const std::string&, std::span<const std::int64_t>,
-                                         std::vector<std::size_t>);
+                                         std::vector<std::size_t>, Attributes);
 template void Group::write<std::int32_t>(const std::string&, std::span<const std::int32_t>,
-                                         std::vector<std::size_t>);
+                                         std::vector<std::size_t>, Attributes);
 template void Group::write<std::uint64_t>(const std::string&, std::span<const std::uint64_t>,
-                                          std::vector<std::size_t>);
+                                          std::vector<std::size_t>, Attributes);
 template void Group::write<std::uint8_t>(const std::string&, std::span<const std::uint8_t>,
-                                         std::vector<std::size_t>);
+                                         std::vector<std::size_t>, Attributes);
 template std::vector<double> Group::read<double>(const std::string&,
                                                  std::vector<std::size_t>*) const;
 template std::vector<float> Group::read<float>(const std::string&, std::vector<std::size_t>*) const;

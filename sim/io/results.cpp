@@ -57,18 +57,16 @@ Series summarize_series(const ScenarioResults& res, int metric) {
 void write_boundary_values(h5::Group& ltv, const Scenario& scenario) {
   const BoundaryValues b = boundary_values(resolve_nominal(scenario));
   const auto K = static_cast<std::size_t>(b.segments);
-  ltv.write("value_by_tenure", b.active, {K, static_cast<std::size_t>(b.tenures)});
-  ltv.set_dataset_attr("value_by_tenure", "description",
-                       "value at a period boundary of a customer at tenure tau (periods survived), "
-                       "before the period's churn test; the last column holds every longer tenure");
+  ltv.write("value_by_tenure", b.active, {K, static_cast<std::size_t>(b.tenures)},
+            {{"description",
+              "value at a period boundary of a customer at tenure tau (periods survived), "
+              "before the period's churn test; the last column holds every longer tenure"}});
   if (b.window > 0) {
-    ltv.write("value_lapsed", b.lapsed, {K, static_cast<std::size_t>(b.window)});
-    ltv.set_dataset_attr("value_lapsed", "description",
-                         "value at a period boundary of a customer lapsed d = 1..W periods");
+    ltv.write("value_lapsed", b.lapsed, {K, static_cast<std::size_t>(b.window)},
+              {{"description", "value at a period boundary of a customer lapsed d = 1..W periods"}});
   }
-  ltv.write("base_value", b.initial);
-  ltv.set_dataset_attr("base_value", "description",
-                       "value at time 0 of the initial customers of each segment");
+  ltv.write("base_value", b.initial, {},
+            {{"description", "value at time 0 of the initial customers of each segment"}});
 }
 
 // yearly/: per-replication yearly values [Y, R] and their statistics (docs/results.md).
@@ -85,19 +83,20 @@ void write_yearly(h5::Group& g, const ScenarioResults& res) {
     const YearlyMetric& ym = YEARLY_METRICS[i];
     const MetricInfo& info = res.layout.metrics()[res.layout.index(ym.name)];
     // Row y of the dataset is year y's column of the store.
-    yearly.write_later(ym.name, {Y, R}, [&res, i, R](std::size_t first, std::span<double> out) {
-      for (std::size_t done = 0; done < out.size();) {
-        const std::size_t y = (first + done) / R, r = (first + done) % R;
-        const std::size_t n = std::min(out.size() - done, R - r);
-        res.read_column(res.yearly_column(i, static_cast<int>(y)), r, out.subspan(done, n));
-        done += n;
-      }
-    });
-    yearly.set_dataset_attr(ym.name, "unit", info.unit);
-    yearly.set_dataset_attr(ym.name, "kind", ym.flow ? "flow" : "stock");
-    yearly.set_dataset_attr(ym.name, "description",
-                            info.description + (ym.flow ? " (summed over the year's periods)"
-                                                        : " (at the year's last period)"));
+    yearly.write_later(
+        ym.name, {Y, R},
+        [&res, i, R](std::size_t first, std::span<double> out) {
+          for (std::size_t done = 0; done < out.size();) {
+            const std::size_t y = (first + done) / R, r = (first + done) % R;
+            const std::size_t n = std::min(out.size() - done, R - r);
+            res.read_column(res.yearly_column(i, static_cast<int>(y)), r, out.subspan(done, n));
+            done += n;
+          }
+        },
+        {{"unit", info.unit},
+         {"kind", ym.flow ? "flow" : "stock"},
+         {"description", info.description + (ym.flow ? " (summed over the year's periods)"
+                                                     : " (at the year's last period)")}});
     std::vector<double> mean, sd, se, q(Y * Q), expected;
     for (std::size_t y = 0; y < Y; ++y) {
       const Stats& st = res.yearly_stat(i, static_cast<int>(y));
@@ -148,11 +147,12 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
   std::vector<std::string> names;
   std::vector<double> mean, sd, se, quantiles, expected;
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    totals.write_later(infos[i].name, {R}, [&res, i](std::size_t first, std::span<double> out) {
-      res.read_column(ScenarioResults::total_column(static_cast<Total>(i)), first, out);
-    });
-    totals.set_dataset_attr(infos[i].name, "unit", infos[i].unit);
-    totals.set_dataset_attr(infos[i].name, "description", infos[i].description);
+    totals.write_later(
+        infos[i].name, {R},
+        [&res, i](std::size_t first, std::span<double> out) {
+          res.read_column(ScenarioResults::total_column(static_cast<Total>(i)), first, out);
+        },
+        {{"unit", infos[i].unit}, {"description", infos[i].description}});
     const Stats& st = res.total_stats[i];
     names.push_back(infos[i].name);
     mean.push_back(st.mean);
