@@ -322,6 +322,7 @@ struct Image {
   Handle dxpl;        // string writes: a 64 KiB conversion buffer, not 1 MiB zeroed
   Handle utf8;        // variable-length UTF-8 strings
   Handle scalar;      // the dataspace of scalar attributes
+  std::map<std::vector<hsize_t>, Handle> spaces;  // simple dataspaces by extent (simple_space)
   std::uint64_t eoa = 0;  // HDF5's end of allocated addresses: the file's size
   std::uint64_t end = 0;  // one past the last byte written
   std::vector<Deferred> deferred;
@@ -486,21 +487,37 @@ AttrTypes attr_types(const detail::Image* image, const std::string& file,
   return t;
 }
 
+// The file's simple dataspace of that extent, made on first use.
+hid_t simple_space(detail::Image& image, const std::vector<hsize_t>& extent,
+                   const std::string& file, const std::string& action) {
+  auto [at, added] = image.spaces.try_emplace(extent);
+  if (added) {
+    try {
+      at->second = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
+                        H5Sclose, file, action);
+    } catch (...) {
+      image.spaces.erase(at);
+      throw;
+    }
+  }
+  return at->second.get();
+}
+
 // The shared properties of a file being created; a file opened for reading has none.
-const detail::Image& created(const std::shared_ptr<detail::Image>& image, const std::string& file,
-                             const std::string& action) {
+detail::Image& created(const std::shared_ptr<detail::Image>& image, const std::string& file,
+                       const std::string& action) {
   if (!image) throw RuntimeError(file + ": " + action + " (the file is opened read-only)");
   return *image;
 }
 
-// The attributes of a dataset just created (so none exists yet).
-void write_attributes(hid_t dataset, const detail::Image& image, Attributes attrs,
+// The attributes of an object just created (so none exists yet).
+void write_attributes(hid_t object, const detail::Image& image, Attributes attrs,
                       const std::string& file, const std::string& path) {
   AttrTypes types;
   types.scalar = image.scalar.get();
   types.utf8 = image.utf8.get();
   for (const Attribute& a : attrs) {
-    write_string_attr(dataset, a.name, a.value, types, file,
+    write_string_attr(object, a.name, a.value, types, file,
                       "attribute '" + a.name + "' of '" + path + "'", true);
   }
 }
@@ -581,12 +598,14 @@ std::string Group::object_path(const std::string& name) const {
   return path_ == "/" ? "/" + name : path_ + "/" + name;
 }
 
-Group Group::create_group(const std::string& name) {
+Group Group::create_group(const std::string& name, Attributes attrs) {
   Quiet quiet;
   const std::string action = "cannot create group '" + object_path(name) + "'";
-  const hid_t gcpl = created(image_, file_, action).gcpl.get();
-  Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
+  detail::Image& image = created(image_, file_, action);
+  Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, image.gcpl.get(),
+                                 H5P_DEFAULT),
                       H5Gclose, file_, action);
+  write_attributes(group.get(), image, attrs, file_, object_path(name));
   return Group(std::move(group), file_, object_path(name), image_);
 }
 
@@ -658,16 +677,14 @@ void Group::write(const std::string& name, std::span<const T> data, std::vector<
     throw RuntimeError(file_ + ": " + action + " (dimensions hold " + std::to_string(count) +
                        " elements but the data has " + std::to_string(data.size()) + ")");
   }
-  const detail::Image& image = created(image_, file_, action);
+  detail::Image& image = created(image_, file_, action);
   // The file's types are little-endian: on such a host the values' bytes are the file's, and
   // go straight into the storage the dataset reserves at creation, which is quicker than an
   // H5Dwrite through HDF5's transfer machinery and gives the same file.
   constexpr bool same_bytes = std::endian::native == std::endian::little;
   const hid_t dcpl = same_bytes ? image.dcpl_later.get() : image.dcpl.get();
-  const std::vector<hsize_t> extent(dims.begin(), dims.end());
-  Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
-                      H5Sclose, file_, action);
-  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<T>::file(), space.get(),
+  const hid_t space = simple_space(image, {dims.begin(), dims.end()}, file_, action);
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<T>::file(), space,
                                    H5P_DEFAULT, dcpl, H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (!data.empty() && same_bytes) {
@@ -692,11 +709,10 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
     check_no_nul(v, file_, what);
     pointers.push_back(v.c_str());
   }
-  const detail::Image& image = created(image_, file_, action);
+  detail::Image& image = created(image_, file_, action);
   const hid_t type = image.utf8.get();
-  const hsize_t extent[1] = {values.size()};
-  Handle space = make(H5Screate_simple(1, extent, nullptr), H5Sclose, file_, action);
-  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
+  const hid_t space = simple_space(image, {values.size()}, file_, action);
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), type, space, H5P_DEFAULT,
                                    image.dcpl.get(), H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (!values.empty()) {
@@ -711,7 +727,7 @@ void Group::write_later(const std::string& name, std::vector<std::size_t> dims, 
   Quiet quiet;
   const std::string what = "dataset '" + object_path(name) + "'";
   const std::string action = "cannot write " + what;
-  const detail::Image& image = created(image_, file_, action);
+  detail::Image& image = created(image_, file_, action);
   const hid_t dcpl = image.dcpl_later.get();
   std::size_t count = 1;
   for (std::size_t d : dims) {
@@ -719,11 +735,9 @@ void Group::write_later(const std::string& name, std::vector<std::size_t> dims, 
       throw RuntimeError(file_ + ": " + action + " (dimensions overflow)");
     count *= d;
   }
-  const std::vector<hsize_t> extent(dims.begin(), dims.end());
-  Handle space = make(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
-                      H5Sclose, file_, action);
-  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<double>::file(),
-                                   space.get(), H5P_DEFAULT, dcpl, H5P_DEFAULT),
+  const hid_t space = simple_space(image, {dims.begin(), dims.end()}, file_, action);
+  Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), TypeMap<double>::file(), space,
+                                   H5P_DEFAULT, dcpl, H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (count > 0) {
     const haddr_t offset = H5Dget_offset(dataset.get());

@@ -125,10 +125,9 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
   h5::Group metrics = g.create_group("metrics");
   for (int m = 0; m < res.layout.size(); ++m) {
     const MetricInfo& info = res.layout.metrics()[m];
-    h5::Group mg = metrics.create_group(info.name);
-    mg.set_attr("unit", info.unit);
-    mg.set_attr("kind", kind_name(info.kind));
-    mg.set_attr("description", info.description);
+    h5::Group mg = metrics.create_group(
+        info.name,
+        {{"unit", info.unit}, {"kind", kind_name(info.kind)}, {"description", info.description}});
     const Series s = summarize_series(res, m);
     mg.write("mean", s.mean);
     mg.write("sd", s.sd);

@@ -102,8 +102,9 @@ class Group {
   Group& operator=(const Group&) = delete;
   ~Group() = default;
 
-  //! Create a child group. Throws if a link of that name already exists.
-  Group create_group(const std::string& name);
+  //! Create a child group with string attributes `attrs`. Throws if a link of that name
+  //! already exists.
+  Group create_group(const std::string& name, Attributes attrs = {});
   //! Open an existing child group.
   [[nodiscard]] Group open_group(const std::string& name) const;
   //! Whether a link (group or dataset) of that name exists; every path component is checked.
