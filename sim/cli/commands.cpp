@@ -18,6 +18,7 @@
 #include "clvsim/communicator.hpp"
 #include "clvsim/error.hpp"
 #include "clvsim/io/atomic_file.hpp"
+#include "clvsim/io/hdf5.hpp"
 #include "clvsim/io/results.hpp"
 #include "clvsim/io/scenario_toml.hpp"
 #include "clvsim/io/spill_store.hpp"
@@ -166,6 +167,8 @@ std::string join_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The process ends right after its work: leave HDF5's memory to the system at exit.
+  h5::skip_cleanup_at_exit();
   CLI::App app{"clvsim: Monte Carlo forecasts of customer economics (acquisition, conversion, "
                "retention, repurchase, referral)."};
   app.set_version_flag("--version", std::string("clvsim ") + version() + " (" + git_revision() + ", " +

@@ -913,6 +913,10 @@ template std::vector<std::uint8_t> Group::read<std::uint8_t>(const std::string&,
 
 // --- File ---
 
+void skip_cleanup_at_exit() {
+  H5dont_atexit();
+}
+
 namespace {
 
 void make_properties(detail::Image& image, const std::string& file, const std::string& action) {
