@@ -602,9 +602,9 @@ Group Group::create_group(const std::string& name, Attributes attrs) {
   Quiet quiet;
   const std::string action = "cannot create group '" + object_path(name) + "'";
   detail::Image& image = created(image_, file_, action);
-  Handle group = make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, image.gcpl.get(),
-                                 H5P_DEFAULT),
-                      H5Gclose, file_, action);
+  Handle group =
+      make(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, image.gcpl.get(), H5P_DEFAULT),
+           H5Gclose, file_, action);
   write_attributes(group.get(), image, attrs, file_, object_path(name));
   return Group(std::move(group), file_, object_path(name), image_);
 }
@@ -716,8 +716,8 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
                                    image.dcpl.get(), H5P_DEFAULT),
                         H5Dclose, file_, action);
   if (!values.empty()) {
-    check(H5Dwrite(dataset.get(), type, H5S_ALL, H5S_ALL, image.dxpl.get(), pointers.data()),
-          file_, action);
+    check(H5Dwrite(dataset.get(), type, H5S_ALL, H5S_ALL, image.dxpl.get(), pointers.data()), file_,
+          action);
   }
   check(dataset.close(), file_, action);
 }
@@ -795,21 +795,24 @@ void Group::set_attr(const std::string& name, double v) {
   Quiet quiet;
   const std::string what = "attribute '" + name + "' of '" + path_ + "'";
   const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
-  write_scalar_attr(handle_.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, types.scalar, file_, what);
+  write_scalar_attr(handle_.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, types.scalar, file_,
+                    what);
 }
 
 void Group::set_attr(const std::string& name, std::int64_t v) {
   Quiet quiet;
   const std::string what = "attribute '" + name + "' of '" + path_ + "'";
   const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
-  write_scalar_attr(handle_.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, types.scalar, file_, what);
+  write_scalar_attr(handle_.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, types.scalar, file_,
+                    what);
 }
 
 void Group::set_attr(const std::string& name, std::uint64_t v) {
   Quiet quiet;
   const std::string what = "attribute '" + name + "' of '" + path_ + "'";
   const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
-  write_scalar_attr(handle_.get(), name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, types.scalar, file_, what);
+  write_scalar_attr(handle_.get(), name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v, types.scalar, file_,
+                    what);
 }
 
 void Group::set_attr(const std::string& name, const std::string& v) {
@@ -825,8 +828,8 @@ void Group::set_dataset_attr(const std::string& dataset, const std::string& name
   Handle object = make(H5Dopen2(handle_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, file_,
                        "cannot write " + what);
   const AttrTypes types = attr_types(image_.get(), file_, "cannot write " + what);
-  write_scalar_attr(object.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, types.scalar,
-                    file_, what);
+  write_scalar_attr(object.get(), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, types.scalar, file_,
+                    what);
 }
 
 void Group::set_dataset_attr(const std::string& dataset, const std::string& name,

@@ -62,8 +62,9 @@ void write_boundary_values(h5::Group& ltv, const Scenario& scenario) {
               "value at a period boundary of a customer at tenure tau (periods survived), "
               "before the period's churn test; the last column holds every longer tenure"}});
   if (b.window > 0) {
-    ltv.write("value_lapsed", b.lapsed, {K, static_cast<std::size_t>(b.window)},
-              {{"description", "value at a period boundary of a customer lapsed d = 1..W periods"}});
+    ltv.write(
+        "value_lapsed", b.lapsed, {K, static_cast<std::size_t>(b.window)},
+        {{"description", "value at a period boundary of a customer lapsed d = 1..W periods"}});
   }
   ltv.write("base_value", b.initial, {},
             {{"description", "value at time 0 of the initial customers of each segment"}});
@@ -146,12 +147,12 @@ void write_scenario(h5::Group& g, const ScenarioResults& res, const Scenario& sc
   std::vector<std::string> names;
   std::vector<double> mean, sd, se, quantiles, expected;
   for (std::size_t i = 0; i < infos.size(); ++i) {
-    totals.write_later(
-        infos[i].name, {R},
-        [&res, i](std::size_t first, std::span<double> out) {
-          res.read_column(ScenarioResults::total_column(static_cast<Total>(i)), first, out);
-        },
-        {{"unit", infos[i].unit}, {"description", infos[i].description}});
+    totals.write_later(infos[i].name, {R},
+                       [&res, i](std::size_t first, std::span<double> out) {
+                         res.read_column(ScenarioResults::total_column(static_cast<Total>(i)),
+                                         first, out);
+                       },
+                       {{"unit", infos[i].unit}, {"description", infos[i].description}});
     const Stats& st = res.total_stats[i];
     names.push_back(infos[i].name);
     mean.push_back(st.mean);
