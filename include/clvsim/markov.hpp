@@ -66,7 +66,18 @@ BoundaryValues boundary_values(const ModelParams& m);
 //! Build the chain of one customer of `m`.
 CustomerChain customer_chain(const ModelParams& m);
 
+//! Scratch memory of customer_value, kept between evaluations so that they do not allocate (one
+//! per thread; its contents between calls mean nothing).
+struct CustomerValueScratch {
+  std::vector<double> buffer;
+};
+
 //! LTV per segment and payback curves of length `periods`, without forming the chain.
 CustomerValue customer_value(const ModelParams& m, int periods);
+
+//! The same into `out`, whose vectors and `scratch` are reused: no allocation once they have
+//! reached their sizes.
+void customer_value(const ModelParams& m, int periods, CustomerValue& out,
+                    CustomerValueScratch& scratch);
 
 }  // namespace clvsim

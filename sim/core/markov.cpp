@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 
 #include <Eigen/Dense>
 
 #include "clvsim/model.hpp"
+#include "clvsim/renewal.hpp"
 
 namespace clvsim {
 namespace {
@@ -16,18 +18,24 @@ constexpr double INF = std::numeric_limits<double>::infinity();
 // Per-customer quantities shared by the chain, the value and the payback curve.
 struct OneCustomer {
   int segments = 0;
-  int tenures = 1;           // L, the last absorbing in tenure
-  int window = 0;            // W lapsed buckets
-  int earn_tenures = 1;      // tenures of `earn`: L with value curves by tenure, else 1
-  std::vector<double> earn;  // [K * earn_tenures] expected contribution of a survivor, migrating
+  int tenures = 1;         // L, the last absorbing in tenure
+  int window = 0;          // W lapsed buckets
+  int earn_tenures = 1;    // tenures of `earn`: L with value curves by tenure, else 1
+  std::span<double> earn;  // [K * earn_tenures] expected contribution of a survivor, migrating
 
-  explicit OneCustomer(const ModelParams& m)
+  [[nodiscard]] static std::size_t earn_size(const ModelParams& m) {
+    return static_cast<std::size_t>(m.segments) * (m.value_tenures > 0 ? m.ltv_tenure_cap : 1);
+  }
+  // `storage` holds earn_size(m) numbers.
+  OneCustomer(const ModelParams& m, std::span<double> storage)
       : segments(m.segments),
         tenures(m.ltv_tenure_cap),
         window(m.winback ? m.winback_window : 0),
-        earn_tenures(m.value_tenures > 0 ? m.ltv_tenure_cap : 1) {
+        earn_tenures(m.value_tenures > 0 ? m.ltv_tenure_cap : 1),
+        earn(storage) {
     const int K = segments;
-    earn.assign(static_cast<std::size_t>(K) * earn_tenures, 0.0);
+    CLVSIM_EXPECT(earn.size() == earn_size(m));
+    std::fill(earn.begin(), earn.end(), 0.0);
     for (int tau = 0; tau < earn_tenures; ++tau) {
       for (int j = 0; j < K; ++j) {
         const double e = m.value_tenures > 0
@@ -90,41 +98,84 @@ LapsedSums lapsed_sums(const ModelParams& m, double gamma, int W) {
   return s;
 }
 
+// The active states' hazard h_k(tau) and reward r(k, tau), tau = 0..L-1, computed once per
+// evaluation for the value, the state values and the payback curve, [tau * K + k].
+struct StateTables {
+  std::span<const double> hazard, reward;
+  [[nodiscard]] const double* hazards(int tau, int K) const {
+    return &hazard[static_cast<std::size_t>(tau) * K];
+  }
+  [[nodiscard]] const double* rewards(int tau, int K) const {
+    return &reward[static_cast<std::size_t>(tau) * K];
+  }
+};
+
+// Arrays of one evaluation carved out of the scratch buffer, which is sized once for all of
+// them so that the pointers stay valid.
+class Arena {
+ public:
+  Arena(std::vector<double>& buffer, std::size_t size) : buffer_(buffer) {
+    if (buffer_.size() < size) buffer_.resize(size);
+  }
+  std::span<double> take(std::size_t n) {
+    CLVSIM_EXPECT(used_ + n <= buffer_.size());
+    const std::span<double> out(buffer_.data() + used_, n);
+    used_ += n;
+    return out;
+  }
+
+ private:
+  std::vector<double>& buffer_;
+  std::size_t used_ = 0;
+};
+
+// The cap state L - 1 solves (I - gamma S M) x = rhs; its LU serves the value of tenure 0 and
+// then the state values.
+using Matrix = Eigen::MatrixXd;
+using Vector = Eigen::VectorXd;
+using CapLu = Eigen::FullPivLU<Matrix>;
+
+CapLu cap_lu(const ModelParams& m, const StateTables& tb, int K, int L, double gamma) {
+  Matrix a = Matrix::Identity(K, K);
+  const double* h = tb.hazards(L - 1, K);
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h[k]) * m.migration[k * K + j];
+  return CapLu(a);
+}
+
 // Discounted value u(k, 0) of a customer active at tenure 0 (before the period's churn test),
 // by one backward pass over tenure (docs/model.md, section 6). Every active value is affine in
 // the values z of the first lapsed state, u(., tau) = alpha_tau + B_tau z; the cap state gives
 // alpha and B at L - 1 by a K x K solve, the pass down to tau = 0 is O(L K^3), and win-back closes
-// the loop z = c_W (q u(., 0) - attempt_cost) by a second K x K solve. Empty when singular.
-std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& c) {
+// the loop z = c_W (q u(., 0) - attempt_cost) by a second K x K solve. False when singular.
+bool tenure_zero_values(const ModelParams& m, const OneCustomer& c, const StateTables& tb,
+                        const CapLu& cap, Arena& arena, std::span<double> v0) {
   const int K = c.segments, L = c.tenures, W = c.window;
   const double gamma = 1.0 / (1.0 + m.discount_rate);
-  using Matrix = Eigen::MatrixXd;
-  using Vector = Eigen::VectorXd;
 
   // The cap state L - 1: (I - gamma S M) x = r + gamma H z.
-  Matrix a = Matrix::Identity(K, K);
+  if (!cap.isInvertible()) return false;
   Vector r(K), h(K);
   for (int k = 0; k < K; ++k) {
-    h[k] = m.hazard_at(k, L - 1);
-    r[k] = c.reward(m, k, L - 1, h[k]);
-    for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h[k]) * m.migration[k * K + j];
+    h[k] = tb.hazards(L - 1, K)[k];
+    r[k] = tb.rewards(L - 1, K)[k];
   }
-  const Eigen::FullPivLU<Matrix> cap(a);
-  if (!cap.isInvertible()) return {};
   Vector alpha = cap.solve(r);
   Matrix beta = W > 0 ? Matrix(cap.solve(Matrix((gamma * h).asDiagonal()))) : Matrix::Zero(K, K);
 
   // Down to tenure 0; alpha and beta hold tenure tau + 1, next_* receive tenure tau.
-  std::vector<double> next_alpha(static_cast<std::size_t>(K)),
-      next_beta(static_cast<std::size_t>(K * K));
+  const std::span<double> next_alpha = arena.take(static_cast<std::size_t>(K));
+  const std::span<double> next_beta = arena.take(static_cast<std::size_t>(K) * K);
   for (int tau = L - 2; tau >= 0; --tau) {
+    const double* hs = tb.hazards(tau, K);
+    const double* rs = tb.rewards(tau, K);
     for (int k = 0; k < K; ++k) {
-      const double hk = m.hazard_at(k, tau);
+      const double hk = hs[k];
       const double g = gamma * (1.0 - hk);
       const double* row = &m.migration[static_cast<std::size_t>(k) * K];
       double x = 0.0;
       for (int j = 0; j < K; ++j) x += row[j] * alpha[j];
-      next_alpha[k] = c.reward(m, k, tau, hk) + g * x;
+      next_alpha[k] = rs[k] + g * x;
       if (W > 0) {
         for (int i = 0; i < K; ++i) {
           double y = 0.0;
@@ -139,7 +190,6 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
         for (int i = 0; i < K; ++i) beta(k, i) = next_beta[k * K + i];
   }
 
-  Vector v0 = alpha;
   if (W > 0) {
     // z = gain u(., 0) + returns e - attempt_cost * attempts (lapsed_sums), closing the loop to
     // tenure 0.
@@ -152,20 +202,22 @@ std::vector<double> tenure_zero_values(const ModelParams& m, const OneCustomer& 
       rhs += z.returns * (beta * e);
     }
     const Eigen::FullPivLU<Matrix> loop(lhs);
-    if (!loop.isInvertible()) return {};
-    v0 = loop.solve(rhs);
+    if (!loop.isInvertible()) return false;
+    alpha = loop.solve(rhs);
   }
-  std::vector<double> out(v0.data(), v0.data() + K);
-  for (double x : out)
-    if (!std::isfinite(x)) return {};
-  return out;
+  for (int k = 0; k < K; ++k) {
+    v0[k] = alpha[k];
+    if (!std::isfinite(v0[k])) return false;
+  }
+  return true;
 }
 
 // Undiscounted cumulative contribution C_k(n), n = 1..N, of a customer acquired into segment k:
 // a forward recursion on the first run from tenure 0 (whose tenure equals its age, so the
 // distribution is K numbers per step), and, with win-back, the renewal equation
 // a(n) = f(n) + sum_{t=1..n} R(t) a(n - t) for restarts at tenure 0 (docs/model.md, section 6).
-void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vector<double>& out) {
+void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTables& tb, int N,
+                    Arena& arena, std::vector<double>& out) {
   const int K = c.segments, L = c.tenures, W = c.window;
   const auto KK = static_cast<std::size_t>(K) * K;
   out.assign(static_cast<std::size_t>(K) * N, 0.0);
@@ -173,85 +225,75 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
   // A customer won back at age t restarts as a new customer at age t (same_period), or earns its
   // return period's contribution and restarts at age t + 1 (next_period).
   const int restart = m.returning_churn == ReturningChurn::SamePeriod ? 0 : 1;
-  std::vector<double> earnings(static_cast<std::size_t>(K));
+  const std::span<double> earnings = arena.take(static_cast<std::size_t>(K));
   for (int k = 0; k < K; ++k) earnings[k] = return_earnings(m, k);
 
   // u[i * K + j]: mass of the first run started in segment i that is active in segment j.
-  std::vector<double> u(KK, 0.0), next(KK, 0.0), h(static_cast<std::size_t>(K)),
-      r(static_cast<std::size_t>(K));
+  double* u = arena.take(KK).data();
+  double* next = arena.take(KK).data();
+  std::fill(u, u + KK, 0.0);
   for (int i = 0; i < K; ++i) u[i * K + i] = 1.0;
-  // With win-back: lapse flows of the last W steps (ring), restart kernel R and first-run
-  // rewards f, then the renewal.
-  std::vector<double> lapse(W > 0 ? KK * W : 0, 0.0), kernel(W > 0 ? KK * N : 0, 0.0);
-  std::vector<double> a(static_cast<std::size_t>(K) * N, 0.0);  // a[n * K + i]
+  // With win-back: lapse flows of the last W steps (ring), restart kernels by (i, j) over t and
+  // first-run rewards f, then the renewal.
+  const std::span<double> lapse = arena.take(W > 0 ? KK * W : 0);
+  const std::span<double> kij = arena.take(W > 0 ? KK * N : 0);
+  std::fill(kij.begin(), kij.end(), 0.0);
+  double* a = arena.take(static_cast<std::size_t>(K) * N).data();  // a[n * K + i]
+  const double cost = m.winback_cost;
+  const double* success = m.winback_success.data();
+  const double* migration = m.migration.data();
+  int slot = 0;  // t mod W, the ring slot of this step's lapses
+  const std::span<double> weight = arena.take(static_cast<std::size_t>(W));
+  for (int d = 0; d < W; ++d) weight[d] = d == 0 ? 1.0 : weight[d - 1] * (1.0 - success[d - 1]);
   for (int t = 0; t < N; ++t) {
     const int tau = std::min(t, L - 1);
-    for (int j = 0; j < K; ++j) {
-      h[j] = m.hazard_at(j, tau);
-      r[j] = c.reward(m, j, tau, h[j]);
-    }
+    const double* h = tb.hazards(tau, K);
+    const double* r = tb.rewards(tau, K);
+    double* at = &a[static_cast<std::size_t>(t) * K];
     for (int i = 0; i < K; ++i) {
       double g = 0.0;
       for (int j = 0; j < K; ++j) g += u[i * K + j] * r[j];
-      a[static_cast<std::size_t>(t) * K + i] = g;
+      at[i] = g;
     }
     if (W > 0) {
       // Customers lapsed d + 1 steps after lapsing at age t - 1 - d, approached with the
-      // success probability of recency d + 1; then this step's lapses.
-      double weight = 1.0;
-      const bool restarts = t + restart < N;
-      for (int d = 0; d < W && d < t; ++d) {
-        const double q = m.winback_success[d];
-        const double* l = &lapse[static_cast<std::size_t>((t - 1 - d) % W) * KK];
-        for (int i = 0; i < K; ++i) {
+      // success probability of recency d + 1, in proportion weight[d]; then this step's lapses.
+      double* restarted = t + restart < N ? &kij[static_cast<std::size_t>(t + restart)] : nullptr;
+      for (int i = 0; i < K; ++i) {
+        double reward = at[i];
+        int from = slot;  // (t - 1 - d) mod W
+        for (int d = 0; d < W && d < t; ++d) {
+          from = from == 0 ? W - 1 : from - 1;
+          const double q = success[d];
+          const double* l =
+              &lapse[static_cast<std::size_t>(from) * KK + static_cast<std::size_t>(i) * K];
           for (int j = 0; j < K; ++j) {
-            const double mass = weight * l[i * K + j];
-            a[static_cast<std::size_t>(t) * K + i] -= m.winback_cost * mass;
-            if (restart > 0) a[static_cast<std::size_t>(t) * K + i] += q * mass * earnings[j];
-            if (restarts)
-              kernel[static_cast<std::size_t>(t + restart) * KK + i * K + j] += q * mass;
+            const double mass = weight[d] * l[j];
+            reward -= cost * mass;
+            if (restart > 0) reward += q * mass * earnings[j];
+            if (restarted) restarted[(static_cast<std::size_t>(i) * K + j) * N] += q * mass;
           }
         }
-        weight *= 1.0 - q;
+        at[i] = reward;
       }
-      double* l = &lapse[static_cast<std::size_t>(t % W) * KK];
+      double* l = &lapse[static_cast<std::size_t>(slot) * KK];
       for (int i = 0; i < K; ++i)
         for (int j = 0; j < K; ++j) l[i * K + j] = u[i * K + j] * h[j];
+      slot = slot + 1 == W ? 0 : slot + 1;
     }
-    std::fill(next.begin(), next.end(), 0.0);
+    std::fill(next, next + KK, 0.0);
     for (int i = 0; i < K; ++i)
       for (int j = 0; j < K; ++j) {
         const double survive = u[i * K + j] * (1.0 - h[j]);
         if (survive == 0.0) continue;
-        for (int k = 0; k < K; ++k)
-          next[i * K + k] += survive * m.migration[static_cast<std::size_t>(j) * K + k];
+        for (int k = 0; k < K; ++k) next[i * K + k] += survive * migration[j * K + k];
       }
     std::swap(u, next);
   }
-  if (W > 0) {
-    // A restart at age t in segment j continues as a new customer of segment j. Kernels by
-    // (i, j) over t and the solution reversed in time make each sum a contiguous dot product.
-    std::vector<double> kij(KK * N), reversed(static_cast<std::size_t>(K) * N);
-    for (std::size_t ij = 0; ij < KK; ++ij)
-      for (int t = 0; t < N; ++t) kij[ij * N + t] = kernel[static_cast<std::size_t>(t) * KK + ij];
-    for (int j = 0; j < K; ++j) reversed[static_cast<std::size_t>(j) * N + N - 1] = a[j];
-    for (int n = 1; n < N; ++n) {
-      for (int i = 0; i < K; ++i) {
-        double s = 0.0;
-        for (int j = 0; j < K; ++j) {
-          const Eigen::Map<const Eigen::VectorXd> R(
-              &kij[(static_cast<std::size_t>(i) * K + j) * N + 1], n);
-          const Eigen::Map<const Eigen::VectorXd> past(
-              &reversed[static_cast<std::size_t>(j) * N + N - n], n);
-          s += R.dot(past);
-        }
-        a[static_cast<std::size_t>(n) * K + i] += s;
-      }
-      for (int i = 0; i < K; ++i)
-        reversed[static_cast<std::size_t>(i) * N + N - 1 - n] =
-            a[static_cast<std::size_t>(n) * K + i];
-    }
-  }
+  // A restart at age t in segment j continues as a new customer of segment j.
+  if (W > 0)
+    detail::renewal(K, N, kij.data(), a, arena.take(static_cast<std::size_t>(K) * N).data(),
+                    arena.take(KK).data());
   for (int i = 0; i < K; ++i) {
     double total = 0.0;
     for (int n = 0; n < N; ++n) {
@@ -266,59 +308,62 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, int N, std::vect
 // value follows from the cap state, (I - gamma S M) u(., L-1) = r + gamma H z, and one backward
 // pass u(., tau) = r(., tau) + gamma S_tau M u(., tau+1) + gamma H_tau z: O(L K^2) after the K x K
 // solve. Lapsed values: u(k, d) = -attempt_cost + w_d v0_k + gamma (1 - q_d) u(k, d+1), with
-// w_d = q_d (same_period) or gamma q_d (next_period).
-std::vector<double> state_values(const ModelParams& m, const OneCustomer& c,
-                                 const std::vector<double>& v0) {
+// w_d = q_d (same_period) or gamma q_d (next_period). +inf everywhere without v0.
+void state_values(const ModelParams& m, const OneCustomer& c, const StateTables& tb,
+                  const CapLu& cap, std::span<const double> v0, Arena& arena,
+                  std::vector<double>& out) {
   const int K = c.segments, L = c.tenures, W = c.window;
   const auto n = static_cast<std::size_t>(K) * (L + W);
-  if (v0.empty()) return std::vector<double>(n, INF);
+  if (v0.empty()) {
+    out.assign(n, INF);
+    return;
+  }
   const double gamma = 1.0 / (1.0 + m.discount_rate);
-  std::vector<double> out(n, 0.0);
+  out.assign(n, 0.0);
   const auto active = [&](int k, int tau) -> double& {
     return out[static_cast<std::size_t>(k) * L + tau];
   };
   const auto lapsed = [&](int k, int d) -> double& {
     return out[static_cast<std::size_t>(K) * L + static_cast<std::size_t>(k) * W + d];
   };
-  std::vector<double> z(static_cast<std::size_t>(K), 0.0), earnings(static_cast<std::size_t>(K));
-  for (int k = 0; k < K; ++k) earnings[k] = return_earnings(m, k);
+  const std::span<double> z = arena.take(static_cast<std::size_t>(K));
   for (int k = 0; k < K; ++k) {
+    z[k] = 0.0;
+    const double earnings = return_earnings(m, k);
     double next = 0.0;  // the lapsed state after the window is lost
     for (int d = W - 1; d >= 0; --d) {
       const double q = m.winback_success[d];
       next = lapsed(k, d) =
           -m.winback_cost + return_weight(m, gamma, q) * v0[k] + gamma * (1.0 - q) * next;
-      if (m.returning_churn == ReturningChurn::NextPeriod) next = lapsed(k, d) += q * earnings[k];
+      if (m.returning_churn == ReturningChurn::NextPeriod) next = lapsed(k, d) += q * earnings;
     }
     if (W > 0) z[k] = lapsed(k, 0);
   }
-  using Matrix = Eigen::MatrixXd;
-  using Vector = Eigen::VectorXd;
-  Matrix a = Matrix::Identity(K, K);
   Vector rhs(K);
   for (int k = 0; k < K; ++k) {
-    const double h = m.hazard_at(k, L - 1);
-    rhs[k] = c.reward(m, k, L - 1, h) + gamma * h * z[k];
-    for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h) * m.migration[k * K + j];
+    const double h = tb.hazards(L - 1, K)[k];
+    rhs[k] = tb.rewards(L - 1, K)[k] + gamma * h * z[k];
   }
-  const Vector cap = Eigen::FullPivLU<Matrix>(a).solve(rhs);
-  for (int k = 0; k < K; ++k) active(k, L - 1) = cap[k];
+  const Vector top = cap.solve(rhs);
+  for (int k = 0; k < K; ++k) active(k, L - 1) = top[k];
   for (int tau = L - 2; tau >= 0; --tau) {
+    const double* hs = tb.hazards(tau, K);
+    const double* rs = tb.rewards(tau, K);
     for (int k = 0; k < K; ++k) {
-      const double h = m.hazard_at(k, tau);
+      const double h = hs[k];
       double x = 0.0;
       for (int j = 0; j < K; ++j) x += m.migration[k * K + j] * active(j, tau + 1);
-      active(k, tau) = c.reward(m, k, tau, h) + gamma * ((1.0 - h) * x + h * z[k]);
+      active(k, tau) = rs[k] + gamma * ((1.0 - h) * x + h * z[k]);
     }
   }
-  return out;
 }
 
 }  // namespace
 
 CustomerChain customer_chain(const ModelParams& m) {
   CustomerChain ch;
-  const OneCustomer c(m);
+  std::vector<double> earn(OneCustomer::earn_size(m));
+  const OneCustomer c(m, earn);
   const int K = m.segments;
   ch.segments = K;
   ch.tenures = c.tenures;
@@ -384,16 +429,41 @@ BoundaryValues boundary_values(const ModelParams& m) {
   return b;
 }
 
-CustomerValue customer_value(const ModelParams& m, int periods) {
-  const OneCustomer c(m);
+void customer_value(const ModelParams& m, int periods, CustomerValue& out,
+                    CustomerValueScratch& scratch) {
+  const int K = m.segments, L = m.ltv_tenure_cap, W = m.winback ? m.winback_window : 0;
+  const int N = std::max(periods, 0);
+  const auto k = static_cast<std::size_t>(K), kk = k * k;
+  const std::size_t earn_size = OneCustomer::earn_size(m);
+  const std::size_t tables = 2 * k * static_cast<std::size_t>(L);
+  const std::size_t value = k + k + kk;  // v0, next_alpha, next_beta
+  const std::size_t curve = k + 2 * kk + kk * W + kk * N + k * N + W + k * N + kk;
+  const std::size_t states = k;
+  Arena arena(scratch.buffer, earn_size + tables + value + curve + states);
+
+  const OneCustomer c(m, arena.take(earn_size));
+  const std::span<double> hazard = arena.take(k * L), reward = arena.take(k * L);
+  for (int tau = 0; tau < L; ++tau)
+    for (int j = 0; j < K; ++j) {
+      const std::size_t at = static_cast<std::size_t>(tau) * K + j;
+      hazard[at] = m.hazard_at(j, tau);
+      reward[at] = c.reward(m, j, tau, hazard[at]);
+    }
+  const StateTables tb{hazard, reward};
   const double gamma = 1.0 / (1.0 + m.discount_rate);
+  const CapLu cap = cap_lu(m, tb, K, L, gamma);
+  std::span<double> v0 = arena.take(k);
+  if (!tenure_zero_values(m, c, tb, cap, arena, v0)) v0 = {};
+  out.ltv.assign(k, INF);  // singular: no discounting, no churn
+  for (std::size_t i = 0; i < v0.size(); ++i) out.ltv[i] = gamma * v0[i];
+  payback_curves(m, c, tb, N, arena, out.cumulative_contribution);
+  state_values(m, c, tb, cap, v0, arena, out.state_value);
+}
+
+CustomerValue customer_value(const ModelParams& m, int periods) {
   CustomerValue out;
-  const std::vector<double> v0 = tenure_zero_values(m, c);
-  out.ltv.assign(static_cast<std::size_t>(m.segments), INF);  // singular: no discounting, no churn
-  if (!v0.empty())
-    for (int k = 0; k < m.segments; ++k) out.ltv[k] = gamma * v0[k];
-  payback_curves(m, c, periods, out.cumulative_contribution);
-  out.state_value = state_values(m, c, v0);
+  CustomerValueScratch scratch;
+  customer_value(m, periods, out, scratch);
   return out;
 }
 

@@ -1,0 +1,103 @@
+// The renewal equation of the payback curve (docs/model.md, section 6): its fixed summation order
+// is Eigen's dot product with 2-wide packets, bit for bit, and the AVX2 and the portable paths give
+// the same bits. The order matters for reproducibility: a sum in another order differs in its
+// last bits, and with it every payback of a replication.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "clvsim/renewal.hpp"
+
+using namespace clvsim;
+
+namespace {
+
+struct Problem {
+  int K = 0, N = 0;
+  std::vector<double> kij, f;  // [K * K * N], [N * K]
+};
+
+Problem random_problem(int K, int N, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> kernel(0.0, 0.3 / K), reward(-5.0, 40.0);
+  Problem p{K, N, std::vector<double>(static_cast<std::size_t>(K) * K * N),
+            std::vector<double>(static_cast<std::size_t>(N) * K)};
+  for (double& x : p.kij)
+    x = kernel(rng) / (1.0 + 0.05 * static_cast<double>(&x - p.kij.data()) / K);
+  for (double& x : p.f) x = reward(rng);
+  return p;
+}
+
+// The renewal as it was written with Eigen: each sum over t an Eigen dot product.
+std::vector<double> eigen_renewal(const Problem& p) {
+  const int K = p.K, N = p.N;
+  std::vector<double> a = p.f, reversed(static_cast<std::size_t>(K) * N);
+  for (int j = 0; j < K; ++j) reversed[static_cast<std::size_t>(j) * N + N - 1] = a[j];
+  for (int n = 1; n < N; ++n) {
+    for (int i = 0; i < K; ++i) {
+      double s = 0.0;
+      for (int j = 0; j < K; ++j) {
+        const Eigen::Map<const Eigen::VectorXd> R(
+            &p.kij[(static_cast<std::size_t>(i) * K + j) * N + 1], n);
+        const Eigen::Map<const Eigen::VectorXd> past(
+            &reversed[static_cast<std::size_t>(j) * N + N - n], n);
+        s += R.dot(past);
+      }
+      a[static_cast<std::size_t>(n) * K + i] += s;
+    }
+    for (int i = 0; i < K; ++i)
+      reversed[static_cast<std::size_t>(i) * N + N - 1 - n] =
+          a[static_cast<std::size_t>(n) * K + i];
+  }
+  return a;
+}
+
+using Solver = void (*)(int, int, const double*, double*, double*, double*);
+
+std::vector<double> solve(Solver solver, const Problem& p) {
+  std::vector<double> a = p.f, reversed(static_cast<std::size_t>(p.K) * p.N),
+                      sums(static_cast<std::size_t>(p.K) * p.K);
+  solver(p.K, p.N, p.kij.data(), a.data(), reversed.data(), sums.data());
+  return a;
+}
+
+bool same_bits(const std::vector<double>& x, const std::vector<double>& y) {
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("The renewal sums in Eigen's order, on every path, bit for bit", "[markov][renewal]") {
+  std::mt19937_64 rng(20261201);
+  // Every remainder of n modulo 4 and the short sums (n < 4), one to five segments (groups of four
+  // (i, j) pairs and the rest).
+  for (int K : {1, 2, 3, 5})
+    for (int N : {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 64, 241}) {
+      INFO("K = " << K << ", N = " << N);
+      const Problem p = random_problem(K, N, rng);
+      const std::vector<double> portable = solve(detail::renewal_portable, p);
+      CHECK(same_bits(portable, solve(detail::renewal, p)));
+      // Eigen's order is the one of its 2-wide packets (a build without AVX, as the project's).
+      if (Eigen::internal::packet_traits<double>::size == 2)
+        CHECK(same_bits(portable, eigen_renewal(p)));
+    }
+  if (!detail::renewal_avx2_available())
+    WARN("this processor has no AVX2: only the portable path was checked");
+}
+
+TEST_CASE("The renewal solves a(n) = f(n) + sum R(t) a(n - t)", "[markov][renewal]") {
+  // One segment with R(t) = r for every t: a(n) = f(n) + r sum_{m < n} a(m). With f(0) = 1 and
+  // f(n) = 0 after, a(0) = 1 and a(n) = r (1 + r)^(n - 1).
+  const int N = 30;
+  const double r = 0.25;
+  Problem p{1, N, std::vector<double>(N, r), std::vector<double>(N, 0.0)};
+  p.f[0] = 1.0;
+  const std::vector<double> a = solve(detail::renewal, p);
+  CHECK(a[0] == 1.0);
+  for (int n = 1; n < N; ++n) CHECK(a[n] == Approx(r * std::pow(1.0 + r, n - 1)).epsilon(1e-13));
+}
