@@ -196,7 +196,12 @@ struct ModelParams {
 
   [[nodiscard]] int sources_count() const { return static_cast<int>(sources.size()); }
   //! Churn probability per period at tenure `tau` (periods survived), retention effect applied.
-  [[nodiscard]] double hazard_at(int k, int tau) const;
+  //! Inline: the customer value tabulates it for every tenure of the chain in each replication.
+  [[nodiscard]] double hazard_at(int k, int tau) const {
+    double h = churn_const[k];
+    if (sbg[k]) h = sbg_hazard(sbg_alpha[k], sbg_beta[k], tau);
+    return std::min(1.0, h * churn_scale[k] * retention_factor);
+  }
   //! The churn hazard in period t (0-based): hazard_at with the period's churn and retention.
   [[nodiscard]] double hazard_in_period(int k, int tau, int t) const;
 };

@@ -560,12 +560,6 @@ double ModelParams::hazard_in_period(int k, int tau, int t) const {
   return std::min(1.0, h * churn_scale[k] * rf);
 }
 
-double ModelParams::hazard_at(int k, int tau) const {
-  double h = churn_const[k];
-  if (sbg[k]) h = sbg_hazard(sbg_alpha[k], sbg_beta[k], tau);
-  return std::min(1.0, h * churn_scale[k] * retention_factor);
-}
-
 std::array<double, 3> ModelParams::funnel_probs(int s, int nurtured) const {
   const StageRates& r = stage_rates[s];
   const double adv = nurtured ? r.nurtured_advance : r.advance;
