@@ -142,6 +142,9 @@ struct ModelParams {
   std::vector<double> ltv;             //!< [K] discounted value at acquisition
   int payback_periods = 0;             //!< N, length of the payback curves
   std::vector<double> payback_curve;   //!< [K * N] cumulative undiscounted contribution
+  //! [K] the largest value of each segment's payback curve (NaN when the curve holds a NaN), so
+  //! that a CAC no mix of the curves reaches is known at once
+  std::vector<double> payback_peak;
   //! [K * ltv_tenure_cap + K * winback_window] value u of each state of the customer chain at the
   //! start of a period (CustomerValue::state_value); empty without customer value.
   std::vector<double> state_value;

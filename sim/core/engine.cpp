@@ -922,15 +922,32 @@ double payback_periods(const ModelParams& m, std::span<const double> new_by_segm
   const double n = std::accumulate(new_by_segment.begin(), new_by_segment.end(), 0.0);
   if (!(n > 0.0) || std::isnan(cac)) return NaN;
   if (cac <= 0.0) return 0.0;
+  // The mix w_k = new_k / n, once (the curve is scanned up to N times); on the stack for the
+  // usual few segments.
+  constexpr int FEW = 8;
+  std::array<double, FEW> few{};
+  std::vector<double> many(K > FEW ? static_cast<std::size_t>(K) : 0);
+  double* const w = K > FEW ? many.data() : few.data();
+  bool nonnegative = true;
+  for (int k = 0; k < K; ++k) {
+    w[k] = new_by_segment[k] / n;
+    nonnegative = nonnegative && w[k] >= 0.0;
+  }
   // The sign-up payment (start booking) is received at acquisition, before the first period.
   double previous = 0.0;
   for (int k = 0; k < K && k < static_cast<int>(m.signup_value.size()); ++k)
-    previous += new_by_segment[k] / n * m.signup_value[k];
+    previous += w[k] * m.signup_value[k];
   if (previous >= cac) return 0.0;
+  // Never within N periods when even the mix of each curve's peak stays below CAC: with w >= 0,
+  // each rounded term and sum of c(step) is at most that of the peaks, so no c(step) reaches it.
+  if (nonnegative && m.payback_peak.size() == static_cast<std::size_t>(K)) {
+    double bound = 0.0;
+    for (int k = 0; k < K; ++k) bound += w[k] * m.payback_peak[k];
+    if (bound < cac) return INF;
+  }
   for (int step = 0; step < N; ++step) {
     double c = 0.0;
-    for (int k = 0; k < K; ++k)
-      c += new_by_segment[k] / n * m.payback_curve[static_cast<std::size_t>(k) * N + step];
+    for (int k = 0; k < K; ++k) c += w[k] * m.payback_curve[static_cast<std::size_t>(k) * N + step];
     if (c >= cac) return step + (cac - previous) / (c - previous);
     previous = c;
   }

@@ -543,10 +543,13 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   m.state_value = std::move(cv.state_value);
   // Start booking: the sign-up payment comes first, at the start of the acquisition period, and
   // the chain's first period (the first renewal) one period later, so V = e + gamma u(k, 0).
+  m.payback_peak.assign(static_cast<std::size_t>(K), -std::numeric_limits<double>::infinity());
   for (int k = 0; k < K; ++k) {
     m.ltv[k] += m.signup_value[k];
-    for (int n = 0; n < N; ++n)
-      m.payback_curve[static_cast<std::size_t>(k) * N + n] += m.signup_value[k];
+    for (int n = 0; n < N; ++n) {
+      const double c = m.payback_curve[static_cast<std::size_t>(k) * N + n] += m.signup_value[k];
+      if (std::isnan(c) || c > m.payback_peak[k]) m.payback_peak[k] = c;
+    }
   }
   return m;
 }

@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <Eigen/SparseLU>
 
+#include "clvsim/engine.hpp"
 #include "clvsim/markov.hpp"
 #include "clvsim/model.hpp"
 #include "engine_helpers.hpp"
@@ -173,4 +175,39 @@ TEST_CASE("Customer value without churn and discounting is infinite", "[markov]"
   CHECK(std::isinf(m.ltv[0]));
   // The payback curve still grows by the margin every period.
   CHECK(m.payback_curve[9] == Approx(400.0).epsilon(1e-12));
+}
+
+TEST_CASE("Payback: the curves' peaks decide 'never' as the scan of the curves does",
+          "[markov][payback]") {
+  // The peak bound only skips a scan that cannot cross CAC; with and without it every payback
+  // is the same number, crossings, interpolations and +inf alike.
+  const Scenario s = test::load_example("saas");
+  for (std::uint64_t r : {0u, 3u}) {
+    const ModelParams m = resolve(s, 20261122, r);
+    REQUIRE(m.payback_peak.size() == static_cast<std::size_t>(m.segments));
+    for (int k = 0; k < m.segments; ++k) {
+      const auto curve = std::span<const double>(m.payback_curve)
+                             .subspan(static_cast<std::size_t>(k) * m.payback_periods,
+                                      static_cast<std::size_t>(m.payback_periods));
+      CHECK(m.payback_peak[k] == *std::max_element(curve.begin(), curve.end()));
+    }
+    ModelParams scan = m;
+    scan.payback_peak.clear();
+    int never = 0, found = 0;
+    for (double basic : {0.0, 1.0, 7.0, 20.0})
+      for (double premium : {0.0, 1.0, 3.0})
+        for (double cac = 100.0; cac < 1e5; cac *= 1.37) {
+          const std::vector<double> mix = {basic, premium};
+          const double with = payback_periods(m, mix, cac);
+          const double without = payback_periods(scan, mix, cac);
+          if (basic + premium == 0.0) {
+            CHECK(std::isnan(with));
+            continue;
+          }
+          CHECK(with == without);
+          (std::isinf(with) ? never : found) += 1;
+        }
+    CHECK(never > 10);
+    CHECK(found > 10);
+  }
 }
