@@ -14,15 +14,12 @@ namespace clvsim::detail {
 
 //! Solve the renewal in place. `kij` [K * K * N]: the restart kernel R(t)_ij at (i * K + j) * N + t
 //! (t = 0 unused); `a` [N * K]: a(n)_i at n * K + i, f(n) on entry and the solution on return;
-//! `reversed` [K * N] and `sums` [K * K]: scratch. Every sum over t is that of Eigen's dot product
-//! with 2-wide (SSE2) packets, the order this computation had before it was written out: four
-//! running sums over t - 1 = 0, 1, 2, 3 (mod 4), combined as (s0 + s2) + (s1 + s3) after the next
-//! two terms, if any, are added to the first two, then the last term when the count is odd; the
-//! K terms over j are added in order from 0.0. Uses AVX2 registers where the processor has them.
-void renewal(int K, int N, const double* kij, double* a, double* reversed, double* sums);
+//! `scratch` [K * N]. a_i(n) = f_i(n) + sum over m = 0..n-1, then j = 0..K-1, of
+//! R_ij(n - m) a_j(m), added in that order. Uses AVX2 registers where the processor has them.
+void renewal(int K, int N, const double* kij, double* a, double* scratch);
 
-//! The same with 2-wide (SSE2) registers only.
-void renewal_portable(int K, int N, const double* kij, double* a, double* reversed, double* sums);
+//! The same with 2-wide (SSE2) registers only: the same bits.
+void renewal_portable(int K, int N, const double* kij, double* a, double* scratch);
 
 //! Whether renewal() uses AVX2 on this processor.
 bool renewal_avx2_available();

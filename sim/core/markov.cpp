@@ -292,8 +292,7 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
   }
   // A restart at age t in segment j continues as a new customer of segment j.
   if (W > 0)
-    detail::renewal(K, N, kij.data(), a, arena.take(static_cast<std::size_t>(K) * N).data(),
-                    arena.take(KK).data());
+    detail::renewal(K, N, kij.data(), a, arena.take(static_cast<std::size_t>(K) * N).data());
   for (int i = 0; i < K; ++i) {
     double total = 0.0;
     for (int n = 0; n < N; ++n) {
@@ -437,7 +436,7 @@ void customer_value(const ModelParams& m, int periods, CustomerValue& out,
   const std::size_t earn_size = OneCustomer::earn_size(m);
   const std::size_t tables = 2 * k * static_cast<std::size_t>(L);
   const std::size_t value = k + k + kk;  // v0, next_alpha, next_beta
-  const std::size_t curve = k + 2 * kk + kk * W + kk * N + k * N + W + k * N + kk;
+  const std::size_t curve = k + 2 * kk + kk * W + kk * N + k * N + W + k * N;
   const std::size_t states = k;
   Arena arena(scratch.buffer, earn_size + tables + value + curve + states);
 
