@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <span>
+#include <stdexcept>
 
 #include <Eigen/Dense>
 
@@ -118,7 +119,8 @@ class Arena {
     if (buffer_.size() < size) buffer_.resize(size);
   }
   std::span<double> take(std::size_t n) {
-    CLVSIM_EXPECT(used_ + n <= buffer_.size());
+    // Always checked: a size missing from the sum in customer_value would write past the buffer.
+    if (used_ + n > buffer_.size()) throw std::logic_error("customer value: scratch too small");
     const std::span<double> out(buffer_.data() + used_, n);
     used_ += n;
     return out;
@@ -163,32 +165,43 @@ bool tenure_zero_values(const ModelParams& m, const OneCustomer& c, const StateT
   Vector alpha = cap.solve(r);
   Matrix beta = W > 0 ? Matrix(cap.solve(Matrix((gamma * h).asDiagonal()))) : Matrix::Zero(K, K);
 
-  // Down to tenure 0; alpha and beta hold tenure tau + 1, next_* receive tenure tau.
-  const std::span<double> next_alpha = arena.take(static_cast<std::size_t>(K));
-  const std::span<double> next_beta = arena.take(static_cast<std::size_t>(K) * K);
+  // Down to tenure 0: al and be (column-major, be[i * K + j] = B(j, i)) hold tenure tau + 1,
+  // nal and nbe receive tenure tau, then they swap.
+  const std::size_t KK = static_cast<std::size_t>(K) * K;
+  const std::span<double> work = arena.take(2 * (static_cast<std::size_t>(K) + KK));
+  double* __restrict al = work.data();
+  double* __restrict nal = al + K;
+  double* __restrict be = nal + K;
+  double* __restrict nbe = be + KK;
+  for (int k = 0; k < K; ++k) al[k] = alpha[k];
+  for (int i = 0; i < K; ++i)
+    for (int j = 0; j < K; ++j) be[i * K + j] = beta(j, i);
+  const double* const migration = m.migration.data();
   for (int tau = L - 2; tau >= 0; --tau) {
     const double* hs = tb.hazards(tau, K);
     const double* rs = tb.rewards(tau, K);
     for (int k = 0; k < K; ++k) {
       const double hk = hs[k];
       const double g = gamma * (1.0 - hk);
-      const double* row = &m.migration[static_cast<std::size_t>(k) * K];
+      const double* row = &migration[static_cast<std::size_t>(k) * K];
       double x = 0.0;
-      for (int j = 0; j < K; ++j) x += row[j] * alpha[j];
-      next_alpha[k] = rs[k] + g * x;
+      for (int j = 0; j < K; ++j) x += row[j] * al[j];
+      nal[k] = rs[k] + g * x;
       if (W > 0) {
         for (int i = 0; i < K; ++i) {
           double y = 0.0;
-          for (int j = 0; j < K; ++j) y += row[j] * beta(j, i);
-          next_beta[k * K + i] = g * y + (i == k ? gamma * hk : 0.0);
+          for (int j = 0; j < K; ++j) y += row[j] * be[i * K + j];
+          nbe[i * K + k] = g * y + (i == k ? gamma * hk : 0.0);
         }
       }
     }
-    for (int k = 0; k < K; ++k) alpha[k] = next_alpha[k];
-    if (W > 0)
-      for (int k = 0; k < K; ++k)
-        for (int i = 0; i < K; ++i) beta(k, i) = next_beta[k * K + i];
+    std::swap(al, nal);
+    if (W > 0) std::swap(be, nbe);
   }
+  for (int k = 0; k < K; ++k) alpha[k] = al[k];
+  if (W > 0)
+    for (int i = 0; i < K; ++i)
+      for (int j = 0; j < K; ++j) beta(j, i) = be[i * K + j];
 
   if (W > 0) {
     // z = gain u(., 0) + returns e - attempt_cost * attempts (lapsed_sums), closing the loop to
@@ -435,7 +448,7 @@ void customer_value(const ModelParams& m, int periods, CustomerValue& out,
   const auto k = static_cast<std::size_t>(K), kk = k * k;
   const std::size_t earn_size = OneCustomer::earn_size(m);
   const std::size_t tables = 2 * k * static_cast<std::size_t>(L);
-  const std::size_t value = k + k + kk;  // v0, next_alpha, next_beta
+  const std::size_t value = k + 2 * (k + kk);  // v0, alpha and beta twice
   const std::size_t curve = k + 2 * kk + kk * W + kk * N + k * N + W + k * N;
   const std::size_t states = k;
   Arena arena(scratch.buffer, earn_size + tables + value + curve + states);

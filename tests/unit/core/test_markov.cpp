@@ -211,3 +211,26 @@ TEST_CASE("Payback: the curves' peaks decide 'never' as the scan of the curves d
     CHECK(found > 10);
   }
 }
+
+TEST_CASE("Customer value with kept scratch equals a fresh evaluation, bit for bit", "[markov]") {
+  // One scratch and one output through chains of other sizes (segments, tenure cap, window,
+  // curve length): nothing left from an earlier evaluation may reach the next.
+  const std::string winback =
+      "[winback]\nattempt_cost = 4\nsuccess_probability = 0.1\nwindow = 4\n";
+  const std::vector<ModelParams> chains = {
+      resolve(test::load_example("saas"), 20261122, 5),
+      resolve_nominal(parse_scenario(std::string(RICH) + winback, "rich.toml")),
+      resolve_nominal(parse_scenario(RICH, "rich.toml")),
+      resolve(test::load_example("saas"), 20261122, 6)};
+  CustomerValue kept;
+  CustomerValueScratch scratch;
+  for (int round = 0; round < 2; ++round)
+    for (const ModelParams& m : chains)
+      for (int periods : {m.payback_periods, 7}) {
+        customer_value(m, periods, kept, scratch);
+        const CustomerValue fresh = customer_value(m, periods);
+        CHECK(kept.ltv == fresh.ltv);
+        CHECK(kept.cumulative_contribution == fresh.cumulative_contribution);
+        CHECK(kept.state_value == fresh.state_value);
+      }
+}
