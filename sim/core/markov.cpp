@@ -150,9 +150,10 @@ CapLu cap_lu(const ModelParams& m, const StateTables& tb, int K, int L, double g
 // the values z of the first lapsed state, u(., tau) = alpha_tau + B_tau z; the cap state gives
 // alpha and B at L - 1 by a K x K solve, the pass down to tau = 0 is O(L K^3), and win-back closes
 // the loop z = c_W (q u(., 0) - attempt_cost) by a second K x K solve. False when singular.
+template <int KC>
 bool tenure_zero_values(const ModelParams& m, const OneCustomer& c, const StateTables& tb,
                         const CapLu& cap, Arena& arena, std::span<double> v0) {
-  const int K = c.segments, L = c.tenures, W = c.window;
+  const int K = KC > 0 ? KC : c.segments, L = c.tenures, W = c.window;
   const double gamma = 1.0 / (1.0 + m.discount_rate);
 
   // The cap state L - 1: (I - gamma S M) x = r + gamma H z.
@@ -229,9 +230,10 @@ bool tenure_zero_values(const ModelParams& m, const OneCustomer& c, const StateT
 // a forward recursion on the first run from tenure 0 (whose tenure equals its age, so the
 // distribution is K numbers per step), and, with win-back, the renewal equation
 // a(n) = f(n) + sum_{t=1..n} R(t) a(n - t) for restarts at tenure 0 (docs/model.md, section 6).
+template <int KC>
 void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTables& tb, int N,
                     Arena& arena, std::vector<double>& out) {
-  const int K = c.segments, L = c.tenures, W = c.window;
+  const int K = KC > 0 ? KC : c.segments, L = c.tenures, W = c.window;
   const auto KK = static_cast<std::size_t>(K) * K;
   out.assign(static_cast<std::size_t>(K) * N, 0.0);
   if (N <= 0) return;
@@ -321,10 +323,11 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
 // pass u(., tau) = r(., tau) + gamma S_tau M u(., tau+1) + gamma H_tau z: O(L K^2) after the K x K
 // solve. Lapsed values: u(k, d) = -attempt_cost + w_d v0_k + gamma (1 - q_d) u(k, d+1), with
 // w_d = q_d (same_period) or gamma q_d (next_period). +inf everywhere without v0.
+template <int KC>
 void state_values(const ModelParams& m, const OneCustomer& c, const StateTables& tb,
                   const CapLu& cap, std::span<const double> v0, Arena& arena,
                   std::vector<double>& out) {
-  const int K = c.segments, L = c.tenures, W = c.window;
+  const int K = KC > 0 ? KC : c.segments, L = c.tenures, W = c.window;
   const auto n = static_cast<std::size_t>(K) * (L + W);
   if (v0.empty()) {
     out.assign(n, INF);
@@ -465,11 +468,29 @@ void customer_value(const ModelParams& m, int periods, CustomerValue& out,
   const double gamma = 1.0 / (1.0 + m.discount_rate);
   const CapLu cap = cap_lu(m, tb, K, L, gamma);
   std::span<double> v0 = arena.take(k);
-  if (!tenure_zero_values(m, c, tb, cap, arena, v0)) v0 = {};
-  out.ltv.assign(k, INF);  // singular: no discounting, no churn
-  for (std::size_t i = 0; i < v0.size(); ++i) out.ltv[i] = gamma * v0[i];
-  payback_curves(m, c, tb, N, arena, out.cumulative_contribution);
-  state_values(m, c, tb, cap, v0, arena, out.state_value);
+  // The passes over tenure with the usual few segments known at compile time, so that their
+  // K x K products unroll into registers (the same operations in the same order).
+  const auto passes = [&]<int KC>() {
+    if (!tenure_zero_values<KC>(m, c, tb, cap, arena, v0)) v0 = {};
+    out.ltv.assign(k, INF);  // singular: no discounting, no churn
+    for (std::size_t i = 0; i < v0.size(); ++i) out.ltv[i] = gamma * v0[i];
+    payback_curves<KC>(m, c, tb, N, arena, out.cumulative_contribution);
+    state_values<KC>(m, c, tb, cap, v0, arena, out.state_value);
+  };
+  switch (K) {
+    case 1:
+      passes.template operator()<1>();
+      break;
+    case 2:
+      passes.template operator()<2>();
+      break;
+    case 3:
+      passes.template operator()<3>();
+      break;
+    default:
+      passes.template operator()<0>();
+      break;
+  }
 }
 
 CustomerValue customer_value(const ModelParams& m, int periods) {
