@@ -38,17 +38,16 @@ inline __attribute__((always_inline)) void renewal_body(int K, int N, const doub
         }
       for (int i = 0; i < KC; ++i) {
         double* __restrict to = &acc[static_cast<std::size_t>(i) * N];
-        const double* r[STEPS][KC];
+        // R_ij(n - m - b) = r[j][n - b]
+        const double* r[KC];
         double x[STEPS][KC];
+        for (int j = 0; j < KC; ++j) r[j] = kernel(i, j, m);
         for (int b = 0; b < STEPS; ++b)
-          for (int j = 0; j < KC; ++j) {
-            r[b][j] = kernel(i, j, m + b);
-            x[b][j] = value(j, m + b);
-          }
+          for (int j = 0; j < KC; ++j) x[b][j] = value(j, m + b);
         for (int n = m + STEPS; n < N; ++n) {
           double v = to[n];
           for (int b = 0; b < STEPS; ++b)
-            for (int j = 0; j < KC; ++j) v += r[b][j][n] * x[b][j];
+            for (int j = 0; j < KC; ++j) v += r[j][n - b] * x[b][j];
           to[n] = v;
         }
       }
