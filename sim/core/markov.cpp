@@ -276,6 +276,8 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
       double* restarted = t + restart < N ? &kij[static_cast<std::size_t>(t + restart)] : nullptr;
       for (int i = 0; i < K; ++i) {
         double reward = at[i];
+        // With K known, the restarts of (i, j) add up in registers from 0, as in kij (0 before).
+        double restarts[KC > 0 ? KC : 1] = {};
         int from = slot;  // (t - 1 - d) mod W
         for (int d = 0; d < W && d < t; ++d) {
           from = from == 0 ? W - 1 : from - 1;
@@ -286,10 +288,17 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
             const double mass = weight[d] * l[j];
             reward -= cost * mass;
             if (restart > 0) reward += q * mass * earnings[j];
-            if (restarted) restarted[(static_cast<std::size_t>(i) * K + j) * N] += q * mass;
+            if constexpr (KC > 0)
+              restarts[j] += q * mass;
+            else if (restarted)
+              restarted[(static_cast<std::size_t>(i) * K + j) * N] += q * mass;
           }
         }
         at[i] = reward;
+        if constexpr (KC > 0)
+          if (restarted)
+            for (int j = 0; j < K; ++j)
+              restarted[(static_cast<std::size_t>(i) * K + j) * N] = restarts[j];
       }
       double* l = &lapse[static_cast<std::size_t>(slot) * KK];
       for (int i = 0; i < K; ++i)
