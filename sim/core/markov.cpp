@@ -370,14 +370,35 @@ void state_values(const ModelParams& m, const OneCustomer& c, const StateTables&
   }
   const Vector top = cap.solve(rhs);
   for (int k = 0; k < K; ++k) active(k, L - 1) = top[k];
-  for (int tau = L - 2; tau >= 0; --tau) {
-    const double* hs = tb.hazards(tau, K);
-    const double* rs = tb.rewards(tau, K);
-    for (int k = 0; k < K; ++k) {
-      const double h = hs[k];
-      double x = 0.0;
-      for (int j = 0; j < K; ++j) x += m.migration[k * K + j] * active(j, tau + 1);
-      active(k, tau) = rs[k] + gamma * ((1.0 - h) * x + h * z[k]);
+  const double* const migration = m.migration.data();
+  if constexpr (KC > 0) {
+    // u(., tau + 1) and z in registers rather than read back from the output.
+    double above[KC], now[KC], lapse[KC];
+    for (int k = 0; k < KC; ++k) {
+      above[k] = top[k];
+      lapse[k] = z[k];
+    }
+    for (int tau = L - 2; tau >= 0; --tau) {
+      const double* hs = tb.hazards(tau, K);
+      const double* rs = tb.rewards(tau, K);
+      for (int k = 0; k < KC; ++k) {
+        const double h = hs[k];
+        double x = 0.0;
+        for (int j = 0; j < KC; ++j) x += migration[k * KC + j] * above[j];
+        now[k] = rs[k] + gamma * ((1.0 - h) * x + h * lapse[k]);
+      }
+      for (int k = 0; k < KC; ++k) active(k, tau) = above[k] = now[k];
+    }
+  } else {
+    for (int tau = L - 2; tau >= 0; --tau) {
+      const double* hs = tb.hazards(tau, K);
+      const double* rs = tb.rewards(tau, K);
+      for (int k = 0; k < K; ++k) {
+        const double h = hs[k];
+        double x = 0.0;
+        for (int j = 0; j < K; ++j) x += migration[k * K + j] * active(j, tau + 1);
+        active(k, tau) = rs[k] + gamma * ((1.0 - h) * x + h * z[k]);
+      }
     }
   }
 }
