@@ -244,8 +244,10 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
   for (int k = 0; k < K; ++k) earnings[k] = return_earnings(m, k);
 
   // u[i * K + j]: mass of the first run started in segment i that is active in segment j.
-  double* u = arena.take(KK).data();
-  double* next = arena.take(KK).data();
+  // With the segments known, u and next are local arrays the compiler keeps in registers.
+  double u_here[KC > 0 ? KC * KC : 1], next_here[KC > 0 ? KC * KC : 1];
+  double* u = KC > 0 ? u_here : arena.take(KK).data();
+  double* next = KC > 0 ? next_here : arena.take(KK).data();
   std::fill(u, u + KK, 0.0);
   for (int i = 0; i < K; ++i) u[i * K + i] = 1.0;
   // With win-back: lapse flows of the last W steps (ring), restart kernels by (i, j) over t and
@@ -312,7 +314,10 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
         if (survive == 0.0) continue;
         for (int k = 0; k < K; ++k) next[i * K + k] += survive * migration[j * K + k];
       }
-    std::swap(u, next);
+    if constexpr (KC > 0)
+      std::copy(next, next + KK, u);
+    else
+      std::swap(u, next);
   }
   // A restart at age t in segment j continues as a new customer of segment j.
   if (W > 0)
