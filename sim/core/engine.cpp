@@ -121,6 +121,7 @@ double held_value(const ModelParams& m, const std::vector<C>& active,
 void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, std::size_t KW) {
   const auto G = static_cast<std::size_t>(groups);
   f.groups = groups;
+  f.live = groups;
   f.active.assign(G * KL, 0.0);
   f.next.assign(G * KL, 0.0);
   f.lapsed.assign(G * KW, 0.0);
@@ -145,27 +146,27 @@ void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, 
 inline void follow_win_back(FollowedGroups& f, std::size_t from, std::size_t to, std::size_t rest,
                             bool has_rest, double back, ReturningChurn returning,
                             std::size_t segment) {
-  const std::size_t G = static_cast<std::size_t>(f.groups);
-  const double* x = &f.lapsed[from * G];
-  double* attempts = f.attempts.data();
+  const std::size_t G = static_cast<std::size_t>(f.groups), live = static_cast<std::size_t>(f.live);
+  const double* __restrict x = &f.lapsed[from * G];
+  double* __restrict attempts = f.attempts.data();
   if (returning == ReturningChurn::SamePeriod) {
-    double* a = &f.active[to * G];
-    for (std::size_t g = 0; g < G; ++g) {
+    double* __restrict a = &f.active[to * G];
+    for (std::size_t g = 0; g < live; ++g) {
       attempts[g] += x[g];
       a[g] += x[g] * back;
     }
   } else {
-    double* an = &f.next[to * G];
-    double* n = &f.by_segment[segment * G];
-    for (std::size_t g = 0; g < G; ++g) {
+    double* __restrict an = &f.next[to * G];
+    double* __restrict n = &f.by_segment[segment * G];
+    for (std::size_t g = 0; g < live; ++g) {
       attempts[g] += x[g];
       an[g] += x[g] * back;
       n[g] += x[g] * back;
     }
   }
   if (has_rest) {
-    double* ln = &f.lapsed_next[rest * G];
-    for (std::size_t g = 0; g < G; ++g) ln[g] = x[g] - x[g] * back;
+    double* __restrict ln = &f.lapsed_next[rest * G];
+    for (std::size_t g = 0; g < live; ++g) ln[g] = x[g] - x[g] * back;
   }
 }
 
@@ -175,20 +176,24 @@ inline void follow_win_back(FollowedGroups& f, std::size_t from, std::size_t to,
 // them) keeps the cost to the cells that hold customers.
 inline void follow_churn(FollowedGroups& f, std::size_t from, std::size_t lapse, bool has_lapse,
                          double lost, std::span<const double> move, std::size_t L, std::size_t to) {
-  const std::size_t G = static_cast<std::size_t>(f.groups);
-  const double* x = &f.active[from * G];
-  double* at_risk = f.at_risk.data();
-  for (std::size_t g = 0; g < G; ++g) at_risk[g] += x[g];
+  const std::size_t G = static_cast<std::size_t>(f.groups), live = static_cast<std::size_t>(f.live);
+  const double* __restrict x = &f.active[from * G];
+  double* __restrict at_risk = f.at_risk.data();
   if (has_lapse) {
-    double* ln = &f.lapsed_next[lapse * G];
-    for (std::size_t g = 0; g < G; ++g) ln[g] += x[g] * lost;
+    double* __restrict ln = &f.lapsed_next[lapse * G];
+    for (std::size_t g = 0; g < live; ++g) {
+      at_risk[g] += x[g];
+      ln[g] += x[g] * lost;
+    }
+  } else {
+    for (std::size_t g = 0; g < live; ++g) at_risk[g] += x[g];
   }
   for (std::size_t j = 0; j < move.size(); ++j) {
     const double fraction = move[j];
     if (fraction == 0.0) continue;  // adds nothing
-    double* an = &f.next[(j * L + to) * G];
-    double* n = &f.by_segment[j * G];
-    for (std::size_t g = 0; g < G; ++g) {
+    double* __restrict an = &f.next[(j * L + to) * G];
+    double* __restrict n = &f.by_segment[j * G];
+    for (std::size_t g = 0; g < live; ++g) {
       const double moved = x[g] * fraction;
       an[g] += moved;
       n[g] += moved;
@@ -353,6 +358,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         st.year_start[k] = n;
       }
     }
+    // The acquisition cohorts of later years have no members yet: the moves skip them.
+    followed.live = GY + std::min(t / P + 1, Y);
     std::fill(followed.at_risk.begin(), followed.at_risk.end(), 0.0);
     std::fill(followed.attempts.begin(), followed.attempts.end(), 0.0);
     std::fill(followed.lapsed_next.begin(), followed.lapsed_next.end(), 0.0);
