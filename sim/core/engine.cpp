@@ -95,14 +95,15 @@ class MarketDraw {
 // The value u of the customers held at the start of the next period, by the customer chain
 // (docs/model.md, section 6, "Customer equity"): active customers at their tenure (held at the
 // chain's cap), lapsed customers d periods after churn. NaN without customer value.
+// Active cells at tenures from `occupied` on are empty.
 template <class C>
-double held_value(const ModelParams& m, const std::vector<C>& active,
-                  const std::vector<C>& lapsed) {
+double held_value(const ModelParams& m, const std::vector<C>& active, const std::vector<C>& lapsed,
+                  int occupied) {
   if (m.state_value.empty()) return NaN;
   const int K = m.segments, L = m.tenures, W = m.winback_window, cap = m.ltv_tenure_cap;
   double value = 0.0;
   for (int k = 0; k < K; ++k) {
-    for (int tau = 0; tau < L; ++tau) {
+    for (int tau = 0; tau < occupied; ++tau) {
       const double n = static_cast<double>(active[static_cast<std::size_t>(k) * L + tau]);
       if (n != 0.0)
         value += n * m.state_value[static_cast<std::size_t>(k) * cap + std::min(tau, cap - 1)];
@@ -338,6 +339,12 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     return KP == 1 ? 1.0 : m.sources[src].segment_mix[j];
   };
 
+  // Every active cell at a tenure from `occupied` on is empty (in every segment): the loops over
+  // tenures stop there. Tenures fill one period at a time, so in the horizon's early periods
+  // most of the L tenures hold nobody.
+  int occupied = 1;
+  for (int i = 0; i < K * L; ++i)
+    if (active[i] != C{}) occupied = std::max(occupied, i % L + 1);
   double cumulative = 0.0, npv = 0.0, discount = 1.0;
   for (int t = 0; t < T; ++t) {
     discount /= 1.0 + m.discount_rate;
@@ -399,15 +406,18 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(at_risk_k.begin(), at_risk_k.end(), 0.0);
     const std::span<double> move_frac(st.move_frac);
     C at_risk{}, churned{};
+    // The bound of `next` after the moves; the won back and the new customers join at tenure 0.
+    int next_occupied = 1;
     for (int k = 0; k < K; ++k) {
       const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
-      for (int tau = 0; tau < L; ++tau) {
+      for (int tau = 0; tau < occupied; ++tau) {
         const C n = active[k * L + tau];
         if (n == C{}) continue;
         at_risk += n;
         at_risk_k[k] += static_cast<double>(n);
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
         const int nt = std::min(tau + 1, L - 1);
+        next_occupied = std::max(next_occupied, nt + 1);
         C lost{};
         const double nd = static_cast<double>(n);
         const std::size_t c = static_cast<std::size_t>(k) * L + tau;
@@ -454,13 +464,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
     for (int k = 0; k < K; ++k) {
       C a{};
-      for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
+      for (int tau = 0; tau < next_occupied; ++tau) a += next[k * L + tau];
       active_k[k] = static_cast<double>(a);
       if (m.value_tenures > 0) {
         // Value by tenure: each tenure cell orders and earns at the rates of its tenure at the
         // start of the period, one below the cell it has just moved to, on streams of its own.
         double contacts = 0.0, seg_revenue = 0.0, seg_margin = 0.0;
-        for (int nt = 0; nt < L; ++nt) {
+        for (int nt = 0; nt < next_occupied; ++nt) {
           const C n = next[k * L + nt];
           if (n == C{}) continue;
           const int tau = std::max(nt - 1, 0);
@@ -684,6 +694,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       }
     }
     std::swap(active, next);
+    occupied = next_occupied;
 
     // Start booking: the period's new customers pay their sign-up (one period's orders and cost
     // to serve in the segment they join; streams of cells K + k, apart from the survivors').
@@ -731,7 +742,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double active_total = 0.0;
     for (int k = 0; k < K; ++k) {
       C a{};
-      for (int tau = 0; tau < L; ++tau) a += active[k * L + tau];
+      for (int tau = 0; tau < occupied; ++tau) a += active[k * L + tau];
       at(index.active_by_segment(k), t) = static_cast<double>(a);
       active_total += static_cast<double>(a);
     }
@@ -768,7 +779,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // with start booking: they renew, and pay, at the start of the next).
     at(index.customer_equity(), t) =
         npv + (m.book_at_start ? discount : discount / (1.0 + m.discount_rate)) *
-                  held_value(m, active, lapsed);
+                  held_value(m, active, lapsed, occupied);
 
     // Finance and growth metrics (docs/model.md §5).
     auto fin = [&](FinanceMetric x) -> double& { return at(index.finance(x), t); };
