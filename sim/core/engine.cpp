@@ -119,6 +119,17 @@ double held_value(const ModelParams& m, const std::vector<C>& active, const std:
   return value;
 }
 
+// a / n and b / n in one division instruction: two lanes, each rounded as the scalar division
+// is, so the same values at half the cost (a cell's fractions are the engine's divisions).
+struct Quotients {
+  double a, b;
+};
+inline Quotients divide2(double a, double b, double n) {
+  using Pair = double __attribute__((vector_size(16)));
+  const Pair q = Pair{a, b} / Pair{n, n};
+  return {q[0], q[1]};
+}
+
 void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, std::size_t KW) {
   const auto G = static_cast<std::size_t>(groups);
   f.groups = groups;
@@ -419,6 +430,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         const int nt = std::min(tau + 1, L - 1);
         next_occupied = std::max(next_occupied, nt + 1);
         C lost{};
+        double lost_frac = 0.0;
         const double nd = static_cast<double>(n);
         const std::size_t c = static_cast<std::size_t>(k) * L + tau;
         // A hazard that changes in time (schedule or season of churn, or of retention spend)
@@ -433,19 +445,35 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           lost = draw.binomial(n, *hazard, Purpose::Churn, where);
           next[k * L + nt] += n - lost;
           std::fill(move_frac.begin(), move_frac.end(), 0.0);
-          move_frac[k] = static_cast<double>(n - lost) / nd;
+          const Quotients q = divide2(static_cast<double>(n - lost), static_cast<double>(lost), nd);
+          move_frac[k] = q.a;
+          lost_frac = q.b;
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, *hazard, row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
-          for (int j = 0; j < K; ++j) move_frac[j] = static_cast<double>(split[j]) / nd;
+          // The fractions moved to each segment, then the fraction lost, two at a time.
+          int j = 0;
+          for (; j + 1 < K; j += 2) {
+            const Quotients q =
+                divide2(static_cast<double>(split[j]), static_cast<double>(split[j + 1]), nd);
+            move_frac[j] = q.a;
+            move_frac[j + 1] = q.b;
+          }
+          if (j < K) {
+            const Quotients q =
+                divide2(static_cast<double>(split[j]), static_cast<double>(lost), nd);
+            move_frac[j] = q.a;
+            lost_frac = q.b;
+          } else {
+            lost_frac = static_cast<double>(lost) / nd;
+          }
         }
         churned_by[k] += lost;
-        follow_churn(followed, c, static_cast<std::size_t>(k) * W, W > 0,
-                     static_cast<double>(lost) / nd, move_frac, static_cast<std::size_t>(L),
-                     static_cast<std::size_t>(nt));
+        follow_churn(followed, c, static_cast<std::size_t>(k) * W, W > 0, lost_frac, move_frac,
+                     static_cast<std::size_t>(L), static_cast<std::size_t>(nt));
       }
       churned += churned_by[k];
     }
