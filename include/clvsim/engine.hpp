@@ -186,6 +186,9 @@ struct DrawRecord;
 //! engine moves every group of a cell at once, in the fractions of the cell's counts.
 struct FollowedGroups {
   int groups = 0;
+  //! Groups 0..live-1 may hold members; the later ones are empty (acquisition cohorts of years
+  //! not reached yet), and the period's moves skip them.
+  int live = 0;
   std::vector<double> active, next, lapsed, lapsed_next;
   std::vector<double> at_risk, attempts;  //!< [g] members at risk of churn, win-back attempts
   //! [K * groups] members active in each segment after the period's moves (then with the

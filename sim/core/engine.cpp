@@ -95,14 +95,15 @@ class MarketDraw {
 // The value u of the customers held at the start of the next period, by the customer chain
 // (docs/model.md, section 6, "Customer equity"): active customers at their tenure (held at the
 // chain's cap), lapsed customers d periods after churn. NaN without customer value.
+// Active cells at tenures from `occupied` on are empty.
 template <class C>
-double held_value(const ModelParams& m, const std::vector<C>& active,
-                  const std::vector<C>& lapsed) {
+double held_value(const ModelParams& m, const std::vector<C>& active, const std::vector<C>& lapsed,
+                  int occupied) {
   if (m.state_value.empty()) return NaN;
   const int K = m.segments, L = m.tenures, W = m.winback_window, cap = m.ltv_tenure_cap;
   double value = 0.0;
   for (int k = 0; k < K; ++k) {
-    for (int tau = 0; tau < L; ++tau) {
+    for (int tau = 0; tau < occupied; ++tau) {
       const double n = static_cast<double>(active[static_cast<std::size_t>(k) * L + tau]);
       if (n != 0.0)
         value += n * m.state_value[static_cast<std::size_t>(k) * cap + std::min(tau, cap - 1)];
@@ -118,9 +119,21 @@ double held_value(const ModelParams& m, const std::vector<C>& active,
   return value;
 }
 
+// a / n and b / n in one division instruction: two lanes, each rounded as the scalar division
+// is, so the same values at half the cost (a cell's fractions are the engine's divisions).
+struct Quotients {
+  double a, b;
+};
+inline Quotients divide2(double a, double b, double n) {
+  using Pair = double __attribute__((vector_size(16)));
+  const Pair q = Pair{a, b} / Pair{n, n};
+  return {q[0], q[1]};
+}
+
 void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, std::size_t KW) {
   const auto G = static_cast<std::size_t>(groups);
   f.groups = groups;
+  f.live = groups;
   f.active.assign(G * KL, 0.0);
   f.next.assign(G * KL, 0.0);
   f.lapsed.assign(G * KW, 0.0);
@@ -145,27 +158,27 @@ void reset_groups(FollowedGroups& f, int groups, std::size_t K, std::size_t KL, 
 inline void follow_win_back(FollowedGroups& f, std::size_t from, std::size_t to, std::size_t rest,
                             bool has_rest, double back, ReturningChurn returning,
                             std::size_t segment) {
-  const std::size_t G = static_cast<std::size_t>(f.groups);
-  const double* x = &f.lapsed[from * G];
-  double* attempts = f.attempts.data();
+  const std::size_t G = static_cast<std::size_t>(f.groups), live = static_cast<std::size_t>(f.live);
+  const double* __restrict x = &f.lapsed[from * G];
+  double* __restrict attempts = f.attempts.data();
   if (returning == ReturningChurn::SamePeriod) {
-    double* a = &f.active[to * G];
-    for (std::size_t g = 0; g < G; ++g) {
+    double* __restrict a = &f.active[to * G];
+    for (std::size_t g = 0; g < live; ++g) {
       attempts[g] += x[g];
       a[g] += x[g] * back;
     }
   } else {
-    double* an = &f.next[to * G];
-    double* n = &f.by_segment[segment * G];
-    for (std::size_t g = 0; g < G; ++g) {
+    double* __restrict an = &f.next[to * G];
+    double* __restrict n = &f.by_segment[segment * G];
+    for (std::size_t g = 0; g < live; ++g) {
       attempts[g] += x[g];
       an[g] += x[g] * back;
       n[g] += x[g] * back;
     }
   }
   if (has_rest) {
-    double* ln = &f.lapsed_next[rest * G];
-    for (std::size_t g = 0; g < G; ++g) ln[g] = x[g] - x[g] * back;
+    double* __restrict ln = &f.lapsed_next[rest * G];
+    for (std::size_t g = 0; g < live; ++g) ln[g] = x[g] - x[g] * back;
   }
 }
 
@@ -175,20 +188,24 @@ inline void follow_win_back(FollowedGroups& f, std::size_t from, std::size_t to,
 // them) keeps the cost to the cells that hold customers.
 inline void follow_churn(FollowedGroups& f, std::size_t from, std::size_t lapse, bool has_lapse,
                          double lost, std::span<const double> move, std::size_t L, std::size_t to) {
-  const std::size_t G = static_cast<std::size_t>(f.groups);
-  const double* x = &f.active[from * G];
-  double* at_risk = f.at_risk.data();
-  for (std::size_t g = 0; g < G; ++g) at_risk[g] += x[g];
+  const std::size_t G = static_cast<std::size_t>(f.groups), live = static_cast<std::size_t>(f.live);
+  const double* __restrict x = &f.active[from * G];
+  double* __restrict at_risk = f.at_risk.data();
   if (has_lapse) {
-    double* ln = &f.lapsed_next[lapse * G];
-    for (std::size_t g = 0; g < G; ++g) ln[g] += x[g] * lost;
+    double* __restrict ln = &f.lapsed_next[lapse * G];
+    for (std::size_t g = 0; g < live; ++g) {
+      at_risk[g] += x[g];
+      ln[g] += x[g] * lost;
+    }
+  } else {
+    for (std::size_t g = 0; g < live; ++g) at_risk[g] += x[g];
   }
   for (std::size_t j = 0; j < move.size(); ++j) {
     const double fraction = move[j];
     if (fraction == 0.0) continue;  // adds nothing
-    double* an = &f.next[(j * L + to) * G];
-    double* n = &f.by_segment[j * G];
-    for (std::size_t g = 0; g < G; ++g) {
+    double* __restrict an = &f.next[(j * L + to) * G];
+    double* __restrict n = &f.by_segment[j * G];
+    for (std::size_t g = 0; g < live; ++g) {
       const double moved = x[g] * fraction;
       an[g] += moved;
       n[g] += moved;
@@ -333,6 +350,12 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     return KP == 1 ? 1.0 : m.sources[src].segment_mix[j];
   };
 
+  // Every active cell at a tenure from `occupied` on is empty (in every segment): the loops over
+  // tenures stop there. Tenures fill one period at a time, so in the horizon's early periods
+  // most of the L tenures hold nobody.
+  int occupied = 1;
+  for (int i = 0; i < K * L; ++i)
+    if (active[i] != C{}) occupied = std::max(occupied, i % L + 1);
   double cumulative = 0.0, npv = 0.0, discount = 1.0;
   for (int t = 0; t < T; ++t) {
     discount /= 1.0 + m.discount_rate;
@@ -353,6 +376,8 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
         st.year_start[k] = n;
       }
     }
+    // The acquisition cohorts of later years have no members yet: the moves skip them.
+    followed.live = GY + std::min(t / P + 1, Y);
     std::fill(followed.at_risk.begin(), followed.at_risk.end(), 0.0);
     std::fill(followed.attempts.begin(), followed.attempts.end(), 0.0);
     std::fill(followed.lapsed_next.begin(), followed.lapsed_next.end(), 0.0);
@@ -392,16 +417,20 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     std::fill(at_risk_k.begin(), at_risk_k.end(), 0.0);
     const std::span<double> move_frac(st.move_frac);
     C at_risk{}, churned{};
+    // The bound of `next` after the moves; the won back and the new customers join at tenure 0.
+    int next_occupied = 1;
     for (int k = 0; k < K; ++k) {
       const std::span<const double> row(&m.migration[static_cast<std::size_t>(k) * K], K);
-      for (int tau = 0; tau < L; ++tau) {
+      for (int tau = 0; tau < occupied; ++tau) {
         const C n = active[k * L + tau];
         if (n == C{}) continue;
         at_risk += n;
         at_risk_k[k] += static_cast<double>(n);
         const std::uint64_t where = cell(t, static_cast<std::uint64_t>(k) * L + tau);
         const int nt = std::min(tau + 1, L - 1);
+        next_occupied = std::max(next_occupied, nt + 1);
         C lost{};
+        double lost_frac = 0.0;
         const double nd = static_cast<double>(n);
         const std::size_t c = static_cast<std::size_t>(k) * L + tau;
         // A hazard that changes in time (schedule or season of churn, or of retention spend)
@@ -416,19 +445,35 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
           lost = draw.binomial(n, *hazard, Purpose::Churn, where);
           next[k * L + nt] += n - lost;
           std::fill(move_frac.begin(), move_frac.end(), 0.0);
-          move_frac[k] = static_cast<double>(n - lost) / nd;
+          const Quotients q = divide2(static_cast<double>(n - lost), static_cast<double>(lost), nd);
+          move_frac[k] = q.a;
+          lost_frac = q.b;
         } else {
           // The survivors' migration continues the cell's churn stream.
           lost = draw.binomial_then_multinomial(n, *hazard, row,
                                                 conditionals(m.migration_draw, k, K - 1), split,
                                                 Purpose::Churn, where);
           for (int j = 0; j < K; ++j) next[j * L + nt] += split[j];
-          for (int j = 0; j < K; ++j) move_frac[j] = static_cast<double>(split[j]) / nd;
+          // The fractions moved to each segment, then the fraction lost, two at a time.
+          int j = 0;
+          for (; j + 1 < K; j += 2) {
+            const Quotients q =
+                divide2(static_cast<double>(split[j]), static_cast<double>(split[j + 1]), nd);
+            move_frac[j] = q.a;
+            move_frac[j + 1] = q.b;
+          }
+          if (j < K) {
+            const Quotients q =
+                divide2(static_cast<double>(split[j]), static_cast<double>(lost), nd);
+            move_frac[j] = q.a;
+            lost_frac = q.b;
+          } else {
+            lost_frac = static_cast<double>(lost) / nd;
+          }
         }
         churned_by[k] += lost;
-        follow_churn(followed, c, static_cast<std::size_t>(k) * W, W > 0,
-                     static_cast<double>(lost) / nd, move_frac, static_cast<std::size_t>(L),
-                     static_cast<std::size_t>(nt));
+        follow_churn(followed, c, static_cast<std::size_t>(k) * W, W > 0, lost_frac, move_frac,
+                     static_cast<std::size_t>(L), static_cast<std::size_t>(nt));
       }
       churned += churned_by[k];
     }
@@ -447,13 +492,13 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double revenue = 0.0, margin = 0.0, serve = 0.0, orders = 0.0;
     for (int k = 0; k < K; ++k) {
       C a{};
-      for (int tau = 0; tau < L; ++tau) a += next[k * L + tau];
+      for (int tau = 0; tau < next_occupied; ++tau) a += next[k * L + tau];
       active_k[k] = static_cast<double>(a);
       if (m.value_tenures > 0) {
         // Value by tenure: each tenure cell orders and earns at the rates of its tenure at the
         // start of the period, one below the cell it has just moved to, on streams of its own.
         double contacts = 0.0, seg_revenue = 0.0, seg_margin = 0.0;
-        for (int nt = 0; nt < L; ++nt) {
+        for (int nt = 0; nt < next_occupied; ++nt) {
           const C n = next[k * L + nt];
           if (n == C{}) continue;
           const int tau = std::max(nt - 1, 0);
@@ -677,6 +722,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
       }
     }
     std::swap(active, next);
+    occupied = next_occupied;
 
     // Start booking: the period's new customers pay their sign-up (one period's orders and cost
     // to serve in the segment they join; streams of cells K + k, apart from the survivors').
@@ -724,7 +770,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     double active_total = 0.0;
     for (int k = 0; k < K; ++k) {
       C a{};
-      for (int tau = 0; tau < L; ++tau) a += active[k * L + tau];
+      for (int tau = 0; tau < occupied; ++tau) a += active[k * L + tau];
       at(index.active_by_segment(k), t) = static_cast<double>(a);
       active_total += static_cast<double>(a);
     }
@@ -761,7 +807,7 @@ void run(const ModelParams& m, const Draws& draw, std::span<double> out, std::sp
     // with start booking: they renew, and pay, at the start of the next).
     at(index.customer_equity(), t) =
         npv + (m.book_at_start ? discount : discount / (1.0 + m.discount_rate)) *
-                  held_value(m, active, lapsed);
+                  held_value(m, active, lapsed, occupied);
 
     // Finance and growth metrics (docs/model.md §5).
     auto fin = [&](FinanceMetric x) -> double& { return at(index.finance(x), t); };
