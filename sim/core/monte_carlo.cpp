@@ -210,7 +210,11 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
                                            std::vector<double>(B));
   const std::size_t total_jobs = static_cast<std::size_t>(R) * V;
   std::atomic<std::size_t> done{0};
-  std::vector<ReplicationState> states(static_cast<std::size_t>(std::max(out.threads, 1)));
+  // Per thread: the replication's state, and the parameters of each scenario with uncertainty
+  // (resolved into storage kept from one replication to the next).
+  const auto threads = static_cast<std::size_t>(std::max(out.threads, 1));
+  std::vector<ReplicationState> states(threads);
+  std::vector<ModelParams> drawn(threads * static_cast<std::size_t>(V));
   constexpr auto NT = static_cast<std::size_t>(Total::Count_);
   for (std::size_t r0 = 0; r0 < static_cast<std::size_t>(R); r0 += B) {
     const std::size_t nb = std::min(B, static_cast<std::size_t>(R) - r0);
@@ -225,7 +229,8 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
       const std::uint64_t seed =
           out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
       if (uncertain[v]) {
-        const ModelParams m = resolve(scenarios[v], seed, r);
+        ModelParams& m = drawn[static_cast<std::size_t>(thread_num()) * V + v];
+        resolve_into(m, scenarios[v], seed, r);
         simulate_replication(m, seed, r, metrics, totals, states[thread_num()]);
       } else {
         simulate_replication(nominal[v], seed, r, metrics, totals, states[thread_num()]);
