@@ -228,12 +228,30 @@ void LogHistogram::order_statistics(std::span<const std::size_t> ranks,
     while (next < order.size() && ranks[order[next]] < below + count) out[order[next++]] = value;
     below += count;
   };
+  // The buckets of one side in ascending order of value (by increasing index, or decreasing):
+  // those that end at or below the next rank are only summed; a bucket that holds it is taken.
+  // Once every rank is placed, the rest of the side need not be visited.
+  const auto walk = [&](const Side& side, bool ascending, double sign) {
+    const std::size_t size = side.counts.size();
+    const std::uint32_t* const c = side.counts.data();
+    std::size_t k = 0;  // buckets visited
+    while (k < size && next < order.size()) {
+      const std::size_t target = ranks[order[next]];
+      if (ascending) {
+        while (k < size && below + c[k] <= target) below += c[k++];
+      } else {
+        while (k < size && below + c[size - 1 - k] <= target) below += c[size - 1 - k++];
+      }
+      if (k == size) break;
+      const std::size_t i = ascending ? k : size - 1 - k;
+      take(c[i], sign * value_of(side.first + i));
+      ++k;
+    }
+  };
   take(neg_inf_, -INFINITY);
-  for (std::size_t i = negative_.counts.size(); i-- > 0;)
-    if (negative_.counts[i] > 0) take(negative_.counts[i], -value_of(negative_.first + i));
+  walk(negative_, false, -1.0);
   take(zero_, 0.0);
-  for (std::size_t i = 0; i < positive_.counts.size(); ++i)
-    if (positive_.counts[i] > 0) take(positive_.counts[i], value_of(positive_.first + i));
+  walk(positive_, true, 1.0);
   take(pos_inf_, INFINITY);
 }
 
