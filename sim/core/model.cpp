@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <span>
+#include <string>
 
 #include "clvsim/distribution.hpp"
 #include "clvsim/markov.hpp"
@@ -42,24 +44,24 @@ class ParamReader {
     return sum / static_cast<double>(p.schedule.size());
   }
 
-  //! The values of `p` in periods 0..T-1 (docs/model.md §3, "Parameters over time"): the
-  //! schedule's elements, or the level times the seasonal factor; empty when `p` does not vary.
-  //! A probability that leaves [0, 1] in some period is an error (validate() rules it out for
-  //! the point values and for bounded distributions; a draw in a tail can still reach it).
-  std::vector<double> in_time(const Param& p) const {
-    std::vector<double> v;
-    if (!p.varies()) return v;
-    v.reserve(static_cast<std::size_t>(horizon_));
+  //! The values of `p` in periods 0..T-1 (docs/model.md §3, "Parameters over time"), written to
+  //! `v` (T values): the schedule's elements, or the level times the seasonal factor. False, and
+  //! `v` untouched, when `p` does not vary. A probability that leaves [0, 1] in some period is an
+  //! error (validate() rules it out for the point values and for bounded distributions; a draw
+  //! in a tail can still reach it).
+  bool in_time(const Param& p, std::span<double> v) const {
+    if (!p.varies()) return false;
+    CLVSIM_EXPECT(v.size() == static_cast<std::size_t>(horizon_));
     if (!p.schedule.empty() && p.schedule.size() != static_cast<std::size_t>(horizon_))
       throw InputError(p.where.prefix() + p.path + " has " + std::to_string(p.schedule.size()) +
                        " values (a schedule needs one per period: simulation.horizon = " +
                        std::to_string(horizon_) + ")");
     if (!p.schedule.empty()) {
-      for (const Param& e : p.schedule) v.push_back((*this)(e));
+      for (int t = 0; t < horizon_; ++t) v[t] = (*this)(p.schedule[t]);
     } else {
       const double x = (*this)(p);
       for (int t = 0; t < horizon_; ++t)
-        v.push_back(x * seasonal_factor(p.seasonal, t, start_season_, periods_));
+        v[t] = x * seasonal_factor(p.seasonal, t, start_season_, periods_);
     }
     if (p.domain == Domain::Probability)
       for (int t = 0; t < horizon_; ++t)
@@ -73,7 +75,12 @@ class ParamReader {
                            "trend must stay in [0, 1] in every period; lower the level's "
                            "distribution, the indices or the trend)");
         }
-    return v;
+    return true;
+  }
+  //! in_time() into `v`, resized to T; `v` is left empty when `p` does not vary.
+  void in_time(const Param& p, std::vector<double>& v) const {
+    v.resize(p.varies() ? static_cast<std::size_t>(horizon_) : 0);
+    in_time(p, std::span<double>(v));
   }
 
   double operator()(const Param& p) const {
@@ -123,16 +130,18 @@ class ParamReader {
     return x;
   }
 
-  std::vector<double> weights(const std::vector<Param>& ps, const std::string& what) const {
-    std::vector<double> w;
+  //! The weights `ps` normalised, into `w`. `what()` names them in the error.
+  template <class What>
+  void weights(const std::vector<Param>& ps, What what, std::vector<double>& w) const {
+    w.clear();
     double total = 0.0;
     for (const auto& p : ps) {
       w.push_back((*this)(p));
       total += w.back();
     }
-    if (!(total > 0.0)) throw InputError(what + " has weights that sum to 0 (some weight must be > 0)");
+    if (!(total > 0.0))
+      throw InputError(what() + " has weights that sum to 0 (some weight must be > 0)");
     for (auto& x : w) x /= total;
-    return w;
   }
 
   [[nodiscard]] std::uint64_t replication() const { return replication_; }
@@ -150,30 +159,35 @@ class ParamReader {
 };
 
 // Per-period values [n * T] of one key over n entities (segments, stages), each entity's
-// parameter given by `param(i)`, with `level[i]` its level: empty when no entity's parameter
-// changes in time. `factor` gets value / level, what multiplies a tenure curve's table.
-template <class Get>
-void resolve_in_time(int n, int T, const ParamReader& read, Get param,
-                     const std::vector<double>& level, std::vector<double>& values,
-                     std::vector<double>& factor) {
+// parameter given by `param(i)`, with `level(i)` its level: empty when no entity's parameter
+// changes in time. `factor` (if not null) gets value / level, what multiplies a tenure curve's
+// table.
+template <class Get, class Level>
+void resolve_in_time(int n, int T, const ParamReader& read, Get param, Level level,
+                     std::vector<double>& values, std::vector<double>* factor) {
   values.clear();
-  factor.clear();
+  if (factor) factor->clear();
   bool any = false;
   for (int i = 0; i < n; ++i) any = any || param(i).varies();
   if (!any) return;
   values.resize(static_cast<std::size_t>(n) * T);
-  factor.assign(static_cast<std::size_t>(n) * T, 1.0);
+  if (factor) factor->assign(static_cast<std::size_t>(n) * T, 1.0);
   for (int i = 0; i < n; ++i) {
     const Param& p = param(i);
-    const std::vector<double> v = read.in_time(p);
+    const std::span<double> v(&values[static_cast<std::size_t>(i) * T],
+                              static_cast<std::size_t>(T));
+    const double lv = level(i);
+    if (!read.in_time(p, v)) {
+      std::fill(v.begin(), v.end(), lv);
+      continue;
+    }
+    if (!factor) continue;
     for (int t = 0; t < T; ++t) {
       const std::size_t j = static_cast<std::size_t>(i) * T + t;
-      values[j] = v.empty() ? level[i] : v[t];
-      if (v.empty()) continue;
       if (p.schedule.empty())
-        factor[j] = seasonal_factor(p.seasonal, t, read.start_season(), read.periods());
-      else if (level[i] > 0.0)
-        factor[j] = v[t] / level[i];
+        (*factor)[j] = seasonal_factor(p.seasonal, t, read.start_season(), read.periods());
+      else if (lv > 0.0)
+        (*factor)[j] = v[t] / lv;
     }
   }
 }
@@ -190,11 +204,20 @@ void resolve_pair(double& x, double& y) {
   y = 1.0 - x;
 }
 
-//! The factor of a tenure curve at tenure step n (docs/model.md §2, "Value by tenure").
+//! The factor of a tenure curve at tenure step n (docs/model.md §2, "Value by tenure"). A table's
+//! factors are read into `store` (the front of the row the curve scales, which has room for the
+//! factors of every step it reaches; those of steps beyond it are read and dropped), so the row
+//! must then be filled from its end: step n <= tenure tau reads store[min(n, size - 1)] <= tau.
 class CurveFactor {
  public:
-  CurveFactor(const TenureCurve& c, const ParamReader& read) : kind_(c.kind) {
-    for (const Param& f : c.factors) factors_.push_back(read(f));
+  CurveFactor(const TenureCurve& c, const ParamReader& read, std::span<double> store)
+      : kind_(c.kind),
+        factors_(store.first(std::min(store.size(), c.factors.size()))),
+        size_(c.factors.size()) {
+    for (std::size_t i = 0; i < c.factors.size(); ++i) {
+      const double f = read(c.factors[i]);
+      if (i < factors_.size()) factors_[i] = f;
+    }
     if (kind_ == TenureCurve::Kind::Geometric || kind_ == TenureCurve::Kind::Linear)
       rate_ = read(c.rate);
     if (c.has_limit) limit_ = read(c.limit);
@@ -205,7 +228,7 @@ class CurveFactor {
       case TenureCurve::Kind::None:
         return 1.0;
       case TenureCurve::Kind::Table:
-        return factors_[std::min(static_cast<std::size_t>(n), factors_.size() - 1)];
+        return factors_[std::min(static_cast<std::size_t>(n), size_ - 1)];
       case TenureCurve::Kind::Geometric:
         return held(std::pow(1.0 + rate_, n));
       case TenureCurve::Kind::Linear:
@@ -221,7 +244,8 @@ class CurveFactor {
     return rate_ >= 0.0 ? std::min(f, limit_) : std::max(f, limit_);
   }
   TenureCurve::Kind kind_;
-  std::vector<double> factors_;
+  std::span<double> factors_;
+  std::size_t size_ = 0;
   double rate_ = 0.0, limit_ = 0.0;
   bool has_limit_ = false;
 };
@@ -239,8 +263,75 @@ double saturating_slope(double x, double max, double half) {
   return max * half / (d * d);
 }
 
-ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuation) {
-  ModelParams m;
+// Empties `m` for a new resolution: every member at its default, the vectors kept with their
+// capacity (and the sources with their segment mixes), so that resolving a scenario of the same
+// shape again allocates nothing. A vector not listed here is reset to empty, which is correct
+// but gives up its storage.
+void reset_keeping_storage(ModelParams& m) {
+  ModelParams fresh;  // default members; empty vectors allocate nothing
+  const auto keep = [&](auto member) {
+    auto& v = m.*member;
+    v.clear();
+    (fresh.*member).swap(v);
+  };
+  keep(&ModelParams::channel_spend);
+  keep(&ModelParams::channel_leads);
+  keep(&ModelParams::channel_lead_slope);
+  keep(&ModelParams::channel_entry);
+  keep(&ModelParams::stage_rates);
+  keep(&ModelParams::hazard);
+  keep(&ModelParams::migration);
+  keep(&ModelParams::orders_per_period);
+  keep(&ModelParams::order_value);
+  keep(&ModelParams::order_value_cv);
+  keep(&ModelParams::gross_margin);
+  keep(&ModelParams::cost_to_serve);
+  keep(&ModelParams::referral_rate);
+  keep(&ModelParams::order_model);
+  keep(&ModelParams::winback_success);
+  keep(&ModelParams::churn_draw);
+  keep(&ModelParams::migration_draw);
+  keep(&ModelParams::funnel_draw);
+  keep(&ModelParams::conversion_draw);
+  keep(&ModelParams::order_draw);
+  keep(&ModelParams::winback_draw);
+  keep(&ModelParams::orders_by_tenure);
+  keep(&ModelParams::value_by_tenure);
+  keep(&ModelParams::margin_by_tenure);
+  keep(&ModelParams::cost_by_tenure);
+  keep(&ModelParams::referral_by_tenure);
+  keep(&ModelParams::segment_potential);
+  keep(&ModelParams::initial_customers);
+  keep(&ModelParams::initial_prospects);
+  keep(&ModelParams::ltv);
+  keep(&ModelParams::payback_curve);
+  keep(&ModelParams::state_value);
+  keep(&ModelParams::signup_value);
+  keep(&ModelParams::sbg);
+  keep(&ModelParams::churn_const);
+  keep(&ModelParams::sbg_alpha);
+  keep(&ModelParams::sbg_beta);
+  keep(&ModelParams::churn_scale);
+  keep(&ModelParams::churn_t);
+  keep(&ModelParams::orders_t);
+  keep(&ModelParams::value_t);
+  keep(&ModelParams::cost_t);
+  keep(&ModelParams::referral_t);
+  keep(&ModelParams::orders_f);
+  keep(&ModelParams::value_f);
+  keep(&ModelParams::cost_f);
+  keep(&ModelParams::referral_f);
+  keep(&ModelParams::nurture_cost_t);
+  keep(&ModelParams::retention_per_customer_t);
+  keep(&ModelParams::retention_fixed_t);
+  keep(&ModelParams::retention_factor_t);
+  fresh.sources.swap(m.sources);  // resized and overwritten by build(), mixes in place
+  m = std::move(fresh);
+}
+
+// Resolves `s` into `m` (emptied first), reading every parameter through `read`.
+void build(ModelParams& m, const Scenario& s, const ParamReader& read, Valuation valuation) {
+  reset_keeping_storage(m);
   const int T = s.simulation.horizon;
   const int K = static_cast<int>(s.segments.size());
   const int S = static_cast<int>(s.stages.size());
@@ -266,55 +357,83 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   m.channel_spend.assign(static_cast<std::size_t>(C * T), 0.0);
   m.channel_leads.assign(static_cast<std::size_t>(C * T), 0.0);
   m.channel_lead_slope.assign(static_cast<std::size_t>(C * T), 0.0);
+  m.sources.resize(static_cast<std::size_t>(C + K + 1));
   for (int c = 0; c < C; ++c) {
     const Channel& ch = s.channels[c];
     m.channel_entry.push_back(ch.entry_stage);
     // Spend, cost per lead, max leads and the half-saturation spend may change in time (a
-    // schedule or a seasonal form).
-    const std::vector<double> cpl_t = read.in_time(ch.cost_per_lead);
-    const std::vector<double> max_t = read.in_time(ch.max_leads);
-    const std::vector<double> half_t = read.in_time(ch.half_saturation_spend);
-    const std::vector<double> spend_t =
-        ch.spend.size() == 1 ? read.in_time(ch.spend[0]) : std::vector<double>{};
-    const double cpl_level = cpl_t.empty() ? read(ch.cost_per_lead) : 0.0;
-    const double max_level = max_t.empty() ? read(ch.max_leads) : 0.0;
-    const double spend_level = ch.spend.size() == 1 && spend_t.empty() ? read(ch.spend[0]) : 0.0;
-    const double half_level = half_t.empty() ? read(ch.half_saturation_spend) : 0.0;
+    // schedule or a seasonal form). Their values in time are read, in that order, into the
+    // channel's rows, which the loop below then overwrites period by period: the spend into
+    // its own row; what the response uses (cost per lead, or max leads and half-saturation
+    // spend) into the leads and slope rows; what it does not use is read (for its errors) into
+    // a row overwritten before the end.
+    const bool linear = ch.response == Response::Linear;
+    const auto row = [&](std::vector<double>& v) {
+      return std::span<double>(&v[static_cast<std::size_t>(c) * T], static_cast<std::size_t>(T));
+    };
+    const std::span<double> spend_row = row(m.channel_spend), leads_row = row(m.channel_leads),
+                            slope_row = row(m.channel_lead_slope);
+    const bool cpl_varies = read.in_time(ch.cost_per_lead, leads_row);
+    const bool max_varies = read.in_time(ch.max_leads, linear ? slope_row : leads_row);
+    const bool half_varies = read.in_time(ch.half_saturation_spend, slope_row);
+    const bool spend_varies = ch.spend.size() == 1 && read.in_time(ch.spend[0], spend_row);
+    const double cpl_level = cpl_varies ? 0.0 : read(ch.cost_per_lead);
+    const double max_level = max_varies ? 0.0 : read(ch.max_leads);
+    const double spend_level = ch.spend.size() == 1 && !spend_varies ? read(ch.spend[0]) : 0.0;
+    const double half_level = half_varies ? 0.0 : read(ch.half_saturation_spend);
     for (int t = 0; t < T; ++t) {
-      const double cpl = cpl_t.empty() ? cpl_level : cpl_t[t];
-      const double half = half_t.empty() ? half_level : half_t[t];
-      const double max_leads = max_t.empty() ? max_level : max_t[t];
       const double spend = ch.spend.size() != 1 ? read(ch.spend[t])
-                           : spend_t.empty()    ? spend_level
-                                                : spend_t[t];
-      m.channel_spend[c * T + t] = spend;
-      m.channel_leads[c * T + t] =
-          ch.response == Response::Linear ? spend / cpl : saturating(spend, max_leads, half);
-      m.channel_lead_slope[c * T + t] =
-          ch.response == Response::Linear ? 1.0 / cpl : saturating_slope(spend, max_leads, half);
+                           : spend_varies       ? spend_row[t]
+                                                : spend_level;
+      spend_row[t] = spend;
+      if (linear) {
+        const double cpl = cpl_varies ? leads_row[t] : cpl_level;
+        leads_row[t] = spend / cpl;
+        slope_row[t] = 1.0 / cpl;
+      } else {
+        const double max_leads = max_varies ? leads_row[t] : max_level;
+        const double half = half_varies ? slope_row[t] : half_level;
+        leads_row[t] = saturating(spend, max_leads, half);
+        slope_row[t] = saturating_slope(spend, max_leads, half);
+      }
     }
-    m.sources.push_back(
-        {Source::Kind::Channel, c, read.weights(ch.segment_mix, "channels." + ch.name + ".segment_mix")});
+    Source& src = m.sources[static_cast<std::size_t>(c)];
+    src.kind = Source::Kind::Channel;
+    src.index = c;
+    read.weights(
+        ch.segment_mix, [&] { return "channels." + ch.name + ".segment_mix"; }, src.segment_mix);
   }
-  std::vector<double> referral_mix;
-  if (!s.referral.segment_mix.empty())
-    referral_mix = read.weights(s.referral.segment_mix, "referral.segment_mix");
+  // Referral sources: the referral mix, else each referring segment's own customers.
   for (int k = 0; k < K; ++k) {
-    std::vector<double> mix = referral_mix;
-    if (mix.empty()) {
-      mix.assign(K, 0.0);
-      mix[k] = 1.0;
+    Source& src = m.sources[static_cast<std::size_t>(C + k)];
+    src.kind = Source::Kind::Referral;
+    src.index = k;
+    if (s.referral.segment_mix.empty()) {
+      src.segment_mix.assign(static_cast<std::size_t>(K), 0.0);
+      src.segment_mix[k] = 1.0;
+    } else if (k == 0) {
+      read.weights(
+          s.referral.segment_mix, [] { return std::string("referral.segment_mix"); },
+          src.segment_mix);
+    } else {
+      const std::vector<double>& first = m.sources[static_cast<std::size_t>(C)].segment_mix;
+      src.segment_mix.assign(first.begin(), first.end());
     }
-    m.sources.push_back({Source::Kind::Referral, k, mix});
   }
   {
-    std::vector<double> mix(K, 0.0);
-    mix[0] = 1.0;
+    Source& src = m.sources[static_cast<std::size_t>(C + K)];
+    src.kind = Source::Kind::Pipeline;
+    src.index = 0;
     bool any_prospects = false;
     for (const auto& p : s.pipeline.prospects) any_prospects = any_prospects || read(p) > 0.0;
-    if (any_prospects && !s.pipeline.segment_mix.empty())
-      mix = read.weights(s.pipeline.segment_mix, "pipeline.segment_mix");
-    m.sources.push_back({Source::Kind::Pipeline, 0, mix});
+    if (any_prospects && !s.pipeline.segment_mix.empty()) {
+      read.weights(
+          s.pipeline.segment_mix, [] { return std::string("pipeline.segment_mix"); },
+          src.segment_mix);
+    } else {
+      src.segment_mix.assign(static_cast<std::size_t>(K), 0.0);
+      src.segment_mix[0] = 1.0;
+    }
   }
   m.referral_entry = s.referral.entry_stage;
   m.referral_reward = read(s.referral.reward);
@@ -330,16 +449,19 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     else m.retention_fixed = x;
     // A retention spend (or half-saturation spend) that changes in time changes the churn
     // reduction of each period.
-    const std::vector<double> x_t = read.in_time(rp.spend);
-    const std::vector<double> half_t = read.in_time(rp.half_saturation);
-    if (!x_t.empty())
-      (rp.mode == RetentionSpend::PerCustomer ? m.retention_per_customer_t : m.retention_fixed_t) =
-          x_t;
-    if (!x_t.empty() || !half_t.empty()) {
-      m.retention_factor_t.resize(static_cast<std::size_t>(T));
+    // The spend in time goes to its table; the half-saturation spend in time is read into the
+    // factor's table, which the factor then replaces period by period.
+    std::vector<double>& x_t =
+        rp.mode == RetentionSpend::PerCustomer ? m.retention_per_customer_t : m.retention_fixed_t;
+    read.in_time(rp.spend, x_t);
+    std::vector<double>& factor_t = m.retention_factor_t;
+    read.in_time(rp.half_saturation, factor_t);
+    const bool half_varies = !factor_t.empty();
+    if (!x_t.empty() || half_varies) {
+      factor_t.resize(static_cast<std::size_t>(T));
       for (int t = 0; t < T; ++t)
-        m.retention_factor_t[t] =
-            1.0 - saturating(x_t.empty() ? x : x_t[t], top, half_t.empty() ? half : half_t[t]);
+        factor_t[t] =
+            1.0 - saturating(x_t.empty() ? x : x_t[t], top, half_varies ? factor_t[t] : half);
     }
   }
   m.retention_factor = 1.0 - reduction;
@@ -412,10 +534,16 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
       v->assign(static_cast<std::size_t>(K) * n, 0.0);
     for (int k = 0; k < K; ++k) {
       const TenureCurves& c = s.segments[k].by_tenure;
-      const CurveFactor orders(c.orders_per_period, read), value(c.order_value, read),
-          margin(c.gross_margin, read), cost(c.cost_to_serve, read),
-          referrals(c.referrals_per_customer, read);
-      for (int tau = 0; tau < n; ++tau) {
+      const auto row = [&](std::vector<double>& v) {
+        return std::span<double>(&v[static_cast<std::size_t>(k) * n], static_cast<std::size_t>(n));
+      };
+      const CurveFactor orders(c.orders_per_period, read, row(m.orders_by_tenure)),
+          value(c.order_value, read, row(m.value_by_tenure)),
+          margin(c.gross_margin, read, row(m.margin_by_tenure)),
+          cost(c.cost_to_serve, read, row(m.cost_by_tenure)),
+          referrals(c.referrals_per_customer, read, row(m.referral_by_tenure));
+      // From the last tenure down: a table's factors sit at the front of the rows (CurveFactor).
+      for (int tau = n - 1; tau >= 0; --tau) {
         const int step = tau / c.unit_periods;
         const std::size_t i = static_cast<std::size_t>(k) * n + tau;
         // Products beyond a probability's range are held at 1, as draws beyond a closed end are.
@@ -434,14 +562,18 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
     const auto seg = [&](Param Segment::*key) {
       return [&s, key](int k) -> const Param& { return s.segments[k].*key; };
     };
-    std::vector<double> unused;
-    resolve_in_time(K, T, read, seg(&Segment::churn), m.churn_const, m.churn_t, unused);
-    resolve_in_time(K, T, read, seg(&Segment::orders_per_period), m.orders_per_period, m.orders_t,
-                    m.orders_f);
-    resolve_in_time(K, T, read, seg(&Segment::order_value), m.order_value, m.value_t, m.value_f);
-    resolve_in_time(K, T, read, seg(&Segment::cost_to_serve), m.cost_to_serve, m.cost_t, m.cost_f);
-    resolve_in_time(K, T, read, seg(&Segment::referrals_per_customer), m.referral_rate,
-                    m.referral_t, m.referral_f);
+    const auto of = [](const std::vector<double>& level) {
+      return [&level](int i) { return level[i]; };
+    };
+    resolve_in_time(K, T, read, seg(&Segment::churn), of(m.churn_const), m.churn_t, nullptr);
+    resolve_in_time(K, T, read, seg(&Segment::orders_per_period), of(m.orders_per_period),
+                    m.orders_t, &m.orders_f);
+    resolve_in_time(K, T, read, seg(&Segment::order_value), of(m.order_value), m.value_t,
+                    &m.value_f);
+    resolve_in_time(K, T, read, seg(&Segment::cost_to_serve), of(m.cost_to_serve), m.cost_t,
+                    &m.cost_f);
+    resolve_in_time(K, T, read, seg(&Segment::referrals_per_customer), of(m.referral_rate),
+                    m.referral_t, &m.referral_f);
     // The churn of a segment with sBG churn is unused: its values in time too.
     for (int k = 0; k < K && !m.churn_t.empty(); ++k)
       if (m.sbg[k]) std::fill_n(m.churn_t.begin() + static_cast<std::ptrdiff_t>(k) * T, T, 0.0);
@@ -455,11 +587,9 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
                              std::to_string(read.replication()) +
                              " is not a probability (order_model = \"bernoulli\" needs a "
                              "purchase probability per period in [0, 1])");
-    std::vector<double> nurture_level;
-    for (const auto& st : m.stage_rates) nurture_level.push_back(st.nurture_cost);
     resolve_in_time(
-        S, T, read, [&s](int i) -> const Param& { return s.stages[i].nurture_cost; }, nurture_level,
-        m.nurture_cost_t, unused);
+        S, T, read, [&s](int i) -> const Param& { return s.stages[i].nurture_cost; },
+        [&m](int i) { return m.stage_rates[i].nurture_cost; }, m.nurture_cost_t, nullptr);
   }
   m.hazard.resize(static_cast<std::size_t>(K * m.tenures));
   for (int k = 0; k < K; ++k)
@@ -527,7 +657,7 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
   // Customer value per segment, from the Markov chain of one customer.
   if (valuation == Valuation::WithoutCustomerValue) {
     m.ltv.assign(static_cast<std::size_t>(K), std::numeric_limits<double>::quiet_NaN());
-    return m;
+    return;
   }
   // By default the payback curve spans the tenure cap, but never more than the default cap's
   // years: a longer explicit cap refines the value (O(states)) without making the payback curve,
@@ -551,7 +681,6 @@ ModelParams build(const Scenario& s, const ParamReader& read, Valuation valuatio
       if (std::isnan(c) || c > m.payback_peak[k]) m.payback_peak[k] = c;
     }
   }
-  return m;
 }
 
 }  // namespace
@@ -570,20 +699,29 @@ std::array<double, 3> ModelParams::funnel_probs(int s, int nurtured) const {
   return {adv, drop, std::max(0.0, 1.0 - adv - drop)};
 }
 
-ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication,
-                    Valuation valuation) {
+void resolve_into(ModelParams& m, const Scenario& s, std::uint64_t seed, std::uint64_t replication,
+                  Valuation valuation) {
   const double* row = nullptr;
   if (const auto& d = s.parameter_draws; d && d->rows() > 0)
     row = &d->values[parameter_draws_row(d->rows(), seed, replication) * d->columns.size()];
   ParamReader read(true, seed, replication, periods_per_year(s.simulation.period), row);
   read.set_calendar(s.simulation.horizon, s.simulation.start_season);
-  return build(s, read, valuation);
+  build(m, s, read, valuation);
+}
+
+ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replication,
+                    Valuation valuation) {
+  ModelParams m;
+  resolve_into(m, s, seed, replication, valuation);
+  return m;
 }
 
 ModelParams resolve_nominal(const Scenario& s, Valuation valuation) {
   ParamReader read(false, 0, 0, periods_per_year(s.simulation.period));
   read.set_calendar(s.simulation.horizon, s.simulation.start_season);
-  return build(s, read, valuation);
+  ModelParams m;
+  build(m, s, read, valuation);
+  return m;
 }
 
 bool has_uncertainty(const Scenario& s) {

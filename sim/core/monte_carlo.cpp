@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "clvsim/error.hpp"
@@ -24,9 +25,38 @@ std::uint64_t independent_seed(std::uint64_t seed, std::size_t v) {
   return z ^ (z >> 31);
 }
 
+// Where the per-replication values come from in a trajectory: the metrics of YEARLY_METRICS
+// and the retention rate, found by name once per scenario rather than once per replication.
+struct KeptMetrics {
+  std::array<int, YEARLY_METRICS.size()> yearly{};
+  int retention = -1;
+  explicit KeptMetrics(const MetricLayout& layout) : retention(layout.index("retention_rate")) {
+    for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i)
+      yearly[i] = layout.index(YEARLY_METRICS[i].name);
+  }
+};
+
+void yearly_values(const KeptMetrics& kept, int periods, double periods_per_year,
+                   std::span<const double> metrics, std::span<double> out) {
+  const int Y = year_count(periods, periods_per_year);
+  CLVSIM_EXPECT(out.size() == YEARLY_METRICS.size() * static_cast<std::size_t>(Y));
+  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
+    const double* x = &metrics[static_cast<std::size_t>(kept.yearly[i]) * periods];
+    for (int y = 0; y < Y; ++y) {
+      const auto [first, last] = year_periods(y, periods, periods_per_year);
+      double v = 0.0;
+      if (YEARLY_METRICS[i].flow)
+        for (int t = first; t < last; ++t) v += x[t];
+      else
+        v = x[last - 1];
+      out[i * static_cast<std::size_t>(Y) + static_cast<std::size_t>(y)] = v;
+    }
+  }
+}
+
 // The mean per-period retention rate of one trajectory over the periods where it is defined.
-double mean_retention(const MetricLayout& layout, int periods, std::span<const double> metrics) {
-  const int m = layout.index("retention_rate");
+double mean_retention(const KeptMetrics& kept, int periods, std::span<const double> metrics) {
+  const int m = kept.retention;
   double sum = 0.0;
   int n = 0;
   for (int t = 0; t < periods; ++t) {
@@ -53,21 +83,7 @@ int year_count(int periods, double periods_per_year) {
 
 void yearly_values(const MetricLayout& layout, int periods, double periods_per_year,
                    std::span<const double> metrics, std::span<double> out) {
-  const int Y = year_count(periods, periods_per_year);
-  CLVSIM_EXPECT(out.size() == YEARLY_METRICS.size() * static_cast<std::size_t>(Y));
-  for (std::size_t i = 0; i < YEARLY_METRICS.size(); ++i) {
-    const int m = layout.index(YEARLY_METRICS[i].name);
-    const double* x = &metrics[static_cast<std::size_t>(m) * periods];
-    for (int y = 0; y < Y; ++y) {
-      const auto [first, last] = year_periods(y, periods, periods_per_year);
-      double v = 0.0;
-      if (YEARLY_METRICS[i].flow)
-        for (int t = first; t < last; ++t) v += x[t];
-      else
-        v = x[last - 1];
-      out[i * static_cast<std::size_t>(Y) + static_cast<std::size_t>(y)] = v;
-    }
-  }
+  yearly_values(KeptMetrics(layout), periods, periods_per_year, metrics, out);
 }
 
 void MemoryStore::begin(std::span<const std::size_t> columns, std::size_t replications) {
@@ -141,6 +157,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   std::vector<ModelParams> nominal;
   std::vector<bool> uncertain;
   std::vector<std::size_t> widths;  // per-replication columns of each scenario
+  std::vector<KeptMetrics> kept_metrics;
   for (const Scenario& s : scenarios) {
     if (s.simulation.horizon != first.simulation.horizon)
       throw InputError(s.name + ": simulation.horizon = " + std::to_string(s.simulation.horizon) +
@@ -163,6 +180,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     yearly_values(res.layout, res.periods, ppy, res.expected_metrics, res.expected_yearly);
     res.nominal_ltv = nominal.back().ltv;
     widths.push_back(res.columns());
+    kept_metrics.emplace_back(res.layout);
     out.scenarios.push_back(std::move(res));
   }
   store->begin(widths, static_cast<std::size_t>(R));
@@ -202,7 +220,8 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   // rows, hand the rows to the store, then fold each cell's values into its accumulator in
   // replication order (in parallel over cells).
   const std::size_t B = std::min<std::size_t>(REPLICATION_BLOCK, static_cast<std::size_t>(R));
-  std::vector<double> block(B * row);
+  // Every value of a block is written by its replication before it is read: no zero-fill.
+  std::unique_ptr<double[]> block(new double[B * row]);
   std::vector<std::vector<double>> rows(V);  // [b][column] per scenario
   for (int v = 0; v < V; ++v) rows[v].resize(B * widths[v]);
   std::vector<double> columns;  // one scenario's block, column-major, for the store
@@ -210,7 +229,11 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
                                            std::vector<double>(B));
   const std::size_t total_jobs = static_cast<std::size_t>(R) * V;
   std::atomic<std::size_t> done{0};
-  std::vector<ReplicationState> states(static_cast<std::size_t>(std::max(out.threads, 1)));
+  // Per thread: the replication's state, and the parameters of each scenario with uncertainty
+  // (resolved into storage kept from one replication to the next).
+  const auto threads = static_cast<std::size_t>(std::max(out.threads, 1));
+  std::vector<ReplicationState> states(threads);
+  std::vector<ModelParams> drawn(threads * static_cast<std::size_t>(V));
   constexpr auto NT = static_cast<std::size_t>(Total::Count_);
   for (std::size_t r0 = 0; r0 < static_cast<std::size_t>(R); r0 += B) {
     const std::size_t nb = std::min(B, static_cast<std::size_t>(R) - r0);
@@ -225,14 +248,15 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
       const std::uint64_t seed =
           out.streams == Streams::Common ? out.seed : independent_seed(out.seed, v);
       if (uncertain[v]) {
-        const ModelParams m = resolve(scenarios[v], seed, r);
+        ModelParams& m = drawn[static_cast<std::size_t>(thread_num()) * V + v];
+        resolve_into(m, scenarios[v], seed, r);
         simulate_replication(m, seed, r, metrics, totals, states[thread_num()]);
       } else {
         simulate_replication(nominal[v], seed, r, metrics, totals, states[thread_num()]);
       }
-      yearly_values(res.layout, res.periods, ppy, metrics,
+      yearly_values(kept_metrics[v], res.periods, ppy, metrics,
                     {kept + NT, YEARLY_METRICS.size() * static_cast<std::size_t>(res.years)});
-      kept[widths[v] - 1] = mean_retention(res.layout, res.periods, metrics);
+      kept[widths[v] - 1] = mean_retention(kept_metrics[v], res.periods, metrics);
       const std::size_t now = done.fetch_add(1) + 1;
       if (options.progress && thread_num() == 0) options.progress(now, total_jobs);
     });
@@ -283,7 +307,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   }
   // The buffers of the run are released before the exact statistics of the per-replication
   // values, which read one column at a time from the store.
-  block = {};
+  block.reset();
   rows = {};
   columns = {};
   scratch = {};

@@ -1,6 +1,7 @@
 #include "clvsim/statistics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -152,45 +153,51 @@ void LogHistogram::Side::cover(std::uint64_t lo, std::uint64_t hi) {
 }
 
 void LogHistogram::add(std::span<const double> xs) {
-  // A cell's counts span thousands of buckets, last touched a block of values ago: one pass
-  // finds the keys' range and makes room for it, the second counts, fetching the buckets a few
-  // values ahead so that the cache misses overlap instead of following one another.
-  constexpr std::uint64_t NONE = ~std::uint64_t{0};
-  std::uint64_t pos_lo = NONE, pos_hi = 0, neg_lo = NONE, neg_hi = 0;
-  for (const double x : xs) {
-    if (!std::isfinite(x) || x == 0.0) continue;
-    const std::uint64_t key = key_of(std::fabs(x));
-    if (x > 0.0) {
-      pos_lo = std::min(pos_lo, key);
-      pos_hi = std::max(pos_hi, key);
-    } else {
-      neg_lo = std::min(neg_lo, key);
-      neg_hi = std::max(neg_hi, key);
+  // A cell's counts span thousands of buckets, last touched a block of values ago. For up to
+  // CHUNK values at a time, one pass counts NaN, zeros and infinities and lists the keys of the
+  // other values by sign with their range; room is made for the range, and the keys are counted,
+  // the buckets fetched a few keys ahead so that the cache misses overlap.
+  constexpr std::size_t CHUNK = 1024;
+  std::array<std::uint32_t, CHUNK> pos, neg;
+  for (std::size_t at = 0; at < xs.size(); at += CHUNK) {
+    const std::span<const double> chunk = xs.subspan(at, std::min(CHUNK, xs.size() - at));
+    std::size_t np = 0, nn = 0;
+    std::uint32_t pos_lo = ~0u, pos_hi = 0, neg_lo = ~0u, neg_hi = 0;
+    for (const double x : chunk) {
+      if (std::isnan(x)) continue;
+      ++n_;
+      if (x == 0.0) {
+        ++zero_;
+      } else if (std::isinf(x)) {
+        ++(x > 0.0 ? pos_inf_ : neg_inf_);
+      } else {
+        // A magnitude's key has 11 exponent and HISTOGRAM_BITS mantissa bits: it fits 32 bits.
+        const auto key = static_cast<std::uint32_t>(key_of(std::fabs(x)));
+        if (x > 0.0) {
+          pos[np++] = key;
+          pos_lo = std::min(pos_lo, key);
+          pos_hi = std::max(pos_hi, key);
+        } else {
+          neg[nn++] = key;
+          neg_lo = std::min(neg_lo, key);
+          neg_hi = std::max(neg_hi, key);
+        }
+      }
     }
-  }
-  if (pos_lo != NONE) positive_.cover(pos_lo, pos_hi);
-  if (neg_lo != NONE) negative_.cover(neg_lo, neg_hi);
-  // The bucket of a finite non-zero value (room made above), else nullptr.
-  const auto bucket = [&](double x) -> std::uint32_t* {
-    if (!std::isfinite(x) || x == 0.0) return nullptr;
-    Side& side = x > 0.0 ? positive_ : negative_;
-    return &side.counts[static_cast<std::size_t>(key_of(std::fabs(x)) - side.first)];
-  };
-  constexpr std::size_t AHEAD = 16;
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (i + AHEAD < xs.size())
-      if (std::uint32_t* ahead = bucket(xs[i + AHEAD])) __builtin_prefetch(ahead, 1);
-    const double x = xs[i];
-    if (std::isnan(x)) continue;
-    ++n_;
-    if (std::uint32_t* b = bucket(x))
-      ++*b;
-    else if (x == 0.0)
-      ++zero_;
-    else if (x > 0.0)
-      ++pos_inf_;
-    else
-      ++neg_inf_;
+    const auto count = [](Side& side, const std::uint32_t* keys, std::size_t n, std::uint32_t lo,
+                          std::uint32_t hi) {
+      if (n == 0) return;
+      side.cover(lo, hi);
+      std::uint32_t* const c = side.counts.data();
+      const auto first = static_cast<std::uint32_t>(side.first);
+      constexpr std::size_t AHEAD = 32;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i + AHEAD < n) __builtin_prefetch(c + (keys[i + AHEAD] - first), 1);
+        ++c[keys[i] - first];
+      }
+    };
+    count(positive_, pos.data(), np, pos_lo, pos_hi);
+    count(negative_, neg.data(), nn, neg_lo, neg_hi);
   }
 }
 
@@ -221,12 +228,30 @@ void LogHistogram::order_statistics(std::span<const std::size_t> ranks,
     while (next < order.size() && ranks[order[next]] < below + count) out[order[next++]] = value;
     below += count;
   };
+  // The buckets of one side in ascending order of value (by increasing index, or decreasing):
+  // those that end at or below the next rank are only summed; a bucket that holds it is taken.
+  // Once every rank is placed, the rest of the side need not be visited.
+  const auto walk = [&](const Side& side, bool ascending, double sign) {
+    const std::size_t size = side.counts.size();
+    const std::uint32_t* const c = side.counts.data();
+    std::size_t k = 0;  // buckets visited
+    while (k < size && next < order.size()) {
+      const std::size_t target = ranks[order[next]];
+      if (ascending) {
+        while (k < size && below + c[k] <= target) below += c[k++];
+      } else {
+        while (k < size && below + c[size - 1 - k] <= target) below += c[size - 1 - k++];
+      }
+      if (k == size) break;
+      const std::size_t i = ascending ? k : size - 1 - k;
+      take(c[i], sign * value_of(side.first + i));
+      ++k;
+    }
+  };
   take(neg_inf_, -INFINITY);
-  for (std::size_t i = negative_.counts.size(); i-- > 0;)
-    if (negative_.counts[i] > 0) take(negative_.counts[i], -value_of(negative_.first + i));
+  walk(negative_, false, -1.0);
   take(zero_, 0.0);
-  for (std::size_t i = 0; i < positive_.counts.size(); ++i)
-    if (positive_.counts[i] > 0) take(positive_.counts[i], value_of(positive_.first + i));
+  walk(positive_, true, 1.0);
   take(pos_inf_, INFINITY);
 }
 
@@ -236,17 +261,25 @@ void StreamingStats::add_block(std::span<const double> values) {
   double sum = 0.0;
   // Values from `split` on go to the histogram (those before it are kept exactly).
   std::size_t split = values.size();
+  // Counters in locals while the loop runs (exact_.push_back() could otherwise make the compiler
+  // keep them in memory).
+  std::size_t n = n_, pos_inf = 0, neg_inf = 0;
+  // Once past the exact values (moved to the histogram), or without them, every value goes to
+  // the histogram.
+  const bool exact = exact_mode_ && n_ <= EXACT_QUANTILES;
+  if (!exact) split = 0;
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double x = values[i];
     if (std::isnan(x)) continue;
-    ++n_;
+    ++n;
     if (std::isinf(x)) {
-      ++(x > 0.0 ? pos_inf_ : neg_inf_);
+      ++(x > 0.0 ? pos_inf : neg_inf);
     } else {
       ++nb;
       sum += x;
     }
-    if (exact_mode_ && n_ <= EXACT_QUANTILES) {
+    if (!exact) continue;
+    if (n <= EXACT_QUANTILES) {
       // One allocation for the exact values rather than one per doubling of the vector.
       if (exact_.capacity() == 0) exact_.reserve(announced_);
       exact_.push_back(x);
@@ -254,6 +287,9 @@ void StreamingStats::add_block(std::span<const double> values) {
       split = i;
     }
   }
+  n_ = n;
+  pos_inf_ += pos_inf;
+  neg_inf_ += neg_inf;
   // Counts do not depend on the order in which values reach the histogram.
   if (split < values.size()) {
     if (!exact_.empty()) {

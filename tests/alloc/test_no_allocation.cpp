@@ -1,5 +1,6 @@
 // The replication loop does not allocate: once a thread's ReplicationState has grown to the
-// model's size, simulate_replication() makes no call to operator new.
+// model's size, simulate_replication() makes no call to operator new; nor does resolving the
+// parameters of a replication into a thread's ModelParams, but for the customer value's own.
 //
 // A separate executable, because it replaces the global operator new with one that counts the
 // calls made while counting is switched on.
@@ -15,6 +16,7 @@
 
 #include "clvsim/engine.hpp"
 #include "clvsim/io/scenario_toml.hpp"
+#include "clvsim/markov.hpp"
 #include "clvsim/model.hpp"
 
 namespace {
@@ -120,5 +122,46 @@ TEST_CASE("simulate_replication allocates nothing once its state is warm", "[all
         clvsim::simulate_replication(params[r % params.size()], seed, r, metrics, totals, state);
     });
     CHECK(n == 0);
+  }
+}
+
+TEST_CASE("replications with drawn parameters allocate nothing but the customer value's",
+          "[alloc]") {
+  // Scenarios with uncertain parameters: drawn from distributions (the default scenario "saas"
+  // among them, with seasonal keys in "seasonal_retailer"), or rows of joint draws ("donations").
+  for (const char* name :
+       {"saas", "ecommerce", "bank", "growth_trap", "seasonal_retailer", "donations"}) {
+    INFO(name);
+    const clvsim::Scenario s =
+        clvsim::read_scenario_file(std::string(CLVSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml");
+    REQUIRE(clvsim::has_uncertainty(s));
+    const std::uint64_t seed = s.simulation.seed;
+    const clvsim::MetricLayout layout(s);
+    std::vector<double> metrics(static_cast<std::size_t>(layout.size()) * s.simulation.horizon);
+    std::vector<double> totals(static_cast<std::size_t>(clvsim::Total::Count_));
+    // A thread's parameters and state, warmed by one replication.
+    clvsim::ModelParams m;
+    clvsim::ReplicationState state;
+    clvsim::resolve_into(m, s, seed, 0);
+    clvsim::simulate_replication(m, seed, 0, metrics, totals, state);
+    constexpr std::uint64_t R = 50;
+    const auto replications = [&](clvsim::Valuation valuation) {
+      return allocations_of([&] {
+        for (std::uint64_t r = 1; r <= R; ++r) {
+          clvsim::resolve_into(m, s, seed, r, valuation);
+          clvsim::simulate_replication(m, seed, r, metrics, totals, state);
+        }
+      });
+    };
+    // Resolution and simulation without customer value: nothing.
+    CHECK(replications(clvsim::Valuation::WithoutCustomerValue) == 0);
+    // With it (what a run does): exactly what customer_value() itself allocates for as many
+    // replications, which resolve_into() hands over without copying.
+    const std::size_t with_value = replications(clvsim::Valuation::WithCustomerValue);
+    const std::size_t value_alone = allocations_of([&] {
+      for (std::uint64_t r = 1; r <= R; ++r) (void)clvsim::customer_value(m, m.payback_periods);
+    });
+    INFO("customer_value() allocations per replication: " << value_alone / R);
+    CHECK(with_value == value_alone);
   }
 }
