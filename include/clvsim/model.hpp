@@ -218,8 +218,8 @@ ModelParams resolve(const Scenario& s, std::uint64_t seed, std::uint64_t replica
                     Valuation valuation = Valuation::WithCustomerValue);
 
 //! resolve() into `m`, whatever it held before, reusing its storage: the same values as
-//! resolve(), and once `m` has held a resolution of `s` (any replication) no allocation but
-//! the customer value's (customer_value()). For a per-thread ModelParams in a replication loop.
+//! resolve(), and once `m` has held a resolution of `s` (any replication) on this thread, no
+//! allocation. For a per-thread ModelParams in a replication loop.
 void resolve_into(ModelParams& m, const Scenario& s, std::uint64_t seed,
                   std::uint64_t replication, Valuation valuation = Valuation::WithCustomerValue);
 

@@ -133,16 +133,25 @@ class Arena {
 
 // The cap state L - 1 solves (I - gamma S M) x = rhs; its LU serves the value of tenure 0 and
 // then the state values.
-using Matrix = Eigen::MatrixXd;
-using Vector = Eigen::VectorXd;
-using CapLu = Eigen::FullPivLU<Matrix>;
+// With the segments known at compile time (KC > 0), the K x K matrices and the temporaries of
+// their solves live on the stack: an evaluation allocates nothing but its arena.
+template <int KC>
+using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor,
+                             (KC > 0 ? KC : Eigen::Dynamic), (KC > 0 ? KC : Eigen::Dynamic)>;
+template <int KC>
+using Vector =
+    Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, (KC > 0 ? KC : Eigen::Dynamic), 1>;
+template <int KC>
+using CapLu = Eigen::FullPivLU<Matrix<KC>>;
 
-CapLu cap_lu(const ModelParams& m, const StateTables& tb, int K, int L, double gamma) {
+template <int KC>
+CapLu<KC> cap_lu(const ModelParams& m, const StateTables& tb, int K, int L, double gamma) {
+  using Matrix = clvsim::Matrix<KC>;
   Matrix a = Matrix::Identity(K, K);
   const double* h = tb.hazards(L - 1, K);
   for (int k = 0; k < K; ++k)
     for (int j = 0; j < K; ++j) a(k, j) -= gamma * (1.0 - h[k]) * m.migration[k * K + j];
-  return CapLu(a);
+  return CapLu<KC>(a);
 }
 
 // Discounted value u(k, 0) of a customer active at tenure 0 (before the period's churn test),
@@ -152,7 +161,9 @@ CapLu cap_lu(const ModelParams& m, const StateTables& tb, int K, int L, double g
 // the loop z = c_W (q u(., 0) - attempt_cost) by a second K x K solve. False when singular.
 template <int KC>
 bool tenure_zero_values(const ModelParams& m, const OneCustomer& c, const StateTables& tb,
-                        const CapLu& cap, Arena& arena, std::span<double> v0) {
+                        const CapLu<KC>& cap, Arena& arena, std::span<double> v0) {
+  using Matrix = clvsim::Matrix<KC>;
+  using Vector = clvsim::Vector<KC>;
   const int K = KC > 0 ? KC : c.segments, L = c.tenures, W = c.window;
   const double gamma = 1.0 / (1.0 + m.discount_rate);
 
@@ -339,8 +350,9 @@ void payback_curves(const ModelParams& m, const OneCustomer& c, const StateTable
 // w_d = q_d (same_period) or gamma q_d (next_period). +inf everywhere without v0.
 template <int KC>
 void state_values(const ModelParams& m, const OneCustomer& c, const StateTables& tb,
-                  const CapLu& cap, std::span<const double> v0, Arena& arena,
+                  const CapLu<KC>& cap, std::span<const double> v0, Arena& arena,
                   std::vector<double>& out) {
+  using Vector = clvsim::Vector<KC>;
   const int K = KC > 0 ? KC : c.segments, L = c.tenures, W = c.window;
   const auto n = static_cast<std::size_t>(K) * (L + W);
   if (v0.empty()) {
@@ -501,11 +513,11 @@ void customer_value(const ModelParams& m, int periods, CustomerValue& out,
     }
   const StateTables tb{hazard, reward};
   const double gamma = 1.0 / (1.0 + m.discount_rate);
-  const CapLu cap = cap_lu(m, tb, K, L, gamma);
   std::span<double> v0 = arena.take(k);
   // The passes over tenure with the usual few segments known at compile time, so that their
   // K x K products unroll into registers (the same operations in the same order).
   const auto passes = [&]<int KC>() {
+    const CapLu<KC> cap = cap_lu<KC>(m, tb, K, L, gamma);
     if (!tenure_zero_values<KC>(m, c, tb, cap, arena, v0)) v0 = {};
     out.ltv.assign(k, INF);  // singular: no discounting, no churn
     for (std::size_t i = 0; i < v0.size(); ++i) out.ltv[i] = gamma * v0[i];

@@ -306,6 +306,7 @@ void reset_keeping_storage(ModelParams& m) {
   keep(&ModelParams::ltv);
   keep(&ModelParams::payback_curve);
   keep(&ModelParams::state_value);
+  keep(&ModelParams::payback_peak);
   keep(&ModelParams::signup_value);
   keep(&ModelParams::sbg);
   keep(&ModelParams::churn_const);
@@ -666,7 +667,14 @@ void build(ModelParams& m, const Scenario& s, const ParamReader& read, Valuation
       LTV_TENURE_CAP_YEARS * static_cast<int>(periods_per_year(s.simulation.period));
   const int N = s.simulation.ltv_horizon > 0 ? s.simulation.ltv_horizon
                                              : std::max(std::min(tenure_cap, default_cap), T);
-  CustomerValue cv = customer_value(m, N);
+  // The value is computed into m's own vectors and a per-thread scratch, so that a ModelParams
+  // resolved again (resolve_into, in a replication loop) allocates nothing here either.
+  thread_local CustomerValueScratch scratch;
+  CustomerValue cv;
+  cv.ltv = std::move(m.ltv);
+  cv.cumulative_contribution = std::move(m.payback_curve);
+  cv.state_value = std::move(m.state_value);
+  customer_value(m, N, cv, scratch);
   m.ltv = std::move(cv.ltv);
   m.payback_periods = N;
   m.payback_curve = std::move(cv.cumulative_contribution);
