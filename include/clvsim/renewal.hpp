@@ -12,6 +12,27 @@
 
 namespace clvsim::detail {
 
+//! Calls body.template operator()<KC>() with KC = K for the segment counts compiled specially
+//! (K = 1..MAX_KC) and KC = 0 (counts known only at run time) for the others.
+template <int MAX_KC, class Body>
+inline __attribute__((always_inline)) void by_segments(int K, Body body) {
+  static_assert(MAX_KC == 3 || MAX_KC == 4);
+  switch (K) {
+    case 1:
+      return body.template operator()<1>();
+    case 2:
+      return body.template operator()<2>();
+    case 3:
+      return body.template operator()<3>();
+    case 4:
+      if constexpr (MAX_KC >= 4) return body.template operator()<4>();
+      break;
+    default:
+      break;
+  }
+  body.template operator()<0>();
+}
+
 //! Solve the renewal in place. `kij` [K * K * N]: the restart kernel R(t)_ij at (i * K + j) * N + t
 //! (t = 0 unused); `a` [N * K]: a(n)_i at n * K + i, f(n) on entry and the solution on return;
 //! `scratch` [K * N]. a_i(n) = f_i(n) + sum over m = 0..n-1, then j = 0..K-1, of

@@ -524,20 +524,7 @@ void customer_value(const ModelParams& m, int periods, CustomerValue& out,
     payback_curves<KC>(m, c, tb, N, arena, out.cumulative_contribution);
     state_values<KC>(m, c, tb, cap, v0, arena, out.state_value);
   };
-  switch (K) {
-    case 1:
-      passes.template operator()<1>();
-      break;
-    case 2:
-      passes.template operator()<2>();
-      break;
-    case 3:
-      passes.template operator()<3>();
-      break;
-    default:
-      passes.template operator()<0>();
-      break;
-  }
+  detail::by_segments<3>(K, passes);
 }
 
 CustomerValue customer_value(const ModelParams& m, int periods) {

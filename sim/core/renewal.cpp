@@ -67,33 +67,12 @@ inline __attribute__((always_inline)) void renewal_body(int K, int N, const doub
       a[static_cast<std::size_t>(n) * K + i] = acc[static_cast<std::size_t>(i) * N + n];
 }
 
-template <class Body>
-inline __attribute__((always_inline)) void by_segments(int K, Body body) {
-  switch (K) {
-    case 1:
-      body.template operator()<1>();
-      break;
-    case 2:
-      body.template operator()<2>();
-      break;
-    case 3:
-      body.template operator()<3>();
-      break;
-    case 4:
-      body.template operator()<4>();
-      break;
-    default:
-      body.template operator()<0>();
-      break;
-  }
-}
-
 #if CLVSIM_RENEWAL_AVX2
 // The same operations in the same order, carried by 4-wide AVX2 registers where the processor
 // has them (no FMA: a fused multiply-add would round differently).
 __attribute__((target("avx2"))) void renewal_avx2(int K, int N, const double* kij, double* a,
                                                   double* scratch) {
-  by_segments(
+  by_segments<4>(
       K, [&]<int KC>() __attribute__((always_inline)) { renewal_body<KC>(K, N, kij, a, scratch); });
 }
 #endif
@@ -101,7 +80,7 @@ __attribute__((target("avx2"))) void renewal_avx2(int K, int N, const double* ki
 }  // namespace
 
 void renewal_portable(int K, int N, const double* kij, double* a, double* scratch) {
-  by_segments(K, [&]<int KC>() { renewal_body<KC>(K, N, kij, a, scratch); });
+  by_segments<4>(K, [&]<int KC>() { renewal_body<KC>(K, N, kij, a, scratch); });
 }
 
 bool renewal_avx2_available() {
