@@ -8,7 +8,9 @@
 //   floor = sum over kinds of (calls per replication x cost per call)
 //
 // against the measured time per replication of the engine alone (simulate_replication) and of a
-// whole one-thread Monte Carlo run (parameter draws, customer value and statistics included).
+// whole one-thread Monte Carlo run (parameter draws, customer value and statistics included), at
+// R and 10 R replications: the slope between the two is the cost of one more replication, what
+// "time per replication" means for a long run; the intercept is the fixed cost of a run.
 //
 // Times are CPU times of the measuring thread (the whole run is on one thread).
 //
@@ -267,21 +269,38 @@ int main(int argc, char** argv) {
       simulate_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state);
     checksum += totals[0];
   });
-  // A whole one-thread run: parameter draws, customer value, engine, storage.
-  RunOptions opt;
-  opt.replications = R;
-  opt.threads = 1;
+  // A whole one-thread run: parameter draws, customer value, engine, statistics. Timed at R and at
+  // 10 R replications (best of 3 rounds each): the slope between the two is the time of one more
+  // replication in a long run, the intercept the run's fixed cost (set-up, the final statistics
+  // of every metric, which grow with R only through the order statistics).
   const std::vector<Scenario> one{s};
-  double whole = 1e300;
-  for (int round = 0; round < 3; ++round) {
-    const auto t0 = Clock::now();
-    const RunResults res = run_monte_carlo(one, opt);
-    whole = std::min(whole, since(t0) / R);
-    checksum += res.scenarios[0].total_stats[0].mean;
-  }
+  const auto whole_run = [&](int replications) {
+    RunOptions opt;
+    opt.replications = replications;
+    opt.threads = 1;
+    double best = 1e300;
+    for (int round = 0; round < 3; ++round) {
+      const auto t0 = Clock::now();
+      const RunResults res = run_monte_carlo(one, opt);
+      best = std::min(best, since(t0));
+      checksum += res.scenarios[0].total_stats[0].mean;
+    }
+    return best;
+  };
+  const int R_long = 10 * R;
+  const double whole_short = whole_run(R), whole_long = whole_run(R_long);
+  const double marginal = (whole_long - whole_short) / (R_long - R);
+  const double fixed = whole_short - R * marginal;
   std::printf("measured per replication\n");
-  std::printf("  engine (simulate_replication): %9.2f us   %.2f x the floor\n", engine * 1e6, engine / floor_s);
-  std::printf("  whole Monte Carlo run        : %9.2f us   %.2f x the floor\n", whole * 1e6, whole / floor_s);
+  std::printf("  engine (simulate_replication)     : %9.2f us   %.2f x the floor\n", engine * 1e6,
+              engine / floor_s);
+  std::printf("  whole Monte Carlo run, R = %-6d : %9.2f us   %.2f x the floor\n", R, whole_short / R * 1e6,
+              whole_short / R / floor_s);
+  std::printf("  whole Monte Carlo run, R = %-6d : %9.2f us   %.2f x the floor\n", R_long,
+              whole_long / R_long * 1e6, whole_long / R_long / floor_s);
+  std::printf("  one more replication (slope)      : %9.2f us   %.2f x the floor\n", marginal * 1e6,
+              marginal / floor_s);
+  std::printf("  fixed cost of a run (intercept)   : %9.2f ms\n", fixed * 1e3);
   if (checksum == 0.123456789 || stream_sink == 0.0) std::printf("(checksum %g)\n", checksum);
   return 0;
 }
