@@ -274,7 +274,13 @@ int main(int argc, char** argv) {
   CLI::App* optimize_cmd = add_optimize_command(app, optimize);
 
   // MPI is initialised before parsing (it may rewrite argv) and finalised on return.
-  const std::unique_ptr<Communicator> world = world_communicator(&argc, &argv);
+  std::unique_ptr<Communicator> world;
+  try {
+    world = world_communicator(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::cerr << "clvsim: error: " << e.what() << "\n";
+    return RUNTIME_FAILURE;
+  }
   const bool root = world->rank() == 0;
   try {
     app.parse(argc, argv);
