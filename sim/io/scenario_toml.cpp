@@ -361,6 +361,119 @@ std::string parse_error_hint(std::string_view description) {
   return {};
 }
 
+//! The code point of the UTF-8 sequence at `text[i]`, written "U+00E9 'é'"; "the byte 0xCC" when
+//! the bytes there are not UTF-8.
+std::string describe_character(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  const std::size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+  std::uint32_t cp = n == 3 ? c & 0x07u : n == 2 ? c & 0x0Fu : c & 0x1Fu;
+  bool ok = n > 0 && c < 0xF8 && i + n < text.size();
+  for (std::size_t k = 1; ok && k <= n; ++k) {
+    const auto d = static_cast<unsigned char>(text[i + k]);
+    ok = (d & 0xC0) == 0x80;
+    cp = (cp << 6) | (d & 0x3Fu);
+  }
+  char buf[32];
+  if (!ok) {
+    std::snprintf(buf, sizeof buf, "the byte 0x%02X", static_cast<unsigned>(c));
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return std::string(buf) + " '" + std::string(text.substr(i, n + 1)) + "'";
+}
+
+//! Reject the non-ASCII characters that toml++ 3.3.0 cannot classify: it asks whether they are
+//! whitespace, and for the code points from U+00A1 to U+0499 (the accented Latin letters among
+//! them) and a few other ranges that question reaches undefined behaviour in the library (its
+//! issues #190 and #295). TOML
+//! itself allows non-ASCII characters only inside quoted strings and comments, so outside them
+//! they are malformed input anyway; inside a multi-line basic string, the one place toml++ asks,
+//! a non-ASCII character must not follow a backslash or a line-ending backslash's whitespace.
+void check_toml_characters(std::string_view text, const std::string& name) {
+  enum class State { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral };
+  State state = State::Code;
+  std::size_t line = 1, line_start = 0;
+  const auto at = [&](std::size_t i) {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u;
+  };
+  const auto fail = [&](std::size_t i, const std::string& problem, const std::string& accepted) {
+    std::size_t column = 1;  // in characters, as toml++ counts them
+    for (std::size_t k = line_start; k < i; ++k)
+      column += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
+    const SourceLocation where{name, static_cast<int>(line), static_cast<int>(column)};
+    const std::string key = key_on_line(text, line);
+    throw InputError(where.prefix() + (key.empty() ? "" : key + ": ") + "malformed TOML: " +
+                     describe_character(text, i) + " " + problem + " (" + accepted + ")");
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned c = at(i);
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      if (state == State::Comment || state == State::Basic || state == State::Literal)
+        state = State::Code;  // an unterminated string is toml++'s to report
+      continue;
+    }
+    switch (state) {
+      case State::Code:
+        if (c == '#') {
+          state = State::Comment;
+        } else if (c == '"' || c == '\'') {
+          const bool multi = at(i + 1) == c && at(i + 2) == c;
+          state = c == '"' ? (multi ? State::MultiBasic : State::Basic)
+                           : (multi ? State::MultiLiteral : State::Literal);
+          if (multi) i += 2;
+        } else if (c >= 0x80) {
+          fail(i, "stands outside a quoted string or a comment",
+               "TOML allows characters beyond ASCII only in quoted strings and comments: quote the "
+               "value, as in name = \"Caf\u00e9\"");
+        }
+        break;
+      case State::Comment:
+        break;
+      case State::Basic:
+        if (c == '\\' && at(i + 1) != '\n')
+          ++i;
+        else if (c == '"')
+          state = State::Code;
+        break;
+      case State::Literal:
+        if (c == '\'') state = State::Code;
+        break;
+      case State::MultiBasic:
+        if (c == '"' && at(i + 1) == '"' && at(i + 2) == '"') {
+          i += 2;
+          while (at(i + 1) == '"') ++i;  // up to two quotes may end the content
+          state = State::Code;
+        } else if (c == '\\') {
+          std::size_t j = i + 1;
+          while (at(j) == ' ' || at(j) == '\t' || at(j) == '\r' || at(j) == '\n') {
+            if (at(j) == '\n') {
+              ++line;
+              line_start = j + 1;
+            }
+            ++j;
+          }
+          if (at(j) >= 0x80)
+            fail(j,
+                 j == i + 1 ? "follows a backslash in a multi-line string"
+                            : "follows a line-ending backslash in a multi-line string",
+                 "the TOML reader cannot take it there: write it as a \\u escape, or start the "
+                 "next line with an ASCII character");
+          i = j == i + 1 ? i + 1 : j - 1;
+        }
+        break;
+      case State::MultiLiteral:
+        if (c == '\'' && at(i + 1) == '\'' && at(i + 2) == '\'') {
+          i += 2;
+          while (at(i + 1) == '\'') ++i;
+          state = State::Code;
+        }
+        break;
+    }
+  }
+}
+
 //! Merge `over` into `base`: tables written as tables merge key by key; any other value,
 //! inline tables included, replaces the base's whole. Nodes are moved, so they keep their
 //! source regions (toml++ drops them on copy).
@@ -2318,6 +2431,7 @@ toml::table Reader::load(std::string_view text, const std::string& name,
                          const std::filesystem::path& dir, std::vector<Link>& chain) {
   namespace fs = std::filesystem;
   sources_.add(name, text);
+  check_toml_characters(text, name);
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(name));
