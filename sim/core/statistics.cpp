@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -46,9 +47,42 @@ void select_ranks(std::vector<double>& v, std::size_t lo, std::size_t hi, const 
   }
 }
 
-// Up to about this many values a full sort is the faster of the two (measured with GCC 12's
-// standard library: 2.8 against 3.3 us at 100 values, 42 against 24 us at 1,000).
+// Up to this many values, sorted by counting ranks (below); above it, only the order statistics
+// the quantiles read are put in place by selection.
 constexpr std::size_t SORT_BELOW = 160;
+
+// Sorts x[0, n) into sorted[0, n) by counting each value's rank: the values before it that are
+// not greater and the values after it that are smaller, so equal values keep their order and the
+// ranks are a permutation. n^2 comparisons without a branch, which the compiler vectorises.
+[[gnu::always_inline]] inline void rank_sort_into(const double* x, std::size_t n, double* sorted) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double xi = x[i];
+    std::int64_t rank = 0;  // a comparison's mask (-1 or 0) subtracted: one vector instruction
+    for (std::size_t j = 0; j < i; ++j) rank -= -static_cast<std::int64_t>(x[j] <= xi);
+    for (std::size_t j = i + 1; j < n; ++j) rank -= -static_cast<std::int64_t>(x[j] < xi);
+    sorted[static_cast<std::size_t>(rank)] = xi;
+  }
+}
+
+// With AVX2, four comparisons an instruction: twice as fast as std::sort at 100 values (its
+// branches depend on the data). Without, the same ranks more slowly, so every machine orders
+// equal values (0.0 and -0.0) alike.
+__attribute__((target("avx2"))) void rank_sort_avx2(const double* x, std::size_t n,
+                                                    double* sorted) {
+  rank_sort_into(x, n, sorted);
+}
+
+void rank_sort_generic(const double* x, std::size_t n, double* sorted) {
+  rank_sort_into(x, n, sorted);
+}
+
+// Sorts v (at most SORT_BELOW values, no NaN) by rank counting.
+void rank_sort(std::vector<double>& v) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  std::array<double, SORT_BELOW> sorted;
+  (avx2 ? rank_sort_avx2 : rank_sort_generic)(v.data(), v.size(), sorted.data());
+  std::copy_n(sorted.begin(), v.size(), v.begin());
+}
 
 // The two order statistics (0-based ranks) around each of the QUANTILES of n sorted values and
 // the weight of the upper one: quantile_sorted()'s interpolation rule.
@@ -72,7 +106,7 @@ void select_quantiles(std::vector<double>& v, std::array<double, QUANTILES.size(
   std::array<double, QUANTILES.size()> frac{};
   quantile_ranks(n, ranks, frac);
   if (n <= SORT_BELOW) {
-    std::sort(v.begin(), v.end());
+    rank_sort(v);
   } else {
     // One quantile's upper rank can pass the next one's lower rank: select them in order.
     std::array<std::size_t, 2 * QUANTILES.size()> ascending = ranks;
@@ -309,10 +343,10 @@ void StreamingStats::add_block(std::span<const double> values) {
     m2_ = m2b;
   } else {
     const double na = static_cast<double>(finite_), nbd = static_cast<double>(nb);
-    const double n = na + nbd;
+    const double total = na + nbd;
     const double delta = mb - mean_;
-    mean_ += delta * (nbd / n);
-    m2_ += m2b + delta * delta * (na * nbd / n);
+    mean_ += delta * (nbd / total);
+    m2_ += m2b + delta * delta * (na * nbd / total);
   }
   finite_ += nb;
 }
