@@ -6,7 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <toml++/toml.h>
+#include "toml.hpp"  // sim/io: toml++ as clvsim configures it
 #include <cctype>
 #include <chrono>
 #include <cmath>

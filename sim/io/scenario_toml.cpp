@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 #include "clvsim/distribution.hpp"
 #include "clvsim/engine.hpp"

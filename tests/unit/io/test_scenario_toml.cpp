@@ -405,6 +405,21 @@ TEST_CASE("malformed TOML", "[io][toml][errors]") {
   CHECK_THAT(msg, Contains("malformed TOML: "));
 }
 
+// toml++ 3.3.0 asserts on these before reporting them (its issue #294); with its assertions
+// compiled out in every build (sim/io/toml.hpp), a Debug build reports them as well.
+TEST_CASE("malformed table headers", "[io][toml][errors]") {
+  // Each header, and the column of its character that cannot start a key.
+  const std::vector<std::pair<std::string, int>> headers = {
+      {"[&]", 1}, {"[ &]", 2}, {"[[&]]", 2}, {"[[[a]]]", 2}};
+  for (const auto& [header, offset] : headers) {
+    const std::string text = edit(BASE, "[funnel]", header);
+    INFO(header);
+    CHECK_THAT(error_of(text),
+               StartsWith(at(text, header, offset)) && Contains("malformed TOML: ") &&
+                   Contains("expected bare key starting character"));
+  }
+}
+
 // TOML allows characters beyond ASCII only in strings and comments; toml++ 3.3.0 reaches undefined
 // behaviour when it meets some of them elsewhere (its issues #190 and #295), so the reader rejects
 // them first, and still reads them where TOML allows them.
