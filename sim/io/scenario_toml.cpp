@@ -393,6 +393,11 @@ void check_toml_characters(std::string_view text, const std::string& name) {
   enum class State { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral };
   State state = State::Code;
   std::size_t line = 1, line_start = 0;
+  // The last character of code before this one, spaces and tabs skipped ('\n' at a line's
+  // start). A quote opens a string only where TOML lets a key or a value begin: at a line's
+  // start or after '=', '[', ',', '{' or a dotted key's '.'. Elsewhere ("3'0") it is a stray
+  // quote toml++ reads as code, so what follows is checked as code.
+  unsigned before = '\n';
   const auto at = [&](std::size_t i) {
     return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u;
   };
@@ -410,6 +415,7 @@ void check_toml_characters(std::string_view text, const std::string& name) {
     if (c == '\n') {
       ++line;
       line_start = i + 1;
+      before = '\n';
       if (state == State::Comment || state == State::Basic || state == State::Literal)
         state = State::Code;  // an unterminated string is toml++'s to report
       continue;
@@ -418,7 +424,9 @@ void check_toml_characters(std::string_view text, const std::string& name) {
       case State::Code:
         if (c == '#') {
           state = State::Comment;
-        } else if (c == '"' || c == '\'') {
+        } else if ((c == '"' || c == '\'') &&
+                   (before == '\n' || before == '=' || before == '[' || before == ',' ||
+                    before == '{' || before == '.')) {
           const bool multi = at(i + 1) == c && at(i + 2) == c;
           state = c == '"' ? (multi ? State::MultiBasic : State::Basic)
                            : (multi ? State::MultiLiteral : State::Literal);
@@ -428,6 +436,7 @@ void check_toml_characters(std::string_view text, const std::string& name) {
                "TOML allows characters beyond ASCII only in quoted strings and comments: quote the "
                "value, as in name = \"Caf\u00e9\"");
         }
+        if (c != ' ' && c != '\t' && c != '\r') before = c;
         break;
       case State::Comment:
         break;

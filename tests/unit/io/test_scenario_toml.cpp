@@ -455,6 +455,11 @@ TEST_CASE("characters beyond ASCII", "[io][toml][errors]") {
                 {"U+00A7 '\u00a7' follows a line-ending backslash in a multi-line string",
                  "\\u escape"});
   }
+  SECTION("after a quote that cannot open a string") {
+    // toml++ reads "3'0..." as a malformed number, not as a number and a string.
+    const auto text = edit(BASE, "horizon = 4", "horizon = 3'0 \u00e9'");
+    check_error(text, at(text, "\u00e9"), {"U+00E9 '\u00e9' stands outside a quoted string"});
+  }
   SECTION("right after a backslash in a multi-line string") {
     const auto text = edit(BASE, "name = \"bank\"", "name = \"\"\"bank\\\u00e9\"\"\"");
     check_error(text, at(text, "\u00e9"), {"U+00E9 '\u00e9' follows a backslash"});
