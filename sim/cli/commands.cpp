@@ -172,6 +172,7 @@ std::string join_args(int argc, char** argv) {
 int main(int argc, char** argv) {
   // The process ends right after its work: leave HDF5's memory to the system at exit.
   h5::skip_cleanup_at_exit();
+  h5::never_print_errors();  // every HDF5 error is reported as clvsim's own
 #ifdef __GLIBC__
   // Grow the heap 4 MiB at a time (glibc: 128 KiB), so that memory freed while a results file is
   // built is reused rather than trimmed and faulted in again: a third fewer page faults at 100

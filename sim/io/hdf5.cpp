@@ -34,7 +34,7 @@ namespace {
 class Quiet {
  public:
   Quiet() noexcept {
-    if (depth_++ > 0) return;
+    if (depth_++ > 0 || silenced) return;
     H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
     if (func_ != nullptr) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   }
@@ -45,12 +45,16 @@ class Quiet {
   Quiet(const Quiet&) = delete;
   Quiet& operator=(const Quiet&) = delete;
 
+  //! Set by never_print_errors(): this thread's printing is off for good, nothing to switch.
+  static thread_local bool silenced;
+
  private:
   static thread_local int depth_;
   H5E_auto2_t func_ = nullptr;
   void* data_ = nullptr;
 };
 thread_local int Quiet::depth_ = 0;
+thread_local bool Quiet::silenced = false;
 
 herr_t take_innermost(unsigned /*n*/, const H5E_error2_t* err, void* client) {
   auto* out = static_cast<std::string*>(client);
@@ -918,6 +922,11 @@ template std::vector<std::uint8_t> Group::read<std::uint8_t>(const std::string&,
 
 void skip_cleanup_at_exit() {
   H5dont_atexit();
+}
+
+void never_print_errors() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  Quiet::silenced = true;
 }
 
 namespace {

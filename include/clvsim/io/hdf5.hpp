@@ -94,6 +94,12 @@ using Attributes = std::initializer_list<Attribute>;
 //! before the first other HDF5 call of the process.
 void skip_cleanup_at_exit();
 
+//! Switches HDF5's automatic error printing off for good in the calling thread. Every call of
+//! this interface already silences it while it runs (and restores the caller's setting after),
+//! which costs two HDF5 calls each time; a program that reports every error itself, as the
+//! command line does, calls this once and saves them.
+void never_print_errors();
+
 //! Whether `path` is a readable HDF5 file (false for a missing file or one in another format).
 [[nodiscard]] bool is_hdf5_file(const std::string& path);
 
