@@ -433,36 +433,38 @@ TEST_CASE("characters beyond ASCII", "[io][toml][errors]") {
     CHECK(s.name == "Caf\u00e9 \u00a7");
     CHECK(s.description == "x\u00fcber");
   }
-  SECTION("an unquoted value") {
-    const auto text = edit(BASE, "name = \"bank\"", "name = b\u00e5nk");
-    check_error(text, at(text, "\u00e5nk"),
-                {"scenario.name: malformed TOML: U+00E5 '\u00e5' stands outside a quoted string",
-                 "quote the value"});
-  }
-  SECTION("a key") {
-    const auto text = edit(BASE, "[segments.basic]", "[segments.b\u00e4sic]");
-    check_error(text, at(text, "\u00e4sic"), {"malformed TOML: U+00E4 '\u00e4' stands outside"});
+  SECTION("where TOML does not allow them") {
+    struct Case {
+      const char* from;    // a line of BASE
+      const char* to;      // what it becomes
+      const char* needle;  // where the error must point (after ASCII only on its line)
+      std::vector<std::string> parts;
+    };
+    const std::vector<Case> cases = {
+        {"name = \"bank\"", "name = b\u00e5nk", "\u00e5nk",
+         {"scenario.name: malformed TOML: U+00E5 '\u00e5' stands outside a quoted string",
+          "quote the value"}},
+        {"[segments.basic]", "[segments.b\u00e4sic]", "\u00e4sic",
+         {"malformed TOML: U+00E4 '\u00e4' stands outside"}},
+        // toml++ reads "3'0..." as a malformed number, not as a number and a string.
+        {"horizon = 4", "horizon = 3'0 \u00e9'", "\u00e9",
+         {"U+00E9 '\u00e9' stands outside a quoted string"}},
+        {"name = \"bank\"", "name = \"\"\"bank \\\n   \u00a7 1\"\"\"", "\u00a7",
+         {"U+00A7 '\u00a7' follows a line-ending backslash in a multi-line string", "\\u escape"}},
+        {"name = \"bank\"", "name = \"\"\"bank\\\u00e9\"\"\"", "\u00e9",
+         {"U+00E9 '\u00e9' follows a backslash"}},
+    };
+    for (const Case& c : cases) {
+      INFO(c.to);
+      const auto text = edit(BASE, c.from, c.to);
+      check_error(text, at(text, c.needle), c.parts);
+    }
   }
   SECTION("after a value, the column counted in characters") {
     const auto text = edit(BASE, "currency = \"EUR\"", "currency = \"\u00e9\" \u00fc");
     const auto [line, byte_column] = line_col(text, "\u00fc");
     check_error(text, "x.toml:" + std::to_string(line) + ":" + std::to_string(byte_column - 1) + ": ",
                 {"scenario.currency: malformed TOML: U+00FC"});
-  }
-  SECTION("after a line-ending backslash in a multi-line string") {
-    const auto text = edit(BASE, "name = \"bank\"", "name = \"\"\"bank \\\n   \u00a7 1\"\"\"");
-    check_error(text, at(text, "\u00a7"),
-                {"U+00A7 '\u00a7' follows a line-ending backslash in a multi-line string",
-                 "\\u escape"});
-  }
-  SECTION("after a quote that cannot open a string") {
-    // toml++ reads "3'0..." as a malformed number, not as a number and a string.
-    const auto text = edit(BASE, "horizon = 4", "horizon = 3'0 \u00e9'");
-    check_error(text, at(text, "\u00e9"), {"U+00E9 '\u00e9' stands outside a quoted string"});
-  }
-  SECTION("right after a backslash in a multi-line string") {
-    const auto text = edit(BASE, "name = \"bank\"", "name = \"\"\"bank\\\u00e9\"\"\"");
-    check_error(text, at(text, "\u00e9"), {"U+00E9 '\u00e9' follows a backslash"});
   }
 }
 
