@@ -35,6 +35,11 @@ class Quiet {
  public:
   Quiet() noexcept {
     if (depth_++ > 0 || silenced) return;
+    if (keep_silent) {  // never_print_errors(), applied at the first call that needs HDF5
+      H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+      silenced = true;
+      return;
+    }
     H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
     if (func_ != nullptr) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   }
@@ -45,7 +50,9 @@ class Quiet {
   Quiet(const Quiet&) = delete;
   Quiet& operator=(const Quiet&) = delete;
 
-  //! Set by never_print_errors(): this thread's printing is off for good, nothing to switch.
+  //! Set by never_print_errors(): this thread's printing is to stay off.
+  static thread_local bool keep_silent;
+  //! ... and is off: nothing to switch.
   static thread_local bool silenced;
 
  private:
@@ -54,6 +61,7 @@ class Quiet {
   void* data_ = nullptr;
 };
 thread_local int Quiet::depth_ = 0;
+thread_local bool Quiet::keep_silent = false;
 thread_local bool Quiet::silenced = false;
 
 herr_t take_innermost(unsigned /*n*/, const H5E_error2_t* err, void* client) {
@@ -925,8 +933,8 @@ void skip_cleanup_at_exit() {
 }
 
 void never_print_errors() {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  Quiet::silenced = true;
+  // No HDF5 call here: that would start the library in commands that never use it.
+  Quiet::keep_silent = true;
 }
 
 namespace {

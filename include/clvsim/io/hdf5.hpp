@@ -97,7 +97,8 @@ void skip_cleanup_at_exit();
 //! Switches HDF5's automatic error printing off for good in the calling thread. Every call of
 //! this interface already silences it while it runs (and restores the caller's setting after),
 //! which costs two HDF5 calls each time; a program that reports every error itself, as the
-//! command line does, calls this once and saves them.
+//! command line does, calls this once and saves them. HDF5 is not started by this call: the
+//! setting takes effect at the thread's first call of this interface.
 void never_print_errors();
 
 //! Whether `path` is a readable HDF5 file (false for a missing file or one in another format).
