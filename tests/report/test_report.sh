@@ -30,6 +30,21 @@ chromium=$(command -v chromium || command -v chromium-browser || true)
 browser=("$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run
          --user-data-dir="$tmp/profile" --window-size=1200,1600)
 
+# browse <stdout file> <chromium arguments...>: headless Chromium, given 120 s. On a loaded
+# machine it has been seen to stall past that once in a while; a stalled start is tried again
+# once, and a second stall or another failure fails the test with its reason.
+browse() {
+  local out=$1 status
+  shift
+  for attempt in 1 2; do
+    status=0
+    timeout 120 "${browser[@]}" "$@" > "$out" 2> "$tmp/chromium.log" || status=$?
+    [ "$status" -eq 124 ] && [ "$attempt" -eq 1 ] && { echo "chromium stalled (120 s): again" >&2; continue; }
+    [ "$status" -eq 0 ] || fail "chromium $* exited with $status: $(tail -n 5 "$tmp/chromium.log")"
+    return 0
+  done
+}
+
 # report <results.h5> <min charts> [sheet ...]: the report and workbook of a results file, the
 # workbook checked against the file, the report opened in Chromium with every chart rendered.
 report() {
@@ -39,8 +54,8 @@ report() {
   "$clvsim" report "$results" -o "$stem.html" --xlsx "$stem.xlsx" > /dev/null || fail "clvsim report $results failed"
   [ -s "$stem.html" ] || fail "no report written for $results"
   /usr/bin/python3 "$src/tests/report/check_workbook.py" "$stem.xlsx" "$results" "$@" || exit 1
-  timeout 120 "${browser[@]}" --dump-dom "file://$tmp/$stem.html" > "$stem.dom.html" 2> /dev/null
-  timeout 120 "${browser[@]}" --screenshot="$tmp/$stem.png" "file://$tmp/$stem.html" > /dev/null 2>&1
+  browse "$stem.dom.html" --dump-dom "file://$tmp/$stem.html"
+  browse /dev/null --screenshot="$tmp/$stem.png" "file://$tmp/$stem.html"
   [ -s "$stem.png" ] || fail "chromium wrote no screenshot of $stem.html"
   /usr/bin/python3 "$src/tests/report/check_report.py" "$stem.html" "$stem.dom.html" "$stem.png" "$min" || exit 1
 }
