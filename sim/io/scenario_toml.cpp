@@ -385,10 +385,10 @@ std::string describe_character(std::string_view text, std::size_t i) {
 //! Reject the non-ASCII characters that toml++ 3.3.0 cannot classify: it asks whether they are
 //! whitespace, and for the code points from U+00A1 to U+0499 (the accented Latin letters among
 //! them) and a few other ranges that question reaches undefined behaviour in the library (its
-//! issues #190 and #295). TOML
-//! itself allows non-ASCII characters only inside quoted strings and comments, so outside them
-//! they are malformed input anyway; inside a multi-line basic string, the one place toml++ asks,
-//! a non-ASCII character must not follow a backslash or a line-ending backslash's whitespace.
+//! issues #190 and #295). TOML itself allows non-ASCII characters only inside quoted strings and
+//! comments, so outside them they are malformed input anyway; inside a multi-line basic string,
+//! the one place toml++ asks, a non-ASCII character must not follow a backslash or a line-ending
+//! backslash's whitespace.
 void check_toml_characters(std::string_view text, const std::string& name) {
   enum class State { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral };
   State state = State::Code;
