@@ -132,7 +132,7 @@ TEST_CASE("summarize keeps +inf (a payback that never happens)", "[statistics]")
 // The helpers the statistical tests rely on, checked against independent values.
 TEST_CASE("summarize's quantiles are those of the sorted values, for any size and order",
           "[statistics]") {
-  // Up to 160 values are sorted by counting ranks; beyond, the quantiles come from the order
+  // Up to 256 values are sorted by counting ranks; beyond, the quantiles come from the order
   // statistics by selection. Either way they must be exactly those of a full sort, with ties,
   // infinities and sizes where one quantile's ranks overlap the next's.
   std::uint64_t state = 12345;
@@ -142,7 +142,7 @@ TEST_CASE("summarize's quantiles are those of the sorted values, for any size an
   };
   std::vector<std::size_t> sizes;  // small ones are sorted, larger ones selected
   for (std::size_t n = 1; n <= 64; ++n) sizes.push_back(n);
-  for (std::size_t n : {100, 128, 150, 159, 160, 161, 162, 170, 200, 257, 500, 1023, 1024})
+  for (std::size_t n : {100, 128, 150, 160, 161, 200, 255, 256, 257, 258, 270, 500, 1023, 1024})
     sizes.push_back(n);
   for (const std::size_t n : sizes) {
     for (int round = 0; round < 5; ++round) {
