@@ -78,7 +78,14 @@ class StreamingStats {
   void add_block(std::span<const double> values);
   [[nodiscard]] Stats result() const;
 
+  //! What StreamingStats(values.size()) given `values` as its one block reports, bit for bit,
+  //! without a copy of the values: they are reordered in place. At most EXACT_QUANTILES values.
+  [[nodiscard]] static Stats of_block(std::span<double> values);
+
  private:
+  void add_moments(std::span<const double> values);
+  [[nodiscard]] Stats moments() const;  // everything but the quantiles
+
   bool exact_mode_ = false;
   std::size_t announced_ = 0;  // values announced, reserved at the first block in exact mode
   std::size_t n_ = 0, finite_ = 0, pos_inf_ = 0, neg_inf_ = 0;

@@ -194,10 +194,15 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     offset[v] = row;
     row += cells[v];
   }
+  // A run of one block has each cell's values together in the block: its statistics come from
+  // there, with no accumulators (nor copies of the values: 8 bytes per cell and replication).
+  const std::size_t B = std::min<std::size_t>(REPLICATION_BLOCK, static_cast<std::size_t>(R));
+  const bool one_block = B == static_cast<std::size_t>(R);
+  static_assert(REPLICATION_BLOCK <= StreamingStats::EXACT_QUANTILES);
   std::vector<std::vector<StreamingStats>> level(V), delta(V);
   const StreamingStats empty(static_cast<std::size_t>(R));
   for (int v = 0; v < V; ++v) {
-    level[v].assign(cells[v], empty);
+    if (!one_block) level[v].assign(cells[v], empty);
     out.scenarios[v].period_stats.resize(cells[v]);
   }
   // Variants share the base's layout unless their channels, segments or stages differ; pair by
@@ -212,14 +217,13 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
         base_cell[v].push_back(mb < 0 ? static_cast<std::size_t>(-1)
                                       : static_cast<std::size_t>(mb) * b.periods + t);
     }
-    delta[v].assign(cells[v], empty);
+    if (!one_block) delta[v].assign(cells[v], empty);
     out.scenarios[v].paired_delta.resize(cells[v]);
   }
 
   // Blocks of replications: simulate in parallel into the block's trajectories and per-replication
   // rows, hand the rows to the store, then fold each cell's values into its accumulator in
   // replication order (in parallel over cells).
-  const std::size_t B = std::min<std::size_t>(REPLICATION_BLOCK, static_cast<std::size_t>(R));
   // Every value of a block is written by its replication before it is read: no zero-fill.
   std::unique_ptr<double[]> block(new double[B * row]);
   std::vector<std::vector<double>> rows(V);  // [b][column] per scenario
@@ -280,7 +284,6 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
     parallel_for(tasks.size(), out.threads, [&](std::size_t i) {
       const auto [v, c] = tasks[i];
       std::vector<double>& x = scratch[static_cast<std::size_t>(thread_num()) % scratch.size()];
-      StreamingStats& acc = i < levels ? level[v][c] : delta[v][c];
       if (i < levels) {
         for (std::size_t b = 0; b < nb; ++b) x[b] = block[b * row + offset[v] + c];
       } else {
@@ -288,10 +291,16 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
         for (std::size_t b = 0; b < nb; ++b)
           x[b] = block[b * row + offset[v] + c] - block[b * row + cb];
       }
+      Stats& result =
+          (i < levels ? out.scenarios[v].period_stats : out.scenarios[v].paired_delta)[c];
+      if (one_block) {
+        result = StreamingStats::of_block({x.data(), nb});
+        return;
+      }
+      StreamingStats& acc = i < levels ? level[v][c] : delta[v][c];
       acc.add_block({x.data(), nb});
       if (last) {
-        (i < levels ? out.scenarios[v].period_stats : out.scenarios[v].paired_delta)[c] =
-            acc.result();
+        result = acc.result();
         acc = StreamingStats();
       }
     });

@@ -1,5 +1,7 @@
 #include "clvsim/statistics.hpp"
 
+#include "clvsim/error.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -28,14 +30,12 @@ namespace {
 // Puts the order statistics of ranks[first, last) (ascending, within [lo, hi)) in place in v:
 // the middle one by selection over v[lo, hi), then those below it and those above it each on
 // its own side, so the work halves at each level (about n log2(ranks) in all).
-void select_ranks(std::vector<double>& v, std::size_t lo, std::size_t hi, const std::size_t* first,
+void select_ranks(std::span<double> v, std::size_t lo, std::size_t hi, const std::size_t* first,
                   const std::size_t* last) {
   while (first != last) {
     const std::size_t* mid = first + (last - first) / 2;
     const std::size_t r = *mid;
-    std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(lo),
-                     v.begin() + static_cast<std::ptrdiff_t>(r),
-                     v.begin() + static_cast<std::ptrdiff_t>(hi));
+    std::nth_element(v.data() + lo, v.data() + r, v.data() + hi);
     // Equal ranks (hi = lo + 1 at the end, or the same rank for two quantiles) are done.
     const std::size_t* below_end = mid;
     while (below_end != first && *(below_end - 1) == r) --below_end;
@@ -78,7 +78,7 @@ void rank_sort_generic(const double* x, std::size_t n, double* sorted) {
 }
 
 // Sorts v (at most SORT_BELOW values, no NaN) by rank counting.
-void rank_sort(std::vector<double>& v) {
+void rank_sort(std::span<double> v) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
   std::array<double, SORT_BELOW> sorted;
   (avx2 ? rank_sort_avx2 : rank_sort_generic)(v.data(), v.size(), sorted.data());
@@ -101,7 +101,7 @@ void quantile_ranks(std::size_t n, std::array<std::size_t, 2 * QUANTILES.size()>
 // The QUANTILES of `v` (not NaN) as quantile_sorted() gives them from the sorted values: above
 // SORT_BELOW values only the order statistics it reads are put in place, by selection (v is
 // reordered). Order statistics are unique values, so the result is that of a full sort.
-void select_quantiles(std::vector<double>& v, std::array<double, QUANTILES.size()>& q) {
+void select_quantiles(std::span<double> v, std::array<double, QUANTILES.size()>& q) {
   const std::size_t n = v.size();
   std::array<std::size_t, 2 * QUANTILES.size()> ranks{};
   std::array<double, QUANTILES.size()> frac{};
@@ -291,20 +291,36 @@ void LogHistogram::order_statistics(std::span<const std::size_t> ranks,
 }
 
 void StreamingStats::add_block(std::span<const double> values) {
-  // Two passes over the block's finite values, then the pairwise update of the running moments.
+  const std::size_t before = n_;
+  add_moments(values);
+  // The values themselves: kept exactly while the stream holds at most EXACT_QUANTILES of them
+  // (in exact mode), then all moved to the histogram. Counts do not depend on the order in which
+  // values reach the histogram.
+  if (!exact_mode_ || before > EXACT_QUANTILES) {
+    histogram_.add(values);
+    return;
+  }
+  if (n_ <= EXACT_QUANTILES) {
+    // One allocation for the exact values rather than one per doubling of the vector.
+    if (exact_.capacity() == 0 && n_ > before) exact_.reserve(announced_);
+    for (double x : values)
+      if (!std::isnan(x)) exact_.push_back(x);
+    return;
+  }
+  histogram_.add(exact_);
+  exact_.clear();
+  exact_.shrink_to_fit();
+  histogram_.add(values);
+}
+
+// Counts, then the block's mean and sum of squared deviations by two passes over its finite
+// values, merged into the running moments by the pairwise update.
+void StreamingStats::add_moments(std::span<const double> values) {
   std::size_t nb = 0;
   double sum = 0.0;
-  // Values from `split` on go to the histogram (those before it are kept exactly).
-  std::size_t split = values.size();
-  // Counters in locals while the loop runs (exact_.push_back() could otherwise make the compiler
-  // keep them in memory).
+  // Counters in locals while the loop runs.
   std::size_t n = n_, pos_inf = 0, neg_inf = 0;
-  // Once past the exact values (moved to the histogram), or without them, every value goes to
-  // the histogram.
-  const bool exact = exact_mode_ && n_ <= EXACT_QUANTILES;
-  if (!exact) split = 0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const double x = values[i];
+  for (double x : values) {
     if (std::isnan(x)) continue;
     ++n;
     if (std::isinf(x)) {
@@ -313,27 +329,10 @@ void StreamingStats::add_block(std::span<const double> values) {
       ++nb;
       sum += x;
     }
-    if (!exact) continue;
-    if (n <= EXACT_QUANTILES) {
-      // One allocation for the exact values rather than one per doubling of the vector.
-      if (exact_.capacity() == 0) exact_.reserve(announced_);
-      exact_.push_back(x);
-    } else if (split == values.size()) {
-      split = i;
-    }
   }
   n_ = n;
   pos_inf_ += pos_inf;
   neg_inf_ += neg_inf;
-  // Counts do not depend on the order in which values reach the histogram.
-  if (split < values.size()) {
-    if (!exact_.empty()) {
-      histogram_.add(exact_);
-      exact_.clear();
-      exact_.shrink_to_fit();
-    }
-    histogram_.add(values.subspan(split));
-  }
   if (nb == 0) return;
   const double mb = sum / static_cast<double>(nb);
   double m2b = 0.0;
@@ -352,7 +351,7 @@ void StreamingStats::add_block(std::span<const double> values) {
   finite_ += nb;
 }
 
-Stats StreamingStats::result() const {
+Stats StreamingStats::moments() const {
   Stats s;
   s.n = n_;
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
@@ -373,6 +372,12 @@ Stats StreamingStats::result() const {
   const bool any_inf = pos_inf_ + neg_inf_ > 0;
   s.sd = n_ > 1 ? (any_inf ? nan : std::sqrt(m2_ / static_cast<double>(n_ - 1))) : 0.0;
   s.std_error = s.sd / std::sqrt(static_cast<double>(n_));
+  return s;
+}
+
+Stats StreamingStats::result() const {
+  Stats s = moments();
+  if (n_ == 0) return s;
   if (exact_mode_ && n_ <= EXACT_QUANTILES) {
     std::vector<double> v = exact_;
     select_quantiles(v, s.q);
@@ -388,6 +393,20 @@ Stats StreamingStats::result() const {
     const double a = values[2 * i], b = values[2 * i + 1];
     s.q[i] = a == b || frac[i] == 0.0 ? a : a + frac[i] * (b - a);
   }
+  return s;
+}
+
+Stats StreamingStats::of_block(std::span<double> values) {
+  CLVSIM_EXPECT(values.size() <= EXACT_QUANTILES);
+  StreamingStats block(values.size());
+  block.add_moments(values);
+  Stats s = block.moments();
+  if (s.n == 0) return s;
+  // The values but NaN, in their order: what result() would have kept.
+  const std::size_t n = static_cast<std::size_t>(
+      std::remove_if(values.begin(), values.end(), [](double x) { return std::isnan(x); }) -
+      values.begin());
+  select_quantiles(values.first(n), s.q);
   return s;
 }
 

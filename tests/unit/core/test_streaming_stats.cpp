@@ -191,3 +191,42 @@ TEST_CASE("LogHistogram: adding a block counts what adding each value does",
   block.order_statistics(ranks, b);
   CHECK(a == b);
 }
+
+TEST_CASE("One block's statistics from the values in place: those of streaming it, bit for bit",
+          "[statistics][streaming]") {
+  // What a run of a single block reports (StreamingStats::of_block) must not differ from what the
+  // same values streamed as one block give, nor from the direct computations.
+  std::mt19937_64 rng(23);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const std::size_t n = GENERATE(0u, 1u, 2u, 3u, 100u, 255u, 256u, 257u, 1000u, 1024u);
+  const int kind = GENERATE(0, 1, 2, 3);  // plain, with NaN, with +inf, ties with signed zeros
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    v[i] = 1e3 + 40.0 * normal(rng);
+    if (kind == 1 && i % 7 == 3) v[i] = NaN;
+    if (kind == 2 && i % 11 == 5) v[i] = INF;
+    if (kind == 3) v[i] = i % 3 == 0 ? 0.0 : (i % 3 == 1 ? -0.0 : std::round(v[i] / 50.0));
+  }
+  StreamingStats streaming(v.size());
+  streaming.add_block(v);
+  const Stats a = streaming.result();
+  std::vector<double> in_place = v;
+  const Stats b = StreamingStats::of_block(in_place);
+  const auto same_bits = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  INFO("n = " << n << ", kind " << kind);
+  CHECK(a.n == b.n);
+  CHECK(same_bits(a.mean, b.mean));
+  CHECK(same_bits(a.sd, b.sd));
+  CHECK(same_bits(a.std_error, b.std_error));
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i) CHECK(same_bits(a.q[i], b.q[i]));
+  const Stats direct = summarize(v);
+  CHECK(b.n == direct.n);
+  for (std::size_t i = 0; i < QUANTILES.size(); ++i)
+    CHECK((b.q[i] == direct.q[i] || (std::isnan(b.q[i]) && std::isnan(direct.q[i]))));
+  if (kind != 2 && b.n > 1) {
+    double mean = 0.0, sd = 0.0;
+    two_pass(v, mean, sd);
+    CHECK(b.mean == Approx(mean).epsilon(1e-12));
+    CHECK(b.sd == Approx(sd).epsilon(1e-12));
+  }
+}
