@@ -1008,6 +1008,20 @@ File::File(const std::string& path, Mode mode) : path_(path), mode_(mode) {
     // object headers then take fewer trips through the free-space manager. Measured on the
     // default scenario: 1.7% fewer instructions for a whole run, files 1.7% smaller.
     check(H5Pset_meta_block_size(fapl.get(), 8192), path_, action);
+    // A metadata cache of 32 KiB (HDF5: 2 MiB, growing to 32 MiB): object headers are written
+    // to the image and freed as new ones come, so the writer's memory is reused rather than
+    // newly touched. The files hold the same objects and values. Measured on the default
+    // scenario at 100 replications: page faults 1537 -> 931 (peak RSS 14.1 -> 11.7 MB), 0.7%
+    // fewer instructions; with two variants 7183 -> 3850 faults (28.6 -> 17.9 MB).
+    H5AC_cache_config_t mdc{};
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    check(H5Pget_mdc_config(fapl.get(), &mdc), path_, action);
+    mdc.set_initial_size = true;
+    mdc.initial_size = mdc.min_size = mdc.max_size = std::size_t{32} << 10;
+    mdc.incr_mode = H5C_incr__off;
+    mdc.flash_incr_mode = H5C_flash_incr__off;
+    mdc.decr_mode = H5C_decr__off;
+    check(H5Pset_mdc_config(fapl.get(), &mdc), path_, action);
   }
   // The creation property list lives as long as the call: closing it between a failed
   // H5Fcreate and fail() would clear the error stack we report from.
