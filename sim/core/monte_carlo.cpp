@@ -6,7 +6,11 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <new>
 #include <utility>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "clvsim/error.hpp"
 #include "clvsim/model.hpp"
@@ -68,6 +72,49 @@ double mean_retention(const KeptMetrics& kept, int periods, std::span<const doub
   }
   return n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
+
+// The trajectories of a block: every value written by its replication before it is read, so
+// never zero-filled. The run's largest buffer (2 MB for 100 replications of the default scenario,
+// 20 MB from 1024 on) is touched once, page by page, in the first block: from 1 MiB on it is
+// aligned to 2 MiB and, on Linux, offered transparent huge pages (madvise), where the system
+// grants them on request (a fault per 2 MiB rather than per 4 KiB page: 0.2 against 6 ms for
+// 2 MB on a virtual machine). Freed, it returns to the allocator like any other memory.
+class BlockBuffer {
+ public:
+  explicit BlockBuffer(std::size_t values) {
+    constexpr std::size_t HUGE_PAGE = std::size_t{2} << 20;
+    const std::size_t bytes = values * sizeof(double);
+    if (bytes >= HUGE_PAGE / 2) {
+      align_ = HUGE_PAGE;
+      const std::size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+      data_ = static_cast<double*>(::operator new (rounded, std::align_val_t{align_}));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+      (void)madvise(data_, rounded, MADV_HUGEPAGE);  // advice: refused, the pages are small
+#endif
+    } else {
+      data_ = static_cast<double*>(::operator new (bytes, std::align_val_t{align_}));
+    }
+  }
+  BlockBuffer(const BlockBuffer&) = delete;
+  BlockBuffer& operator=(const BlockBuffer&) = delete;
+  ~BlockBuffer() {
+    release();
+  }
+  void release() {
+    if (data_ != nullptr) ::operator delete (data_, std::align_val_t{align_});
+    data_ = nullptr;
+  }
+  double& operator[](std::size_t i) {
+    return data_[i];
+  }
+  double operator[](std::size_t i) const {
+    return data_[i];
+  }
+
+ private:
+  std::size_t align_ = alignof(std::max_align_t);
+  double* data_ = nullptr;
+};
 
 }  // namespace
 
@@ -224,8 +271,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   // Blocks of replications: simulate in parallel into the block's trajectories and per-replication
   // rows, hand the rows to the store, then fold each cell's values into its accumulator in
   // replication order (in parallel over cells).
-  // Every value of a block is written by its replication before it is read: no zero-fill.
-  std::unique_ptr<double[]> block(new double[B * row]);
+  BlockBuffer block(B * row);
   std::vector<std::vector<double>> rows(V);  // [b][column] per scenario
   for (int v = 0; v < V; ++v) rows[v].resize(B * widths[v]);
   std::vector<double> columns;  // one scenario's block, column-major, for the store
@@ -316,7 +362,7 @@ RunResults run_monte_carlo(std::span<const Scenario> scenarios, const RunOptions
   }
   // The buffers of the run are released before the exact statistics of the per-replication
   // values, which read one column at a time from the store.
-  block.reset();
+  block.release();
   rows = {};
   columns = {};
   scratch = {};
