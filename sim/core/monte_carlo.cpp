@@ -87,29 +87,23 @@ class BlockBuffer {
     if (bytes >= HUGE_PAGE / 2) {
       align_ = HUGE_PAGE;
       const std::size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-      data_ = static_cast<double*>(::operator new (rounded, std::align_val_t{align_}));
+      data_ = static_cast<double*>(::operator new(rounded, std::align_val_t{align_}));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
       (void)madvise(data_, rounded, MADV_HUGEPAGE);  // advice: refused, the pages are small
 #endif
     } else {
-      data_ = static_cast<double*>(::operator new (bytes, std::align_val_t{align_}));
+      data_ = static_cast<double*>(::operator new(bytes, std::align_val_t{align_}));
     }
   }
   BlockBuffer(const BlockBuffer&) = delete;
   BlockBuffer& operator=(const BlockBuffer&) = delete;
-  ~BlockBuffer() {
-    release();
-  }
+  ~BlockBuffer() { release(); }
   void release() {
-    if (data_ != nullptr) ::operator delete (data_, std::align_val_t{align_});
+    if (data_ != nullptr) ::operator delete(data_, std::align_val_t{align_});
     data_ = nullptr;
   }
-  double& operator[](std::size_t i) {
-    return data_[i];
-  }
-  double operator[](std::size_t i) const {
-    return data_[i];
-  }
+  double& operator[](std::size_t i) { return data_[i]; }
+  double operator[](std::size_t i) const { return data_[i]; }
 
  private:
   std::size_t align_ = alignof(std::max_align_t);
