@@ -460,6 +460,46 @@ TEST_CASE("characters beyond ASCII", "[io][toml][errors]") {
       check_error(text, at(text, c.needle), c.parts);
     }
   }
+  SECTION("in a malformed value that toml++ reads past a stray quote") {
+    // Found by the fuzzer: the reader's scan takes ".'" for a quoted key, toml++ for part of the
+    // value, and asks whether U+FEE9 is whitespace (sim/io/toml.hpp) while it finds where the
+    // value ends, before it reports the value.
+    const auto text = edit(BASE, "advance = 0.3", "advance = 0el0.'0-0.0i\ufee9i");
+    check_error(text, at(text, "0el0", 2), {"funnel.lead.advance: malformed TOML: "});
+  }
+  SECTION("bytes that are not UTF-8, wherever they stand") {
+    struct Case {
+      const char* from;  // a line of BASE
+      const char* to;    // what it becomes; "^" marks the bad byte, and is removed
+      const char* byte;  // as the message names it
+    };
+    const std::vector<Case> cases = {
+        {"# a small bank", "# a small bank caf^\xe9", "0xE9"},       // Latin-1
+        {"name = \"bank\"", "name = \"Caf^\xe9\"", "0xE9"},          // Latin-1, in a string
+        {"name = \"bank\"", "name = \"^\x80\"", "0x80"},              // a lone continuation byte
+        {"name = \"bank\"", "name = \"^\xc0\xaf\"", "0xC0"},          // overlong '/'
+        {"name = \"bank\"", "name = \"^\xed\xa0\x80\"", "0xED"},      // a surrogate
+        {"name = \"bank\"", "name = \"^\xf4\x90\x80\x80\"", "0xF4"},  // above U+10FFFF
+        {"name = \"bank\"", "name = \"^\xe2\x82\"", "0xE2"},          // truncated
+    };
+    for (const Case& c : cases) {
+      std::string to = c.to;
+      const auto mark = to.find('^');
+      to.erase(mark, 1);
+      INFO(c.to);
+      const auto text = edit(BASE, c.from, to);
+      const auto [line, column] = line_col(text, to);
+      check_error(text,
+                  "x.toml:" + std::to_string(line) + ":" + std::to_string(column + int(mark)) + ": ",
+                  {std::string("malformed TOML: the byte ") + c.byte + " is not UTF-8",
+                   "TOML files are UTF-8"});
+    }
+    // Truncated at the end of the file.
+    const std::string text = BASE + "# \xe2\x82";
+    const auto [line, column] = line_col(text, "# \xe2\x82");
+    check_error(text, "x.toml:" + std::to_string(line) + ":" + std::to_string(column + 2) + ": ",
+                {"the byte 0xE2 is not UTF-8"});
+  }
   SECTION("after a value, the column counted in characters") {
     const auto text = edit(BASE, "currency = \"EUR\"", "currency = \"\u00e9\" \u00fc");
     const auto [line, byte_column] = line_col(text, "\u00fc");
