@@ -4,6 +4,9 @@
 # Fails when the fuzzer finds a crash, a sanitizer report, a broken contract or a leak. The build
 # type is Debug (at -O1, set by CLVSIM_BUILD_FUZZ) so clvsim's contract checks are on.
 #
+# The fuzzer's seed is fixed (CLVSIM_FUZZ_SEED, default 1), so a test run explores the same inputs
+# in the same order and a failure can be replayed; a longer search uses other seeds.
+#
 # Usage: bash fuzz/smoke.sh <source-dir> <build-dir> [seconds]
 set -euo pipefail
 src=$1
@@ -27,8 +30,9 @@ artifacts=$build/artifacts
 mkdir -p "$corpus" "$artifacts"
 cd "$build"
 status=0
-nice ./fuzz/fuzz_scenario -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -dict="$src/fuzz/scenario.dict" -artifact_prefix="$artifacts/" \
+nice ./fuzz/fuzz_scenario -seed="${CLVSIM_FUZZ_SEED:-1}" -max_total_time="$seconds" -max_len=8192 \
+  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -dict="$src/fuzz/scenario.dict" \
+  -artifact_prefix="$artifacts/" \
   "$corpus" "$src/scenarios" "$src/tests/data/bad" > fuzz.log 2>&1 || status=$?
 grep -E "^(stat::|#[0-9]+ +DONE)" fuzz.log || true
 if [ "$status" -ne 0 ]; then
