@@ -10,6 +10,16 @@
 #define TOML_ASSERT(expr) static_cast<void>(0)
 #endif
 
+#include <cstdint>
+#include <toml++/impl/preprocessor.h>
+
+// With NDEBUG, toml++ turns the same checks into assumptions (TOML_ASSERT_ASSUME), which a
+// compiler with __builtin_assume (clang) may rely on: on those malformed headers, undefined
+// behaviour. They are off as the assertions are. preprocessor.h is included once (#pragma once),
+// so this definition is the one the rest of toml++ sees.
+#undef TOML_ASSERT_ASSUME
+#define TOML_ASSERT_ASSUME(expr) static_cast<void>(0)
+
 // toml++ 3.3.0 classifies characters beyond ASCII with generated tables that miss some ranges:
 // asked whether U+00A1..U+0499, U+2C5E..U+2FFF, U+3001..U+3057 or U+FB26..U+FEFE is whitespace,
 // is_non_ascii_horizontal_whitespace() reaches TOML_UNREACHABLE, that is undefined behaviour
@@ -18,8 +28,6 @@
 // false. The header is included first, under #pragma once, so toml.h's own include of it is
 // this one. The scenario reader still rejects such characters outside strings and comments
 // with a message of its own (check_toml_characters); this makes the library total as well.
-#include <cstdint>
-#include <toml++/impl/preprocessor.h>
 #pragma push_macro("TOML_UNREACHABLE")
 #undef TOML_UNREACHABLE
 #define TOML_UNREACHABLE return false
