@@ -367,7 +367,10 @@ std::string parse_error_hint(std::string_view description) {
 std::pair<std::uint32_t, std::size_t> decode_utf8(std::string_view text, std::size_t i) {
   const auto c = static_cast<unsigned char>(text[i]);
   if (c < 0x80) return {c, 1};
-  const std::size_t n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
+  const std::size_t n = (c & 0xE0) == 0xC0   ? 1
+                        : (c & 0xF0) == 0xE0 ? 2
+                        : (c & 0xF8) == 0xF0 ? 3
+                                             : 0;
   if (n == 0 || i + n >= text.size()) return {0, 0};
   std::uint32_t cp = c & (0x7Fu >> (n + 1));
   for (std::size_t k = 1; k <= n; ++k) {
@@ -430,9 +433,7 @@ void check_toml_characters(std::string_view text, const std::string& name) {
       line_start = i + 1;
     } else if (at(i) >= 0x80) {
       const std::size_t length = decode_utf8(text, i).second;
-      if (length == 0)
-        fail(i, "is not UTF-8",
-             "TOML files are UTF-8: save the file as UTF-8");
+      if (length == 0) fail(i, "is not UTF-8", "TOML files are UTF-8: save the file as UTF-8");
       i += length - 1;
     }
   }

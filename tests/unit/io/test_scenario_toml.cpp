@@ -474,8 +474,8 @@ TEST_CASE("characters beyond ASCII", "[io][toml][errors]") {
       const char* byte;  // as the message names it
     };
     const std::vector<Case> cases = {
-        {"# a small bank", "# a small bank caf^\xe9", "0xE9"},       // Latin-1
-        {"name = \"bank\"", "name = \"Caf^\xe9\"", "0xE9"},          // Latin-1, in a string
+        {"# a small bank", "# a small bank caf^\xe9", "0xE9"},        // Latin-1
+        {"name = \"bank\"", "name = \"Caf^\xe9\"", "0xE9"},           // Latin-1, in a string
         {"name = \"bank\"", "name = \"^\x80\"", "0x80"},              // a lone continuation byte
         {"name = \"bank\"", "name = \"^\xc0\xaf\"", "0xC0"},          // overlong '/'
         {"name = \"bank\"", "name = \"^\xed\xa0\x80\"", "0xED"},      // a surrogate
@@ -489,10 +489,10 @@ TEST_CASE("characters beyond ASCII", "[io][toml][errors]") {
       INFO(c.to);
       const auto text = edit(BASE, c.from, to);
       const auto [line, column] = line_col(text, to);
-      check_error(text,
-                  "x.toml:" + std::to_string(line) + ":" + std::to_string(column + int(mark)) + ": ",
-                  {std::string("malformed TOML: the byte ") + c.byte + " is not UTF-8",
-                   "TOML files are UTF-8"});
+      check_error(
+          text, "x.toml:" + std::to_string(line) + ":" + std::to_string(column + int(mark)) + ": ",
+          {std::string("malformed TOML: the byte ") + c.byte + " is not UTF-8",
+           "TOML files are UTF-8"});
     }
     // Truncated at the end of the file.
     const std::string text = BASE + "# \xe2\x82";

@@ -17,8 +17,8 @@ namespace {
 
 bool is_horizontal_space(char32_t c) {
   return c == U'\t' || c == U' ' || c == 0xA0 || c == 0x1680 || c == 0x180E ||
-         (c >= 0x2000 && c <= 0x200B) || c == 0x202F || c == 0x205F || c == 0x2060 ||
-         c == 0x3000 || c == 0xFEFF;
+         (c >= 0x2000 && c <= 0x200B) || c == 0x202F || c == 0x205F || c == 0x2060 || c == 0x3000 ||
+         c == 0xFEFF;
 }
 
 bool is_vertical_space(char32_t c) {
