@@ -330,9 +330,10 @@ FitRun run_fit(const FitOptions& a, const std::string& command_line) {
       for (const ChannelPeriod& p : history) spend += p.spend;
       ReportedFit f{"channels." + name + " " + response + " response",
                     a.channels + ": " + std::to_string(history.size()) + " periods",
-                    fitted(a.channels + " (channel " + name + ")", [&] {
-                      return response == "linear" ? fit_linear_channel(history)
-                                                  : fit_saturating_channel(history);
+                    // Structured bindings captured by name: clang before 16 cannot capture them.
+                    fitted(a.channels + " (channel " + name + ")", [&response, &h = history] {
+                      return response == "linear" ? fit_linear_channel(h)
+                                                  : fit_saturating_channel(h);
                     })};
       add_channel(s, name, f, spend / static_cast<double>(history.size()), draws_of(f.result));
       if (!base) {
@@ -346,8 +347,9 @@ FitRun run_fit(const FitOptions& a, const std::string& command_line) {
   // --- what a complete scenario needs besides the fits ---
   for (auto& [seg, by_tenure] : initial) {
     const std::string table = "segments." + seg;
-    const bool in_base = base && std::any_of(base->segments.begin(), base->segments.end(),
-                                             [&](const Segment& b) { return b.name == seg; });
+    const bool in_base =
+        base && std::any_of(base->segments.begin(), base->segments.end(),
+                            [&name = seg](const Segment& b) { return b.name == name; });
     if (in_base) {
       // The base's initial customers (and initial_tenure, which an array would contradict) stay.
       s.set(
