@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses with clang in a build dir of its own and fuzz the scenario reader
 # for a while (default 60 s), starting from the example scenarios and the bad-input fixtures, then
-# the readers of tables (parameter draws, the records `fit` reads) for half as long. Fails when the fuzzer finds a crash, a sanitizer report, a broken contract or a leak. The build
-# type is Debug (at -O1, set by CLVSIM_BUILD_FUZZ) so clvsim's contract checks are on.
+# the readers of tables (parameter draws, the records `fit` reads) for half as long. Fails when a
+# fuzzer finds a crash, a sanitizer report, a broken contract or a leak. The build type is Debug
+# (at -O1, set by CLVSIM_BUILD_FUZZ) so clvsim's contract checks are on.
 #
 # The fuzzer's seed is fixed (CLVSIM_FUZZ_SEED, default 1), so a test run explores the same inputs
 # in the same order and a failure can be replayed; a longer search uses other seeds.
