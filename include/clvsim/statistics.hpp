@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace clvsim {
@@ -35,9 +36,13 @@ double quantile_sorted(std::span<const double> sorted, double p);
 //! remaining mantissa bits cleared), so every finite value is represented within a relative
 //! error of 2^-HISTOGRAM_BITS (below 4.9e-4; exact for integers below 2^(HISTOGRAM_BITS + 1) and
 //! for 0). Infinities are counted apart. Counts add, so the result does not depend on the order
-//! of insertion; memory is 4 bytes per bucket between the smallest and largest magnitude seen
-//! (2^HISTOGRAM_BITS buckets per power of two), independent of the number of values.
+//! of insertion. Memory is independent of the number of values: 4 bytes per bucket
+//! (2^HISTOGRAM_BITS buckets per power of two), in pages of HISTOGRAM_PAGE buckets, only the
+//! pages where a value fell, plus a pointer per page between the smallest and largest magnitude
+//! seen. The pages of every histogram of the process come from one pool of large mappings,
+//! offered transparent huge pages, and return to it when a histogram is destroyed.
 inline constexpr int HISTOGRAM_BITS = 11;
+inline constexpr std::size_t HISTOGRAM_PAGE = 64;
 class LogHistogram {
  public:
   void add(double x);  //!< not NaN
@@ -48,11 +53,33 @@ class LogHistogram {
   void order_statistics(std::span<const std::size_t> ranks, std::span<double> out) const;
 
  private:
-  struct Side {  // magnitudes of one sign
-    std::uint64_t first = 0;              // key of counts[0]
-    std::vector<std::uint32_t> counts;
-    void add(std::uint64_t key);
-    void cover(std::uint64_t lo, std::uint64_t hi);  // make room for keys lo..hi
+  // The magnitudes of one sign: pages[j] holds the counts of the keys from
+  // (first_page + j) * HISTOGRAM_PAGE on, or is null while none of them has a value.
+  class Side {
+   public:
+    Side() = default;
+    Side(const Side& other);
+    Side(Side&& other) noexcept { swap(other); }
+    Side& operator=(Side other) noexcept {
+      swap(other);
+      return *this;
+    }
+    ~Side();
+
+    void add(std::uint32_t key);
+    //! Counts n keys, all in [lo, hi].
+    void add(const std::uint32_t* keys, std::size_t n, std::uint32_t lo, std::uint32_t hi);
+    [[nodiscard]] std::uint64_t first_page() const { return first_page_; }
+    [[nodiscard]] std::span<std::uint32_t* const> pages() const { return pages_; }
+
+   private:
+    void swap(Side& other) noexcept {
+      std::swap(first_page_, other.first_page_);
+      pages_.swap(other.pages_);
+    }
+    void cover(std::uint32_t lo, std::uint32_t hi);  // pointers for the pages of keys lo..hi
+    std::uint64_t first_page_ = 0;
+    std::vector<std::uint32_t*> pages_;
   };
   Side positive_, negative_;
   std::size_t zero_ = 0, pos_inf_ = 0, neg_inf_ = 0, n_ = 0;

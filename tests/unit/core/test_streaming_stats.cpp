@@ -192,6 +192,70 @@ TEST_CASE("LogHistogram: adding a block counts what adding each value does",
   CHECK(a == b);
 }
 
+namespace {
+
+// Every order statistic of `h`, which holds the values `sorted` (ascending), within the
+// documented bound.
+void check_holds(const LogHistogram& h, const std::vector<double>& sorted) {
+  REQUIRE(h.count() == sorted.size());
+  std::vector<std::size_t> ranks(sorted.size());
+  for (std::size_t i = 0; i < ranks.size(); ++i) ranks[i] = i;
+  std::vector<double> out(ranks.size());
+  h.order_statistics(ranks, out);
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    INFO("rank " << i << ": " << sorted[i]);
+    CHECK(std::fabs(out[i] - sorted[i]) <= REL * std::fabs(sorted[i]));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("LogHistogram: a copy holds the same counts, apart from the original",
+          "[statistics][streaming]") {
+  // The counts live in pages shared out by a pool: a copy takes pages of its own.
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> value(3.0, 3.0);
+  std::vector<double> a(3000), b(500);
+  for (double& x : a) x = (rng() % 3 == 0 ? -1.0 : 1.0) * value(rng);
+  for (double& x : b) x = value(rng) * 1e6;  // beyond a's range too
+  LogHistogram original;
+  original.add(a);
+  LogHistogram copy = original;
+  copy.add(b);
+  LogHistogram assigned;
+  assigned.add(b);
+  assigned = original;
+  std::vector<double> both = a;
+  both.insert(both.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  std::sort(both.begin(), both.end());
+  check_holds(original, a);
+  check_holds(assigned, a);
+  check_holds(copy, both);
+  LogHistogram moved = std::move(copy);
+  check_holds(moved, both);
+}
+
+TEST_CASE("LogHistogram: pages given back are counted from zero when taken again",
+          "[statistics][streaming]") {
+  // While a histogram lives, pages of others destroyed go to a free list and are reused: a new
+  // histogram over the same range must not see their counts.
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> value(1.0, 1000.0);
+  LogHistogram keeps_pool;
+  keeps_pool.add(0.5);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<double> many(20000), few(50);
+    for (double& x : many) x = value(rng);
+    for (double& x : few) x = value(rng);
+    { LogHistogram full; full.add(many); }
+    LogHistogram reused;
+    reused.add(few);
+    std::sort(few.begin(), few.end());
+    check_holds(reused, few);
+  }
+}
+
 TEST_CASE("One block's statistics from the values in place: those of streaming it, bit for bit",
           "[statistics][streaming]") {
   // What a run of a single block reports (StreamingStats::of_block) must not differ from what the
