@@ -252,9 +252,9 @@ class CountPages {
   }
 
   std::mutex mutex_;
-  std::vector<std::uint32_t*> free_;                 // given back, to be zeroed when taken
+  std::vector<std::uint32_t*> free_;                   // given back, to be zeroed when taken
   std::vector<std::pair<char*, std::size_t>> chunks_;  // the mappings
-  char* next_ = nullptr;                             // the last mapping's unused pages
+  char* next_ = nullptr;                               // the last mapping's unused pages
   char* end_ = nullptr;
   std::size_t in_use_ = 0;
 };
@@ -263,8 +263,8 @@ class CountPages {
 
 LogHistogram::Side::Side(const Side& other)
     : first_page_(other.first_page_), pages_(other.pages_.size(), nullptr) {
-  std::vector<std::uint32_t*> copies(static_cast<std::size_t>(
-      std::count_if(other.pages_.begin(), other.pages_.end(), [](auto* p) { return p != nullptr; })));
+  std::vector<std::uint32_t*> copies(static_cast<std::size_t>(std::count_if(
+      other.pages_.begin(), other.pages_.end(), [](auto* p) { return p != nullptr; })));
   if (copies.empty()) return;
   CountPages::instance().take(copies);
   std::size_t next = 0;
@@ -295,7 +295,9 @@ void LogHistogram::Side::cover(std::uint32_t lo, std::uint32_t hi) {
     pages_.resize(static_cast<std::size_t>(hi_page - first_page_ + 1), nullptr);
 }
 
-void LogHistogram::Side::add(std::uint32_t key) { add(&key, 1, key, key); }
+void LogHistogram::Side::add(std::uint32_t key) {
+  add(&key, 1, key, key);
+}
 
 void LogHistogram::Side::add(const std::uint32_t* keys, std::size_t n, std::uint32_t lo,
                              std::uint32_t hi) {

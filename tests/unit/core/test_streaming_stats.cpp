@@ -248,7 +248,10 @@ TEST_CASE("LogHistogram: pages given back are counted from zero when taken again
     std::vector<double> many(20000), few(50);
     for (double& x : many) x = value(rng);
     for (double& x : few) x = value(rng);
-    { LogHistogram full; full.add(many); }
+    {
+      LogHistogram full;
+      full.add(many);
+    }
     LogHistogram reused;
     reused.add(few);
     std::sort(few.begin(), few.end());
