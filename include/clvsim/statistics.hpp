@@ -78,6 +78,7 @@ class LogHistogram {
       pages_.swap(other.pages_);
     }
     void cover(std::uint32_t lo, std::uint32_t hi);  // pointers for the pages of keys lo..hi
+    void release() noexcept;                         // every page back to the pool
     std::uint64_t first_page_ = 0;
     std::vector<std::uint32_t*> pages_;
   };

@@ -182,30 +182,35 @@ double value_of(std::uint64_t key) {
 // system.
 class CountPages {
  public:
+  static constexpr std::size_t MAX_TAKE = 256;  //!< pages a take() gives at most
+
   static CountPages& instance() {
     static CountPages* const pages = new CountPages;  // never destroyed: used until exit
     return *pages;
   }
 
-  //! Zeroed pages, one per element of `out`.
+  //! Zeroed pages, one per element of `out` (at most MAX_TAKE). Throws std::bad_alloc, with
+  //! nothing taken, when no memory can be mapped.
   void take(std::span<std::uint32_t*> out) {
+    CLVSIM_EXPECT(out.size() <= MAX_TAKE);
     std::size_t reused = 0;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      for (std::uint32_t*& page : out) {
-        if (!free_.empty()) {
-          page = free_.back();
-          free_.pop_back();
-          ++reused;
-        } else {
-          if (next_ == end_) map_chunk();
-          page = reinterpret_cast<std::uint32_t*>(next_);
-          next_ += PAGE_BYTES;
-        }
+      // Mapped first, so that a failure takes nothing. (The last mapping's unused pages, fewer
+      // than MAX_TAKE, are left.)
+      reused = std::min(out.size(), free_.size());
+      const std::size_t fresh = out.size() - reused;
+      if (static_cast<std::size_t>(end_ - next_) < fresh * PAGE_BYTES) map_chunk();
+      for (std::size_t i = 0; i < reused; ++i) {
+        out[i] = free_.back();
+        free_.pop_back();
+      }
+      for (std::size_t i = reused; i < out.size(); ++i) {
+        out[i] = reinterpret_cast<std::uint32_t*>(next_);
+        next_ += PAGE_BYTES;
       }
       in_use_ += out.size();
     }
-    // The free pages were taken first: out[0, reused).
     for (std::size_t i = 0; i < reused; ++i) std::memset(out[i], 0, PAGE_BYTES);
   }
 
@@ -263,21 +268,32 @@ class CountPages {
 
 LogHistogram::Side::Side(const Side& other)
     : first_page_(other.first_page_), pages_(other.pages_.size(), nullptr) {
-  std::vector<std::uint32_t*> copies(static_cast<std::size_t>(std::count_if(
-      other.pages_.begin(), other.pages_.end(), [](auto* p) { return p != nullptr; })));
-  if (copies.empty()) return;
-  CountPages::instance().take(copies);
-  std::size_t next = 0;
-  for (std::size_t j = 0; j < pages_.size(); ++j) {
-    if (other.pages_[j] == nullptr) continue;
-    pages_[j] = copies[next++];
-    std::memcpy(pages_[j], other.pages_[j], HISTOGRAM_PAGE * sizeof(std::uint32_t));
+  // A page of its own for each of the other's, taken a batch at a time.
+  std::array<std::uint32_t*, CountPages::MAX_TAKE> taken;
+  std::size_t j = 0;
+  try {
+    while (j < pages_.size()) {
+      std::size_t m = 0, end = j;
+      while (end < pages_.size() && m < taken.size()) m += other.pages_[end++] != nullptr;
+      CountPages::instance().take({taken.data(), m});
+      for (std::size_t i = 0; j < end; ++j) {
+        if (other.pages_[j] == nullptr) continue;
+        pages_[j] = taken[i++];
+        std::memcpy(pages_[j], other.pages_[j], HISTOGRAM_PAGE * sizeof(std::uint32_t));
+      }
+    }
+  } catch (...) {
+    release();  // no destructor runs for a constructor that throws
+    throw;
   }
 }
 
-LogHistogram::Side::~Side() {
+LogHistogram::Side::~Side() { release(); }
+
+void LogHistogram::Side::release() noexcept {
   const auto end = std::remove(pages_.begin(), pages_.end(), nullptr);
   if (end != pages_.begin()) CountPages::instance().give({pages_.begin(), end});
+  pages_.clear();
 }
 
 void LogHistogram::Side::cover(std::uint32_t lo, std::uint32_t hi) {
@@ -306,13 +322,17 @@ void LogHistogram::Side::add(const std::uint32_t* keys, std::size_t n, std::uint
   std::uint32_t** const page = pages_.data();  // page[key / HISTOGRAM_PAGE - first]
   const auto first = static_cast<std::size_t>(first_page_);
   // The pages still missing: found in one pass (marked as found), then taken in one go.
-  constexpr std::size_t BATCH = 256;
   static std::uint32_t found;
-  std::array<std::size_t, BATCH> missing;
-  std::array<std::uint32_t*, BATCH> taken;
+  std::array<std::size_t, CountPages::MAX_TAKE> missing;
+  std::array<std::uint32_t*, CountPages::MAX_TAKE> taken;
   std::size_t m = 0;
   const auto take = [&] {
-    CountPages::instance().take({taken.data(), m});
+    try {
+      CountPages::instance().take({taken.data(), m});
+    } catch (...) {
+      for (std::size_t i = 0; i < m; ++i) page[missing[i]] = nullptr;  // no mark left
+      throw;
+    }
     for (std::size_t i = 0; i < m; ++i) page[missing[i]] = taken[i];
     m = 0;
   };
@@ -321,7 +341,7 @@ void LogHistogram::Side::add(const std::uint32_t* keys, std::size_t n, std::uint
     if (page[j] != nullptr) continue;
     page[j] = &found;
     missing[m++] = j;
-    if (m == BATCH) take();
+    if (m == missing.size()) take();
   }
   if (m > 0) take();
   // The keys counted, the buckets fetched a few keys ahead so that the cache misses overlap.
