@@ -288,7 +288,9 @@ LogHistogram::Side::Side(const Side& other)
   }
 }
 
-LogHistogram::Side::~Side() { release(); }
+LogHistogram::Side::~Side() {
+  release();
+}
 
 void LogHistogram::Side::release() noexcept {
   const auto end = std::remove(pages_.begin(), pages_.end(), nullptr);
