@@ -36,13 +36,19 @@ inline __attribute__((always_inline)) void by_segments(int K, Body body) {
 //! Solve the renewal in place. `kij` [K * K * N]: the restart kernel R(t)_ij at (i * K + j) * N + t
 //! (t = 0 unused); `a` [N * K]: a(n)_i at n * K + i, f(n) on entry and the solution on return;
 //! `scratch` [K * N]. a_i(n) = f_i(n) + sum over m = 0..n-1, then j = 0..K-1, of
-//! R_ij(n - m) a_j(m), added in that order. Uses AVX2 registers where the processor has them.
+//! R_ij(n - m) a_j(m), added in that order. Uses the widest registers of renewal_path().
 void renewal(int K, int N, const double* kij, double* a, double* scratch);
 
-//! The same with 2-wide (SSE2) registers only: the same bits.
-void renewal_portable(int K, int N, const double* kij, double* a, double* scratch);
+//! The instruction sets that carry the renewal: every path gives the same bits.
+enum class RenewalPath { Portable, Avx2, Avx512 };  // 2-, 4- and 8-wide registers
 
-//! Whether renewal() uses AVX2 on this processor.
-bool renewal_avx2_available();
+//! Whether this processor (and this build) has `path`.
+bool renewal_available(RenewalPath path);
+
+//! The path renewal() takes: the widest available.
+RenewalPath renewal_path();
+
+//! renewal() on a given path, which must be available.
+void renewal_on(RenewalPath path, int K, int N, const double* kij, double* a, double* scratch);
 
 }  // namespace clvsim::detail

@@ -1,5 +1,8 @@
 #include "clvsim/renewal.hpp"
 
+#include "clvsim/error.hpp"
+#include "vector_targets.hpp"
+
 #include <cstddef>
 
 namespace clvsim::detail {
@@ -68,35 +71,68 @@ inline __attribute__((always_inline)) void renewal_body(int K, int N, const doub
 }
 
 #if CLVSIM_RENEWAL_AVX2
-// The same operations in the same order, carried by 4-wide AVX2 registers where the processor
-// has them (no FMA: a fused multiply-add would round differently).
-__attribute__((target("avx2"))) void renewal_avx2(int K, int N, const double* kij, double* a,
-                                                  double* scratch) {
+// The same operations in the same order, carried by 4-wide AVX2 or 8-wide AVX-512 registers
+// where the processor has them. No fused multiply-add, which would round differently: AVX2 alone
+// has none, and the build turns contraction off, so AVX-512's are not used (vector_targets.hpp).
+CLVSIM_TARGET_AVX2 void renewal_avx2(int K, int N, const double* kij, double* a, double* scratch) {
+  by_segments<4>(
+      K, [&]<int KC>() __attribute__((always_inline)) { renewal_body<KC>(K, N, kij, a, scratch); });
+}
+
+CLVSIM_TARGET_AVX512 void renewal_avx512(int K, int N, const double* kij, double* a,
+                                         double* scratch) {
   by_segments<4>(
       K, [&]<int KC>() __attribute__((always_inline)) { renewal_body<KC>(K, N, kij, a, scratch); });
 }
 #endif
 
-}  // namespace
-
 void renewal_portable(int K, int N, const double* kij, double* a, double* scratch) {
   by_segments<4>(K, [&]<int KC>() { renewal_body<KC>(K, N, kij, a, scratch); });
 }
 
-bool renewal_avx2_available() {
+}  // namespace
+
+bool renewal_available(RenewalPath path) {
 #if CLVSIM_RENEWAL_AVX2
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2;
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
 #else
-  return false;
+  constexpr bool avx2 = false, avx512 = false;
 #endif
+  switch (path) {
+    case RenewalPath::Portable:
+      return true;
+    case RenewalPath::Avx2:
+      return avx2;
+    case RenewalPath::Avx512:
+      return avx512;
+  }
+  return false;
+}
+
+RenewalPath renewal_path() {
+  static const RenewalPath best = renewal_available(RenewalPath::Avx512) ? RenewalPath::Avx512
+                                  : renewal_available(RenewalPath::Avx2) ? RenewalPath::Avx2
+                                                                          : RenewalPath::Portable;
+  return best;
+}
+
+void renewal_on(RenewalPath path, int K, int N, const double* kij, double* a, double* scratch) {
+  CLVSIM_EXPECT(renewal_available(path));
+  switch (path) {
+#if CLVSIM_RENEWAL_AVX2
+    case RenewalPath::Avx512:
+      return renewal_avx512(K, N, kij, a, scratch);
+    case RenewalPath::Avx2:
+      return renewal_avx2(K, N, kij, a, scratch);
+#endif
+    default:
+      return renewal_portable(K, N, kij, a, scratch);
+  }
 }
 
 void renewal(int K, int N, const double* kij, double* a, double* scratch) {
-#if CLVSIM_RENEWAL_AVX2
-  if (renewal_avx2_available()) return renewal_avx2(K, N, kij, a, scratch);
-#endif
-  renewal_portable(K, N, kij, a, scratch);
+  renewal_on(renewal_path(), K, N, kij, a, scratch);
 }
 
 }  // namespace clvsim::detail

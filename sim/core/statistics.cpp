@@ -1,6 +1,7 @@
 #include "clvsim/statistics.hpp"
 
 #include "clvsim/error.hpp"
+#include "vector_targets.hpp"
 
 #include <algorithm>
 #include <array>
@@ -74,18 +75,10 @@ constexpr std::size_t SORT_BELOW = 256;
 // With AVX2, four comparisons an instruction: twice as fast as std::sort at 100 values (its
 // branches depend on the data); with AVX-512, eight. Without, the same ranks more slowly, so
 // every machine orders equal values (0.0 and -0.0) alike.
-__attribute__((target("avx2"))) void rank_sort_avx2(const double* x, std::size_t n,
-                                                    double* sorted) {
+CLVSIM_TARGET_AVX2 void rank_sort_avx2(const double* x, std::size_t n, double* sorted) {
   rank_sort_into(x, n, sorted);
 }
 
-// GCC uses 512-bit vectors only when told to prefer them; clang 14 does not know that option and
-// would ignore the whole attribute (compiling the function for the baseline).
-#if defined(__clang__)
-#define CLVSIM_TARGET_AVX512 __attribute__((target("avx512f")))
-#else
-#define CLVSIM_TARGET_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
-#endif
 CLVSIM_TARGET_AVX512 void rank_sort_avx512(const double* x, std::size_t n, double* sorted) {
   rank_sort_into(x, n, sorted);
 }

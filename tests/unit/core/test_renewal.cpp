@@ -1,5 +1,5 @@
 // The renewal equation of the payback curve (docs/model.md, section 6): its fixed summation order
-// (the terms of a(n) by m, then j), bit for bit on the AVX2 and the portable paths, whatever the
+// (the terms of a(n) by m, then j), bit for bit on the AVX-512, AVX2 and portable paths, whatever the
 // blocking; and its solution against a closed form. The order matters for reproducibility: a sum
 // in another order differs in its last bits, and with it every payback of a replication.
 
@@ -71,11 +71,20 @@ TEST_CASE("The renewal adds its terms in the documented order, on every path, bi
       INFO("K = " << K << ", N = " << N);
       const Problem p = random_problem(K, N, rng);
       const std::vector<double> plain = plain_renewal(p);
-      CHECK(same_bits(plain, solve(detail::renewal_portable, p)));
+      for (const detail::RenewalPath path :
+           {detail::RenewalPath::Portable, detail::RenewalPath::Avx2, detail::RenewalPath::Avx512})
+        if (detail::renewal_available(path)) {
+          INFO("path " << static_cast<int>(path));
+          std::vector<double> a = p.f, scratch(static_cast<std::size_t>(K) * N);
+          detail::renewal_on(path, K, N, p.kij.data(), a.data(), scratch.data());
+          CHECK(same_bits(plain, a));
+        }
       CHECK(same_bits(plain, solve(detail::renewal, p)));
     }
-  if (!detail::renewal_avx2_available())
-    WARN("this processor has no AVX2: only the portable path was checked");
+  if (!detail::renewal_available(detail::RenewalPath::Avx512))
+    WARN("this processor has no AVX-512: the path was not checked");
+  if (!detail::renewal_available(detail::RenewalPath::Avx2))
+    WARN("this processor has no AVX2: the path was not checked");
 }
 
 TEST_CASE("The renewal solves a(n) = f(n) + sum R(t) a(n - t)", "[markov][renewal]") {
