@@ -12,9 +12,12 @@
 // R and 10 R replications: the slope between the two is the cost of one more replication, what
 // "time per replication" means for a long run; the intercept is the fixed cost of a run.
 //
-// Times are CPU times of the measuring thread (the whole run is on one thread).
+// Times are CPU times of the measuring thread (the whole run is on one thread), each the best of 3
+// rounds. The floor, the engine and the whole runs are measured in turn, once per repeat, and each ratio to the floor is
+// taken within a repeat: on a machine whose speed drifts, the ratios hold where the times do not.
+// They are printed as min / median / max over the repeats; the cost per call by kind as medians.
 //
-// Usage: bench_floor [replications]   (default 200)
+// Usage: bench_floor [replications] [repeats]   (default 200, 3)
 
 #include <algorithm>
 #include <array>
@@ -179,7 +182,9 @@ struct Clock {
 };
 double since(double t0) { return Clock::now() - t0; }
 
-// Seconds per call of `f()` doing `n` calls, repeated for at least 0.3 s; the best of 3 rounds.
+// Seconds per call of `f()` doing `n` calls, repeated for at least 0.1 s; the best of 3 rounds.
+// The first round over a kind's records is often the slowest by far (on a virtual machine, the
+// first touch of their hundreds of MB after other work costs page faults), hence the best.
 template <class F>
 double per_call(std::size_t n, F&& f) {
   if (n == 0) return 0.0;
@@ -198,10 +203,20 @@ double per_call(std::size_t n, F&& f) {
   return best;
 }
 
+struct Spread {
+  double min, median, max;
+};
+Spread spread(std::vector<double> x) {
+  std::sort(x.begin(), x.end());
+  const std::size_t n = x.size();
+  return {x.front(), n % 2 == 1 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]), x.back()};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int R = argc > 1 ? std::atoi(argv[1]) : 200;
+  const int repeats = std::max(1, argc > 2 ? std::atoi(argv[2]) : 3);
   const Scenario s = parse_scenario(default_scenario_text(), "<default scenario>");
   const std::uint64_t seed = s.simulation.seed;
   const MetricIndex index = MetricIndex::of(s);
@@ -231,7 +246,7 @@ int main(int argc, char** argv) {
   }
 
   // Cost of one stream set-up and its first block of 4 words (what every drawing call pays).
-  double stream_sink = 0.0;
+  double stream_sink = 0.0, checksum = 0.0;
   constexpr std::size_t STREAMS = 100000;
   const double stream_cost = per_call(STREAMS, [&] {
     for (std::size_t i = 0; i < STREAMS; ++i) {
@@ -240,37 +255,18 @@ int main(int argc, char** argv) {
     }
   });
 
-  std::printf("sampling floor of the default scenario, %d replications, %d periods, one thread\n", R,
-              s.simulation.horizon);
-  std::printf("  %-30s %14s %14s %16s %14s\n", "sampler", "calls / repl.", "ns / call", "us / replication",
-              "plain ns/call");
-  double floor_s = 0.0, plain_s = 0.0, checksum = 0.0;
-  std::size_t drawing_calls = 0;
+  // The plain samplers once, for comparison, before the whole runs.
+  double plain_s = 0.0;
+  std::array<double, Kinds> plain{};
   for (int k = 0; k < Kinds; ++k) {
     const auto& c = calls[k];
-    const double cost = per_call(c.size(), [&] { checksum += replay(c, seed); });
-    const double per_rep = static_cast<double>(c.size()) / R;
-    const double plain = per_call(c.size(), [&] { checksum += replay_plain(c, seed); });
-    floor_s += per_rep * cost;
-    plain_s += per_rep * plain;
-    if (k != NoDraw) drawing_calls += c.size();
-    std::printf("  %-30s %14.1f %14.1f %16.2f %14.1f\n", NAMES[k], per_rep, cost * 1e9, per_rep * cost * 1e6,
-                plain * 1e9);
+    plain[k] = per_call(c.size(), [&] { checksum += replay_plain(c, seed); });
+    plain_s += static_cast<double>(c.size()) / R * plain[k];
   }
-  std::printf("  %-30s %14.1f %14s %16.2f\n", "total (the floor)", static_cast<double>(drawing_calls) / R, "",
-              floor_s * 1e6);
-  std::printf("  the same calls through the plain samplers (constants per call): %.2f us, %.2f x the floor\n",
-              plain_s * 1e6, plain_s / floor_s);
-  std::printf("  stream set-up + first Philox block: %.1f ns (paid by every drawing call)\n", stream_cost * 1e9);
 
-  // The engine alone, on the same parameters, with one reused state.
-  const double engine = per_call(static_cast<std::size_t>(R), [&] {
-    for (int r = 0; r < R; ++r)
-      simulate_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state);
-    checksum += totals[0];
-  });
-  // A whole one-thread run: parameter draws, customer value, engine, statistics. Timed at R and at
-  // 10 R replications (best of 3 rounds each): the slope between the two is the time of one more
+  // One repeat: every kind's cost per call (the floor), the engine alone on the same parameters
+  // with one reused state, and a whole one-thread run (parameter draws, customer value, engine,
+  // statistics) at R and 10 R replications: the slope between the two is the time of one more
   // replication in a long run, the intercept the run's fixed cost (set-up, the final statistics
   // of every metric, which grow with R only through the order statistics).
   const std::vector<Scenario> one{s};
@@ -288,19 +284,63 @@ int main(int argc, char** argv) {
     return best;
   };
   const int R_long = 10 * R;
-  const double whole_short = whole_run(R), whole_long = whole_run(R_long);
-  const double marginal = (whole_long - whole_short) / (R_long - R);
-  const double fixed = whole_short - R * marginal;
-  std::printf("measured per replication\n");
-  std::printf("  engine (simulate_replication)     : %9.2f us   %.2f x the floor\n", engine * 1e6,
-              engine / floor_s);
-  std::printf("  whole Monte Carlo run, R = %-6d : %9.2f us   %.2f x the floor\n", R, whole_short / R * 1e6,
-              whole_short / R / floor_s);
-  std::printf("  whole Monte Carlo run, R = %-6d : %9.2f us   %.2f x the floor\n", R_long,
-              whole_long / R_long * 1e6, whole_long / R_long / floor_s);
-  std::printf("  one more replication (slope)      : %9.2f us   %.2f x the floor\n", marginal * 1e6,
-              marginal / floor_s);
-  std::printf("  fixed cost of a run (intercept)   : %9.2f ms\n", fixed * 1e3);
+  std::array<std::vector<double>, Kinds> cost;
+  std::vector<double> floors, engines, shorts, longs, slopes, fixeds;
+  for (int rep = 0; rep < repeats; ++rep) {
+    double floor_s = 0.0;
+    for (int k = 0; k < Kinds; ++k) {
+      const auto& c = calls[k];
+      cost[k].push_back(per_call(c.size(), [&] { checksum += replay(c, seed); }));
+      floor_s += static_cast<double>(c.size()) / R * cost[k].back();
+    }
+    const double engine = per_call(static_cast<std::size_t>(R), [&] {
+      for (int r = 0; r < R; ++r)
+        simulate_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state);
+      checksum += totals[0];
+    });
+    const double whole_short = whole_run(R), whole_long = whole_run(R_long);
+    const double marginal = (whole_long - whole_short) / (R_long - R);
+    floors.push_back(floor_s);
+    engines.push_back(engine / floor_s);
+    shorts.push_back(whole_short / R / floor_s);
+    longs.push_back(whole_long / R_long / floor_s);
+    slopes.push_back(marginal / floor_s);
+    fixeds.push_back(whole_short - R * marginal);
+  }
+  std::printf("sampling floor of the default scenario, %d replications, %d periods, one thread, %d repeats\n",
+              R, s.simulation.horizon, repeats);
+  std::printf("  %-30s %14s %14s %16s %14s\n", "sampler", "calls / repl.", "ns / call", "us / replication",
+              "plain ns/call");
+  double floor_median = 0.0;
+  std::size_t drawing_calls = 0;
+  for (int k = 0; k < Kinds; ++k) {
+    const double per_rep = static_cast<double>(calls[k].size()) / R;
+    const double median = spread(cost[k]).median;
+    floor_median += per_rep * median;
+    if (k != NoDraw) drawing_calls += calls[k].size();
+    std::printf("  %-30s %14.1f %14.1f %16.2f %14.1f\n", NAMES[k], per_rep, median * 1e9, per_rep * median * 1e6,
+                plain[k] * 1e9);
+  }
+  std::printf("  %-30s %14.1f %14s %16.2f\n", "total (the floor)", static_cast<double>(drawing_calls) / R, "",
+              floor_median * 1e6);
+  const Spread f = spread(floors);
+  std::printf("  the floor by repeat: %.2f / %.2f / %.2f us (min / median / max)\n", f.min * 1e6, f.median * 1e6,
+              f.max * 1e6);
+  std::printf("  the same calls through the plain samplers (constants per call): %.2f us, %.2f x the floor\n",
+              plain_s * 1e6, plain_s / floor_median);
+  std::printf("  stream set-up + first Philox block: %.1f ns (paid by every drawing call)\n", stream_cost * 1e9);
+  std::printf("measured per replication, x the floor of the same repeat (min / median / max)\n");
+  const auto line = [](const std::string& what, const std::vector<double>& x) {
+    const Spread v = spread(x);
+    std::printf("  %-34s: %5.2f / %5.2f / %5.2f\n", what.c_str(), v.min, v.median, v.max);
+  };
+  line("engine (simulate_replication)", engines);
+  line("whole Monte Carlo run, R = " + std::to_string(R), shorts);
+  line("whole Monte Carlo run, R = " + std::to_string(R_long), longs);
+  line("one more replication (slope)", slopes);
+  const Spread fixed = spread(fixeds);
+  std::printf("  %-34s: %5.2f / %5.2f / %5.2f ms\n", "fixed cost of a run (intercept)", fixed.min * 1e3,
+              fixed.median * 1e3, fixed.max * 1e3);
   if (checksum == 0.123456789 || stream_sink == 0.0) std::printf("(checksum %g)\n", checksum);
   return 0;
 }
