@@ -125,7 +125,7 @@ void solve_retention(Scenario& v, const Scenario& base, const VariantSpec& spec)
   sol.goal = g.kind == RetentionGoal::Kind::Add ? sol.base + g.value : g.value;
   const std::string asked =
       g.kind == RetentionGoal::Kind::Add
-          ? (g.value >= 0 ? "+" : "") + points(g.value) + " points from " + points(sol.base) + "%"
+          ? std::string(g.value >= 0 ? "+" : "") + points(g.value) + " points from " + points(sol.base) + "%"
           : points(g.value) + "%";
   if (std::isnan(sol.base))
     throw InputError::at(g.where, path, asked, "cannot be solved",
