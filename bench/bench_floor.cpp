@@ -13,9 +13,10 @@
 // "time per replication" means for a long run; the intercept is the fixed cost of a run.
 //
 // Times are CPU times of the measuring thread (the whole run is on one thread), each the best of 3
-// rounds. The floor, the engine and the whole runs are measured in turn, once per repeat, and each ratio to the floor is
-// taken within a repeat: on a machine whose speed drifts, the ratios hold where the times do not.
-// They are printed as min / median / max over the repeats; the cost per call by kind as medians.
+// rounds. The floor, the engine and the whole runs are measured in turn, once per repeat, and each
+// ratio to the floor is taken within a repeat: on a machine whose speed drifts, the ratios hold
+// where the times do not. They are printed as min / median / max over the repeats; the cost per
+// call by kind as medians.
 //
 // Usage: bench_floor [replications] [repeats]   (default 200, 3)
 
@@ -295,7 +296,8 @@ int main(int argc, char** argv) {
     }
     const double engine = per_call(static_cast<std::size_t>(R), [&] {
       for (int r = 0; r < R; ++r)
-        simulate_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals, state);
+        simulate_replication(params[r], seed, static_cast<std::uint64_t>(r), metrics, totals,
+                             state);
       checksum += totals[0];
     });
     const double whole_short = whole_run(R), whole_long = whole_run(R_long);
@@ -307,10 +309,12 @@ int main(int argc, char** argv) {
     slopes.push_back(marginal / floor_s);
     fixeds.push_back(whole_short - R * marginal);
   }
-  std::printf("sampling floor of the default scenario, %d replications, %d periods, one thread, %d repeats\n",
-              R, s.simulation.horizon, repeats);
-  std::printf("  %-30s %14s %14s %16s %14s\n", "sampler", "calls / repl.", "ns / call", "us / replication",
-              "plain ns/call");
+  std::printf(
+      "sampling floor of the default scenario, %d replications, %d periods, one thread, %d "
+      "repeats\n",
+      R, s.simulation.horizon, repeats);
+  std::printf("  %-30s %14s %14s %16s %14s\n", "sampler", "calls / repl.", "ns / call",
+              "us / replication", "plain ns/call");
   double floor_median = 0.0;
   std::size_t drawing_calls = 0;
   for (int k = 0; k < Kinds; ++k) {
@@ -318,17 +322,20 @@ int main(int argc, char** argv) {
     const double median = spread(cost[k]).median;
     floor_median += per_rep * median;
     if (k != NoDraw) drawing_calls += calls[k].size();
-    std::printf("  %-30s %14.1f %14.1f %16.2f %14.1f\n", NAMES[k], per_rep, median * 1e9, per_rep * median * 1e6,
-                plain[k] * 1e9);
+    std::printf("  %-30s %14.1f %14.1f %16.2f %14.1f\n", NAMES[k], per_rep, median * 1e9,
+                per_rep * median * 1e6, plain[k] * 1e9);
   }
-  std::printf("  %-30s %14.1f %14s %16.2f\n", "total (the floor)", static_cast<double>(drawing_calls) / R, "",
-              floor_median * 1e6);
+  std::printf("  %-30s %14.1f %14s %16.2f\n", "total (the floor)",
+              static_cast<double>(drawing_calls) / R, "", floor_median * 1e6);
   const Spread f = spread(floors);
-  std::printf("  the floor by repeat: %.2f / %.2f / %.2f us (min / median / max)\n", f.min * 1e6, f.median * 1e6,
-              f.max * 1e6);
-  std::printf("  the same calls through the plain samplers (constants per call): %.2f us, %.2f x the floor\n",
-              plain_s * 1e6, plain_s / floor_median);
-  std::printf("  stream set-up + first Philox block: %.1f ns (paid by every drawing call)\n", stream_cost * 1e9);
+  std::printf("  the floor by repeat: %.2f / %.2f / %.2f us (min / median / max)\n", f.min * 1e6,
+              f.median * 1e6, f.max * 1e6);
+  std::printf(
+      "  the same calls through the plain samplers (constants per call): %.2f us, %.2f x the "
+      "floor\n",
+      plain_s * 1e6, plain_s / floor_median);
+  std::printf("  stream set-up + first Philox block: %.1f ns (paid by every drawing call)\n",
+              stream_cost * 1e9);
   std::printf("measured per replication, x the floor of the same repeat (min / median / max)\n");
   const auto line = [](const std::string& what, const std::vector<double>& x) {
     const Spread v = spread(x);
@@ -339,8 +346,8 @@ int main(int argc, char** argv) {
   line("whole Monte Carlo run, R = " + std::to_string(R_long), longs);
   line("one more replication (slope)", slopes);
   const Spread fixed = spread(fixeds);
-  std::printf("  %-34s: %5.2f / %5.2f / %5.2f ms\n", "fixed cost of a run (intercept)", fixed.min * 1e3,
-              fixed.median * 1e3, fixed.max * 1e3);
+  std::printf("  %-34s: %5.2f / %5.2f / %5.2f ms\n", "fixed cost of a run (intercept)",
+              fixed.min * 1e3, fixed.median * 1e3, fixed.max * 1e3);
   if (checksum == 0.123456789 || stream_sink == 0.0) std::printf("(checksum %g)\n", checksum);
   return 0;
 }

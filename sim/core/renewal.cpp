@@ -113,7 +113,7 @@ bool renewal_available(RenewalPath path) {
 RenewalPath renewal_path() {
   static const RenewalPath best = renewal_available(RenewalPath::Avx512) ? RenewalPath::Avx512
                                   : renewal_available(RenewalPath::Avx2) ? RenewalPath::Avx2
-                                                                          : RenewalPath::Portable;
+                                                                         : RenewalPath::Portable;
   return best;
 }
 

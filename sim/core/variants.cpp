@@ -123,10 +123,10 @@ void solve_retention(Scenario& v, const Scenario& base, const VariantSpec& spec)
   RetentionSolution sol;
   sol.base = expected_annual_retention(base);
   sol.goal = g.kind == RetentionGoal::Kind::Add ? sol.base + g.value : g.value;
-  const std::string asked =
-      g.kind == RetentionGoal::Kind::Add
-          ? std::string(g.value >= 0 ? "+" : "") + points(g.value) + " points from " + points(sol.base) + "%"
-          : points(g.value) + "%";
+  const std::string asked = g.kind == RetentionGoal::Kind::Add
+                                ? std::string(g.value >= 0 ? "+" : "") + points(g.value) +
+                                      " points from " + points(sol.base) + "%"
+                                : points(g.value) + "%";
   if (std::isnan(sol.base))
     throw InputError::at(g.where, path, asked, "cannot be solved",
                          "the scenario has no customers at risk in any period, so it has no annual "

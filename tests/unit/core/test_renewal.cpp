@@ -1,7 +1,7 @@
 // The renewal equation of the payback curve (docs/model.md, section 6): its fixed summation order
-// (the terms of a(n) by m, then j), bit for bit on the AVX-512, AVX2 and portable paths, whatever the
-// blocking; and its solution against a closed form. The order matters for reproducibility: a sum
-// in another order differs in its last bits, and with it every payback of a replication.
+// (the terms of a(n) by m, then j), bit for bit on the AVX-512, AVX2 and portable paths, whatever
+// the blocking; and its solution against a closed form. The order matters for reproducibility: a
+// sum in another order differs in its last bits, and with it every payback of a replication.
 
 #include <catch2/catch.hpp>
 
