@@ -24,8 +24,9 @@ struct Stats {
 };
 
 //! Mean, sd and quantiles (linear interpolation between order statistics, numpy's default) of
-//! the non-NaN values. Infinite values take part (a payback that never happens). All NaN if no
-//! value is left.
+//! the non-NaN values, ordered as IEEE 754's totalOrder (-0 before +0), so that the quantiles do
+//! not depend on the values' order. Infinite values take part (a payback that never happens).
+//! All NaN if no value is left.
 Stats summarize(std::span<const double> values);
 
 //! The p-quantile of sorted values by linear interpolation.

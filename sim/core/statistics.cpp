@@ -34,37 +34,105 @@ double quantile_sorted(std::span<const double> sorted, double p) {
 
 namespace {
 
-// Puts the order statistics of ranks[first, last) (ascending, within [lo, hi)) in place in v:
-// the middle one by selection over v[lo, hi), then those below it and those above it each on
-// its own side, so the work halves at each level (about n log2(ranks) in all).
-void select_ranks(std::span<double> v, std::size_t lo, std::size_t hi, const std::size_t* first,
-                  const std::size_t* last) {
+// The quantiles are read from order statistics of keys: a value's key is its bits as a signed
+// integer with the magnitude bits of negative values flipped, so that keys order the values as
+// IEEE 754's totalOrder does: as <, and -0 before +0. Two values with the same key are the same
+// bits, so every algorithm that puts the order statistics of the keys in place finds the same
+// values, on every machine.
+inline std::int64_t order_key(double x) {
+  const auto bits = std::bit_cast<std::int64_t>(x);
+  return bits ^ ((bits >> 63) & std::numeric_limits<std::int64_t>::max());
+}
+
+inline double key_value(std::int64_t key) {
+  return std::bit_cast<double>(key ^ ((key >> 63) & std::numeric_limits<std::int64_t>::max()));
+}
+
+// Up to this many keys, a range is sorted rather than partitioned further.
+constexpr std::size_t SORT_RANGE = 16;
+
+// The pivot of k[0, n): the median of three keys (of three medians of three from 128 keys on,
+// Tukey's ninther), taken at fixed positions, so that the selection is the same on every run.
+std::int64_t pivot_of(const std::int64_t* k, std::size_t n) {
+  const auto median3 = [&](std::size_t a, std::size_t b, std::size_t c) {
+    const std::int64_t x = k[a], y = k[b], z = k[c];
+    return std::max(std::min(x, y), std::min(std::max(x, y), z));
+  };
+  const std::size_t mid = n / 2;
+  if (n < 128) return median3(0, mid, n - 1);
+  const std::size_t e = n / 8;
+  const std::int64_t a = median3(0, e, 2 * e), b = median3(mid - e, mid, mid + e),
+                     c = median3(n - 1 - 2 * e, n - 1 - e, n - 1);
+  return std::max(std::min(a, b), std::min(std::max(a, b), c));
+}
+
+// Moves the keys of k[lo, hi) below p to the front of the range, in one pass without a branch on
+// the data (Lomuto's scheme: a swap on every key, the boundary advanced by the comparison's
+// result); returns the boundary and counts the keys equal to p in `equal`.
+std::size_t partition_below(std::int64_t* k, std::size_t lo, std::size_t hi, std::int64_t p,
+                            std::size_t& equal) {
+  std::size_t m = lo, eq = 0;
+  for (std::size_t i = lo; i < hi; ++i) {
+    const std::int64_t x = k[i];
+    const bool below = x < p;
+    eq += static_cast<std::size_t>(x == p);
+    k[i] = k[m];
+    k[m] = x;
+    m += static_cast<std::size_t>(below);
+  }
+  equal = eq;
+  return m;
+}
+
+// Puts the order statistics of ranks[first, last) (ascending, within [lo, hi)) in place in k, by
+// quickselect: a range is split in three around its pivot (keys below, equal, above), the ranks
+// that fall in the middle part are placed, those on each side are selected there. A range of at
+// most SORT_RANGE keys, or one reached after `depth` splits (a pivot chosen badly again and
+// again), is sorted. Expected cost: about n log2(ranks) key moves.
+void select_keys(std::int64_t* k, std::size_t lo, std::size_t hi, const std::size_t* first,
+                 const std::size_t* last, int depth) {
   while (first != last) {
-    const std::size_t* mid = first + (last - first) / 2;
-    const std::size_t r = *mid;
-    std::nth_element(v.data() + lo, v.data() + r, v.data() + hi);
-    // Equal ranks (hi = lo + 1 at the end, or the same rank for two quantiles) are done.
-    const std::size_t* below_end = mid;
-    while (below_end != first && *(below_end - 1) == r) --below_end;
-    const std::size_t* above = mid + 1;
-    while (above != last && *above == r) ++above;
-    select_ranks(v, lo, r, first, below_end);
-    lo = r + 1;
-    first = above;
+    if (hi - lo <= SORT_RANGE || depth-- == 0) {
+      std::sort(k + lo, k + hi);
+      return;
+    }
+    const std::int64_t p = pivot_of(k + lo, hi - lo);
+    std::size_t equal = 0;
+    const std::size_t below = partition_below(k, lo, hi, p, equal);
+    // The keys equal to the pivot next: the one found and swapped, or all by a second pass.
+    std::size_t above = below + 1;
+    if (equal == 1) {
+      std::swap(k[below], *std::find(k + below, k + hi, p));
+    } else {
+      above = below;
+      for (std::size_t i = below; i < hi; ++i) {
+        const std::int64_t x = k[i];
+        k[i] = k[above];
+        k[above] = x;
+        above += static_cast<std::size_t>(x == p);
+      }
+    }
+    // Ranks in [lo, below) are selected on the left, those in [below, above) are in place.
+    const std::size_t* left_end = std::lower_bound(first, last, below);
+    const std::size_t* right = std::lower_bound(left_end, last, above);
+    select_keys(k, lo, below, first, left_end, depth);
+    lo = above;
+    first = right;
   }
 }
 
 // Up to this many values, sorted by counting ranks (below); above it, only the order statistics
-// the quantiles read are put in place by selection. The two cost about the same near 300 values
-// (bench_statistics: 3.5 against 5.3 us a column at 200, 5.2 against 6.6 at 250).
-constexpr std::size_t SORT_BELOW = 256;
+// the quantiles read are put in place, by quickselect. The two cost about the same at 128 values
+// (bench_statistics: 25 against 23 us per replication, 21 against 26 at 100, 43 against 19 at 256).
+constexpr std::size_t SORT_BELOW = 128;
 
-// Sorts x[0, n) into sorted[0, n) by counting each value's rank: the values before it that are
-// not greater and the values after it that are smaller, so equal values keep their order and the
-// ranks are a permutation. n^2 comparisons without a branch, which the compiler vectorises.
-[[gnu::always_inline]] inline void rank_sort_into(const double* x, std::size_t n, double* sorted) {
+// Sorts the keys x[0, n) into sorted[0, n) by counting each key's rank: the keys before it that
+// are not greater and the keys after it that are smaller, so that the ranks are a permutation.
+// n^2 comparisons without a branch, which the compiler vectorises.
+[[gnu::always_inline]] inline void rank_sort_into(const std::int64_t* x, std::size_t n,
+                                                  std::int64_t* sorted) {
   for (std::size_t i = 0; i < n; ++i) {
-    const double xi = x[i];
+    const std::int64_t xi = x[i];
     std::int64_t rank = 0;  // a comparison's mask (-1 or 0) subtracted: one vector instruction
     for (std::size_t j = 0; j < i; ++j) rank -= -static_cast<std::int64_t>(x[j] <= xi);
     for (std::size_t j = i + 1; j < n; ++j) rank -= -static_cast<std::int64_t>(x[j] < xi);
@@ -72,29 +140,29 @@ constexpr std::size_t SORT_BELOW = 256;
   }
 }
 
-// With AVX2, four comparisons an instruction: twice as fast as std::sort at 100 values (its
-// branches depend on the data); with AVX-512, eight. Without, the same ranks more slowly, so
-// every machine orders equal values (0.0 and -0.0) alike.
-CLVSIM_TARGET_AVX2 void rank_sort_avx2(const double* x, std::size_t n, double* sorted) {
+// With AVX2, four comparisons an instruction; with AVX-512, eight. Keys are integers: every path
+// gives the same order.
+CLVSIM_TARGET_AVX2 void rank_sort_avx2(const std::int64_t* x, std::size_t n, std::int64_t* sorted) {
   rank_sort_into(x, n, sorted);
 }
 
-CLVSIM_TARGET_AVX512 void rank_sort_avx512(const double* x, std::size_t n, double* sorted) {
+CLVSIM_TARGET_AVX512 void rank_sort_avx512(const std::int64_t* x, std::size_t n,
+                                           std::int64_t* sorted) {
   rank_sort_into(x, n, sorted);
 }
 
-void rank_sort_generic(const double* x, std::size_t n, double* sorted) {
+void rank_sort_generic(const std::int64_t* x, std::size_t n, std::int64_t* sorted) {
   rank_sort_into(x, n, sorted);
 }
 
-// Sorts v (at most SORT_BELOW values, no NaN) by rank counting.
-void rank_sort(std::span<double> v) {
+// Sorts k[0, n) (at most SORT_BELOW keys) by rank counting.
+void rank_sort(std::int64_t* k, std::size_t n) {
   static const auto sort = __builtin_cpu_supports("avx512f") ? rank_sort_avx512
                            : __builtin_cpu_supports("avx2")  ? rank_sort_avx2
                                                              : rank_sort_generic;
-  std::array<double, SORT_BELOW> sorted;
-  sort(v.data(), v.size(), sorted.data());
-  std::copy_n(sorted.begin(), v.size(), v.begin());
+  std::array<std::int64_t, SORT_BELOW> sorted;
+  sort(k, n, sorted.data());
+  std::copy_n(sorted.begin(), n, k);
 }
 
 // The two order statistics (0-based ranks) around each of the QUANTILES of n sorted values and
@@ -110,24 +178,34 @@ void quantile_ranks(std::size_t n, std::array<std::size_t, 2 * QUANTILES.size()>
   }
 }
 
-// The QUANTILES of `v` (not NaN) as quantile_sorted() gives them from the sorted values: above
-// SORT_BELOW values only the order statistics it reads are put in place, by selection (v is
-// reordered). Order statistics are unique values, so the result is that of a full sort.
-void select_quantiles(std::span<double> v, std::array<double, QUANTILES.size()>& q) {
+// The QUANTILES of `v` (not NaN) as quantile_sorted() gives them from the values sorted in
+// totalOrder (-0 before +0): the order statistics it reads are found among the values' keys.
+void select_quantiles(std::span<const double> v, std::array<double, QUANTILES.size()>& q) {
   const std::size_t n = v.size();
   std::array<std::size_t, 2 * QUANTILES.size()> ranks{};
   std::array<double, QUANTILES.size()> frac{};
   quantile_ranks(n, ranks, frac);
+  // The keys on the stack for a block's values, on the heap beyond.
+  std::array<std::int64_t, StreamingStats::EXACT_QUANTILES> stack_keys;
+  std::vector<std::int64_t> heap_keys;
+  std::int64_t* k = stack_keys.data();
+  if (n > stack_keys.size()) {
+    heap_keys.resize(n);
+    k = heap_keys.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) k[i] = order_key(v[i]);
   if (n <= SORT_BELOW) {
-    rank_sort(v);
+    rank_sort(k, n);
   } else {
     // One quantile's upper rank can pass the next one's lower rank: select them in order.
     std::array<std::size_t, 2 * QUANTILES.size()> ascending = ranks;
     std::sort(ascending.begin(), ascending.end());
-    select_ranks(v, 0, n, ascending.data(), ascending.data() + ascending.size());
+    const auto distinct = std::unique(ascending.begin(), ascending.end()) - ascending.begin();
+    select_keys(k, 0, n, ascending.data(), ascending.data() + distinct,
+                2 * static_cast<int>(std::bit_width(n)));
   }
   for (std::size_t i = 0; i < QUANTILES.size(); ++i) {
-    const double a = v[ranks[2 * i]], b = v[ranks[2 * i + 1]];
+    const double a = key_value(k[ranks[2 * i]]), b = key_value(k[ranks[2 * i + 1]]);
     q[i] = a == b || frac[i] == 0.0 ? a : a + frac[i] * (b - a);  // as quantile_sorted()
   }
 }
@@ -542,8 +620,7 @@ Stats StreamingStats::result() const {
   Stats s = moments();
   if (n_ == 0) return s;
   if (exact_mode_ && n_ <= EXACT_QUANTILES) {
-    std::vector<double> v = exact_;
-    select_quantiles(v, s.q);
+    select_quantiles(exact_, s.q);
     return s;
   }
   // The order statistics around each quantile, from the histogram, then quantile_sorted's rule.
